@@ -1,0 +1,19 @@
+from django.core.management.base import BaseCommand
+
+from cases.demo import DEMO_PASSWORD, ensure_demo_org
+
+
+class Command(BaseCommand):
+    help = (
+        "Load the demo organisation: departments SALES, CS, CLAIMS; users admin, clerk, supervisor, "
+        "senior, inv_<code>, head_<code>; the calendar; sample cases in every state. "
+        "Running it again changes nothing."
+    )
+
+    def handle(self, *args, **options):
+        departments, users = ensure_demo_org()
+        self.stdout.write(
+            self.style.SUCCESS(
+                f"Demo data ready: {len(departments)} departments, {len(users)} users (password {DEMO_PASSWORD})."
+            )
+        )

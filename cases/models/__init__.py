@@ -1,0 +1,40 @@
+from .calendar import CalendarDay, CalendarYear
+from .case import Complaint, ReferenceCounter
+from .deadlines import CaseDeadline, DeadlinePolicy, StageRule
+from .org import Department, DepartmentMembership
+from .parts import (
+    AccessLog,
+    Attachment,
+    CaseEvent,
+    Decision,
+    Extension,
+    Pause,
+    Plan,
+    PlanApproval,
+    Report,
+    TeamMember,
+)
+from .notifications import Notification
+
+__all__ = [
+    "AccessLog",
+    "Attachment",
+    "CalendarDay",
+    "CalendarYear",
+    "CaseDeadline",
+    "CaseEvent",
+    "Complaint",
+    "Decision",
+    "DeadlinePolicy",
+    "Department",
+    "DepartmentMembership",
+    "Extension",
+    "Notification",
+    "Pause",
+    "Plan",
+    "PlanApproval",
+    "ReferenceCounter",
+    "Report",
+    "StageRule",
+    "TeamMember",
+]

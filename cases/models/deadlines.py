@@ -1,0 +1,123 @@
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+from simple_history.models import HistoricalRecords
+
+from complaints_portal.common.models import TimeStampedModel
+
+
+class Tier(models.TextChoices):
+    SIMPLE = "simple", _("Simple")
+    COMPLEX = "complex", _("Complex")
+    SPECIAL = "special", _("Especially complex")
+
+
+class Stage(models.TextChoices):
+    ACKNOWLEDGE = "acknowledge", _("Contact the customer")
+    DISPATCH = "dispatch", _("Dispatch to department")
+    FORM_TEAM = "form_team", _("Investigation team formed")
+    REPORT = "report", _("Investigation report")
+    PLAN = "plan", _("Resolution plan")
+    APPROVAL = "approval", _("Superior approval")
+    DECISION = "decision", _("Decision notice")
+    OVERALL = "overall", _("Regulatory deadline")
+    REVIEW = "review", _("Review decision")
+
+
+# Internal stages in lifecycle order; OVERALL and REVIEW are regulatory deadlines.
+STAGE_ORDER = [
+    Stage.ACKNOWLEDGE,
+    Stage.DISPATCH,
+    Stage.FORM_TEAM,
+    Stage.REPORT,
+    Stage.PLAN,
+    Stage.APPROVAL,
+    Stage.DECISION,
+]
+
+
+class DeadlinePolicy(TimeStampedModel):
+    """A version of the deadline rules. A case keeps the version it was received under, so a
+    later change of policy never moves the deadlines of cases already running; a version that
+    cases use is not edited in place (copy it to a new version instead)."""
+
+    version = models.PositiveIntegerField(_("version"), unique=True)
+    name = models.CharField(_("name"), max_length=100)
+    effective_from = models.DateField(_("effective from"))
+    simple_days = models.PositiveSmallIntegerField(_("simple tier, calendar days"), default=15)
+    complex_days = models.PositiveSmallIntegerField(_("complex tier, calendar days"), default=30)
+    special_days = models.PositiveSmallIntegerField(_("especially complex tier, calendar days"), default=60)
+    review_days = models.PositiveSmallIntegerField(_("review, calendar days"), default=30)
+    reminder_lead_days = models.PositiveSmallIntegerField(
+        _("reminder lead, working days"), default=1, help_text=_("Remind the assignee this many working days before a due date.")
+    )
+    followup_working_days = models.PositiveSmallIntegerField(_("follow-up visit due, working days"), default=5)
+    history = HistoricalRecords()
+
+    class Meta:
+        ordering = ["-version"]
+        verbose_name = _("deadline policy")
+        verbose_name_plural = _("deadline policies")
+
+    def __str__(self):
+        return f"v{self.version} {self.name} ({self.effective_from})"
+
+    def overall_days(self, tier):
+        return {Tier.SIMPLE: self.simple_days, Tier.COMPLEX: self.complex_days, Tier.SPECIAL: self.special_days}[tier]
+
+
+class StageRule(models.Model):
+    """Working days from D0 for one stage. Blank category/channel means "any"; the most
+    specific matching rule wins (category and channel > channel > category > any)."""
+
+    policy = models.ForeignKey(DeadlinePolicy, on_delete=models.CASCADE, related_name="stage_rules")
+    stage = models.CharField(_("stage"), max_length=20, choices=[(s.value, s.label) for s in STAGE_ORDER])
+    tier = models.CharField(_("tier"), max_length=10, choices=Tier.choices, default=Tier.SIMPLE)
+    category = models.CharField(_("category"), max_length=20, blank=True)
+    channel = models.CharField(_("channel"), max_length=20, blank=True)
+    working_days = models.PositiveSmallIntegerField(_("working days"))
+    history = HistoricalRecords()
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["policy", "stage", "tier", "category", "channel"], name="stage_rule_unique"
+            )
+        ]
+        ordering = ["policy", "tier", "stage"]
+        verbose_name = _("stage deadline rule")
+        verbose_name_plural = _("stage deadline rules")
+
+    def __str__(self):
+        scope = "/".join(x for x in (self.category, self.channel) if x) or "*"
+        return f"{self.stage} {self.tier} {scope}: {self.working_days}"
+
+
+class CaseDeadline(models.Model):
+    """One due date of one case, with how it was computed and what the beat job did about it.
+
+    The sweep reads this table through partial indexes on open rows only, so its cost grows
+    with the number of stages falling due, not with the number of cases.
+    """
+
+    case = models.ForeignKey("cases.Complaint", on_delete=models.CASCADE, related_name="deadlines")
+    stage = models.CharField(_("stage"), max_length=20, choices=Stage.choices)
+    due_on = models.DateField(_("due on"))
+    explanation = models.TextField(_("how it was computed"), blank=True)
+    met_at = models.DateTimeField(_("met at"), null=True, blank=True)
+    reminded_at = models.DateTimeField(null=True, blank=True)
+    overdue_at = models.DateTimeField(null=True, blank=True)
+    escalated_head_at = models.DateTimeField(null=True, blank=True)
+    escalated_supervisor_at = models.DateTimeField(null=True, blank=True)
+    at_risk_notified_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["case", "stage"], name="case_deadline_unique")]
+        indexes = [
+            models.Index(fields=["due_on"], name="deadline_open_due", condition=models.Q(met_at__isnull=True)),
+        ]
+        ordering = ["due_on"]
+        verbose_name = _("case deadline")
+        verbose_name_plural = _("case deadlines")
+
+    def __str__(self):
+        return f"{self.case_id} {self.stage} {self.due_on}"

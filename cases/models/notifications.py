@@ -1,0 +1,52 @@
+from django.conf import settings
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+
+class Notification(models.Model):
+    """A message to a staff member (portal bell + email) or a customer (email/SMS).
+
+    `dedupe_key` is unique: the beat job and retried tasks create notifications with
+    get_or_create on it, so running them twice never sends twice.
+    """
+
+    class Channel(models.TextChoices):
+        PORTAL = "portal", _("Portal and email")
+        EMAIL = "email", _("Email")
+        SMS = "sms", _("SMS")
+
+    class Delivery(models.TextChoices):
+        PENDING = "pending", _("Pending")
+        SENT = "sent", _("Sent")
+        FAILED = "failed", _("Failed")
+        SKIPPED = "skipped", _("No address")
+
+    recipient = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.CASCADE, related_name="notifications"
+    )
+    address = models.CharField(max_length=200, blank=True, help_text=_("Customer email or phone"))
+    case = models.ForeignKey("cases.Complaint", null=True, blank=True, on_delete=models.CASCADE, related_name="notifications")
+    kind = models.CharField(max_length=40)
+    channel = models.CharField(max_length=10, choices=Channel.choices, default=Channel.PORTAL)
+    language = models.CharField(max_length=10, default="zh-hans")
+    subject = models.CharField(max_length=200)
+    body = models.TextField(blank=True)
+    dedupe_key = models.CharField(max_length=200, unique=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    read_at = models.DateTimeField(null=True, blank=True)
+    delivery = models.CharField(max_length=10, choices=Delivery.choices, default=Delivery.PENDING)
+    attempts = models.PositiveSmallIntegerField(default=0)
+    last_error = models.CharField(max_length=200, blank=True)
+    delivered_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at"]
+        indexes = [
+            models.Index(fields=["recipient", "read_at"], name="notif_unread"),
+            models.Index(fields=["delivery"], name="notif_pending", condition=models.Q(delivery="pending")),
+        ]
+        verbose_name = _("notification")
+        verbose_name_plural = _("notifications")
+
+    def __str__(self):
+        return f"{self.kind} → {self.recipient_id or 'customer'}"
