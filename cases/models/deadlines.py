@@ -104,6 +104,8 @@ class CaseDeadline(models.Model):
     due_on = models.DateField(_("due on"))
     explanation = models.TextField(_("how it was computed"), blank=True)
     met_at = models.DateTimeField(_("met at"), null=True, blank=True)
+    # Tracking ended without the act being done (case withdrawn, merged or closed first).
+    stopped_at = models.DateTimeField(_("tracking stopped at"), null=True, blank=True)
     reminded_at = models.DateTimeField(null=True, blank=True)
     overdue_at = models.DateTimeField(null=True, blank=True)
     escalated_head_at = models.DateTimeField(null=True, blank=True)
@@ -113,7 +115,7 @@ class CaseDeadline(models.Model):
     class Meta:
         constraints = [models.UniqueConstraint(fields=["case", "stage"], name="case_deadline_unique")]
         indexes = [
-            models.Index(fields=["due_on"], name="deadline_open_due", condition=models.Q(met_at__isnull=True)),
+            models.Index(fields=["due_on"], name="deadline_open_due", condition=models.Q(met_at__isnull=True, stopped_at__isnull=True)),
         ]
         ordering = ["due_on"]
         verbose_name = _("case deadline")
