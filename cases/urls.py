@@ -1,6 +1,6 @@
 from django.urls import path
 
-from . import views
+from . import notification_views, views
 
 urlpatterns = [
     path("", views.home, name="home"),
@@ -8,6 +8,6 @@ urlpatterns = [
     path("cases/new/", views.case_create, name="case_create"),
     path("queue/intake/", views.intake_queue, name="intake_queue"),
     path("queue/department/", views.department_queue, name="department_queue"),
-    path("notifications/", views.notifications, name="notifications"),
+    path("notifications/", notification_views.notifications, name="notifications"),
     path("complain/", views.public_complaint, name="public_complaint"),
 ]

@@ -7,5 +7,5 @@ def home(request):
     return render(request, "cases/home.html")
 
 
-case_list = case_create = intake_queue = department_queue = notifications = home
+case_list = case_create = intake_queue = department_queue = home
 public_complaint = home

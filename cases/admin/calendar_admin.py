@@ -1,0 +1,1 @@
+"""Admin for the calendar, deadline policy and notifications."""

@@ -1,0 +1,1 @@
+"""Admin for departments, memberships and complaint cases."""
