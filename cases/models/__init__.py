@@ -1,6 +1,7 @@
 from .calendar import CalendarDay, CalendarYear
 from .case import Complaint, ReferenceCounter
 from .deadlines import CaseDeadline, DeadlinePolicy, StageRule
+from .notifications import Notification
 from .org import Department, DepartmentMembership
 from .parts import (
     AccessLog,
@@ -14,7 +15,6 @@ from .parts import (
     Report,
     TeamMember,
 )
-from .notifications import Notification
 
 __all__ = [
     "AccessLog",

@@ -1,0 +1,119 @@
+"""Who may do what on a case (SPEC §3 table). Predicates only; the services call them, so the
+HTML pages, the API and the tasks all follow the same rule.
+
+A department head or investigator acts only on cases of their own department(s); a review
+(round 2) is led by a senior manager and may include staff of other departments, who act as
+team members of that round.
+"""
+from complaints_portal.common.roles import (
+    ADMINISTRATOR,
+    DEPARTMENT_HEAD,
+    INTAKE_CLERK,
+    INVESTIGATOR,
+    SENIOR_MANAGER,
+    SUPERVISOR,
+    user_roles,
+)
+
+from .models import DepartmentMembership
+
+
+def department_ids(user, role=None):
+    """Ids of the departments the user belongs to (optionally in one membership role)."""
+    cache = user.__dict__.setdefault("_portal_departments", {})
+    if role not in cache:
+        qs = DepartmentMembership.objects.filter(user=user)
+        if role:
+            qs = qs.filter(role=role)
+        cache[role] = frozenset(qs.values_list("department_id", flat=True))
+    return cache[role]
+
+
+def is_head_of(user, case):
+    return (
+        DEPARTMENT_HEAD in user_roles(user)
+        and case.department_id is not None
+        and case.department_id in department_ids(user, DepartmentMembership.Role.HEAD)
+    )
+
+
+def is_department_investigator(user, case):
+    return (
+        INVESTIGATOR in user_roles(user)
+        and case.department_id is not None
+        and case.department_id in department_ids(user)
+    )
+
+
+def is_team_member(user, case):
+    """Member (or lead) of the team of the case's current round."""
+    cache = case.__dict__.setdefault("_team_cache", {})
+    key = (case.round, user.pk)
+    if key not in cache:
+        cache[key] = case.team.filter(round=case.round, user=user).exists()
+    return cache[key]
+
+
+def is_senior(user):
+    return SENIOR_MANAGER in user_roles(user)
+
+
+def is_clerk(user):
+    return INTAKE_CLERK in user_roles(user)
+
+
+def is_supervisor(user):
+    return SUPERVISOR in user_roles(user)
+
+
+def handles_case(user, case):
+    """Team member of the current round, head of the case's department, or senior manager."""
+    return is_senior(user) or is_head_of(user, case) or is_team_member(user, case)
+
+
+def can_act(user, case, action, data=None):
+    """True if `user` may perform `action` on `case` (state is checked separately)."""
+    data = data or {}
+    if action in ("acknowledge", "acknowledge_late", "assign"):
+        return is_clerk(user)
+    if action == "reassign":
+        return is_clerk(user) or is_supervisor(user)
+    if action == "form_team":
+        if case.round > 1:
+            return is_senior(user)
+        return is_senior(user) or is_head_of(user, case)
+    if action in ("submit_report", "propose_plan", "pause", "resume"):
+        return handles_case(user, case)
+    if action in ("approve_plan", "reject_plan"):
+        return is_senior(user) or (case.round == 1 and is_head_of(user, case))
+    if action in ("notify_decision", "customer_accepts", "customer_disputes", "close", "withdraw", "restart_clock"):
+        return is_clerk(user) or handles_case(user, case)
+    if action == "merge":
+        return is_clerk(user) or is_senior(user) or is_head_of(user, case)
+    if action == "extend":
+        if data.get("tier") == "special":
+            return is_senior(user)
+        return is_senior(user) or is_head_of(user, case)
+    if action in ("archive", "legal_hold"):
+        return is_supervisor(user)
+    return False
+
+
+def can_upload(user, case):
+    return is_clerk(user) or is_senior(user) or is_head_of(user, case) or is_department_investigator(user, case) \
+        or is_team_member(user, case)
+
+
+def can_see_personal_data(user, case):
+    """Full phone / ID number. Clerks only on cases they registered; the department handling
+    the case, senior managers and supervisors. Each view is logged by the caller."""
+    roles = user_roles(user)
+    if roles & {SENIOR_MANAGER, SUPERVISOR, ADMINISTRATOR}:
+        return True
+    if INTAKE_CLERK in roles and case.registered_by_id == user.pk:
+        return True
+    return is_head_of(user, case) or is_department_investigator(user, case) or is_team_member(user, case)
+
+
+def sees_all_cases(user):
+    return bool(user_roles(user) & {INTAKE_CLERK, SENIOR_MANAGER, SUPERVISOR, ADMINISTRATOR})

@@ -1,0 +1,105 @@
+"""Every read of cases on behalf of a user goes through here, already limited to what the
+user may see. A case the user may not see is NotFound, exactly like a missing one."""
+from datetime import timedelta
+
+from django.db.models import Q
+from django.utils import timezone
+
+from complaints_portal.common.errors import NotFound
+from complaints_portal.common.roles import DEPARTMENT_HEAD, INVESTIGATOR, user_roles
+
+from .models import CaseEvent, Complaint
+from .models.case import OPEN_STATUSES, Status
+from .permissions import department_ids, sees_all_cases
+
+
+def case_list_visible_to(user):
+    """All cases the user may see (SPEC §1): everything for clerks, senior managers and
+    supervisors; for department staff, their departments' cases and the reviews they sit on."""
+    qs = Complaint.objects.all()
+    if not getattr(user, "is_authenticated", False):
+        return qs.none()
+    if sees_all_cases(user):
+        return qs
+    if user_roles(user) & {INVESTIGATOR, DEPARTMENT_HEAD}:
+        return qs.filter(Q(department_id__in=department_ids(user)) | Q(team__user=user)).distinct()
+    return qs.none()
+
+
+def case_get_for_user(user, reference, *, for_update=False):
+    qs = case_list_visible_to(user)
+    if for_update:
+        # DISTINCT (team join) and FOR UPDATE do not mix: find the id first, then lock it.
+        pk = qs.filter(reference=reference).values_list("pk", flat=True).first()
+        if pk is None:
+            raise NotFound()
+        return Complaint.objects.select_for_update().select_related("department").get(pk=pk)
+    case = qs.select_related("department", "registered_by", "merged_into").filter(reference=reference).first()
+    if case is None:
+        raise NotFound()
+    return case
+
+
+def case_queue(user, *, status=None, department=None, category=None, channel=None, overdue=None,
+               due_soon=None, search=None, received_after=None, received_before=None, open_only=False, today=None):
+    """Cases the user may see, filtered, nearest due date first (indexed: department, status, next_due)."""
+    qs = case_list_visible_to(user).select_related("department")
+    today = today or timezone.localdate()
+    if open_only:
+        qs = qs.filter(status__in=OPEN_STATUSES, merged_into__isnull=True)
+    if status:
+        qs = qs.filter(status__in=status if isinstance(status, list | tuple) else [status])
+    if department:
+        qs = qs.filter(department__code=department)
+    if category:
+        qs = qs.filter(category=category)
+    if channel:
+        qs = qs.filter(channel=channel)
+    if overdue is True:
+        qs = qs.filter(next_due__lt=today)
+    elif overdue is False:
+        qs = qs.filter(Q(next_due__gte=today) | Q(next_due__isnull=True))
+    if due_soon:
+        qs = qs.filter(next_due__gte=today, next_due__lte=today + timedelta(days=2))
+    if received_after:
+        qs = qs.filter(received_at__date__gte=received_after)
+    if received_before:
+        qs = qs.filter(received_at__date__lte=received_before)
+    if search:
+        term = search.strip()
+        qs = qs.filter(
+            Q(reference__iexact=term) | Q(customer_name__icontains=term) | Q(customer_phone=term)
+            | Q(policy_numbers__icontains=term)
+        )
+    return qs.order_by("next_due", "received_at")
+
+
+def intake_queue(user, **filters):
+    """Cases not yet with a department, or not yet acknowledged."""
+    return case_queue(user, **filters).filter(
+        Q(status__in=[Status.RECEIVED, Status.ACKNOWLEDGED]) | Q(acknowledged_at__isnull=True, status__in=OPEN_STATUSES),
+        merged_into__isnull=True,
+    )
+
+
+def department_queue(user, **filters):
+    """Open cases of the user's departments (and reviews the user sits on)."""
+    return case_queue(user, open_only=True, **filters).filter(
+        Q(department_id__in=department_ids(user)) | Q(team__user=user)
+    ).distinct()
+
+
+def possible_duplicates(phone, policy_numbers="", exclude_pk=None):
+    """Open cases with the same phone or one of the same policy numbers (intake warning)."""
+    cond = Q(customer_phone=phone) if phone else Q(pk__in=[])
+    for number in [p.strip() for p in (policy_numbers or "").replace("，", ",").split(",") if p.strip()]:
+        cond |= Q(policy_numbers__icontains=number)
+    qs = Complaint.objects.filter(cond, status__in=OPEN_STATUSES, merged_into__isnull=True)
+    if exclude_pk:
+        qs = qs.exclude(pk=exclude_pk)
+    return qs.only("reference", "status", "received_at", "summary")[:10]
+
+
+def case_events(case):
+    """The case timeline, oldest first."""
+    return CaseEvent.objects.filter(case=case).select_related("actor").order_by("at", "id")

@@ -1,0 +1,7 @@
+"""Every write to a case. Views, the API, commands and tasks call these and nothing else."""
+from .attachments import attachment_add, attachment_open
+from .intake import case_create
+from .privacy import personal_data_reveal
+from .transitions import case_transition
+
+__all__ = ["attachment_add", "attachment_open", "case_create", "case_transition", "personal_data_reveal"]

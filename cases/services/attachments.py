@@ -1,0 +1,96 @@
+"""Attachments: size limit, type checked by content (not by name), stored outside the web root."""
+import hashlib
+
+import filetype
+from django.conf import settings
+from django.core.files.base import ContentFile
+from django.db import transaction
+from django.http import FileResponse
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from complaints_portal.common.errors import NotFound, PermissionDenied, ReadOnlyCase, ValidationFailed
+
+from ..events import event_record
+from ..models import Attachment
+from ..models.case import Status
+from ..permissions import can_upload
+from ..selectors import case_get_for_user
+
+# MIME types detected from the bytes. A .docx/.xlsx is a zip: told apart by its content names.
+ALLOWED = {
+    "application/pdf": "pdf",
+    "image/jpeg": "jpg",
+    "image/png": "png",
+    "audio/mpeg": "mp3",
+    "audio/x-wav": "wav",
+    "audio/wav": "wav",
+    "audio/m4a": "m4a",
+    "video/mp4": "m4a",  # M4A audio is an MP4 container; filetype reports some as video/mp4
+    "application/vnd.openxmlformats-officedocument.wordprocessingml.document": "docx",
+    "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet": "xlsx",
+}
+
+
+class AttachmentRefused(ValidationFailed):
+    code = "attachment_refused"
+
+
+def _sniff(head):
+    kind = filetype.guess(head)
+    if kind is None:
+        return None
+    mime = kind.mime
+    if mime == "application/zip":
+        if b"word/" in head:
+            mime = "application/vnd.openxmlformats-officedocument.wordprocessingml.document"
+        elif b"xl/" in head:
+            mime = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+    return mime if mime in ALLOWED else None
+
+
+def attachment_add(*, actor, reference, uploaded_file, kind=Attachment.Kind.EVIDENCE):
+    """Store one attachment on a case the actor may work on. Refuses oversize files and files
+    whose content is not one of the allowed types, whatever their name says."""
+    if uploaded_file.size > settings.ATTACHMENT_MAX_BYTES:
+        raise AttachmentRefused(
+            _("The file is larger than %(mb)d MB.") % {"mb": settings.ATTACHMENT_MAX_BYTES // (1024 * 1024)}
+        )
+    data = uploaded_file.read()
+    mime = _sniff(data[:8192] if not data[:4] == b"PK\x03\x04" else data)
+    if mime is None:
+        raise AttachmentRefused(_("This file type is not accepted. Allowed: PDF, JPG, PNG, DOCX, XLSX, MP3, WAV, M4A."))
+    with transaction.atomic():
+        case = case_get_for_user(actor, reference, for_update=True)
+        if case.status == Status.ARCHIVED:
+            raise ReadOnlyCase()
+        if not can_upload(actor, case):
+            raise PermissionDenied()
+        now = timezone.now()
+        digest = hashlib.sha256(data).hexdigest()
+        attachment = Attachment(
+            case=case, kind=kind, original_name=(uploaded_file.name or "file")[-200:], content_type=mime,
+            size=len(data), sha256=digest, uploaded_by=actor, uploaded_at=now,
+        )
+        attachment.file.save("upload", ContentFile(data), save=False)
+        try:
+            attachment.save()
+            event_record(case, "attachment", actor, data={"attachment": attachment.pk, "type": ALLOWED[mime]}, at=now)
+        except Exception:
+            # The row is rolled back: remove the stored bytes too, so nothing half-written remains.
+            attachment.file.delete(save=False)
+            raise
+    return attachment
+
+
+def attachment_open(*, actor, reference, attachment_id):
+    """A FileResponse for an attachment of a case the actor may see; 404 otherwise."""
+    case = case_get_for_user(actor, reference)
+    attachment = case.attachments.filter(pk=attachment_id, removed_at__isnull=True).first()
+    if attachment is None:
+        raise NotFound()
+    ext = ALLOWED.get(attachment.content_type, "bin")
+    response = FileResponse(attachment.file.open("rb"), content_type=attachment.content_type,
+                            as_attachment=True, filename=f"{case.reference}-{attachment.pk}.{ext}")
+    response["X-Content-Type-Options"] = "nosniff"
+    return response

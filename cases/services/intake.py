@@ -1,0 +1,107 @@
+import datetime
+
+from django.db import transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from complaints_portal.common.errors import PermissionDenied, ValidationFailed
+
+from .. import deadlines
+from ..events import event_record
+from ..models import Complaint, DeadlinePolicy, ReferenceCounter
+from ..models.case import Category, Channel, ComplaintType, DisputeType, IdType, MisconductKind
+from ..permissions import is_clerk
+from .common import choice, require
+
+TEXT_LIMITS = {"summary": 200, "customer_name": 100, "customer_phone": 30, "policy_numbers": 200,
+               "regulator_reference": 60, "product_line": 100, "agent_name": 100}
+
+
+def reference_next(year):
+    """Draw the next TS-YYYY-NNNNNN under a row lock, so concurrent intakes never collide."""
+    ReferenceCounter.objects.get_or_create(year=year)
+    counter = ReferenceCounter.objects.select_for_update().get(year=year)
+    counter.last += 1
+    counter.save(update_fields=["last"])
+    return f"TS-{year}-{counter.last:06d}"
+
+
+def policy_for(d0):
+    """The deadline policy version in force on D0."""
+    policy = DeadlinePolicy.objects.filter(effective_from__lte=d0).order_by("-version").first()
+    return policy or DeadlinePolicy.objects.order_by("version").first()
+
+
+def case_create(*, actor, data, public=False):
+    """Register a complaint (SPEC §2) and compute its deadlines.
+
+    `public=True` is the customer's online form: no staff actor, channel forced to online.
+    Raises ValidationFailed for bad fields and CalendarMissing when the calendar does not
+    cover the deadlines; in both cases nothing is saved.
+    """
+    if not public and not is_clerk(actor):
+        raise PermissionDenied(_("Only intake clerks register complaints."))
+    data = dict(data)
+    customer = data.pop("customer", None) or {}
+    for key in ("name", "phone", "id_number", "id_type", "email", "policy_number"):
+        if key in customer and f"customer_{key}" not in data:
+            data[f"customer_{key}"] = customer[key]
+    if customer.get("policy_number") and not data.get("policy_numbers"):
+        data["policy_numbers"] = customer["policy_number"]
+    if public:
+        data["channel"] = Channel.ONLINE
+    require(data, "channel", "category", "summary", "customer_name", "customer_phone")
+    channel = choice(data, "channel", Channel)
+    fields = {
+        "channel": channel,
+        "category": choice(data, "category", Category),
+        "complaint_type": choice(data, "complaint_type", ComplaintType, required=False, default=ComplaintType.COMPLAINT),
+        "misconduct_kind": choice(data, "misconduct_kind", MisconductKind, required=False),
+        "dispute_type": choice(data, "dispute_type", DisputeType, required=False),
+        "customer_id_type": choice(data, "customer_id_type", IdType, required=False),
+    }
+    for name in ("summary", "description", "expected_resolution", "customer_name", "customer_phone",
+                 "customer_email", "customer_id_number", "policy_numbers", "product_line", "regulator_reference",
+                 "agent_name", "agent_relation", "agent_authorisation"):
+        value = (data.get(name) or "").strip() if isinstance(data.get(name) or "", str) else data.get(name)
+        limit = TEXT_LIMITS.get(name)
+        if limit and value and len(value) > limit:
+            raise ValidationFailed(
+                _("%(field)s is longer than %(limit)d characters.") % {"field": name, "limit": limit},
+                extra={"fields": {name: [_("Too long.")]}},
+            )
+        fields[name] = value or ""
+    if fields["category"] != Category.MISCONDUCT:
+        fields["misconduct_kind"] = ""
+    received_at = data.get("received_at") or timezone.now()
+    if isinstance(received_at, str):
+        from django.utils.dateparse import parse_datetime
+
+        parsed = parse_datetime(received_at)
+        if parsed is None:
+            raise ValidationFailed(_("received_at is not a valid date and time."), extra={"fields": {"received_at": [_("Invalid.")]}})
+        received_at = parsed
+    if timezone.is_naive(received_at):
+        received_at = timezone.make_aware(received_at)
+    if received_at > timezone.now() + datetime.timedelta(minutes=5):
+        raise ValidationFailed(_("The receipt time cannot be in the future."), extra={"fields": {"received_at": [_("In the future.")]}})
+    if channel == Channel.REGULATOR:
+        require(fields, "regulator_reference")
+        fields["regulator_date"] = data.get("regulator_date") or timezone.localdate(received_at)
+    d0 = timezone.localdate(received_at)
+    with transaction.atomic():
+        case = Complaint(
+            reference=reference_next(d0.year),
+            received_at=received_at,
+            clock_start=d0,
+            registered_by=None if public else actor,
+            deadline_policy=policy_for(d0),
+            **fields,
+        )
+        case._history_user = None if public else actor
+        case.save()
+        deadlines.apply_deadlines(case)
+        case.save(update_fields=["due_overall", "next_due", "updated_at"])
+        event_record(case, "created", None if public else actor, to_status=case.status,
+                     data={"channel": channel, "public": public})
+    return case
