@@ -1,0 +1,430 @@
+"""The KPI reads (SPEC §5): GROUP BY department aggregates, and the drill-down querysets that
+return exactly the cases behind each figure.
+
+Every figure is defined once, as a Q over an annotated cohort queryset; the aggregate counts
+``Count("id", filter=<that Q>)`` and the drill-down filters ``.filter(<that Q>)``, so the two
+cannot drift apart. The arithmetic (rates, rounding, N/A) lives in calculations.py.
+"""
+import datetime
+from collections import defaultdict
+from dataclasses import dataclass, field
+from decimal import Decimal
+
+from django.db.models import Case, CharField, Count, Exists, F, Max, OuterRef, Q, Value, When
+from django.db.models.functions import TruncDate
+
+from cases.models import CaseDeadline, Complaint, Department
+from cases.models.case import OPEN_STATUSES, Channel, ComplaintType
+from cases.models.deadlines import STAGE_ORDER
+
+from . import calculations as calc
+from .models import FollowUpVisit, PolicyVolume, Target
+from .periods import day_end_exclusive, local_today, local_tz, period_bounds
+
+ALL = "ALL"
+UNASSIGNED = "none"
+
+# Figures that have a drill-down list of cases.
+CASE_FIGURES = (
+    "complaints",
+    "regulator_complaints",
+    "excluded",
+    "pending",
+    "on_time",
+    "late",
+    "timeliness_denominator",
+    "revisited",
+    "satisfied",
+    "unreachable",
+    "refused",
+)
+
+
+@dataclass
+class KpiRow:
+    department: str  # department code, "none" for cases not yet dispatched, or "ALL"
+    name: str = ""
+    complaints: int = 0
+    regulator_complaints: int = 0
+    excluded: int = 0
+    pending: int = 0
+    on_time: int = 0
+    late: int = 0
+    revisited: int = 0
+    satisfied: int = 0
+    unreachable: int = 0
+    refused: int = 0
+    new_policies: int | None = None
+    policies_in_force: int | None = None
+    premium: Decimal | None = None
+    insured_persons: int | None = None
+    # stage -> {"met": n, "late": n, "pending": n, "excluded": n}
+    stages: dict = field(default_factory=dict)
+    target: object = None
+
+    @property
+    def timeliness_denominator(self):
+        return self.on_time + self.late
+
+    @property
+    def complaint_rate(self):
+        return calc.complaint_rate(self.complaints, self.new_policies)
+
+    @property
+    def timeliness_rate(self):
+        return calc.on_time_rate(self.on_time, self.timeliness_denominator)
+
+    @property
+    def satisfaction_rate(self):
+        return calc.satisfaction_rate(self.satisfied, self.revisited)
+
+    @property
+    def revisit_success_rate(self):
+        return calc.revisit_success_rate(self.revisited, self.revisited + self.unreachable + self.refused)
+
+    @property
+    def companions(self):
+        """Regulator companion figures: all complaints and regulator referrals only."""
+        return {
+            "per_10k_in_force": calc.per_10k(self.complaints, self.policies_in_force),
+            "per_100m_premium": calc.per_100m_premium(self.complaints, self.premium),
+            "per_10k_insured": calc.per_10k(self.complaints, self.insured_persons),
+            "regulator_per_10k_in_force": calc.per_10k(self.regulator_complaints, self.policies_in_force),
+            "regulator_per_100m_premium": calc.per_100m_premium(self.regulator_complaints, self.premium),
+            "regulator_per_10k_insured": calc.per_10k(self.regulator_complaints, self.insured_persons),
+        }
+
+    @property
+    def stage_rates(self):
+        result = {}
+        for stage in STAGE_ORDER:
+            counts = self.stages.get(stage.value, {})
+            met, late = counts.get("met", 0), counts.get("late", 0)
+            result[stage.value] = {
+                "met": met,
+                "denominator": met + late,
+                "rate": calc.stage_compliance_rate(met, met + late),
+            }
+        return result
+
+    def add(self, other):
+        for name in ("complaints", "regulator_complaints", "excluded", "pending", "on_time", "late",
+                     "revisited", "satisfied", "unreachable", "refused"):
+            setattr(self, name, getattr(self, name) + getattr(other, name))
+        for name in ("new_policies", "policies_in_force", "premium", "insured_persons"):
+            theirs = getattr(other, name)
+            if theirs is not None:
+                setattr(self, name, (getattr(self, name) or 0) + theirs)
+        for stage, counts in other.stages.items():
+            mine = self.stages.setdefault(stage, {})
+            for key, value in counts.items():
+                mine[key] = mine.get(key, 0) + value
+
+
+@dataclass
+class KpiTable:
+    period: object
+    as_of: datetime.date
+    rows: list  # one KpiRow per department, by code
+    company: KpiRow
+    unassigned: KpiRow | None = None
+
+
+# ---------------------------------------------------------------------------------------------
+# Building blocks
+
+
+def _as_of_end(as_of):
+    return day_end_exclusive(as_of)
+
+
+def complaint_cohort(period, as_of):
+    """Complaints of a period (SPEC §5): complaint type, original receipt in the period, not
+    merged into another case. Withdrawn cases count. A review is the same case continuing, so
+    each case counts once whatever its round. Only cases received by the end of ``as_of``."""
+    start, end = period_bounds(period)
+    end = min(end, _as_of_end(as_of))
+    return Complaint.objects.filter(
+        complaint_type=ComplaintType.COMPLAINT,
+        received_at__gte=start,
+        received_at__lt=end,
+        merged_into__isnull=True,
+    )
+
+
+def _timeliness_expression(as_of):
+    """SQL CASE mirroring calculations.classify_on_time on the first-round decision."""
+    tz = local_tz()
+    a_end = _as_of_end(as_of)
+    notified = Q(first_notified_at__lt=a_end)
+    withdrawn_first = Q(withdrawn_at__lt=a_end) & (
+        Q(first_notified_at__isnull=True) | Q(first_notified_at__gte=a_end)
+        | Q(first_notified_at__gt=F("withdrawn_at"))
+    )
+    return Case(
+        When(withdrawn_first & Q(_withdrawn_on__lte=F("due_overall")), then=Value(calc.Timeliness.EXCLUDED.value)),
+        When(notified & Q(_notified_on__lte=F("due_overall")), then=Value(calc.Timeliness.ON_TIME.value)),
+        When(notified & Q(due_overall__isnull=False), then=Value(calc.Timeliness.LATE.value)),
+        When(notified, then=Value(calc.Timeliness.PENDING.value)),
+        When(Q(due_overall__isnull=True) | Q(due_overall__gte=as_of), then=Value(calc.Timeliness.PENDING.value)),
+        default=Value(calc.Timeliness.LATE.value),
+        output_field=CharField(),
+    ), tz
+
+
+def annotated_cohort(period, as_of):
+    """The cohort with ``timeliness`` (excluded|pending|on_time|late) as an alias."""
+    expression, tz = _timeliness_expression(as_of)
+    return complaint_cohort(period, as_of).alias(
+        _notified_on=TruncDate("first_notified_at", tzinfo=tz),
+        _withdrawn_on=TruncDate("withdrawn_at", tzinfo=tz),
+    ).alias(timeliness=expression)
+
+
+COHORT_FIGURES = {
+    "complaints": Q(),
+    "regulator_complaints": Q(channel=Channel.REGULATOR),
+    "excluded": Q(timeliness=calc.Timeliness.EXCLUDED.value),
+    "pending": Q(timeliness=calc.Timeliness.PENDING.value),
+    "on_time": Q(timeliness=calc.Timeliness.ON_TIME.value),
+    "late": Q(timeliness=calc.Timeliness.LATE.value),
+    "timeliness_denominator": Q(timeliness__in=[calc.Timeliness.ON_TIME.value, calc.Timeliness.LATE.value]),
+}
+
+
+def first_completed_visits(period, as_of):
+    """Visits that count as "revisited": the first completed visit of each case, dated in
+    the period and by the end of ``as_of``."""
+    start, end = period_bounds(period)
+    end = min(end, _as_of_end(as_of))
+    earlier = FollowUpVisit.objects.filter(
+        case=OuterRef("case"), outcome=FollowUpVisit.Outcome.COMPLETED
+    ).filter(Q(visited_at__lt=OuterRef("visited_at")) | Q(visited_at=OuterRef("visited_at"), id__lt=OuterRef("id")))
+    return FollowUpVisit.objects.filter(
+        outcome=FollowUpVisit.Outcome.COMPLETED, visited_at__gte=start, visited_at__lt=end
+    ).exclude(Exists(earlier))
+
+
+def failed_visits(period, as_of, outcome):
+    start, end = period_bounds(period)
+    end = min(end, _as_of_end(as_of))
+    return FollowUpVisit.objects.filter(outcome=outcome, visited_at__gte=start, visited_at__lt=end)
+
+
+def _stage_expression(as_of):
+    """CASE classifying one CaseDeadline row as of ``as_of``: met (on or before due), late
+    (done after due, or not done and past due), excluded (tracking stopped on or before the due
+    date without the act) or pending."""
+    a_end = _as_of_end(as_of)
+    met = Q(met_at__lt=a_end)
+    stopped = Q(met_at__isnull=True) | Q(met_at__gte=a_end)
+    return Case(
+        When(met & Q(_met_on__lte=F("due_on")), then=Value("met")),
+        When(met, then=Value("late")),
+        When(stopped & Q(stopped_at__lt=a_end, _stopped_on__lte=F("due_on")), then=Value("excluded")),
+        When(due_on__lt=as_of, then=Value("late")),
+        default=Value("pending"),
+        output_field=CharField(),
+    )
+
+
+# ---------------------------------------------------------------------------------------------
+# The KPI table
+
+
+def _volumes(period):
+    """dept id -> dict of inputs. A year uses its annual row if one was imported, else the sum
+    of its quarters for flows (new policies, premium) and the latest quarter for stocks
+    (policies in force, insured persons)."""
+    rows = PolicyVolume.objects.filter(period__in=[period.code, *period.quarter_codes]).values(
+        "department_id", "period", "new_policies", "policies_in_force", "premium", "insured_persons"
+    )
+    by_dept = defaultdict(dict)
+    for row in rows:
+        by_dept[row["department_id"]][row["period"]] = row
+    result = {}
+    for dept_id, periods in by_dept.items():
+        if period.code in periods:
+            row = periods[period.code]
+            result[dept_id] = {k: row[k] for k in ("new_policies", "policies_in_force", "premium", "insured_persons")}
+            continue
+        quarters = [periods[q] for q in period.quarter_codes if q in periods]
+        latest = quarters[-1]
+        premiums = [q["premium"] for q in quarters if q["premium"] is not None]
+        result[dept_id] = {
+            "new_policies": sum(q["new_policies"] for q in quarters),
+            "premium": sum(premiums) if premiums else None,
+            "policies_in_force": latest["policies_in_force"],
+            "insured_persons": latest["insured_persons"],
+        }
+    return result
+
+
+def kpi_table(period, as_of=None, departments=None):
+    """The KPIs of SPEC §5 for ``period`` as of the end of local day ``as_of`` (default today),
+    one row per department (``departments``: a queryset/list to restrict to; default all active
+    departments and any with figures), plus the company row.
+
+    Four GROUP BY queries (cohort, visits, stage deadlines, volumes) whatever the data size.
+    """
+    as_of = as_of or local_today()
+    cohort = annotated_cohort(period, as_of)
+    rows = defaultdict(lambda: KpiRow(department=""))
+
+    aggregates = {name: Count("id", filter=q) if q else Count("id") for name, q in COHORT_FIGURES.items()}
+    aggregates.pop("timeliness_denominator")
+    for group in cohort.values("department_id").annotate(**aggregates).order_by():
+        row = rows[group["department_id"]]
+        for name in aggregates:
+            setattr(row, name, group[name])
+
+    visits = first_completed_visits(period, as_of).values("case__department_id").annotate(
+        revisited=Count("id"), satisfied=Count("id", filter=Q(rating__gte=4))
+    ).order_by()
+    for group in visits:
+        row = rows[group["case__department_id"]]
+        row.revisited, row.satisfied = group["revisited"], group["satisfied"]
+    for outcome in (FollowUpVisit.Outcome.UNREACHABLE, FollowUpVisit.Outcome.REFUSED):
+        for group in failed_visits(period, as_of, outcome).values("case__department_id").annotate(
+            n=Count("id")
+        ).order_by():
+            setattr(rows[group["case__department_id"]], outcome.value, group["n"])
+
+    tz = local_tz()
+    stage_rows = (
+        CaseDeadline.objects.filter(case__in=complaint_cohort(period, as_of).values("id"),
+                                    stage__in=[s.value for s in STAGE_ORDER])
+        .alias(_met_on=TruncDate("met_at", tzinfo=tz), _stopped_on=TruncDate("stopped_at", tzinfo=tz))
+        .alias(state=_stage_expression(as_of))
+        .values("case__department_id", "stage")
+        .annotate(**{s: Count("id", filter=Q(state=s)) for s in ("met", "late", "excluded", "pending")})
+        .order_by()
+    )
+    for group in stage_rows:
+        rows[group["case__department_id"]].stages[group["stage"]] = {
+            s: group[s] for s in ("met", "late", "excluded", "pending")
+        }
+
+    for dept_id, inputs in _volumes(period).items():
+        row = rows[dept_id]
+        for key, value in inputs.items():
+            setattr(row, key, value)
+
+    if departments is None:
+        wanted = Department.objects.filter(Q(active=True) | Q(id__in=[k for k in rows if k is not None]))
+        include_company = True
+    else:
+        wanted = departments
+        include_company = False
+    depts = sorted(wanted, key=lambda d: d.code)
+    targets = {
+        t.department_id: t for t in Target.objects.filter(period=period.code)
+    }
+
+    result_rows = []
+    for dept in depts:
+        row = rows.get(dept.id) or KpiRow(department="")
+        row.department, row.name = dept.code, dept.name
+        row.target = targets.get(dept.id)
+        result_rows.append(row)
+
+    company = KpiRow(department=ALL, name="")
+    if include_company:
+        for row in rows.values():
+            company.add(row)
+        company.target = targets.get(None)
+    else:
+        for row in result_rows:
+            company.add(row)
+    unassigned = rows.get(None)
+    if unassigned is not None:
+        unassigned.department = UNASSIGNED
+    return KpiTable(period=period, as_of=as_of, rows=result_rows, company=company, unassigned=unassigned)
+
+
+# ---------------------------------------------------------------------------------------------
+# Drill-down
+
+
+def _department_filter(qs, department, prefix=""):
+    if department in (None, ALL):
+        return qs
+    if department == UNASSIGNED:
+        return qs.filter(**{f"{prefix}department__isnull": True})
+    if isinstance(department, Department):
+        return qs.filter(**{f"{prefix}department": department})
+    return qs.filter(**{f"{prefix}department__code": department})
+
+
+def kpi_cases(period, figure, department=None, as_of=None):
+    """Exactly the cases counted in one figure of kpi_table (drill-down).
+
+    ``department``: a Department, a code, "none" (not yet dispatched) or None/"ALL" for the
+    company. Raises KeyError for an unknown figure.
+    """
+    as_of = as_of or local_today()
+    if figure in COHORT_FIGURES:
+        qs = annotated_cohort(period, as_of).filter(COHORT_FIGURES[figure])
+    elif figure in ("revisited", "satisfied"):
+        visits = first_completed_visits(period, as_of)
+        if figure == "satisfied":
+            visits = visits.filter(rating__gte=4)
+        qs = Complaint.objects.filter(id__in=visits.values("case_id"))
+    elif figure in ("unreachable", "refused"):
+        qs = Complaint.objects.filter(id__in=failed_visits(period, as_of, figure).values("case_id"))
+    else:
+        raise KeyError(figure)
+    return _department_filter(qs, department)
+
+
+# ---------------------------------------------------------------------------------------------
+# Dashboard extras
+
+
+def targets_for(period):
+    return {t.department_id: t for t in Target.objects.filter(period=period.code).select_related("department")}
+
+
+def backlog_by_status(departments=None):
+    """Open cases per status now (the backlog)."""
+    qs = Complaint.objects.filter(status__in=[s.value for s in OPEN_STATUSES], merged_into__isnull=True)
+    if departments is not None:
+        qs = qs.filter(department__in=departments)
+    return dict(qs.values_list("status").annotate(n=Count("id")).order_by())
+
+
+def overdue_now(departments=None, today=None):
+    """Open cases whose nearest due date has passed."""
+    today = today or local_today()
+    qs = Complaint.objects.filter(
+        status__in=[s.value for s in OPEN_STATUSES], merged_into__isnull=True, next_due__lt=today
+    )
+    if departments is not None:
+        qs = qs.filter(department__in=departments)
+    return qs
+
+
+def volume_by(period, as_of, dimension, departments=None):
+    """Cohort complaints grouped by category, channel or dispute type."""
+    if dimension not in ("category", "channel", "dispute_type", "root_cause"):
+        raise ValueError(dimension)
+    qs = complaint_cohort(period, as_of)
+    if departments is not None:
+        qs = qs.filter(department__in=departments)
+    if dimension == "root_cause":
+        qs = qs.exclude(root_cause="")
+    return list(qs.values_list(dimension).annotate(n=Count("id")).order_by("-n", dimension))
+
+
+def volume_cases(period, as_of, dimension, value, departments=None):
+    qs = complaint_cohort(period, as_of).filter(**{dimension: value})
+    if departments is not None:
+        qs = qs.filter(department__in=departments)
+    return qs
+
+
+def inputs_changed_at(period):
+    """Last change of the imported inputs of a period (stored with snapshots)."""
+    return PolicyVolume.objects.filter(period__in=[period.code, *period.quarter_codes]).aggregate(
+        last=Max("updated_at")
+    )["last"]
