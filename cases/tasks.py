@@ -4,7 +4,9 @@ from celery import shared_task
 
 @shared_task
 def deadline_sweep():
-    """Remind, mark overdue and escalate stage deadlines (implemented in cases.deadlines)."""
+    """Remind, mark overdue and escalate stage deadlines (cases.sweep.run_sweep).
+
+    Safe to run twice or concurrently: rows are claimed with conditional updates."""
     from . import sweep
 
     return sweep.run_sweep()
@@ -12,6 +14,23 @@ def deadline_sweep():
 
 @shared_task
 def deliver_pending_notifications():
+    """Retry notifications whose email has not gone out yet."""
     from . import notifications
 
     return notifications.deliver_pending()
+
+
+@shared_task
+def deliver_notification(notification_id):
+    """Send one notification; a no-op when it is no longer pending."""
+    from . import notifications
+
+    return notifications.deliver(notification_id)
+
+
+@shared_task
+def recompute_deadlines(reason, policy_id=None):
+    """Recompute open cases' due dates after a calendar or policy change; returns what changed."""
+    from . import deadlines
+
+    return deadlines.recompute_open_cases(reason, policy_id=policy_id)

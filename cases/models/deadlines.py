@@ -116,6 +116,21 @@ class CaseDeadline(models.Model):
         constraints = [models.UniqueConstraint(fields=["case", "stage"], name="case_deadline_unique")]
         indexes = [
             models.Index(fields=["due_on"], name="deadline_open_due", condition=models.Q(met_at__isnull=True, stopped_at__isnull=True)),
+            # One partial index per sweep step, on exactly the rows that step still has to
+            # handle: a sweep with nothing newly due reads no row (cases/sweep.py).
+            models.Index(
+                fields=["due_on"], name="deadline_to_remind",
+                condition=models.Q(met_at__isnull=True, stopped_at__isnull=True, reminded_at__isnull=True),
+            ),
+            models.Index(
+                fields=["due_on"], name="deadline_to_mark_overdue",
+                condition=models.Q(met_at__isnull=True, stopped_at__isnull=True, overdue_at__isnull=True),
+            ),
+            models.Index(
+                fields=["due_on"], name="deadline_regulatory_at_risk",
+                condition=models.Q(met_at__isnull=True, stopped_at__isnull=True, at_risk_notified_at__isnull=True,
+                                   stage__in=["overall", "review"]),
+            ),
         ]
         ordering = ["due_on"]
         verbose_name = _("case deadline")

@@ -1,0 +1,103 @@
+"""Notifications to staff: the portal bell and email (SPEC §4 reminders and escalations).
+
+`notify` is idempotent by `dedupe_key` (unique in the table): the beat job and retried tasks
+call it freely, and a key already used returns the existing row without sending again.
+Delivery happens after the surrounding transaction commits; what fails stays pending and is
+retried by `deliver_pending` (beat), up to MAX_ATTEMPTS.
+"""
+import logging
+
+from django.conf import settings
+from django.core.mail import send_mail
+from django.db import IntegrityError, transaction
+from django.utils import timezone
+
+from .models import Notification
+
+logger = logging.getLogger(__name__)
+
+MAX_ATTEMPTS = 5
+
+
+def notify(recipient, kind, subject, body="", case=None, *, dedupe_key, channel=Notification.Channel.PORTAL):
+    """Create the notification unless `dedupe_key` exists; returns (notification, created).
+
+    Delivery by email is scheduled with transaction.on_commit, so a rolled-back caller sends
+    nothing. Safe under concurrency: a racing duplicate loses on the unique key.
+    """
+    defaults = {"recipient": recipient, "kind": kind, "subject": str(subject)[:200], "body": str(body),
+                "case": case, "channel": channel}
+    try:
+        with transaction.atomic():
+            notification, created = Notification.objects.get_or_create(dedupe_key=dedupe_key, defaults=defaults)
+    except IntegrityError:
+        notification, created = Notification.objects.get(dedupe_key=dedupe_key), False
+    if created:
+        transaction.on_commit(lambda: _schedule_delivery(notification.pk), robust=True)
+    return notification, created
+
+
+def _schedule_delivery(notification_id):
+    from . import tasks
+
+    tasks.deliver_notification.delay(notification_id)
+
+
+def deliver(notification_id):
+    """Send one pending notification by email; returns its delivery status.
+
+    The row is locked (skip_locked) while sending, so the per-notification task and the beat
+    retry never send the same message at the same time; a row no longer pending is left alone.
+    """
+    with transaction.atomic():
+        notification = (
+            Notification.objects.select_for_update(skip_locked=True)
+            .select_related("recipient")
+            .filter(pk=notification_id, delivery=Notification.Delivery.PENDING)
+            .first()
+        )
+        if notification is None:
+            return None
+        address = notification.recipient.email if notification.recipient_id else notification.address
+        if not address or notification.channel == Notification.Channel.SMS:
+            notification.delivery = Notification.Delivery.SKIPPED
+            notification.save(update_fields=["delivery"])
+            return notification.delivery
+        notification.attempts += 1
+        try:
+            send_mail(notification.subject, notification.body or notification.subject,
+                      settings.DEFAULT_FROM_EMAIL, [address])
+        except Exception as exc:  # the mail server's failure is data here, not a crash
+            notification.last_error = f"{type(exc).__name__}: {exc}"[:200]
+            if notification.attempts >= MAX_ATTEMPTS:
+                notification.delivery = Notification.Delivery.FAILED
+            logger.warning("Notification %s not delivered (attempt %s): %s",
+                           notification.pk, notification.attempts, notification.last_error)
+        else:
+            notification.delivery = Notification.Delivery.SENT
+            notification.delivered_at = timezone.now()
+            notification.last_error = ""
+        notification.save(update_fields=["delivery", "attempts", "last_error", "delivered_at"])
+        return notification.delivery
+
+
+def deliver_pending(limit=500):
+    """Retry every pending notification (beat task); returns {"sent": n, "pending": n, ...}."""
+    ids = list(
+        Notification.objects.filter(delivery=Notification.Delivery.PENDING, attempts__lt=MAX_ATTEMPTS)
+        .order_by("pk").values_list("pk", flat=True)[:limit]
+    )
+    result = {}
+    for pk in ids:
+        status = deliver(pk)
+        if status:
+            result[status] = result.get(status, 0) + 1
+    return result
+
+
+def mark_read(user, ids=None):
+    """Mark the user's notifications read (all unread ones when `ids` is None)."""
+    qs = Notification.objects.filter(recipient=user, read_at__isnull=True)
+    if ids is not None:
+        qs = qs.filter(pk__in=ids)
+    return qs.update(read_at=timezone.now())
