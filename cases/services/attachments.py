@@ -94,3 +94,42 @@ def attachment_open(*, actor, reference, attachment_id):
                             as_attachment=True, filename=f"{case.reference}-{attachment.pk}.{ext}")
     response["X-Content-Type-Options"] = "nosniff"
     return response
+
+
+def attachment_check(uploaded_file):
+    """Apply the size limit and the content check to one upload; returns (bytes, mime).
+
+    Used by the public complaint form to refuse every bad file before anything is written,
+    with the same limits and the same content sniffing as staff uploads.
+    Raises AttachmentRefused.
+    """
+    if uploaded_file.size > settings.ATTACHMENT_MAX_BYTES:
+        raise AttachmentRefused(
+            _("The file is larger than %(mb)d MB.") % {"mb": settings.ATTACHMENT_MAX_BYTES // (1024 * 1024)}
+        )
+    data = uploaded_file.read()
+    mime = _sniff(data[:8192] if not data[:4] == b"PK\x03\x04" else data)
+    if mime is None:
+        raise AttachmentRefused(_("This file type is not accepted. Allowed: PDF, JPG, PNG, DOCX, XLSX, MP3, WAV, M4A."))
+    return data, mime
+
+
+def attachment_store_checked(case, *, data, mime, name, actor=None, kind=Attachment.Kind.EVIDENCE):
+    """Store bytes that passed `attachment_check` on `case`, inside the caller's transaction.
+
+    The caller owns the transaction and the permission decision (the public form has no
+    actor). If the row cannot be saved the stored bytes are removed again.
+    """
+    now = timezone.now()
+    attachment = Attachment(
+        case=case, kind=kind, original_name=(name or "file")[-200:], content_type=mime,
+        size=len(data), sha256=hashlib.sha256(data).hexdigest(), uploaded_by=actor, uploaded_at=now,
+    )
+    attachment.file.save("upload", ContentFile(data), save=False)
+    try:
+        attachment.save()
+        event_record(case, "attachment", actor, data={"attachment": attachment.pk, "type": ALLOWED[mime]}, at=now)
+    except Exception:
+        attachment.file.delete(save=False)
+        raise
+    return attachment
