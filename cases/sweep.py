@@ -1,0 +1,203 @@
+"""The deadline sweep run by Celery beat: remind, mark overdue, escalate (SPEC §4).
+
+Each step reads only open CaseDeadline rows whose stamp for that step is still empty, through a
+partial index on exactly that condition, so a sweep with nothing newly due reads (almost)
+nothing whatever the number of cases. Each row is claimed with a conditional UPDATE
+(`... WHERE overdue_at IS NULL`) in its own small transaction together with the notifications
+it causes: two sweeps running at once cannot both claim a row, and a worker killed mid-row
+rolls the claim back so the retry does the work. Notification dedupe keys are a second guard.
+"""
+import logging
+
+from django.contrib.auth import get_user_model
+from django.db import transaction
+from django.db.models import Q, Value
+from django.db.models.functions import Coalesce
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from complaints_portal.common import roles
+from complaints_portal.common.errors import CalendarMissing
+
+from .calendar import load_calendar
+from .models import CaseDeadline, DeadlinePolicy, DepartmentMembership, TeamMember
+from .models.case import OPEN_STATUSES
+from .models.deadlines import Stage
+from .notifications import notify
+
+logger = logging.getLogger(__name__)
+
+OPEN = Q(met_at__isnull=True, stopped_at__isnull=True)
+REGULATORY = [Stage.OVERALL.value, Stage.REVIEW.value]
+AT_RISK_WORKING_DAYS = 1
+
+
+# -- recipients ----------------------------------------------------------------------------
+def _active_users(qs):
+    return list(qs.filter(is_active=True).distinct().order_by("pk"))
+
+
+def users_with_role(role):
+    User = get_user_model()
+    qs = User.objects.filter(groups__name=role)
+    if role == roles.ADMINISTRATOR:
+        qs = User.objects.filter(Q(groups__name=role) | Q(is_superuser=True))
+    return _active_users(qs)
+
+
+def department_users(case, role):
+    if not case.department_id:
+        return []
+    User = get_user_model()
+    return _active_users(User.objects.filter(memberships__department_id=case.department_id, memberships__role=role))
+
+
+def department_heads(case):
+    return department_users(case, DepartmentMembership.Role.HEAD)
+
+
+def assignees(case, stage):
+    """Who must act for `stage`: acknowledge/dispatch → the registering clerk (else every
+    intake clerk); form_team/approval → the department's heads; report/plan/decision and the
+    regulatory deadlines → the round's team lead, else the department's investigators."""
+    if stage in (Stage.ACKNOWLEDGE, Stage.DISPATCH) or not case.department_id:
+        if case.registered_by_id and case.registered_by.is_active:
+            return [case.registered_by]
+        return users_with_role(roles.INTAKE_CLERK)
+    if stage in (Stage.FORM_TEAM, Stage.APPROVAL):
+        return department_heads(case)
+    lead = (
+        TeamMember.objects.filter(case=case, round=case.round, role=TeamMember.Role.LEAD)
+        .select_related("user").first()
+    )
+    if lead and lead.user.is_active:
+        return [lead.user]
+    return department_users(case, DepartmentMembership.Role.INVESTIGATOR) or department_heads(case)
+
+
+# -- messages ------------------------------------------------------------------------------
+def _stage_label(stage):
+    return str(Stage(stage).label)
+
+
+def _send(users, kind, row, subject, body):
+    sent = 0
+    for user in users:
+        _, created = notify(
+            user, kind, subject, body, case=row.case,
+            dedupe_key=f"deadline:{kind}:{row.pk}:{row.due_on.isoformat()}:{user.pk}",
+        )
+        sent += created
+    return sent
+
+
+def _text(row):
+    return {"ref": row.case.reference, "stage": _stage_label(row.stage), "due": row.due_on.isoformat()}
+
+
+# -- steps ---------------------------------------------------------------------------------
+def _claim(row, **stamps):
+    """Conditional UPDATE: True only for the one sweep that set the first stamp."""
+    first = next(iter(stamps))
+    return CaseDeadline.objects.filter(OPEN, pk=row.pk, **{f"{first}__isnull": True}).update(**stamps) == 1
+
+
+def _rows(condition, stamp):
+    return (
+        CaseDeadline.objects.filter(OPEN, condition, **{f"{stamp}__isnull": True})
+        .select_related("case", "case__registered_by", "case__deadline_policy")
+        .order_by("due_on", "pk")
+    )
+
+
+def _stop_if_closed(row, now):
+    """A row of a case closed without on_action (e.g. an import) stops being tracked."""
+    if row.case.status in OPEN_STATUSES:
+        return False
+    CaseDeadline.objects.filter(OPEN, pk=row.pk).update(stopped_at=now)
+    return True
+
+
+def _overdue(today, now, counts):
+    for row in _rows(Q(due_on__lt=today), "overdue_at"):
+        with transaction.atomic():
+            if _stop_if_closed(row, now):
+                continue
+            regulatory = row.stage in REGULATORY
+            stamps = {"overdue_at": now, "escalated_head_at": now,
+                      "reminded_at": Coalesce("reminded_at", Value(now))}
+            if regulatory:
+                stamps.update(escalated_supervisor_at=now, at_risk_notified_at=Coalesce("at_risk_notified_at", Value(now)))
+            if not _claim(row, **stamps):
+                continue
+            counts["overdue"] += 1
+            heads = department_heads(row.case) or users_with_role(roles.SUPERVISOR)
+            subject = _("Overdue: %(ref)s %(stage)s was due %(due)s") % _text(row)
+            counts["notifications"] += _send(heads, "deadline_overdue", row, subject, row.explanation)
+            if regulatory:
+                subject = _("Regulatory deadline passed: %(ref)s %(stage)s was due %(due)s") % _text(row)
+                counts["notifications"] += _send(
+                    users_with_role(roles.SUPERVISOR), "deadline_passed_supervisor", row, subject, row.explanation
+                )
+
+
+def _at_risk(calendar, today, now, counts):
+    horizon = calendar.add_working_days(today, AT_RISK_WORKING_DAYS)
+    for row in _rows(Q(stage__in=REGULATORY, due_on__lte=horizon), "at_risk_notified_at"):
+        with transaction.atomic():
+            if _stop_if_closed(row, now) or not _claim(row, at_risk_notified_at=now):
+                continue
+            counts["at_risk"] += 1
+            subject = _("At risk: %(ref)s %(stage)s is due %(due)s") % _text(row)
+            counts["notifications"] += _send(
+                users_with_role(roles.SUPERVISOR), "deadline_at_risk", row, subject, row.explanation
+            )
+
+
+def _reminders(calendar, today, now, counts):
+    leads = set(DeadlinePolicy.objects.values_list("reminder_lead_days", flat=True)) or {1}
+    horizons = {lead: calendar.add_working_days(today, lead) for lead in leads}
+    for row in _rows(Q(due_on__lte=max(horizons.values())), "reminded_at"):
+        if row.due_on > horizons[row.case.deadline_policy.reminder_lead_days]:
+            continue  # this case's policy reminds later
+        with transaction.atomic():
+            if _stop_if_closed(row, now) or not _claim(row, reminded_at=now):
+                continue
+            counts["reminded"] += 1
+            subject = _("Reminder: %(ref)s %(stage)s is due %(due)s") % _text(row)
+            counts["notifications"] += _send(assignees(row.case, row.stage), "deadline_reminder", row, subject,
+                                             row.explanation)
+
+
+def _alert_calendar_missing(exc, today):
+    subject = _("Deadline sweep stopped: %(message)s") % {"message": exc.message}
+    for admin in users_with_role(roles.ADMINISTRATOR):
+        notify(admin, "calendar_missing", subject, exc.message,
+               dedupe_key=f"calendar_missing:{today.isoformat()}:{admin.pk}")
+
+
+def run_sweep(now=None):
+    """One pass of the beat job; returns counts {"overdue", "at_risk", "reminded", "notifications"}.
+
+    Order matters: overdue first (it also closes the reminder and at-risk steps of rows already
+    past due, so nobody gets a reminder for something already late), then at-risk, then
+    reminders. A calendar gap alerts the administrators (once a day) and is reported in the
+    result under "error" instead of failing silently in the worker log.
+    """
+    now = now or timezone.now()
+    today = timezone.localdate(now)
+    counts = {"overdue": 0, "at_risk": 0, "reminded": 0, "notifications": 0}
+    try:
+        _overdue(today, now, counts)
+        calendar = load_calendar()
+        _at_risk(calendar, today, now, counts)
+        _reminders(calendar, today, now, counts)
+    except CalendarMissing as exc:
+        logger.error("Deadline sweep: %s", exc.message)
+        with transaction.atomic():
+            _alert_calendar_missing(exc, today)
+        counts["error"] = exc.code
+        counts["missing_years"] = exc.extra.get("missing_years", [])
+    if counts["overdue"] or counts["at_risk"] or counts["reminded"]:
+        logger.info("Deadline sweep: %s", counts)
+    return counts
