@@ -59,3 +59,106 @@ def ensure_demo_org():
             user=head, department=departments[code], defaults={"role": DepartmentMembership.Role.HEAD}
         )
     return departments, users
+
+
+# --- sample cases ------------------------------------------------------------------------
+
+SAMPLES = [
+    # (summary, channel, category, dispute type, department, path of actions, days ago received)
+    ("重疾险疾病定义理解分歧，理赔被拒", "hotline", "product", "claims", None, [], 0),
+    ("保单回执未收到，要求补寄", "online", "service", "policy_service", None, ["acknowledge"], 1),
+    ("代理人夸大分红收益，要求退保退费", "regulator", "misconduct", "sales", "SALES", ["acknowledge", "assign"], 2),
+    ("理赔等待时间过长，客服解释不到位", "hotline", "service", "claims", "CLAIMS", ["acknowledge", "assign", "form_team"], 3),
+    ("个人信息被泄露给第三方机构", "letter", "misconduct", "info_security", "CS", ["acknowledge", "assign", "form_team", "submit_report"], 4),
+    ("犹豫期内退保被收取手续费", "visit", "product", "surrender", "SALES",
+     ["acknowledge", "assign", "form_team", "submit_report", "propose_plan"], 5),
+    ("续期扣款重复，要求退还", "hotline", "service", "renewal", "CS",
+     ["acknowledge", "assign", "form_team", "submit_report", "propose_plan", "approve_plan"], 6),
+    ("核保结论告知不清", "online", "service", "underwriting", "CLAIMS",
+     ["acknowledge", "assign", "form_team", "submit_report", "propose_plan", "approve_plan", "notify_decision"], 8),
+    ("销售人员未告知免责条款", "media", "misconduct", "sales", "SALES",
+     ["acknowledge", "assign", "form_team", "submit_report", "propose_plan", "approve_plan", "notify_decision",
+      "customer_accepts"], 12),
+    ("客服热线长时间无人接听", "hotline", "service", "service", "CS",
+     ["acknowledge", "assign", "form_team", "submit_report", "propose_plan", "approve_plan", "notify_decision",
+      "close"], 14),
+    ("保全变更办理缓慢", "letter", "service", "policy_service", "CS",
+     ["acknowledge", "assign", "form_team", "submit_report", "propose_plan", "approve_plan", "notify_decision",
+      "customer_accepts", "archive"], 20),
+    ("理赔金额计算有误，客户不认可处理结果", "regulator", "product", "claims", "CLAIMS",
+     ["acknowledge", "assign", "form_team", "submit_report", "propose_plan", "approve_plan", "notify_decision",
+      "customer_disputes"], 16),
+    ("客户撤回投诉：已自行与代理人协商", "hotline", "service", "sales", "SALES", ["acknowledge", "assign", "withdraw"], 9),
+    ("满期金领取流程咨询（意见建议）", "online", "service", "other", "CS", ["acknowledge", "assign", "form_team"], 1),
+    ("复杂理赔案件需外部鉴定", "visit", "product", "claims", "CLAIMS", ["acknowledge", "assign", "form_team", "extend", "pause"], 7),
+    ("投诉处理超期未反馈", "hotline", "service", "claims", "CLAIMS", ["acknowledge", "assign"], 25),
+]
+
+ACTION_DATA = {
+    "acknowledge": {"method": "phone", "note": "已致电客户确认投诉内容，告知处理流程和预计时间。"},
+    "submit_report": {"facts": "经调阅业务档案及通话录音，情况属实。", "at_fault": True, "recommendation": "向客户致歉并按合同约定处理。",
+                      "root_cause": "communication", "responsible_staff": "相关业务人员"},
+    "propose_plan": {"plan": "向客户书面致歉，按合同约定退还相关费用。", "redress_amount": "1200.00"},
+    "notify_decision": {"method": "phone", "decision": "经调查，公司将按合同约定退还相关费用并致歉。"},
+    "customer_disputes": {"reason": "客户认为退还金额不足。"},
+    "close": {"reason": "已按方案履行完毕，客户未表示接受。"},
+    "withdraw": {"reason": "客户来电表示已协商解决，申请撤回。"},
+    "extend": {"tier": "complex", "reason": "需调取外部医疗记录并组织鉴定。"},
+    "pause": {"kind": "appraisal", "proof": "已短信告知客户鉴定期间不计入处理时限。"},
+}
+
+
+def _actor_for(action, department, users):
+    code = (department or "").lower()
+    if action in ("acknowledge", "assign", "customer_accepts", "customer_disputes", "close", "withdraw", "notify_decision"):
+        return users["clerk"]
+    if action in ("form_team", "approve_plan", "extend"):
+        return users[f"head_{code}"]
+    if action == "archive":
+        return users["supervisor"]
+    return users[f"inv_{code}"]
+
+
+def ensure_demo_cases(departments, users):
+    """Sample cases in every state, created through the services (so history, deadlines and
+    the timeline are real). Skipped when any case exists, so a second run changes nothing."""
+    import datetime
+
+    from django.utils import timezone
+
+    from .models import Complaint
+    from .services import case_create, case_transition
+
+    if Complaint.objects.exists():
+        return 0
+    now = timezone.now()
+    created = 0
+    for index, (summary, channel, category, dispute, department, path, days_ago) in enumerate(SAMPLES):
+        received = now - datetime.timedelta(days=days_ago, hours=index % 5)
+        phone = f"1380000{index:04d}"
+        data = {
+            "channel": channel, "category": category, "dispute_type": dispute, "summary": summary,
+            "description": summary + "。客户要求公司尽快给予答复。",
+            "expected_resolution": "尽快解决并给予合理补偿。",
+            "customer": {"name": f"客户{index + 1:02d}", "phone": phone, "policy_number": f"P2026{index:06d}"},
+            "received_at": received,
+            "complaint_type": "feedback" if "意见建议" in summary else "complaint",
+        }
+        if category == "misconduct":
+            data["misconduct_kind"] = "info_leak" if dispute == "info_security" else "mis_selling"
+        if channel == "regulator":
+            data["regulator_reference"] = f"JG-2026-{index:04d}"
+        case = case_create(actor=users["clerk"], data=data)
+        step = received
+        for action in path:
+            step = min(step + datetime.timedelta(hours=20), now)
+            payload = dict(ACTION_DATA.get(action, {}))
+            if action == "assign":
+                payload["department"] = department
+            elif action == "form_team":
+                code = department.lower()
+                payload = {"lead": f"inv_{code}", "members": [f"inv_{code}"], "recusal_attested": True}
+            case = case_transition(actor=_actor_for(action, department, users), reference=case.reference,
+                                   action=action, data=payload, at=step)
+        created += 1
+    return created

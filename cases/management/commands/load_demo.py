@@ -1,6 +1,6 @@
 from django.core.management.base import BaseCommand
 
-from cases.demo import DEMO_PASSWORD, ensure_demo_org
+from cases.demo import DEMO_PASSWORD, ensure_demo_cases, ensure_demo_org
 
 
 class Command(BaseCommand):
@@ -12,8 +12,10 @@ class Command(BaseCommand):
 
     def handle(self, *args, **options):
         departments, users = ensure_demo_org()
+        cases = ensure_demo_cases(departments, users)
         self.stdout.write(
             self.style.SUCCESS(
-                f"Demo data ready: {len(departments)} departments, {len(users)} users (password {DEMO_PASSWORD})."
+                f"Demo data ready: {len(departments)} departments, {len(users)} users (password {DEMO_PASSWORD}), "
+                f"{cases} sample cases created."
             )
         )
