@@ -117,3 +117,22 @@ def can_see_personal_data(user, case):
 
 def sees_all_cases(user):
     return bool(user_roles(user) & {INTAKE_CLERK, SENIOR_MANAGER, SUPERVISOR, ADMINISTRATOR})
+
+
+def actions_for(user, case):
+    """The public actions `user` may perform on `case` now: allowed by the state (and by the
+    merge/archive rules the service applies) and by the actor's permission. Drives the buttons
+    on the case page and `allowed_actions` in the API; the service checks again on submit."""
+    from . import workflow
+    from .models.case import Status
+
+    if case.status == Status.ARCHIVED or case.merged_into_id:
+        candidates = ["legal_hold"] if "legal_hold" in workflow.allowed_actions(case.status) else []
+    else:
+        candidates = workflow.allowed_actions(case.status)
+        if case.acknowledged_at is None and case.status in workflow.TRANSITIONS["acknowledge_late"].sources:
+            candidates = ["acknowledge", *candidates]
+        if case.acknowledged_at is not None and "acknowledge" in candidates:
+            candidates.remove("acknowledge")
+    checked = {"acknowledge": "acknowledge_late"} if case.status != Status.RECEIVED else {}
+    return [a for a in candidates if can_act(user, case, checked.get(a, a))]

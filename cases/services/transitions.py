@@ -387,7 +387,7 @@ def _resolve_action(case, action):
     return action
 
 
-def case_transition(*, actor, reference, action, data=None, expected_version=None):
+def case_transition(*, actor, reference, action, data=None, expected_version=None, at=None):
     """Perform `action` on the case `reference` as `actor`.
 
     Locks the row, refuses a stale form (expected_version), checks the TRANSITIONS table and
@@ -395,6 +395,7 @@ def case_transition(*, actor, reference, action, data=None, expected_version=Non
     event, and schedules notifications after commit. On any error nothing is written.
     Raises NotFound, TransitionNotAllowed, PermissionDenied, ConcurrentModification,
     ValidationFailed (and subclasses), CalendarMissing.
+    `at` backdates the act; only demo data and migrations use it, never a user request.
     """
     data = dict(data or {})
     if action not in workflow.PUBLIC_ACTIONS:
@@ -418,7 +419,7 @@ def case_transition(*, actor, reference, action, data=None, expected_version=Non
             raise TransitionNotAllowed(_("The case was merged into %(ref)s.") % {"ref": case.merged_into.reference})
         if not can_act(actor, case, name, data):
             raise PermissionDenied()
-        now = timezone.now()
+        now = at or timezone.now()
         from_status = case.status
         event_data = HANDLERS[name](case, actor, data, now)
         case.status = transition.target or case.status
@@ -435,7 +436,7 @@ def _notify_after(case, action, actor):
     """Staff notifications for the steps that need someone else to act."""
     from .. import notifications
 
-    recipients, kind, subject = [], None, None
+    recipients, kind, subject = User.objects.none(), None, None
     if action in ("assign", "reassign"):
         recipients = User.objects.filter(memberships__department=case.department, memberships__role=DepartmentMembership.Role.HEAD)
         kind, subject = "case_assigned", _("New case for your department: %(ref)s")

@@ -1,0 +1,221 @@
+"""Serializers of the complaint API (SPEC §9). Input serializers check shapes and types only;
+business rules (who, when, which fields an action needs) live in the services."""
+from django.utils import timezone
+from django.utils.functional import lazy
+from django.utils.translation import gettext
+from django.utils.translation import gettext_lazy as _
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import extend_schema_field
+from rest_framework import serializers
+
+from .. import workflow
+from ..events import event_label
+from ..fields import mask_id_number, mask_phone
+from ..models import Attachment, Complaint, Decision
+from ..models.case import Category, Channel, ComplaintType, RootCause
+from ..models.deadlines import STAGE_ORDER, Stage, Tier
+from ..permissions import actions_for
+
+DEADLINE_KEYS = [s.value for s in STAGE_ORDER] + [Stage.OVERALL.value]
+
+
+# -- input ---------------------------------------------------------------------------------
+class CustomerInputSerializer(serializers.Serializer):
+    name = serializers.CharField(max_length=100)
+    phone = serializers.CharField(max_length=30)
+    id_number = serializers.CharField(max_length=40, required=False, allow_blank=True)
+    policy_number = serializers.CharField(max_length=200, required=False, allow_blank=True)
+
+
+class ComplaintCreateSerializer(serializers.Serializer):
+    channel = serializers.ChoiceField(choices=Channel.choices)
+    category = serializers.ChoiceField(choices=Category.choices)
+    summary = serializers.CharField(max_length=200)
+    description = serializers.CharField()
+    customer = CustomerInputSerializer()
+    received_at = serializers.DateTimeField(
+        required=False, help_text=_("When the complaint reached the company; defaults to now. "
+                                    "A letter's sign-for date, a regulator's transfer date.")
+    )
+    expected_resolution = serializers.CharField(required=False, allow_blank=True)
+    complaint_type = serializers.ChoiceField(choices=ComplaintType.choices, required=False)
+    regulator_reference = serializers.CharField(
+        max_length=60, required=False, allow_blank=True, help_text=_("Required when the channel is regulator.")
+    )
+
+
+def _used_by(*actions):
+    return gettext("Used by: %(actions)s.") % {"actions": ", ".join(actions)}
+
+
+# Help texts are evaluated when the schema is rendered, in the request's language.
+_for = lazy(_used_by, str)
+_methods_help = lazy(lambda: gettext(
+    "notify_decision (required, one of %(methods)s); acknowledge (how the customer was contacted)."
+) % {"methods": ", ".join(Decision.Method.values)}, str)
+
+
+class TransitionSerializer(serializers.Serializer):
+    """One body for every action; each field names the actions that read it. Which fields an
+    action requires is checked by the service (400 with `extra.fields` naming them)."""
+
+    action = serializers.ChoiceField(choices=[(a, a) for a in workflow.PUBLIC_ACTIONS])
+    version = serializers.IntegerField(
+        required=False, min_value=1,
+        help_text=_("The case version the client saw; a different current version is refused with 409 case_changed."),
+    )
+    department = serializers.CharField(required=False, help_text=_for("assign (required)", "reassign (required)"))
+    lead = serializers.CharField(required=False, help_text=_for("form_team (required, username)"))
+    members = serializers.ListField(child=serializers.CharField(), required=False,
+                                    help_text=_for("form_team (usernames)"))
+    recusal_attested = serializers.BooleanField(required=False, help_text=_for("form_team"))
+    facts = serializers.CharField(required=False, help_text=_for("submit_report (required)"))
+    at_fault = serializers.BooleanField(required=False, help_text=_for("submit_report (required)"))
+    recommendation = serializers.CharField(required=False, help_text=_for("submit_report (required)"))
+    responsible_staff = serializers.CharField(required=False, allow_blank=True, help_text=_for("submit_report"))
+    root_cause = serializers.ChoiceField(choices=RootCause.choices, required=False, help_text=_for("submit_report"))
+    plan = serializers.CharField(required=False, help_text=_for("propose_plan (required)"))
+    redress_amount = serializers.DecimalField(max_digits=12, decimal_places=2, required=False, min_value=0,
+                                              help_text=_for("propose_plan"))
+    method = serializers.CharField(
+        required=False, max_length=30,
+        help_text=_methods_help(),
+    )
+    decision = serializers.CharField(required=False, help_text=_for("notify_decision (required)"))
+    remedies = serializers.CharField(required=False, help_text=_for("notify_decision"))
+    note = serializers.CharField(required=False, allow_blank=True, help_text=_for("acknowledge"))
+    reason = serializers.CharField(
+        required=False,
+        help_text=_for("reject_plan, customer_disputes, close, withdraw, extend, reassign (required)", "legal_hold"),
+    )
+    # The full tier choice set (one enum in the schema); extending to "simple" is refused by the service.
+    tier = serializers.ChoiceField(choices=Tier.choices, required=False, help_text=_for("extend (required: complex or special)"))
+    customer_told_at = serializers.DateTimeField(required=False, help_text=_for("extend"))
+    received_at = serializers.DateTimeField(required=False, help_text=_for("customer_disputes (when the dispute arrived)"))
+    into = serializers.CharField(required=False, help_text=_for("merge (required: the master case's reference)"))
+    # A plain string here (checked by the service) so that the schema keeps one "kind" enum, the attachment's.
+    kind = serializers.CharField(required=False, max_length=20,
+                                 help_text=_for("pause (required: appraisal, testing or valuation)"))
+    proof = serializers.CharField(required=False, help_text=_for("pause (required: how the customer was told)"))
+    start = serializers.DateField(required=False, help_text=_for("pause"))
+    end = serializers.DateField(required=False, help_text=_for("resume"))
+    received_on = serializers.DateField(required=False, help_text=_for("restart_clock (required)"))
+    hold = serializers.BooleanField(required=False, help_text=_for("legal_hold (required)"))
+
+
+class AttachmentUploadSerializer(serializers.Serializer):
+    file = serializers.FileField()
+    kind = serializers.ChoiceField(choices=Attachment.Kind.choices, required=False)
+
+
+class RevealSerializer(serializers.Serializer):
+    field = serializers.ChoiceField(choices=[("customer_phone", "customer_phone")])
+
+
+# -- output --------------------------------------------------------------------------------
+class CustomerSerializer(serializers.Serializer):
+    """Personal data leaves the API masked; a full phone number needs the logged reveal call,
+    and the ID number is never given out in full."""
+
+    name = serializers.CharField(source="customer_name")
+    phone = serializers.SerializerMethodField()
+    id_number = serializers.SerializerMethodField()
+    policy_number = serializers.CharField(source="policy_numbers")
+
+    def get_phone(self, case) -> str:
+        return mask_phone(case.customer_phone)
+
+    def get_id_number(self, case) -> str:
+        return mask_id_number(case.customer_id_number)
+
+
+@extend_schema_field({
+    "type": "object",
+    "properties": {key: {"type": "string", "format": "date", "nullable": True} for key in DEADLINE_KEYS},
+})
+class DeadlinesField(serializers.Field):
+    """{stage: YYYY-MM-DD or null} from the case's CaseDeadline rows (prefetched by the view)."""
+
+    def __init__(self, **kwargs):
+        kwargs["source"] = "*"
+        kwargs["read_only"] = True
+        super().__init__(**kwargs)
+
+    def to_representation(self, case):
+        due = {row.stage: row.due_on for row in case.deadlines.all()}
+        return {key: due[key].isoformat() if due.get(key) else None for key in DEADLINE_KEYS}
+
+
+class ComplaintListSerializer(serializers.ModelSerializer):
+    department = serializers.SlugRelatedField(slug_field="code", read_only=True)
+    merged_into = serializers.SlugRelatedField(slug_field="reference", read_only=True)
+    status_display = serializers.CharField(source="get_status_display", read_only=True)
+    customer = CustomerSerializer(source="*", read_only=True)
+    deadlines = DeadlinesField()
+    overdue = serializers.SerializerMethodField()
+
+    class Meta:
+        model = Complaint
+        fields = [
+            "reference", "status", "status_display", "round", "version", "channel", "category", "complaint_type",
+            "summary", "customer", "department", "tier", "received_at", "next_due", "overdue", "deadlines",
+            "outcome", "merged_into",
+        ]
+        read_only_fields = fields
+
+    def get_overdue(self, case) -> bool:
+        return bool(case.is_open and case.next_due and case.next_due < timezone.localdate())
+
+
+class ComplaintSerializer(ComplaintListSerializer):
+    review_due = serializers.SerializerMethodField()
+    allowed_actions = serializers.SerializerMethodField()
+
+    class Meta(ComplaintListSerializer.Meta):
+        fields = ComplaintListSerializer.Meta.fields + [
+            "description", "expected_resolution", "regulator_reference", "review_due", "acknowledged_at",
+            "assigned_at", "team_formed_at", "reported_at", "plan_proposed_at", "plan_approved_at", "notified_at",
+            "disputed_at", "closed_at", "withdrawn_at", "archived_at", "at_fault", "root_cause", "redress_amount",
+            "legal_hold", "allowed_actions",
+        ]
+        read_only_fields = fields
+
+    @extend_schema_field(OpenApiTypes.DATE)
+    def get_review_due(self, case):
+        row = next((r for r in case.deadlines.all() if r.stage == Stage.REVIEW), None)
+        return row.due_on.isoformat() if row else None
+
+    def get_allowed_actions(self, case) -> list[str]:
+        request = self.context.get("request")
+        return actions_for(request.user, case) if request else []
+
+
+class HistoryEntrySerializer(serializers.Serializer):
+    """One line of the case history: a timeline event, or a set of field changes from the
+    audit trail (kind `fields_changed`)."""
+
+    at = serializers.DateTimeField()
+    kind = serializers.CharField()
+    label = serializers.CharField()
+    actor = serializers.CharField(allow_null=True)
+    from_status = serializers.CharField(allow_blank=True)
+    to_status = serializers.CharField(allow_blank=True)
+    data = serializers.DictField()
+    changes = serializers.ListField(child=serializers.DictField())
+
+
+def event_entry(event):
+    return {
+        "at": event.at, "kind": event.kind, "label": str(event_label(event.kind)),
+        "actor": event.actor.username if event.actor_id else None,
+        "from_status": event.from_status, "to_status": event.to_status, "data": event.data, "changes": [],
+    }
+
+
+class AttachmentSerializer(serializers.ModelSerializer):
+    uploaded_by = serializers.SlugRelatedField(slug_field="username", read_only=True)
+
+    class Meta:
+        model = Attachment
+        fields = ["id", "kind", "original_name", "content_type", "size", "sha256", "uploaded_by", "uploaded_at"]
+        read_only_fields = fields

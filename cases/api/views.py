@@ -1,0 +1,204 @@
+"""The complaint API (SPEC §9). Thin: every read goes through cases.selectors, every write
+through cases.services, so the API follows exactly the rules of the HTML pages."""
+from django.db.models import F, Prefetch
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import OpenApiResponse, extend_schema, extend_schema_view
+from rest_framework import mixins, permissions, status, viewsets
+from rest_framework.decorators import action
+from rest_framework.parsers import FormParser, JSONParser, MultiPartParser
+from rest_framework.response import Response
+
+from ..fields import mask_id_number, mask_phone
+from ..models import CaseDeadline, Complaint
+from ..permissions import is_clerk
+from ..selectors import case_events, case_get_for_user, case_list_visible_to
+from ..services import attachment_add, attachment_open, case_create, case_transition, personal_data_reveal
+from .filters import ComplaintFilter
+from .serializers import (
+    AttachmentSerializer,
+    AttachmentUploadSerializer,
+    ComplaintCreateSerializer,
+    ComplaintListSerializer,
+    ComplaintSerializer,
+    HistoryEntrySerializer,
+    RevealSerializer,
+    TransitionSerializer,
+    event_entry,
+)
+
+ERROR = OpenApiResponse(
+    description='`{"message", "code", "extra"}`',
+    response={"type": "object", "properties": {
+        "message": {"type": "string"}, "code": {"type": "string"}, "extra": {"type": "object"},
+    }},
+)
+
+# Fields whose changes the history shows masked, and fields it leaves out (bookkeeping).
+MASKED_FIELDS = {"customer_phone": mask_phone, "customer_id_number": mask_id_number}
+HIDDEN_FIELDS = {"version", "customer_email", "agent_authorisation"}
+
+
+class RegisterPermission(permissions.BasePermission):
+    """Only intake clerks register complaints (checked before the body is validated, so a
+    non-clerk gets 403 whatever they send; the service checks again)."""
+
+    def has_permission(self, request, view):
+        return view.action != "create" or is_clerk(request.user)
+
+
+def _deadlines_prefetch():
+    return Prefetch("deadlines", queryset=CaseDeadline.objects.only("id", "case_id", "stage", "due_on"))
+
+
+@extend_schema_view(
+    list=extend_schema(summary="Cases the user may see, nearest due date first"),
+    retrieve=extend_schema(summary="One case with its deadlines and the actions open to the user",
+                           responses={200: ComplaintSerializer, 404: ERROR}),
+)
+class ComplaintViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet):
+    lookup_field = "reference"
+    filterset_class = ComplaintFilter
+    permission_classes = [permissions.IsAuthenticated, RegisterPermission]
+    parser_classes = [JSONParser, FormParser, MultiPartParser]
+
+    def get_queryset(self):
+        # Visibility first: another department's case never enters the queryset.
+        return (
+            case_list_visible_to(self.request.user)
+            .select_related("department", "merged_into")
+            .prefetch_related(_deadlines_prefetch())
+            .order_by(F("next_due").asc(nulls_last=True), "received_at", "pk")
+        )
+
+    def get_serializer_class(self):
+        return ComplaintListSerializer if self.action == "list" else ComplaintSerializer
+
+    def get_object(self):
+        case = case_get_for_user(self.request.user, self.kwargs["reference"])
+        return self._reload(case)
+
+    def _reload(self, case):
+        """The case with what the serializer reads, in a fixed number of queries."""
+        return (
+            Complaint.objects.select_related("department", "merged_into")
+            .prefetch_related(_deadlines_prefetch())
+            .get(pk=case.pk)
+        )
+
+    def _detail(self, case, status_code=status.HTTP_200_OK):
+        serializer = ComplaintSerializer(self._reload(case), context=self.get_serializer_context())
+        return Response(serializer.data, status=status_code)
+
+    @extend_schema(
+        summary="Register a complaint (intake clerks)",
+        request=ComplaintCreateSerializer,
+        responses={201: ComplaintSerializer, 400: ERROR, 403: ERROR},
+    )
+    def create(self, request):
+        body = ComplaintCreateSerializer(data=request.data)
+        body.is_valid(raise_exception=True)
+        case = case_create(actor=request.user, data=body.validated_data)
+        return self._detail(case, status.HTTP_201_CREATED)
+
+    @extend_schema(
+        summary="Perform a lifecycle action",
+        description=(
+            "Body `{\"action\": NAME, ...fields}`. Required fields per action: acknowledge {}; assign {department}; "
+            "form_team {lead, members}; submit_report {facts, at_fault, recommendation}; propose_plan {plan}; "
+            "approve_plan {}; reject_plan {reason}; notify_decision {method, decision}; customer_accepts {}; "
+            "customer_disputes {reason}; close {reason}; withdraw {reason}; extend {tier, reason}; archive {}. "
+            "Also: reassign {department, reason}; merge {into}; pause {kind, proof}; resume {}; "
+            "restart_clock {received_on}; legal_hold {hold, reason}. "
+            "Send `version` to refuse the action when the case changed since it was read (409 case_changed)."
+        ),
+        request=TransitionSerializer,
+        responses={200: ComplaintSerializer, 400: ERROR, 403: ERROR, 404: ERROR,
+                   409: OpenApiResponse(response=ERROR.response,
+                                        description="transition_not_allowed, case_changed, case_archived, ...")},
+    )
+    @action(detail=True, methods=["post"])
+    def transitions(self, request, reference=None):
+        body = TransitionSerializer(data=request.data)
+        body.is_valid(raise_exception=True)
+        data = dict(body.validated_data)
+        name = data.pop("action")
+        version = data.pop("version", None)
+        case = case_transition(actor=request.user, reference=reference, action=name, data=data,
+                               expected_version=version)
+        return self._detail(case)
+
+    @extend_schema(summary="The case history, oldest first", request=None,
+                   responses={200: HistoryEntrySerializer(many=True), 404: ERROR})
+    @action(detail=True, methods=["get"])
+    def history(self, request, reference=None):
+        case = case_get_for_user(request.user, reference)
+        entries = [event_entry(e) for e in case_events(case)]
+        entries += _field_changes(case)
+        entries.sort(key=lambda e: e["at"])
+        return Response(HistoryEntrySerializer(entries, many=True).data)
+
+    @extend_schema(methods=["get"], summary="Attachments of the case", request=None,
+                   responses={200: AttachmentSerializer(many=True), 404: ERROR})
+    @extend_schema(methods=["post"], summary="Upload an attachment (PDF, JPG, PNG, DOCX, XLSX, MP3, WAV, M4A)",
+                   request={"multipart/form-data": AttachmentUploadSerializer},
+                   responses={201: AttachmentSerializer, 400: ERROR, 403: ERROR, 404: ERROR})
+    @action(detail=True, methods=["get", "post"])
+    def attachments(self, request, reference=None):
+        if request.method == "POST":
+            body = AttachmentUploadSerializer(data=request.data)
+            body.is_valid(raise_exception=True)
+            extra = {"kind": body.validated_data["kind"]} if body.validated_data.get("kind") else {}
+            attachment = attachment_add(actor=request.user, reference=reference,
+                                        uploaded_file=body.validated_data["file"], **extra)
+            return Response(AttachmentSerializer(attachment).data, status=status.HTTP_201_CREATED)
+        case = case_get_for_user(request.user, reference)
+        rows = case.attachments.filter(removed_at__isnull=True).select_related("uploaded_by")
+        return Response(AttachmentSerializer(rows, many=True).data)
+
+    @extend_schema(summary="Download an attachment", request=None,
+                   responses={(200, "application/octet-stream"): OpenApiTypes.BINARY, 404: ERROR})
+    @action(detail=True, methods=["get"], url_path=r"attachments/(?P<attachment_id>\d+)")
+    def attachment(self, request, reference=None, attachment_id=None):
+        return attachment_open(actor=request.user, reference=reference, attachment_id=int(attachment_id))
+
+    @extend_schema(summary="Reveal the customer's full phone number (logged)", request=RevealSerializer,
+                   responses={200: OpenApiResponse(response={"type": "object", "properties": {
+                       "field": {"type": "string"}, "value": {"type": "string"}}}), 403: ERROR, 404: ERROR})
+    @action(detail=True, methods=["post"], url_path="personal-data")
+    def personal_data(self, request, reference=None):
+        body = RevealSerializer(data=request.data)
+        body.is_valid(raise_exception=True)
+        field = body.validated_data["field"]
+        value = personal_data_reveal(actor=request.user, reference=reference, field=field, via="api")
+        return Response({"field": field, "value": value})
+
+
+def _field_changes(case):
+    """Field changes from the case's audit trail (django-simple-history), personal data masked.
+
+    One query for the history rows; the diffs are computed in memory between neighbours."""
+    records = list(case.history.select_related("history_user").order_by("history_date", "history_id"))
+    entries = []
+    for previous, record in zip(records, records[1:], strict=False):
+        delta = record.diff_against(previous)
+        changes = []
+        for change in delta.changes:
+            if change.field in HIDDEN_FIELDS:
+                continue
+            mask = MASKED_FIELDS.get(change.field)
+            old, new = (mask(change.old or ""), mask(change.new or "")) if mask else (change.old, change.new)
+            changes.append({"field": change.field, "old": _plain(old), "new": _plain(new)})
+        if changes:
+            entries.append({
+                "at": record.history_date, "kind": "fields_changed", "label": "", "actor":
+                record.history_user.username if record.history_user_id else None,
+                "from_status": "", "to_status": "", "data": {}, "changes": changes,
+            })
+    return entries
+
+
+def _plain(value):
+    """JSON-safe rendering of a field value (dates, decimals, ids)."""
+    if value is None or isinstance(value, bool | int | str):
+        return value
+    return value.isoformat() if hasattr(value, "isoformat") else str(value)

@@ -1,0 +1,377 @@
+"""The complaint API contract (SPEC §9): create, list with filters, detail with deadlines,
+transitions and their error codes, history, authentication and the schema."""
+import pytest
+from django.core.management import call_command
+from rest_framework.authtoken.models import Token
+from rest_framework.test import APIClient
+
+from cases.models import AccessLog, CaseDeadline, CaseEvent, Complaint
+from tests.factories.cases import ComplaintFactory, local_dt
+
+pytestmark = pytest.mark.django_db
+
+URL = "/api/v1/complaints/"
+DEADLINE_KEYS = {"acknowledge", "dispatch", "form_team", "report", "plan", "approval", "decision", "overall"}
+
+BODY = {
+    "channel": "hotline",
+    "category": "service",
+    "summary": "Claim paid late",
+    "description": "The customer waited six weeks.",
+    "customer": {"name": "李四", "phone": "13812345678", "id_number": "110105199001011234", "policy_number": "P-1"},
+}
+
+
+def client_for(user):
+    client = APIClient()
+    client.force_authenticate(user)
+    return client
+
+
+def act(user, reference, action, **fields):
+    return client_for(user).post(f"{URL}{reference}/transitions/", {"action": action, **fields}, format="json")
+
+
+# -- create ------------------------------------------------------------------------------------
+def test_create_by_clerk_returns_201_with_masked_personal_data_and_deadlines(people):
+    # when
+    response = client_for(people["clerk"]).post(
+        URL, {**BODY, "received_at": "2026-11-02T09:30:00+08:00"}, format="json")
+    # then
+    assert response.status_code == 201, response.json()
+    body = response.json()
+    assert body["reference"].startswith("TS-2026-")
+    assert body["status"] == "received"
+    assert body["department"] is None
+    assert body["tier"] == "simple"
+    assert body["customer"]["phone"] == "138****5678"
+    assert body["customer"]["id_number"] == "110***********1234"
+    assert "110105199001011234" not in response.content.decode()
+    assert set(body["deadlines"]) == DEADLINE_KEYS
+    # D0 Mon 2026-11-02: acknowledge = 1st working day after, overall = D0 + 15 = Tue 11-17.
+    assert body["deadlines"]["acknowledge"] == "2026-11-03"
+    assert body["deadlines"]["overall"] == "2026-11-17"
+    assert body["allowed_actions"] == ["acknowledge", "assign", "withdraw", "restart_clock", "merge"]
+    case = Complaint.objects.get(reference=body["reference"])
+    assert case.customer_id_number == "110105199001011234"
+    assert CaseEvent.objects.filter(case=case, kind="created", actor=people["clerk"]).count() == 1
+    assert case.history.count() >= 1
+
+
+@pytest.mark.parametrize("role", ["inv_sales", "head_sales", "senior", "supervisor"])
+def test_create_by_a_non_clerk_is_403(people, role):
+    response = client_for(people[role]).post(URL, BODY, format="json")
+
+    assert response.status_code == 403
+    assert response.json()["code"] == "permission_denied"
+    assert Complaint.objects.count() == 0
+
+
+@pytest.mark.parametrize("change", [
+    {"channel": "telegram"},
+    {"customer": {"name": "x"}},
+    {"summary": ""},
+    {"received_at": "yesterday"},
+    {"channel": "regulator"},  # a regulator referral needs the regulator's reference
+    {"received_at": "2030-01-01T10:00:00+08:00"},  # in the future
+])
+def test_create_with_bad_fields_is_400_and_saves_nothing(people, change):
+    response = client_for(people["clerk"]).post(URL, {**BODY, **change}, format="json")
+
+    assert response.status_code == 400, response.json()
+    assert response.json()["code"] == "invalid"
+    assert set(response.json()) == {"message", "code", "extra"}
+    assert Complaint.objects.count() == 0
+
+
+def test_create_of_a_regulator_referral_keeps_its_reference(people):
+    response = client_for(people["clerk"]).post(
+        URL, {**BODY, "channel": "regulator", "regulator_reference": "BJ-2026-77"}, format="json")
+
+    assert response.status_code == 201
+    assert response.json()["regulator_reference"] == "BJ-2026-77"
+
+
+def test_unauthenticated_requests_are_refused(calendar):
+    response = APIClient().get(URL)
+
+    assert response.status_code in (401, 403)
+    assert set(response.json()) == {"message", "code", "extra"}
+
+
+def test_token_made_with_drf_create_token_authenticates(people, capsys):
+    # given
+    call_command("drf_create_token", "clerk")
+    key = Token.objects.get(user=people["clerk"]).key
+    client = APIClient()
+    client.credentials(HTTP_AUTHORIZATION=f"Token {key}")
+    # when
+    response = client.post(URL, BODY, format="json")
+    # then
+    assert response.status_code == 201
+    assert Complaint.objects.get().registered_by == people["clerk"]
+
+
+# -- list and filters ----------------------------------------------------------------------------
+def test_list_is_paginated_and_shows_only_visible_cases(people):
+    # given
+    sales = ComplaintFactory(assigned=True, department="SALES")
+    cs = ComplaintFactory(assigned=True, department="CS")
+    unassigned = ComplaintFactory()
+    # when
+    as_inv = client_for(people["inv_sales"]).get(URL).json()
+    as_clerk = client_for(people["clerk"]).get(URL).json()
+    # then
+    assert set(as_inv) == {"count", "next", "previous", "results"}
+    assert [r["reference"] for r in as_inv["results"]] == [sales.reference]
+    assert as_inv["results"][0]["department"] == "SALES"
+    assert as_clerk["count"] == 3
+    assert {r["reference"] for r in as_clerk["results"]} == {sales.reference, cs.reference, unassigned.reference}
+    assert all(r["customer"]["phone"] == "138****5678" for r in as_clerk["results"])
+
+
+def test_list_filters_by_status_department_category_channel(people):
+    a = ComplaintFactory(assigned=True, department="SALES")
+    b = ComplaintFactory(assigned=True, department="CS", intake={"category": "product", "channel": "letter"})
+    c = ComplaintFactory(intake={"channel": "letter"})
+    client = client_for(people["supervisor"])
+
+    def refs(**params):
+        response = client.get(URL, params)
+        assert response.status_code == 200, response.json()
+        return {r["reference"] for r in response.json()["results"]}
+
+    assert refs(status="assigned") == {a.reference, b.reference}
+    assert refs(department="CS") == {b.reference}
+    assert refs(category="product") == {b.reference}
+    assert refs(channel="letter") == {b.reference, c.reference}
+    assert refs(channel="letter", status="received") == {c.reference}
+
+
+def test_list_filters_overdue_and_received_dates(people):
+    # given: one case received in October (long overdue for acknowledgement) and one today
+    old = ComplaintFactory(received_at=local_dt("2026-10-12"))
+    new = ComplaintFactory()
+    closed_old = ComplaintFactory(closed=True, received_at=local_dt("2026-10-13"))
+    client = client_for(people["clerk"])
+    # when / then
+    overdue = client.get(URL, {"overdue": "true"}).json()["results"]
+    assert [r["reference"] for r in overdue] == [old.reference]
+    assert overdue[0]["overdue"] is True
+    not_overdue = {r["reference"] for r in client.get(URL, {"overdue": "false"}).json()["results"]}
+    assert not_overdue == {new.reference, closed_old.reference}
+    between = client.get(URL, {"received_after": "2026-10-12", "received_before": "2026-10-12"}).json()
+    assert [r["reference"] for r in between["results"]] == [old.reference]
+    assert client.get(URL, {"received_after": "not-a-date"}).status_code == 400
+
+
+def test_list_query_count_does_not_grow_with_cases(people, django_assert_max_num_queries):
+    for department in ("SALES", "CS", "SALES", "CS", "SALES"):
+        ComplaintFactory(investigating=True, department=department)
+    ComplaintFactory(responded=True)
+    client = client_for(people["supervisor"])
+    client.get(URL)  # warm the content-type and group caches
+
+    # session/auth, roles, count, page, deadlines prefetch
+    with django_assert_max_num_queries(6):
+        response = client.get(URL)
+    assert response.json()["count"] == 6
+
+
+# -- detail ------------------------------------------------------------------------------------
+def test_detail_has_the_contract_fields_and_deadlines_from_the_deadline_rows(people):
+    case = ComplaintFactory(assigned=True, received_at=local_dt("2026-11-02"))
+
+    body = client_for(people["head_sales"]).get(f"{URL}{case.reference}/").json()
+
+    assert body["reference"] == case.reference
+    assert body["status"] == "assigned"
+    assert body["department"] == "SALES"
+    assert body["received_at"].startswith("2026-11-02T10:00:00")
+    rows = {row.stage: row.due_on.isoformat() for row in CaseDeadline.objects.filter(case=case)}
+    assert body["deadlines"] == {key: rows[key] for key in DEADLINE_KEYS}
+    assert body["deadlines"]["form_team"] == "2026-11-04"
+    assert body["version"] == case.version
+    assert body["allowed_actions"] == ["form_team", "withdraw", "extend", "pause", "resume",
+                                       "restart_clock", "merge"]
+
+
+def test_detail_query_count_is_fixed(people, django_assert_max_num_queries):
+    case = ComplaintFactory(plan_pending=True)
+    client = client_for(people["head_sales"])
+    client.get(f"{URL}{case.reference}/")
+
+    with django_assert_max_num_queries(9):
+        response = client.get(f"{URL}{case.reference}/")
+    assert response.status_code == 200
+
+
+def test_detail_of_a_missing_case_is_404_with_the_error_shape(people):
+    response = client_for(people["clerk"]).get(f"{URL}TS-2026-999999/")
+
+    assert response.status_code == 404
+    assert response.json()["code"] == "not_found"
+
+
+# -- transitions ---------------------------------------------------------------------------------
+def test_full_lifecycle_through_the_api_records_every_step(people):
+    # given
+    created = client_for(people["clerk"]).post(URL, BODY, format="json").json()
+    ref = created["reference"]
+    steps = [
+        ("clerk", "acknowledge", {"method": "phone", "note": "Called back."}, "acknowledged"),
+        ("clerk", "assign", {"department": "SALES"}, "assigned"),
+        ("head_sales", "form_team", {"lead": "inv_sales", "members": ["inv_sales"], "recusal_attested": True},
+         "investigating"),
+        ("inv_sales", "submit_report", {"facts": "Documents lost.", "at_fault": True, "recommendation": "Pay."},
+         "reported"),
+        ("inv_sales", "propose_plan", {"plan": "Pay with interest.", "redress_amount": "88.50"}, "plan_pending"),
+        ("head_sales", "approve_plan", {}, "plan_approved"),
+        ("clerk", "notify_decision", {"method": "letter", "decision": "We pay."}, "responded"),
+        ("clerk", "customer_accepts", {}, "closed"),
+        ("supervisor", "archive", {}, "archived"),
+    ]
+    # when / then: each step returns 200 with the complaint in its new state
+    version = created["version"]
+    for who, action, fields, expected in steps:
+        response = act(people[who], ref, action, version=version, **fields)
+        assert response.status_code == 200, (action, response.json())
+        body = response.json()
+        assert body["status"] == expected
+        assert body["version"] == version + 1
+        version = body["version"]
+    case = Complaint.objects.get(reference=ref)
+    assert case.redress_amount == 88.5 and case.outcome == "accepted" and case.retention_until
+    kinds = list(CaseEvent.objects.filter(case=case).order_by("at", "id").values_list("kind", flat=True))
+    assert kinds == ["created"] + [s[1] for s in steps]
+    # every stage deadline was met
+    assert not CaseDeadline.objects.filter(case=case, met_at__isnull=True, stopped_at__isnull=True).exists()
+    # the history lists the events oldest first, with who did them, and field changes
+    history = client_for(people["supervisor"]).get(f"{URL}{ref}/history/").json()
+    events = [h for h in history if h["kind"] != "fields_changed"]
+    assert [h["kind"] for h in events] == kinds
+    assert events[3] == {**events[3], "actor": "head_sales", "from_status": "assigned", "to_status": "investigating"}
+    assert [h["at"] for h in history] == sorted(h["at"] for h in history)
+    changes = [c for h in history for c in h["changes"]]
+    assert {"field": "status", "old": "closed", "new": "archived"} in changes
+    # an archived case is read-only
+    refused = act(people["clerk"], ref, "withdraw", reason="x")
+    assert refused.status_code == 409 and refused.json()["code"] == "case_archived"
+
+
+def test_action_the_state_does_not_allow_is_409_and_changes_nothing(people):
+    case = ComplaintFactory()
+
+    response = act(people["senior"], case.reference, "approve_plan")
+
+    assert response.status_code == 409
+    body = response.json()
+    assert body["code"] == "transition_not_allowed"
+    assert body["extra"]["status"] == "received"
+    case.refresh_from_db()
+    assert case.status == "received" and case.version == 1
+    assert not CaseEvent.objects.filter(case=case, kind="approve_plan").exists()
+
+
+def test_action_the_role_may_not_do_is_403(people):
+    case = ComplaintFactory(plan_pending=True)
+
+    response = act(people["inv_sales"], case.reference, "approve_plan")
+
+    assert response.status_code == 403
+    assert response.json()["code"] == "permission_denied"
+    assert Complaint.objects.get(pk=case.pk).status == "plan_pending"
+
+
+@pytest.mark.parametrize("fields", [
+    {},  # reason missing
+    {"reason": ""},
+])
+def test_missing_required_fields_are_400_naming_the_field(people, fields):
+    case = ComplaintFactory(responded=True)
+
+    response = act(people["clerk"], case.reference, "customer_disputes", **fields)
+
+    assert response.status_code == 400
+    assert response.json()["code"] == "invalid"
+    assert "reason" in response.json()["extra"]["fields"]
+
+
+def test_unknown_action_or_wrong_types_are_400(people):
+    case = ComplaintFactory(investigating=True)
+
+    unknown = act(people["clerk"], case.reference, "teleport")
+    wrong_type = act(people["inv_sales"], case.reference, "submit_report", facts="f", recommendation="r",
+                     at_fault="maybe")
+    unknown_user = act(people["head_sales"], ComplaintFactory(assigned=True).reference, "form_team", lead="ghost")
+
+    assert unknown.status_code == 400 and unknown.json()["extra"]["fields"]["action"]
+    assert wrong_type.status_code == 400 and "at_fault" in wrong_type.json()["extra"]["fields"]
+    assert unknown_user.status_code == 400 and "lead" in unknown_user.json()["extra"]["fields"]
+
+
+def test_stale_version_is_409_case_changed_with_the_current_version(people):
+    case = ComplaintFactory()
+    act(people["clerk"], case.reference, "acknowledge")
+
+    response = act(people["clerk"], case.reference, "assign", department="SALES", version=1)
+
+    assert response.status_code == 409
+    assert response.json()["code"] == "case_changed"
+    assert response.json()["extra"]["version"] == 2
+    assert Complaint.objects.get(pk=case.pk).status == "acknowledged"
+
+
+def test_review_path_through_the_api(people):
+    # given: a decided case the customer disputes
+    case = ComplaintFactory(responded=True)
+    disputed = act(people["clerk"], case.reference, "customer_disputes", reason="Too little.")
+    assert disputed.status_code == 200
+    assert disputed.json()["status"] == "assigned" and disputed.json()["round"] == 2
+    assert disputed.json()["review_due"]
+    # when: the department head tries to form the review team
+    by_head = act(people["head_sales"], case.reference, "form_team", lead="inv_cs", members=["inv_cs"])
+    # and the senior manager names someone who handled round 1
+    conflicted = act(people["senior"], case.reference, "form_team", lead="inv_cs", members=["inv_sales"])
+    # and then people who did not
+    ok = act(people["senior"], case.reference, "form_team", lead="inv_cs", members=["inv_cs", "head_cs"])
+    # then
+    assert by_head.status_code == 403
+    assert conflicted.status_code == 400 and conflicted.json()["code"] == "review_conflict"
+    assert ok.status_code == 200 and ok.json()["status"] == "investigating"
+    # the review team member from another department now sees and works the case
+    report = act(people["inv_cs"], case.reference, "submit_report", facts="Rechecked.", at_fault=False,
+                 recommendation="Keep the decision.")
+    assert report.status_code == 200
+    # the first round's decision date is kept; the review has its own deadline row
+    case.refresh_from_db()
+    assert case.first_notified_at is not None
+    assert CaseDeadline.objects.filter(case=case, stage="review", met_at__isnull=True).exists()
+
+
+def test_personal_data_reveal_through_the_api_logs_the_access(people):
+    case = ComplaintFactory(assigned=True)
+
+    response = client_for(people["inv_sales"]).post(f"{URL}{case.reference}/personal-data/",
+                                                    {"field": "customer_phone"}, format="json")
+    id_number = client_for(people["senior"]).post(f"{URL}{case.reference}/personal-data/",
+                                                  {"field": "customer_id_number"}, format="json")
+
+    assert response.status_code == 200 and response.json()["value"] == "13812345678"
+    assert AccessLog.objects.filter(user=people["inv_sales"], case=case, field="customer_phone", via="api").count() == 1
+    assert id_number.status_code == 400  # never given out in full by the API
+    assert AccessLog.objects.filter(field="customer_id_number").count() == 0
+
+
+def test_schema_is_served_and_describes_the_transition_body(people):
+    response = client_for(people["clerk"]).get("/api/schema/", {"format": "json"})
+
+    assert response.status_code == 200
+    schema = response.json()
+    path = schema["paths"]["/api/v1/complaints/{reference}/transitions/"]["post"]
+    ref = path["requestBody"]["content"]["application/json"]["schema"]["$ref"].rsplit("/", 1)[-1]
+    props = schema["components"]["schemas"][ref]["properties"]
+    assert {"action", "version", "department", "lead", "members", "facts", "at_fault", "reason", "tier"} <= set(props)
+    create = schema["paths"]["/api/v1/complaints/"]["post"]
+    assert "201" in create["responses"]
+
