@@ -1,0 +1,52 @@
+"""Follow-up visits through the API (SPEC §9). Thin: the case is found through
+cases.selectors (another department's case is a 404 like a missing one) and written through
+assessment.services, so the API follows the rules of the HTML pages."""
+from drf_spectacular.utils import extend_schema
+from rest_framework import status
+from rest_framework.response import Response
+from rest_framework.views import APIView
+
+from assessment import services
+from cases.selectors import case_get_for_user
+
+from .serializers import (
+    FollowUpAttemptCreateSerializer,
+    FollowUpAttemptSerializer,
+    FollowUpCreateSerializer,
+    FollowUpVisitSerializer,
+)
+
+
+class FollowUpCreateView(APIView):
+    @extend_schema(
+        summary="Record the outcome of a follow-up visit (回访)",
+        request=FollowUpCreateSerializer,
+        responses={201: FollowUpVisitSerializer},
+    )
+    def post(self, request, reference):
+        case = case_get_for_user(request.user, reference)
+        serializer = FollowUpCreateSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        data = serializer.validated_data
+        visit = services.followup_record(
+            case, request.user, data["outcome"], rating=data.get("rating"),
+            visited_at=data.get("visited_at"), comment=data.get("comment", ""),
+        )
+        return Response(FollowUpVisitSerializer(visit).data, status=status.HTTP_201_CREATED)
+
+
+class FollowUpAttemptCreateView(APIView):
+    @extend_schema(
+        summary="Record one attempt to reach the customer for the follow-up visit",
+        request=FollowUpAttemptCreateSerializer,
+        responses={201: FollowUpAttemptSerializer},
+    )
+    def post(self, request, reference):
+        case = case_get_for_user(request.user, reference)
+        serializer = FollowUpAttemptCreateSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        data = serializer.validated_data
+        attempt = services.followup_attempt_record(
+            case, request.user, at=data.get("at"), channel=data["channel"], result=data["result"], note=data["note"]
+        )
+        return Response(FollowUpAttemptSerializer(attempt).data, status=status.HTTP_201_CREATED)
