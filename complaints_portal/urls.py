@@ -18,6 +18,7 @@ urlpatterns = [
     path("api/v1/", include("cases.api.urls")),
     path("api/v1/", include("assessment.api.urls")),
     path("assessment/", include("assessment.urls")),
+    path("public/", include("cases.public.urls")),
     path("", include("cases.urls")),
 ]
 

@@ -263,3 +263,27 @@ PORTAL_ROLE_LABELS = {
     "supervisor": _("Supervisor"),
     "administrator": _("Administrator"),
 }
+
+# --- Public channel (online complaint form, status look-up, customer messages) --------------
+# Rate limits count in the cache: set CACHE_URL to Redis (e.g. redis://127.0.0.1:6379/2) in
+# production so that every web process shares the counters; locmem is per process.
+CACHES = {"default": env.cache("CACHE_URL", default="locmemcache://")}
+PUBLIC_RATE_LIMITS = {
+    # name: (requests allowed, window in seconds)
+    "complaint_ip": (env_value("PUBLIC_COMPLAINTS_PER_IP_HOUR", int, 10), 3600),
+    "complaint_phone": (env_value("PUBLIC_COMPLAINTS_PER_PHONE_DAY", int, 3), 86400),
+    "status_ip": (env_value("PUBLIC_STATUS_LOOKUPS_PER_IP_HOUR", int, 30), 3600),
+    # Failed look-ups of one reference (whether it exists or not), against phone guessing.
+    "status_reference": (env_value("PUBLIC_STATUS_FAILURES_PER_REFERENCE_DAY", int, 10), 86400),
+}
+PUBLIC_MAX_ATTACHMENTS = env_value("PUBLIC_MAX_ATTACHMENTS", int, 5)
+# Where customer SMS go: a class with send(phone, text). No real gateway is wired in; the log
+# backend masks the number.
+SMS_BACKEND = env.str("SMS_BACKEND", default="cases.public.messaging.ConsoleSmsBackend")
+CUSTOMER_HOTLINE = env.str("CUSTOMER_HOTLINE", default="95500")
+# The worker imports the customer-message task module (cases.public is not an app of its own).
+CELERY_IMPORTS = ["cases.public.tasks"]
+CELERY_BEAT_SCHEDULE["customer-message-retry"] = {
+    "task": "cases.public.tasks.deliver_pending_customer_messages",
+    "schedule": timedelta(minutes=10),
+}

@@ -1,0 +1,69 @@
+"""The customer's status look-up: reference + phone → stage in plain words and the due date.
+
+Privacy rule: without the matching phone number a reference reveals nothing, not even that
+it exists. `case_status_for_customer` does the same work on both paths (one query by
+reference, one constant-time comparison against a real or a dummy number) and returns None
+for every mismatch, so the caller renders one generic message.
+"""
+import hmac
+
+from django.utils.translation import gettext_lazy as _
+
+from ..models import CaseDeadline, Complaint
+from ..models.case import Outcome, Status
+from ..models.deadlines import Stage
+from .forms import normalise_phone
+
+# Status → what the customer reads. Internal steps the customer cannot act on are merged.
+CUSTOMER_STAGES = {
+    Status.RECEIVED: _("Received. We will contact you within 1 working day."),
+    Status.ACKNOWLEDGED: _("We have contacted you and are passing your complaint to the department responsible."),
+    Status.ASSIGNED: _("The department responsible is looking into your complaint."),
+    Status.INVESTIGATING: _("Your complaint is being investigated."),
+    Status.REPORTED: _("The investigation is finished; we are preparing our decision."),
+    Status.PLAN_PENDING: _("We are preparing our decision."),
+    Status.PLAN_APPROVED: _("Our decision is ready and will be sent to you shortly."),
+    Status.RESPONDED: _("We have sent you our decision."),
+    Status.CLOSED: _("Your complaint is closed."),
+    Status.ARCHIVED: _("Your complaint is closed."),
+}
+REVIEW_STAGE = _("Your request for a review of our decision is being handled.")
+WITHDRAWN_STAGE = _("Your complaint is closed: you withdrew it.")
+MERGED_STAGE = _("Your complaint has been combined with a related complaint and is handled together with it.")
+
+# Statuses after which no decision is pending, so no due date is shown.
+_DECIDED = {Status.RESPONDED, Status.CLOSED, Status.ARCHIVED}
+_DUMMY_PHONE = "00000000000"
+
+
+def _phones_match(stored, given):
+    stored_norm = normalise_phone(stored) or stored or ""
+    return hmac.compare_digest(stored_norm.encode(), (given or "").encode())
+
+
+def case_status_for_customer(reference, phone):
+    """{"stage": text, "due": date or None} for the case with this reference and phone; else None."""
+    case = (
+        Complaint.objects.filter(reference=reference)
+        .only("pk", "status", "round", "outcome", "merged_into", "due_overall", "customer_phone")
+        .first()
+    )
+    matched = _phones_match(case.customer_phone if case else _DUMMY_PHONE, phone)
+    if case is None or not matched:
+        return None
+    return customer_stage(case)
+
+
+def customer_stage(case):
+    """The plain-words stage and the decision due date (None once decided or closed)."""
+    if case.merged_into_id:
+        return {"stage": MERGED_STAGE, "due": None}
+    if case.outcome == Outcome.WITHDRAWN:
+        return {"stage": WITHDRAWN_STAGE, "due": None}
+    if case.status in _DECIDED:
+        return {"stage": CUSTOMER_STAGES[case.status], "due": None}
+    if case.round > 1:
+        due = (CaseDeadline.objects.filter(case=case, stage=Stage.REVIEW)
+               .values_list("due_on", flat=True).first())
+        return {"stage": REVIEW_STAGE, "due": due}
+    return {"stage": CUSTOMER_STAGES[case.status], "due": case.due_overall}

@@ -1,0 +1,190 @@
+"""Customer messages: email when the customer gave an address, SMS through a pluggable backend.
+
+`send_customer_message` renders the message in the customer's language, records one
+Notification per channel (recipient empty, `address` = email or phone) and schedules delivery
+after the surrounding transaction commits, so a rolled-back intake sends nothing. The
+`dedupe_key` is unique: calling it twice for the same case and kind creates nothing new.
+
+`deliver` sends one row that is still pending and records the outcome; the Celery task retries
+it with back-off while it stays pending, and the beat job picks up anything left behind.
+"""
+import logging
+import sys
+
+from django.conf import settings
+from django.core.mail import EmailMessage
+from django.db import IntegrityError, transaction
+from django.template.loader import render_to_string
+from django.urls import reverse
+from django.utils import timezone, translation
+from django.utils.module_loading import import_string
+
+from ..models import Notification
+
+logger = logging.getLogger(__name__)
+
+MAX_ATTEMPTS = 5
+CUSTOMER_CHANNELS = (Notification.Channel.EMAIL, Notification.Channel.SMS)
+# Message kinds and their templates (templates/public/messages/<kind>_{subject,email,sms}.txt).
+KINDS = {"received"}
+
+
+def mask_phone(phone):
+    """138****5678: enough to tell numbers apart in a log, not enough to call."""
+    phone = phone or ""
+    return phone[:3] + "*" * max(len(phone) - 7, 0) + phone[-4:] if len(phone) > 7 else "*" * len(phone)
+
+
+# --- SMS backends ----------------------------------------------------------------------------
+
+class BaseSmsBackend:
+    """Interface of an SMS gateway. `send` raises on failure; the caller records and retries."""
+
+    def send(self, phone, text):
+        raise NotImplementedError
+
+
+class ConsoleSmsBackend(BaseSmsBackend):
+    """Writes the message to stdout (development). The number is masked: stdout ends up in logs."""
+
+    def __init__(self, stream=None):
+        self.stream = stream or sys.stdout
+
+    def send(self, phone, text):
+        self.stream.write(f"SMS to {mask_phone(phone)}\n{text}\n{'-' * 40}\n")
+        self.stream.flush()
+
+
+class LogSmsBackend(BaseSmsBackend):
+    """Writes the message to the `cases.public.sms` logger, number masked."""
+
+    def send(self, phone, text):
+        logging.getLogger("cases.public.sms").info("SMS to %s: %s", mask_phone(phone), text)
+
+
+class LocmemSmsBackend(BaseSmsBackend):
+    """Keeps messages in `LocmemSmsBackend.outbox` (tests), like Django's locmem mail backend."""
+
+    outbox = []
+
+    def send(self, phone, text):
+        type(self).outbox.append({"to": phone, "text": text})
+
+
+def get_sms_backend():
+    return import_string(settings.SMS_BACKEND)()
+
+
+# --- creating and delivering -----------------------------------------------------------------
+
+def _render(kind, suffix, context):
+    return render_to_string(f"public/messages/{kind}_{suffix}.txt", context).strip()
+
+
+def send_customer_message(case, kind, *, language=None, context=None, key_suffix=""):
+    """Record and schedule the customer message `kind` about `case`; returns the rows created.
+
+    One row per channel the customer can be reached on: email if an address was given, SMS to
+    the phone number. Idempotent by dedupe_key "customer:<case>:<kind><suffix>:<channel>".
+    """
+    if kind not in KINDS:
+        raise ValueError(f"unknown customer message kind {kind!r}")
+    language = language or translation.get_language() or settings.LANGUAGE_CODE
+    ctx = {
+        "case": case, "hotline": settings.CUSTOMER_HOTLINE,
+        "status_url": settings.PORTAL_BASE_URL.rstrip("/") + reverse("public_status"),
+        **(context or {}),
+    }
+    targets = []
+    if case.customer_email:
+        targets.append((Notification.Channel.EMAIL, case.customer_email))
+    if case.customer_phone:
+        targets.append((Notification.Channel.SMS, case.customer_phone))
+    created_rows = []
+    with translation.override(language):
+        for channel, address in targets:
+            key = f"customer:{case.pk}:{kind}{key_suffix}:{channel}"
+            defaults = {
+                "recipient": None, "address": address, "case": case, "kind": f"customer_{kind}",
+                "channel": channel, "language": language,
+                "subject": _render(kind, "subject", ctx)[:200],
+                "body": _render(kind, "email" if channel == Notification.Channel.EMAIL else "sms", ctx),
+            }
+            try:
+                with transaction.atomic():
+                    row, created = Notification.objects.get_or_create(dedupe_key=key, defaults=defaults)
+            except IntegrityError:  # a concurrent caller won the unique key
+                created = False
+            if created:
+                created_rows.append(row)
+                transaction.on_commit(lambda pk=row.pk: _schedule(pk), robust=True)
+    return created_rows
+
+
+def _schedule(notification_id):
+    """Hand the row to the worker. If the broker is down the row stays pending for the beat job."""
+    from . import tasks
+
+    tasks.deliver_customer_message.delay(notification_id)
+
+
+def _send(notification):
+    if notification.channel == Notification.Channel.EMAIL:
+        EmailMessage(notification.subject, notification.body, settings.DEFAULT_FROM_EMAIL,
+                     [notification.address]).send()
+    else:
+        get_sms_backend().send(notification.address, notification.body)
+
+
+def deliver(notification_id):
+    """Send one customer message that is still pending; returns its delivery status afterwards.
+
+    None when the row is not a pending customer message (already sent, failed for good, or
+    locked by another worker right now): the second call of a duplicated task does nothing.
+    A failure increments `attempts` and leaves the row pending until MAX_ATTEMPTS, then failed.
+    """
+    with transaction.atomic():
+        notification = (
+            Notification.objects.select_for_update(skip_locked=True)
+            .filter(pk=notification_id, recipient__isnull=True, channel__in=CUSTOMER_CHANNELS,
+                    delivery=Notification.Delivery.PENDING)
+            .first()
+        )
+        if notification is None:
+            return None
+        notification.attempts += 1
+        try:
+            _send(notification)
+        except Exception as exc:  # the gateway's failure is recorded, not raised
+            # Only the exception type: gateway messages often repeat the address.
+            notification.last_error = type(exc).__name__[:200]
+            if notification.attempts >= MAX_ATTEMPTS:
+                notification.delivery = Notification.Delivery.FAILED
+            logger.warning("Customer message %s not delivered (attempt %s): %s",
+                           notification.pk, notification.attempts, notification.last_error)
+        else:
+            notification.delivery = Notification.Delivery.SENT
+            notification.delivered_at = timezone.now()
+            notification.last_error = ""
+        notification.save(update_fields=["delivery", "attempts", "last_error", "delivered_at"])
+    return notification.delivery
+
+
+def deliver_pending(limit=500):
+    """Retry customer messages still pending (beat); returns {status: count}."""
+    ids = list(
+        Notification.objects.filter(recipient__isnull=True, channel__in=CUSTOMER_CHANNELS,
+                                    delivery=Notification.Delivery.PENDING, attempts__lt=MAX_ATTEMPTS)
+        .order_by("pk").values_list("pk", flat=True)[:limit]
+    )
+    result = {}
+    for pk in ids:
+        status = deliver(pk)
+        if status:
+            result[status] = result.get(status, 0) + 1
+    return result
+
+
+def retry_delay(retries):
+    """Back-off for the task's next try: 1, 2, 4, 8 … minutes, at most an hour."""
+    return min(60 * 2**retries, 3600)

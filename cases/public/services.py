@@ -1,0 +1,30 @@
+"""The one write of the public channel: register an online complaint with its files."""
+from django.db import transaction
+
+from ..services.attachments import attachment_store_checked
+from ..services.intake import case_create
+from . import messaging
+
+
+def public_complaint_submit(*, data, files, language):
+    """Register a complaint from the online form (channel online, intake queue), store its
+    already-checked files and record the customer's confirmation messages, all in one
+    transaction: a failure at any step leaves no case, no attachment and no message behind.
+
+    `files` is [(bytes, mime, original name)] from PublicComplaintForm.checked_files.
+    Messages go out after commit. Raises what case_create raises (ValidationFailed,
+    CalendarMissing).
+    """
+    stored = []
+    try:
+        with transaction.atomic():
+            case = case_create(actor=None, data=data, public=True)
+            for content, mime, name in files:
+                stored.append(attachment_store_checked(case, data=content, mime=mime, name=name))
+            messaging.send_customer_message(case, "received", language=language)
+    except Exception:
+        # The rows are rolled back; the bytes already written to storage must go too.
+        for attachment in stored:
+            attachment.file.delete(save=False)
+        raise
+    return case
