@@ -7,7 +7,15 @@ from django.utils.translation import gettext_lazy as _
 from simple_history.admin import SimpleHistoryAdmin
 
 from .. import deadlines  # noqa: F401  (connects the recompute-on-change signals)
-from ..models import CalendarDay, CalendarYear, CaseDeadline, Complaint, DeadlinePolicy, Notification, StageRule
+from ..models import (
+    CalendarDay,
+    CalendarYear,
+    CaseDeadline,
+    Complaint,
+    DeadlinePolicy,
+    Notification,
+    StageRule,
+)
 
 
 @admin.register(CalendarDay)

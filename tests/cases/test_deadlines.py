@@ -5,7 +5,13 @@ import pytest
 from django.utils import timezone, translation
 
 from cases import deadlines
-from cases.deadlines import apply_deadlines, compute_deadlines, extension_check, on_action, recompute_open_cases
+from cases.deadlines import (
+    apply_deadlines,
+    compute_deadlines,
+    extension_check,
+    on_action,
+    recompute_open_cases,
+)
 from cases.models import CalendarDay, CaseDeadline, Extension, Pause, StageRule
 from complaints_portal.common.errors import CalendarMissing
 from tests.factories.calendar import cn_calendar, due_dates, local_dt, make_case, make_user, seed_calendar

@@ -8,7 +8,14 @@ from django.contrib.auth.models import Group
 
 from cases.calendar import WorkCalendar
 from cases.management.commands.load_cn_calendar import cn_exceptions, load_cn_years
-from cases.models import CalendarDay, CaseDeadline, Complaint, DeadlinePolicy, Department, DepartmentMembership
+from cases.models import (
+    CalendarDay,
+    CaseDeadline,
+    Complaint,
+    DeadlinePolicy,
+    Department,
+    DepartmentMembership,
+)
 
 SHANGHAI = ZoneInfo("Asia/Shanghai")
 _seq = itertools.count(1)

@@ -1,0 +1,214 @@
+"""The beat job (SPEC §4): reminders, overdue marking, escalation — each exactly once."""
+import os
+import subprocess
+import sys
+import threading
+import time
+from datetime import date
+
+import pytest
+from django.conf import settings
+from django.db import connection
+from django.utils import timezone
+
+from cases.deadlines import apply_deadlines, on_action
+from cases.models import CalendarYear, CaseDeadline, Notification, TeamMember
+from cases.sweep import assignees, run_sweep
+from complaints_portal.common import roles
+from tests.factories.calendar import local_dt, make_case, make_department, make_user, seed_calendar
+
+
+@pytest.fixture
+def org(db):
+    seed_calendar()
+    dept = make_department("CLAIMS")
+    return {
+        "dept": dept,
+        "head": make_user("head_claims", roles.DEPARTMENT_HEAD, dept, "head"),
+        "inv": make_user("inv_claims", roles.INVESTIGATOR, dept, "investigator"),
+        "clerk": make_user("clerk", roles.INTAKE_CLERK),
+        "supervisor": make_user("supervisor", roles.SUPERVISOR),
+        "admin": make_user("admin", roles.ADMINISTRATOR),
+    }
+
+
+def open_case(org, d0=date(2025, 9, 26), **fields):
+    case = make_case(d0, department=org["dept"], registered_by=org["clerk"], **fields)
+    apply_deadlines(case)
+    case.save()
+    return case
+
+
+def kinds(user):
+    return sorted(Notification.objects.filter(recipient=user).values_list("kind", flat=True))
+
+
+def test_reminder_goes_to_the_registering_clerk_the_working_day_before_and_only_once(org):
+    # given a case received Fri 09-26: acknowledge and dispatch due Sun 09-28 (make-up workday)
+    case = open_case(org)
+    # when the sweep runs twice on 09-26
+    first = run_sweep(local_dt(date(2025, 9, 26), 12))
+    second = run_sweep(local_dt(date(2025, 9, 26), 12, 5))
+    # then
+    assert first["reminded"] == 2 and second["reminded"] == 0
+    assert kinds(org["clerk"]) == ["deadline_reminder", "deadline_reminder"]
+    assert CaseDeadline.objects.get(case=case, stage="acknowledge").reminded_at is not None
+    assert kinds(org["head"]) == []
+
+
+def test_left_alone_case_goes_overdue_and_escalates_once_per_level(org):
+    # given
+    case = open_case(org)
+    # when the sweep runs twice after the regulatory due date 10-11
+    now = local_dt(date(2025, 10, 13))
+    first = run_sweep(now)
+    second = run_sweep(now)
+    # then every stage escalated once to the head, the regulatory deadline once to the supervisor
+    assert first["overdue"] == 8 and second == {"overdue": 0, "at_risk": 0, "reminded": 0, "notifications": 0}
+    assert kinds(org["head"]) == ["deadline_overdue"] * 8
+    assert kinds(org["supervisor"]) == ["deadline_passed_supervisor"]
+    assert kinds(org["clerk"]) == []  # nobody is reminded of something already late
+    row = CaseDeadline.objects.get(case=case, stage="overall")
+    assert row.overdue_at and row.escalated_head_at and row.escalated_supervisor_at
+
+
+def test_regulatory_deadline_one_working_day_away_alerts_the_supervisor_once(org):
+    case = open_case(org)
+    for action in ("acknowledge", "assign", "form_team"):
+        on_action(case, action, local_dt(date(2025, 9, 28)))
+    run_sweep(local_dt(date(2025, 10, 10)))
+    run_sweep(local_dt(date(2025, 10, 10), 15))
+    assert kinds(org["supervisor"]) == ["deadline_at_risk"]
+    # report, plan and decision (due 10-11) remind the investigators, approval the head
+    assert kinds(org["inv"]) == ["deadline_reminder"] * 4  # report, plan, decision, overall
+    assert kinds(org["head"]) == ["deadline_reminder"]
+
+
+def test_team_lead_of_the_round_is_reminded_of_the_report(org):
+    case = open_case(org)
+    lead = make_user("lead", roles.INVESTIGATOR, org["dept"])
+    TeamMember.objects.create(case=case, user=lead, role="lead", named_by=org["head"], named_at=timezone.now())
+    assert assignees(case, "report") == [lead]
+    assert assignees(case, "approval") == [org["head"]]
+    assert assignees(case, "acknowledge") == [org["clerk"]]
+
+
+def test_met_and_stopped_stages_are_neither_reminded_nor_escalated(org):
+    case = open_case(org)
+    on_action(case, "acknowledge", local_dt(date(2025, 9, 26)))
+    other = open_case(org)
+    on_action(other, "withdraw", local_dt(date(2025, 9, 27)))
+    result = run_sweep(local_dt(date(2025, 9, 29)))
+    assert result["overdue"] == 1  # only `case` dispatch (due 09-28)
+    assert not Notification.objects.filter(case=other).exists()
+
+
+def test_closed_case_rows_left_open_are_stopped_without_notifying(org):
+    case = open_case(org)
+    case.status = "closed"
+    case.withdrawn_at = timezone.now()
+    case.save()
+    run_sweep(local_dt(date(2025, 10, 13)))
+    assert not Notification.objects.exists()
+    assert not CaseDeadline.objects.filter(case=case, stopped_at__isnull=True).exists()
+
+
+def test_calendar_gap_alerts_administrators_once_a_day_instead_of_crashing(org):
+    # given open rows due soon and the calendar year removed
+    open_case(org)
+    CalendarYear.objects.filter(year=2025).delete()
+    # when
+    first = run_sweep(local_dt(date(2025, 9, 26)))
+    run_sweep(local_dt(date(2025, 9, 26), 14))
+    # then
+    assert first["error"] == "deadline_calendar_missing" and first["missing_years"] == [2025]
+    alerts = Notification.objects.filter(kind="calendar_missing")
+    assert [n.recipient for n in alerts] == [org["admin"]]
+    assert "2025" in alerts[0].subject
+
+
+def test_notification_delivery_is_scheduled_after_commit(org, django_capture_on_commit_callbacks, monkeypatch):
+    sent = []
+    monkeypatch.setattr("cases.tasks.deliver_notification.delay", sent.append)
+    open_case(org)
+    with django_capture_on_commit_callbacks(execute=True):
+        run_sweep(local_dt(date(2025, 9, 26), 12))
+    assert sorted(sent) == sorted(Notification.objects.values_list("pk", flat=True))
+
+
+@pytest.mark.postgres
+@pytest.mark.django_db(transaction=True, serialized_rollback=True)
+def test_two_concurrent_sweeps_send_each_notification_once(org):
+    # given several cases left alone past their deadlines
+    for _ in range(5):
+        open_case(org)
+    now = local_dt(date(2025, 10, 13))
+    results, errors = [], []
+    barrier = threading.Barrier(2)
+
+    def sweep():
+        try:
+            barrier.wait()
+            results.append(run_sweep(now))
+        except Exception as exc:  # surfaced by the assertion below
+            errors.append(exc)
+        finally:
+            connection.close()
+
+    # when two beat processes run at the same moment
+    threads = [threading.Thread(target=sweep) for _ in range(2)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    # then
+    assert errors == []
+    assert sum(r["overdue"] for r in results) == 40
+    assert kinds(org["head"]) == ["deadline_overdue"] * 40
+    assert kinds(org["supervisor"]) == ["deadline_passed_supervisor"] * 5
+
+
+def _redis_broker():
+    return settings.CELERY_BROKER_URL.startswith("redis://")
+
+
+@pytest.mark.celery_worker
+@pytest.mark.postgres
+@pytest.mark.skipif(not _redis_broker(), reason="needs CELERY_BROKER_URL=redis://...")
+@pytest.mark.django_db(transaction=True, serialized_rollback=True)
+def test_escalation_through_a_real_celery_worker_happens_once(org):
+    # given a case left alone, and a worker on its own queue against the test database
+    from cases import tasks
+
+    case = open_case(org)
+    db = connection.settings_dict
+    env = dict(os.environ,
+               DJANGO_SETTINGS_MODULE="complaints_portal.settings.test",
+               DATABASE_URL=f"postgres://{db['USER']}@{db['HOST'] or '127.0.0.1'}:{db['PORT'] or 5432}/{db['NAME']}",
+               CELERY_BROKER_URL=settings.CELERY_BROKER_URL)
+    if db.get("PASSWORD"):
+        env["DATABASE_URL"] = env["DATABASE_URL"].replace(f"{db['USER']}@", f"{db['USER']}:{db['PASSWORD']}@")
+    queue = f"test-sweep-{os.getpid()}"
+    worker = subprocess.Popen(
+        [sys.executable, "-m", "celery", "-A", "complaints_portal", "worker", "--pool=solo", "-Q", queue,
+         "--loglevel=WARNING", "--without-heartbeat", "--without-gossip", "--without-mingle"],
+        env=env, cwd=settings.BASE_DIR, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+    )
+    try:
+        # when the sweep is sent twice (beat firing twice); the worker's clock is today, after
+        # the 2025 due dates (overdue marking runs before the calendar is even needed)
+        tasks.deadline_sweep.apply_async(queue=queue)
+        tasks.deadline_sweep.apply_async(queue=queue)
+        deadline = time.monotonic() + 60
+        while time.monotonic() < deadline:
+            done = CaseDeadline.objects.filter(case=case, escalated_head_at__isnull=False).count() == 8
+            if done and Notification.objects.count() == 9:
+                time.sleep(3)  # give the second sweep time to (not) add anything
+                break
+            time.sleep(0.5)
+        # then
+        assert kinds(org["head"]) == ["deadline_overdue"] * 8
+        assert kinds(org["supervisor"]) == ["deadline_passed_supervisor"]
+    finally:
+        worker.terminate()
+        worker.wait(timeout=20)
