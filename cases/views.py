@@ -1,11 +1,372 @@
+"""HTML pages for staff (and the customer's online form). Thin: selectors read, services write.
+
+Every business failure is an ApplicationError from a service; the page re-renders with its
+message on the form that caused it, with the error's HTTP status (400/403/409). A case the user
+may not see is NotFound and becomes a 404, exactly like a missing reference.
+"""
+from datetime import timedelta
+
+from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.shortcuts import render
+from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
+from django.core.paginator import Paginator
+from django.db.models import Count, Prefetch, Q
+from django.http import Http404, HttpResponse
+from django.shortcuts import redirect, render
+from django.utils import timezone
+from django.utils.html import format_html
+from django.utils.translation import gettext as _
+from django.views.decorators.cache import never_cache
+from django.views.decorators.http import require_http_methods, require_POST
+
+from complaints_portal.common.errors import ApplicationError, NotFound
+from complaints_portal.common.roles import (
+    DEPARTMENT_HEAD,
+    INTAKE_CLERK,
+    INVESTIGATOR,
+    SENIOR_MANAGER,
+    SUPERVISOR,
+    user_roles,
+)
+
+from . import selectors, services, workflow
+from .forms import (
+    ACTION_FORMS,
+    AttachmentForm,
+    CaseFilterForm,
+    DuplicateCheckForm,
+    IntakeForm,
+    PublicComplaintForm,
+)
+from .models import CaseDeadline, Department, PlanApproval
+from .models.case import Status
+from .models.deadlines import STAGE_ORDER, Stage, Tier
+from .permissions import can_act, can_see_personal_data, can_upload, is_clerk, sees_all_cases
+from .services.privacy import REVEALABLE, masked
+from .services.transitions import TIER_ORDER
+
+PAGE_SIZE = 25
+
+# The lifecycle step a user most likely came to do comes first and opens by default; the
+# others (which do not move the case forward) are grouped below it.
+PRIMARY_ACTIONS = (
+    "acknowledge", "assign", "form_team", "submit_report", "propose_plan", "approve_plan", "reject_plan",
+    "notify_decision", "customer_accepts", "customer_disputes", "close", "archive",
+)
+STAGE_POSITION = {stage: i for i, stage in enumerate([*STAGE_ORDER, Stage.OVERALL, Stage.REVIEW])}
+
+
+def _apply_error(form, exc):
+    """Put a service error on the form: field errors where the service named a field."""
+    fields = (exc.extra or {}).get("fields") or {}
+    placed = False
+    for name, errors in fields.items():
+        if form is not None and name in form.fields:
+            for error in errors:
+                form.add_error(name, error)
+            placed = True
+    if form is not None:
+        form.add_error(None, exc.message)
+    return placed
+
+
+# --- home -------------------------------------------------------------------------------------
+
+def _counts(qs, today):
+    return qs.aggregate(
+        total=Count("pk", distinct=True),
+        overdue=Count("pk", filter=Q(next_due__lt=today), distinct=True),
+        due_soon=Count("pk", filter=Q(next_due__gte=today, next_due__lte=today + timedelta(days=2)),
+                       distinct=True),
+    )
 
 
 @login_required
 def home(request):
-    return render(request, "cases/home.html")
+    """Landing page fitted to the user's roles: the queues they work, with overdue counts."""
+    user, roles, today = request.user, user_roles(request.user), timezone.localdate()
+    panels = []
+    if INTAKE_CLERK in roles:
+        panels.append({"title": _("Intake queue"), "url": "intake_queue",
+                       "counts": _counts(selectors.intake_queue(user), today)})
+    if roles & {INVESTIGATOR, DEPARTMENT_HEAD}:
+        panels.append({"title": _("My department"), "url": "department_queue",
+                       "counts": _counts(selectors.department_queue(user), today)})
+    if roles & {SENIOR_MANAGER, SUPERVISOR} or (sees_all_cases(user) and not panels):
+        panels.append({"title": _("All open cases"), "url": "case_list",
+                       "counts": _counts(selectors.case_queue(user, open_only=True), today)})
+    if roles & {INVESTIGATOR, DEPARTMENT_HEAD}:
+        urgent = selectors.department_queue(user)
+    elif INTAKE_CLERK in roles:
+        urgent = selectors.intake_queue(user)
+    else:
+        urgent = selectors.case_queue(user, open_only=True)
+    urgent = _with_open_deadlines(urgent.filter(next_due__isnull=False))[:10]
+    review_cases = None
+    if SENIOR_MANAGER in roles:
+        # Reviews wait for a senior manager to form a team of people new to the case.
+        review_cases = selectors.case_queue(user, status=Status.ASSIGNED).filter(round__gt=1)[:10]
+    return render(request, "cases/home.html", {
+        "panels": panels, "urgent": urgent, "review_cases": review_cases, "today": today,
+    })
 
 
-case_list = case_create = intake_queue = department_queue = home
-public_complaint = home
+# --- lists ------------------------------------------------------------------------------------
+
+def _with_open_deadlines(qs):
+    """One extra query brings each row's open deadlines (for 'stage due on' in the list)."""
+    open_rows = CaseDeadline.objects.filter(met_at__isnull=True, stopped_at__isnull=True).order_by("due_on")
+    return qs.select_related("department").prefetch_related(Prefetch("deadlines", queryset=open_rows, to_attr="open_deadlines"))
+
+
+def _case_list_page(request, *, title, selector, template="cases/case_list.html", department_filter=False, intro=""):
+    departments = Department.objects.filter(active=True).order_by("code") if department_filter else None
+    form = CaseFilterForm(request.GET or None, departments=departments)
+    qs = _with_open_deadlines(selector(request.user, **form.selector_filters()))
+    page = Paginator(qs, PAGE_SIZE).get_page(request.GET.get("page"))
+    return render(request, template, {
+        "title": title, "intro": intro, "filter_form": form, "page": page, "today": timezone.localdate(),
+        "filtered": bool(form.is_bound and form.selector_filters()),
+    })
+
+
+@login_required
+def case_list(request):
+    """Every case the user may see (selectors decide), newest due date first."""
+    return _case_list_page(request, title=_("All cases"), selector=selectors.case_queue,
+                           department_filter=sees_all_cases(request.user))
+
+
+@login_required
+def intake_queue(request):
+    """Cases waiting for contact with the customer or for dispatch."""
+    return _case_list_page(request, title=_("Intake queue"), selector=selectors.intake_queue,
+                           intro=_("Not yet dispatched, or the customer not yet contacted."))
+
+
+@login_required
+def department_queue(request):
+    """Open cases of the user's departments, nearest due date first."""
+    return _case_list_page(request, title=_("My department"), selector=selectors.department_queue)
+
+
+# --- intake -----------------------------------------------------------------------------------
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def case_create(request):
+    """The clerk's intake form; on success the new case page."""
+    if not is_clerk(request.user):
+        raise DjangoPermissionDenied
+    form = IntakeForm(request.POST or None)
+    status = 200
+    if request.method == "POST":
+        if form.is_valid():
+            try:
+                case = services.case_create(actor=request.user, data=form.to_data())
+            except ApplicationError as exc:
+                _apply_error(form, exc)
+                status = exc.status_code
+            else:
+                messages.success(request, _("Complaint %(ref)s registered.") % {"ref": case.reference})
+                return redirect("case_detail", reference=case.reference)
+        else:
+            status = 400
+    return render(request, "cases/case_form.html", {"form": form}, status=status)
+
+
+@login_required
+@require_POST
+def duplicate_check(request):
+    """htmx: open cases with the same phone or policy number. POST, so no personal data in URLs."""
+    if not is_clerk(request.user):
+        raise DjangoPermissionDenied
+    form = DuplicateCheckForm(request.POST)
+    duplicates = []
+    if form.is_valid() and (form.cleaned_data["customer_phone"] or form.cleaned_data["policy_numbers"]):
+        duplicates = selectors.possible_duplicates(form.cleaned_data["customer_phone"].strip(),
+                                                   form.cleaned_data["policy_numbers"])
+    return render(request, "cases/_duplicates.html", {"duplicates": duplicates})
+
+
+# --- the case page ----------------------------------------------------------------------------
+
+def _get_case(user, reference):
+    try:
+        return selectors.case_get_for_user(user, reference)
+    except NotFound as exc:
+        raise Http404 from exc
+
+
+def _extend_tiers(user, case):
+    higher = TIER_ORDER[TIER_ORDER.index(case.tier) + 1:] if case.tier in TIER_ORDER else []
+    return [t for t in higher if can_act(user, case, "extend", {"tier": t})]
+
+
+def available_actions(user, case, *, open_pause=False):
+    """The actions `user` may perform on `case` now: the state allows them (workflow) and the
+    permission rule allows them (permissions.can_act) — the same two checks the service makes."""
+    if case.status == Status.ARCHIVED or case.merged_into_id:
+        names = ["legal_hold"] if "legal_hold" in workflow.allowed_actions(case.status) else []
+    else:
+        names = list(workflow.allowed_actions(case.status))
+        if case.acknowledged_at is None and case.status in workflow.TRANSITIONS["acknowledge_late"].sources:
+            names.insert(0, "acknowledge")
+    result = []
+    for name in names:
+        if name == "pause" and open_pause or name == "resume" and not open_pause:
+            continue
+        if name == "extend":
+            if _extend_tiers(user, case):
+                result.append(name)
+            continue
+        check = "acknowledge_late" if name == "acknowledge" and case.status != Status.RECEIVED else name
+        if can_act(user, case, check):
+            result.append(name)
+    return result
+
+
+def _action_form(name, user, case, data=None):
+    kwargs = {"case": case, "user": user}
+    if name == "extend":
+        kwargs["tiers"] = [Tier(t) for t in _extend_tiers(user, case)]
+    return ACTION_FORMS[name](data, **kwargs)
+
+
+def _case_page(request, case, *, failed_action=None, failed_form=None, upload_form=None, status=200, error=None):
+    user = request.user
+    deadlines = sorted(case.deadlines.all(), key=lambda d: STAGE_POSITION.get(d.stage, 99))
+    pauses = list(case.pauses.select_related("created_by"))
+    open_pause = any(p.end is None for p in pauses)
+    actions = available_actions(user, case, open_pause=open_pause)
+    forms = []
+    for name in actions:
+        form = failed_form if name == failed_action else _action_form(name, user, case)
+        forms.append({"name": name, "form": form, "primary": name in PRIMARY_ACTIONS})
+    primary = [f for f in forms if f["primary"]]
+    secondary = [f for f in forms if not f["primary"]]
+    # Open the failed form, or else the first lifecycle step: the likely next thing to do.
+    expanded = failed_action or (primary[0]["name"] if primary else None)
+    plans = list(case.plans.select_related("proposed_by").prefetch_related(
+        Prefetch("approvals", queryset=PlanApproval.objects.select_related("approver"))))
+    may_upload = case.status != Status.ARCHIVED and can_upload(user, case)
+    return render(request, "cases/case_detail.html", {
+        "case": case,
+        "deadlines": deadlines,
+        "team": case.team.select_related("user").order_by("round", "role", "user__username"),
+        "reports": case.reports.select_related("submitted_by"),
+        "plans": plans,
+        "decisions": case.decisions.select_related("notified_by"),
+        "extensions": case.extensions.select_related("decided_by"),
+        "pauses": pauses,
+        "attachments": case.attachments.filter(removed_at__isnull=True).select_related("uploaded_by"),
+        "duplicates": case.duplicates.only("reference", "status"),
+        "events": selectors.case_events(case),
+        "primary_forms": primary,
+        "secondary_forms": secondary,
+        "expanded": expanded,
+        "error": error,
+        "may_see_personal": can_see_personal_data(user, case),
+        "masked_phone": masked(case, "customer_phone"),
+        "masked_id": masked(case, "customer_id_number"),
+        "may_upload": may_upload,
+        "upload_form": upload_form or (AttachmentForm() if may_upload else None),
+        "today": timezone.localdate(),
+    }, status=status)
+
+
+@login_required
+def case_detail(request, reference):
+    return _case_page(request, _get_case(request.user, reference))
+
+
+@login_required
+@require_POST
+def case_action(request, reference, action):
+    """Perform one action from the case page's action panel."""
+    case = _get_case(request.user, reference)
+    if action not in ACTION_FORMS:
+        raise Http404
+    form = _action_form(action, request.user, case, request.POST)
+    if not form.is_valid():
+        if "version" in form.errors:
+            form.add_error(None, _("The form is incomplete. Reload the page and try again."))
+        return _case_page(request, case, failed_action=action, failed_form=form, status=400)
+    try:
+        services.case_transition(actor=request.user, reference=case.reference, action=action, data=form.to_data(),
+                        expected_version=form.cleaned_data["version"])
+    except NotFound as exc:
+        raise Http404 from exc
+    except ApplicationError as exc:
+        _apply_error(form, exc)
+        # Re-read: the page must show the case as it is now, not as the stale form saw it.
+        case = _get_case(request.user, reference)
+        failed = action if action in available_actions(request.user, case) else None
+        return _case_page(request, case, failed_action=failed, failed_form=form if failed else None,
+                          status=exc.status_code, error=None if failed else exc.message)
+    messages.success(request, _("Done: %(action)s.") % {"action": form.title})
+    return redirect("case_detail", reference=case.reference)
+
+
+@login_required
+@require_POST
+@never_cache
+def personal_data_show(request, reference, field):
+    """htmx: the full phone or ID number for users allowed to see it; every view is logged."""
+    if field not in REVEALABLE:
+        raise Http404
+    try:
+        value = services.personal_data_reveal(actor=request.user, reference=reference, field=field)
+    except NotFound as exc:
+        raise Http404 from exc
+    except ApplicationError as exc:
+        return HttpResponse(format_html('<span class="text-danger">{}</span>', exc.message), status=exc.status_code)
+    return HttpResponse(format_html('<span class="font-monospace" data-revealed="1">{}</span>', value or "—"))
+
+
+@login_required
+@require_POST
+def attachment_upload(request, reference):
+    case = _get_case(request.user, reference)
+    form = AttachmentForm(request.POST, request.FILES)
+    if not form.is_valid():
+        return _case_page(request, case, upload_form=form, status=400)
+    try:
+        services.attachment_add(actor=request.user, reference=case.reference, uploaded_file=form.cleaned_data["file"],
+                       kind=form.cleaned_data["kind"])
+    except NotFound as exc:
+        raise Http404 from exc
+    except ApplicationError as exc:
+        form.add_error("file", exc.message)
+        return _case_page(request, _get_case(request.user, reference), upload_form=form, status=exc.status_code)
+    messages.success(request, _("File uploaded."))
+    return redirect("case_detail", reference=case.reference)
+
+
+@login_required
+def attachment_download(request, reference, attachment_id):
+    try:
+        return services.attachment_open(actor=request.user, reference=reference, attachment_id=attachment_id)
+    except NotFound as exc:
+        raise Http404 from exc
+
+
+# --- the public form --------------------------------------------------------------------------
+
+@require_http_methods(["GET", "POST"])
+def public_complaint(request):
+    """The customer's online complaint form: no login; the channel is 'online'."""
+    form = PublicComplaintForm(request.POST or None)
+    status = 200
+    if request.method == "POST":
+        if form.is_valid() and not form.cleaned_data.get("website"):
+            try:
+                case = services.case_create(actor=None, data=form.to_data(), public=True)
+            except ApplicationError as exc:
+                _apply_error(form, exc)
+                status = exc.status_code
+            else:
+                return render(request, "cases/public_done.html", {"reference": case.reference})
+        else:
+            status = 400
+    return render(request, "cases/public_form.html", {"form": form}, status=status)

@@ -8,5 +8,27 @@ document.addEventListener("click", function (event) {
   const el = event.target.closest("[data-confirm]");
   if (el && !window.confirm(el.dataset.confirm)) {
     event.preventDefault();
+    event.stopImmediatePropagation();
   }
+}, true);
+
+// Fields that only matter for one choice of another field, e.g. data-show-when="channel=regulator"
+// next to a <select data-toggle-group="channel">. Hidden fields keep their value; the server
+// ignores them when they do not apply.
+function portalApplyToggles(root) {
+  (root || document).querySelectorAll("[data-toggle-group]").forEach(function (select) {
+    const group = select.dataset.toggleGroup;
+    document.querySelectorAll('[data-show-when^="' + group + '="]').forEach(function (el) {
+      const wanted = el.dataset.showWhen.split("=")[1].split("|");
+      el.hidden = wanted.indexOf(select.value) === -1;
+    });
+  });
+}
+document.addEventListener("change", function (event) {
+  if (event.target.matches("[data-toggle-group]")) {
+    portalApplyToggles();
+  }
+});
+document.addEventListener("DOMContentLoaded", function () {
+  portalApplyToggles();
 });
