@@ -40,7 +40,10 @@ def notify(recipient, kind, subject, body="", case=None, *, dedupe_key, channel=
 def _schedule_delivery(notification_id):
     from . import tasks
 
-    tasks.deliver_notification.delay(notification_id)
+    try:
+        tasks.deliver_notification.delay(notification_id)
+    except Exception as exc:  # broker unreachable: the row stays pending and the beat retry sends it
+        logger.warning("Notification %s not queued for delivery (%s); left for the retry task.", notification_id, exc)
 
 
 def deliver(notification_id):

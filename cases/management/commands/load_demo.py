@@ -1,3 +1,4 @@
+from django.core.management import call_command
 from django.core.management.base import BaseCommand
 
 from cases.demo import DEMO_PASSWORD, ensure_demo_cases, ensure_demo_org
@@ -12,6 +13,7 @@ class Command(BaseCommand):
 
     def handle(self, *args, **options):
         departments, users = ensure_demo_org()
+        call_command("load_cn_calendar", verbosity=0, stdout=self.stdout)  # every year chinesecalendar covers
         cases = ensure_demo_cases(departments, users)
         self.stdout.write(
             self.style.SUCCESS(
