@@ -214,3 +214,21 @@ def review_case(department="SALES", **kwargs):
     case = ComplaintFactory(responded=True, department=department, **kwargs)
     return case_transition(actor=clerk(), reference=case.reference, action="customer_disputes",
                            data={"reason": "The interest is too low."})
+
+
+class frozen_now:
+    """Context manager fixing `django.utils.timezone.now` (and so localdate) at an aware datetime.
+
+    Every module here calls `timezone.now()` through the module attribute, so one patch covers
+    the services, the deadlines and the auto_now fields."""
+
+    def __init__(self, at):
+        from unittest import mock
+
+        self._patch = mock.patch("django.utils.timezone.now", return_value=at)
+
+    def __enter__(self):
+        return self._patch.__enter__()
+
+    def __exit__(self, *exc):
+        return self._patch.__exit__(*exc)
