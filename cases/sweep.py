@@ -102,12 +102,26 @@ def _claim(row, **stamps):
     return CaseDeadline.objects.filter(OPEN, pk=row.pk, **{f"{first}__isnull": True}).update(**stamps) == 1
 
 
+BATCH = 500
+
+
 def _rows(condition, stamp):
-    return (
-        CaseDeadline.objects.filter(OPEN, condition, **{f"{stamp}__isnull": True})
-        .select_related("case", "case__registered_by", "case__deadline_policy")
-        .order_by("due_on", "pk")
-    )
+    """Yield the open rows still lacking `stamp`, in batches walked by (due_on, pk).
+
+    The cases are fetched in a second query by primary key (prefetch) rather than joined, and
+    each batch is a LIMIT in index order: either way the planner, which cannot tell how few
+    rows a partial index holds, would otherwise be free to pick a parallel scan or a hash join
+    over the whole table. Keyset paging (not OFFSET) skips rows left unclaimed on purpose.
+    """
+    base = CaseDeadline.objects.filter(OPEN, condition, **{f"{stamp}__isnull": True}).order_by("due_on", "pk")
+    after = Q()
+    while True:
+        batch = list(base.filter(after).prefetch_related("case", "case__registered_by", "case__deadline_policy")[:BATCH])
+        yield from batch
+        if len(batch) < BATCH:
+            return
+        last = batch[-1]
+        after = Q(due_on__gt=last.due_on) | Q(due_on=last.due_on, pk__gt=last.pk)
 
 
 def _stop_if_closed(row, now):
