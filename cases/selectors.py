@@ -2,7 +2,7 @@
 user may see. A case the user may not see is NotFound, exactly like a missing one."""
 from datetime import timedelta
 
-from django.db.models import Q
+from django.db.models import F, Q
 from django.utils import timezone
 
 from complaints_portal.common.errors import NotFound
@@ -71,7 +71,9 @@ def case_queue(user, *, status=None, department=None, category=None, channel=Non
             Q(reference__iexact=term) | Q(customer_name__icontains=term) | Q(customer_phone=term)
             | Q(policy_numbers__icontains=term)
         )
-    return qs.order_by("next_due", "received_at")
+    # Cases with nothing more due (closed, archived) go last on every database (SQLite sorts
+    # NULL first by default, PostgreSQL last).
+    return qs.order_by(F("next_due").asc(nulls_last=True), "received_at")
 
 
 def intake_queue(user, **filters):
