@@ -424,7 +424,8 @@ def case_transition(*, actor, reference, action, data=None, expected_version=Non
         event_data = HANDLERS[name](case, actor, data, now)
         case.status = transition.target or case.status
         case.version += 1
-        deadlines.on_action(case, name, now)
+        # A late acknowledgement fulfils the same stage as an ordinary one.
+        deadlines.on_action(case, "acknowledge" if name == "acknowledge_late" else name, now)
         case._history_user = actor
         case.save()
         event_record(case, name, actor, from_status=from_status, to_status=case.status, data=event_data, at=now)
