@@ -33,7 +33,8 @@ def case_get_for_user(user, reference, *, for_update=False):
         pk = qs.filter(reference=reference).values_list("pk", flat=True).first()
         if pk is None:
             raise NotFound()
-        return Complaint.objects.select_for_update().select_related("department").get(pk=pk)
+        # of=("self",): PostgreSQL cannot lock the nullable side of the department outer join.
+        return Complaint.objects.select_for_update(of=("self",)).select_related("department").get(pk=pk)
     case = qs.select_related("department", "registered_by", "merged_into").filter(reference=reference).first()
     if case is None:
         raise NotFound()
