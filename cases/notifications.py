@@ -54,7 +54,7 @@ def deliver(notification_id):
     """
     with transaction.atomic():
         notification = (
-            Notification.objects.select_for_update(skip_locked=True)
+            Notification.objects.select_for_update(skip_locked=True, of=("self",))
             .select_related("recipient")
             .filter(pk=notification_id, delivery=Notification.Delivery.PENDING)
             .first()
