@@ -76,7 +76,7 @@ class UserFactory(factory.django.DjangoModelFactory):
     @factory.post_generation
     def roles(obj, create, extracted, **kwargs):
         for name in extracted or ():
-            obj.groups.add(Group.objects.get(name=name))
+            obj.groups.add(Group.objects.get_or_create(name=name)[0])
 
     @factory.post_generation
     def department(obj, create, extracted, **kwargs):
