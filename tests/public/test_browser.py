@@ -4,6 +4,7 @@ import os
 from pathlib import Path
 
 import pytest
+from django.db import connections
 
 from cases.models import CalendarYear, Complaint, DeadlinePolicy
 from cases.public import messaging
@@ -25,8 +26,11 @@ pytestmark = [
 
 
 @pytest.fixture(scope="session")
-def live_server(request):
+def live_server(request, django_db_setup):
     """pytest-django's live server, started while MEDIA_URL has a value.
+
+    It depends on django_db_setup so that it stops (closing its database connection) before
+    the test database is dropped.
 
     The project sets MEDIA_URL = None (attachments are never served as media), and Django's
     live-server media handler cannot parse None; the handler reads the setting only at start-up.
@@ -52,6 +56,9 @@ def browser():
         browser = playwright.chromium.launch(executable_path=CHROMIUM, args=LAUNCH_ARGS)
         yield browser
         browser.close()
+        # ORM calls made while Playwright's loop runs get their own connection (Django keeps
+        # connections per async context); close it here, or PostgreSQL cannot drop the test database.
+        connections.close_all()
 
 
 @pytest.fixture
