@@ -186,5 +186,5 @@ def deliver_pending(limit=500):
 
 
 def retry_delay(retries):
-    """Back-off for the task's next try: 1, 2, 4, 8 … minutes, at most an hour."""
-    return min(60 * 2**retries, 3600)
+    """Back-off for the task's next try: 1, 2, 4, 8 … minutes by default, at most an hour."""
+    return min(settings.CUSTOMER_MESSAGE_RETRY_SECONDS * 2**retries, 3600)

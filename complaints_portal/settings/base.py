@@ -281,6 +281,8 @@ PUBLIC_MAX_ATTACHMENTS = env_value("PUBLIC_MAX_ATTACHMENTS", int, 5)
 # backend masks the number.
 SMS_BACKEND = env.str("SMS_BACKEND", default="cases.public.messaging.ConsoleSmsBackend")
 CUSTOMER_HOTLINE = env.str("CUSTOMER_HOTLINE", default="95500")
+# First retry of a failed customer message after this many seconds, doubling each time.
+CUSTOMER_MESSAGE_RETRY_SECONDS = env_value("CUSTOMER_MESSAGE_RETRY_SECONDS", int, 60)
 # The worker imports the customer-message task module (cases.public is not an app of its own).
 CELERY_IMPORTS = ["cases.public.tasks"]
 CELERY_BEAT_SCHEDULE["customer-message-retry"] = {
