@@ -204,6 +204,9 @@ if CELERY_BROKER_URL.startswith("filesystem://"):
         "processed_folder": str(_queue_dir / "processed"),
         "store_processed": False,
     }
+    # The transport needs its folders to exist before the first message is published.
+    for _sub in ("queue", "processed"):
+        (_queue_dir / _sub).mkdir(parents=True, exist_ok=True)
 else:
     # Redis: a task not acknowledged within this window is redelivered (worker died mid-run).
     CELERY_BROKER_TRANSPORT_OPTIONS = {"visibility_timeout": 3600}
