@@ -118,29 +118,6 @@ class IntakeForm(StyledForm):
         return data
 
 
-class PublicComplaintForm(StyledForm):
-    """The customer's online form: few fields, plain words, a honeypot against bots."""
-
-    customer_name = forms.CharField(label=_("Your name"), max_length=100)
-    customer_phone = forms.CharField(label=_("Mobile phone"), max_length=30,
-                                     widget=forms.TextInput(attrs={"inputmode": "tel", "autocomplete": "tel"}))
-    customer_email = forms.EmailField(label=_("Email"), required=False)
-    policy_numbers = forms.CharField(label=_("Policy number"), max_length=200, required=False)
-    category = forms.ChoiceField(label=_("What is it about?"), choices=_blank(Category.choices))
-    summary = forms.CharField(label=_("Subject"), max_length=200)
-    description = forms.CharField(label=_("What happened"), widget=_textarea(5))
-    expected_resolution = forms.CharField(label=_("What would you like us to do?"), required=False, widget=_textarea(3))
-    # Hidden from people by CSS (.hp-field); bots fill every field.
-    website = forms.CharField(required=False, label=_("Leave this empty"),
-                              widget=forms.TextInput(attrs={"tabindex": "-1", "autocomplete": "off"}))
-
-    def to_data(self):
-        data = {k: v for k, v in self.cleaned_data.items() if v not in (None, "") and k != "website"}
-        if data.get("category") == Category.MISCONDUCT:
-            data["misconduct_kind"] = MisconductKind.OTHER
-        return data
-
-
 class DuplicateCheckForm(forms.Form):
     customer_phone = forms.CharField(required=False, max_length=30)
     policy_numbers = forms.CharField(required=False, max_length=200)

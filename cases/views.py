@@ -36,7 +36,6 @@ from .forms import (
     CaseFilterForm,
     DuplicateCheckForm,
     IntakeForm,
-    PublicComplaintForm,
 )
 from .models import CaseDeadline, Department, PlanApproval
 from .models.case import Status
@@ -353,20 +352,7 @@ def attachment_download(request, reference, attachment_id):
 
 # --- the public form --------------------------------------------------------------------------
 
-@require_http_methods(["GET", "POST"])
 def public_complaint(request):
-    """The customer's online complaint form: no login; the channel is 'online'."""
-    form = PublicComplaintForm(request.POST or None)
-    status = 200
-    if request.method == "POST":
-        if form.is_valid() and not form.cleaned_data.get("website"):
-            try:
-                case = services.case_create(actor=None, data=form.to_data(), public=True)
-            except ApplicationError as exc:
-                _apply_error(form, exc)
-                status = exc.status_code
-            else:
-                return render(request, "cases/public_done.html", {"reference": case.reference})
-        else:
-            status = 400
-    return render(request, "cases/public_form.html", {"form": form}, status=status)
+    """/complain/ (linked from the login page) leads to the customer channel in cases/public,
+    which adds rate limits, attachments and the confirmation message; one public form only."""
+    return redirect("public_complaint_form")

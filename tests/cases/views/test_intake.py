@@ -43,21 +43,7 @@ def test_duplicate_warning_by_phone_or_policy_posted_not_in_the_url(login, make_
     assert client.get(url).status_code == 405
 
 
-def test_public_form_registers_an_online_complaint_without_login(client, org):
-    response = client.post(reverse("public_complaint"), {
-        "customer_name": "赵六", "customer_phone": "13511112222", "category": "product",
-        "summary": "Premium went up", "description": "Nobody told me.",
-    })
-    assert response.status_code == 200
-    case = Complaint.objects.get()
-    assert case.channel == "online" and case.registered_by is None
-    assert case.reference in response.content.decode()
-
-
-def test_public_form_ignores_bots_filling_the_honeypot(client, org):
-    response = client.post(reverse("public_complaint"), {
-        "customer_name": "bot", "customer_phone": "1", "category": "product", "summary": "s", "description": "d",
-        "website": "http://spam.example",
-    })
-    assert response.status_code == 400
-    assert not Complaint.objects.exists()
+def test_complain_leads_to_the_public_complaint_form_without_login(client, org):
+    response = client.get(reverse("public_complaint"))
+    assert response.status_code == 302
+    assert response["Location"] == reverse("public_complaint_form")
