@@ -286,6 +286,8 @@ SMS_BACKEND = env.str("SMS_BACKEND", default="cases.public.messaging.ConsoleSmsB
 CUSTOMER_HOTLINE = env.str("CUSTOMER_HOTLINE", default="95500")
 # First retry of a failed customer message after this many seconds, doubling each time.
 CUSTOMER_MESSAGE_RETRY_SECONDS = env_value("CUSTOMER_MESSAGE_RETRY_SECONDS", int, 60)
+# zh-hans messages of the public pages, kept apart until they are merged into locale/.
+LOCALE_PATHS = [*LOCALE_PATHS, BASE_DIR / "cases" / "public" / "locale"]
 # The worker imports the customer-message task module (cases.public is not an app of its own).
 CELERY_IMPORTS = ["cases.public.tasks"]
 CELERY_BEAT_SCHEDULE["customer-message-retry"] = {

@@ -15,6 +15,8 @@ def public_channel(settings):
     cache.clear()
     LocmemSmsBackend.outbox.clear()
     settings.SMS_BACKEND = "cases.public.messaging.LocmemSmsBackend"
+    # Assertions read the English texts; test_i18n checks the Chinese pages.
+    settings.LANGUAGE_CODE = "en"
     yield
     cache.clear()
 

@@ -3,6 +3,7 @@ else; every mismatch gives the same response, whether the reference exists or no
 import re
 
 import pytest
+from django.utils import translation
 
 from cases.models import CaseDeadline, Complaint
 from cases.models.case import Outcome, Status
@@ -55,9 +56,11 @@ def test_wrong_phone_and_unknown_reference_give_the_identical_response(client, c
     assert "Decision due by" not in _body(wrong_phone)
 
 
-@pytest.mark.parametrize(("status", "phrase"), [(s, str(p)) for s, p in CUSTOMER_STAGES.items()])
-def test_every_status_has_a_customer_phrase(client, case, status, phrase):
+@pytest.mark.parametrize("status", list(CUSTOMER_STAGES))
+def test_every_status_has_a_customer_phrase(client, case, status):
     Complaint.objects.filter(pk=case.pk).update(status=status, notified_at=case.received_at)
+    with translation.override("en"):
+        phrase = str(CUSTOMER_STAGES[status])
     html = _lookup(client, case.reference, "13800138000").content.decode()
     assert phrase.replace("'", "&#x27;") in html
     shows_due = status not in {Status.RESPONDED, Status.CLOSED, Status.ARCHIVED}
