@@ -77,6 +77,21 @@ class _Context:
         self.policies = list(DeadlinePolicy.objects.order_by("-version"))
         self.calendar = load_calendar()
         self.rules_cache = {}
+        self.deadline_cache = {}
+
+    def deadlines_for(self, case):
+        """compute_deadlines of an unsaved legacy case. Such a case has no extensions or
+        pauses, so its deadlines depend only on the key below: computed once per key."""
+        key = (case.deadline_policy.pk, case.clock_start, case.tier, case.category, case.channel)
+        if key not in self.deadline_cache:
+            try:
+                self.deadline_cache[key] = compute_deadlines(case, self.calendar, _rules_cache=self.rules_cache)
+            except CalendarMissing as exc:
+                self.deadline_cache[key] = LineError(exc.message)
+        computed = self.deadline_cache[key]
+        if isinstance(computed, LineError):
+            raise computed
+        return computed
 
     def policy_for(self, day):
         for policy in self.policies:
@@ -161,10 +176,7 @@ def parse_row(line, row, ctx):
     elif rating_text or dates["revisit_at"]:
         raise LineError(_("revisit_at and revisit_rating need revisit_outcome."))
 
-    try:
-        computed = compute_deadlines(case, ctx.calendar, _rules_cache=ctx.rules_cache)
-    except CalendarMissing as exc:
-        raise LineError(exc.message) from None
+    computed = ctx.deadlines_for(case)
 
     # What happened to each stage is known only for the decision. The other stages were done
     # outside the portal: once the case has a decision or ended, their tracking is stopped
@@ -214,7 +226,8 @@ def _write_batch(batch, result):
         if updated:
             bulk_update_with_history(
                 [p.case for p in updated], Complaint, CASE_FIELDS + ["version", "updated_at"],
-                default_change_reason=CHANGE_REASON,
+                # bulk_update builds one CASE per field and row: small batches keep it linear.
+                batch_size=100, default_change_reason=CHANGE_REASON,
             )
             ids = [p.case.pk for p in updated]
             # Deadlines are derived data of the legacy row: recomputed from scratch.
@@ -250,7 +263,7 @@ def _write_visits(batch, updated_ids):
         bulk_create_with_history(to_create, FollowUpVisit, default_change_reason=CHANGE_REASON)
     if to_update:
         bulk_update_with_history(to_update, FollowUpVisit, ["outcome", "rating", "visited_at"],
-                                 default_change_reason=CHANGE_REASON)
+                                 batch_size=100, default_change_reason=CHANGE_REASON)
 
 
 def _flush(batch, result):

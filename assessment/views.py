@@ -1,0 +1,228 @@
+"""Assessment pages: KPI dashboard with drill-down and exports, targets, follow-up queue.
+
+Visibility: supervisors and senior managers see every department; a department head sees the
+departments they head; everyone else gets 403. Follow-ups go through cases.selectors, so a
+case the user may not see is a 404.
+"""
+import datetime
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
+from django.http import Http404, HttpResponse
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
+
+from cases.calendar import load_calendar
+from cases.models import Department, DepartmentMembership
+from cases.permissions import department_ids
+from cases.selectors import case_get_for_user, case_list_visible_to
+from complaints_portal.common.errors import ApplicationError, CalendarMissing
+from complaints_portal.common.roles import DEPARTMENT_HEAD, SENIOR_MANAGER, SUPERVISOR, has_role
+
+from . import exports, selectors, services
+from .forms import AttemptForm, TargetForm, VisitForm
+from .models import FollowUpVisit
+from .periods import InvalidPeriod, date_parse, local_today, period_parse, previous_quarter, quarters_ending
+
+
+def dashboard_departments(user):
+    """None for every department (supervisor, senior manager); else the departments the user
+    heads. Anyone else may not see the dashboard."""
+    if has_role(user, SUPERVISOR, SENIOR_MANAGER):
+        return None
+    if has_role(user, DEPARTMENT_HEAD):
+        ids = department_ids(user, DepartmentMembership.Role.HEAD)
+        if ids:
+            return Department.objects.filter(id__in=ids)
+    raise DjangoPermissionDenied
+
+
+def _period_and_as_of(request):
+    try:
+        period = period_parse(request.GET["period"]) if request.GET.get("period") else previous_quarter()
+        as_of = date_parse(request.GET["as_of"]) if request.GET.get("as_of") else local_today()
+    except InvalidPeriod as exc:
+        raise Http404(exc.message) from None
+    return period, as_of
+
+
+def _status(value, target, lower_is_better=False):
+    if value is None or target is None:
+        return ""
+    good = value <= target if lower_is_better else value >= target
+    return "success" if good else "danger"
+
+
+@login_required
+def dashboard(request):
+    departments = dashboard_departments(request.user)
+    period, as_of = _period_and_as_of(request)
+    table = selectors.kpi_table(period, as_of, departments=departments)
+    rows = []
+    for row in [*table.rows, table.company]:
+        target = row.target
+        rows.append({
+            "row": row,
+            "complaint_rate_class": _status(row.complaint_rate, target and target.complaint_rate, lower_is_better=True),
+            "timeliness_class": _status(row.timeliness_rate, target and target.on_time_rate),
+            "satisfaction_class": _status(row.satisfaction_rate, target and target.satisfaction_rate),
+        })
+    trend = {"labels": [], "timeliness": [], "satisfaction": [], "complaint_rate": []}
+    for quarter in quarters_ending(period, 8):
+        company = selectors.kpi_table(quarter, min(as_of, local_today()), departments=departments).company
+        trend["labels"].append(quarter.code)
+        for key, value in (("timeliness", company.timeliness_rate), ("satisfaction", company.satisfaction_rate),
+                           ("complaint_rate", company.complaint_rate)):
+            trend[key].append(None if value is None else float(value))
+    context = {
+        "table": table,
+        "rows": rows,
+        "period": period,
+        "as_of": as_of,
+        "trend": trend,
+        "backlog": sorted(selectors.backlog_by_status(departments).items()),
+        "overdue": selectors.overdue_now(departments).count(),
+        "volumes": {dim: selectors.volume_by(period, as_of, dim, departments)
+                    for dim in ("category", "channel", "dispute_type", "root_cause")},
+        "stages": [(stage, table.company.stage_rates[stage]) for stage in table.company.stage_rates],
+        "query": f"period={period.code}&as_of={as_of.isoformat()}",
+        "is_supervisor": has_role(request.user, SUPERVISOR),
+    }
+    return render(request, "assessment/dashboard.html", context)
+
+
+@login_required
+def drilldown(request):
+    """The cases behind one figure: exactly those counted."""
+    departments = dashboard_departments(request.user)
+    period, as_of = _period_and_as_of(request)
+    figure, department = request.GET.get("figure", "complaints"), request.GET.get("department") or None
+    dimension, value = request.GET.get("dimension"), request.GET.get("value")
+    if departments is not None and department not in {d.code for d in departments}:
+        if department not in (None, selectors.ALL):
+            raise Http404
+        department = None
+    try:
+        if dimension:
+            cases = selectors.volume_cases(period, as_of, dimension, value, departments)
+        else:
+            cases = selectors.kpi_cases(period, figure, department, as_of)
+    except (KeyError, ValueError):  # unknown figure or dimension
+        raise Http404 from None
+    if departments is not None:
+        cases = cases.filter(department__in=departments)
+    cases = cases.select_related("department").order_by("received_at")
+    return render(request, "assessment/drilldown.html", {
+        "cases": cases[:1000], "count": cases.count(), "period": period, "as_of": as_of,
+        "figure": figure, "department": department or selectors.ALL, "dimension": dimension, "value": value,
+    })
+
+
+@login_required
+def kpi_export(request, fmt):
+    departments = dashboard_departments(request.user)
+    period, as_of = _period_and_as_of(request)
+    table = selectors.kpi_table(period, as_of, departments=departments)
+    scope = _("All departments") if departments is None else ", ".join(d.code for d in departments)
+    name = f"kpi-{period.code}-{as_of.isoformat()}"
+    if fmt == "xlsx":
+        response = HttpResponse(
+            exports.kpi_table_xlsx(table, scope),
+            content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+        )
+        response["Content-Disposition"] = f'attachment; filename="{name}.xlsx"'
+        return response
+    response = HttpResponse(exports.kpi_table_csv(table, scope), content_type="text/csv; charset=utf-8")
+    response["Content-Disposition"] = f'attachment; filename="{name}.csv"'
+    return response
+
+
+@login_required
+def targets(request):
+    if not has_role(request.user, SUPERVISOR):
+        raise DjangoPermissionDenied
+    form = TargetForm(request.POST or None, initial={"period": previous_quarter().code})
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        try:
+            services.target_set(request.user, data["period"], data["department"], complaint_rate=data["complaint_rate"],
+                                on_time_rate=data["on_time_rate"], satisfaction_rate=data["satisfaction_rate"])
+        except ApplicationError as exc:
+            form.add_error(None, exc.message)
+        else:
+            messages.success(request, _("Targets saved."))
+            return redirect("assessment_targets")
+    from .models import Target
+
+    return render(request, "assessment/targets.html", {
+        "form": form, "targets": Target.objects.select_related("department").order_by("-period", "department__code")[:100],
+    })
+
+
+@login_required
+def followup_queue(request):
+    """Cases with the decision notified and no visit outcome yet, due within 5 working days
+    of the decision (nearest first)."""
+    cases = (
+        case_list_visible_to(request.user)
+        .filter(notified_at__isnull=False, merged_into__isnull=True)
+        .exclude(followups__outcome__in=FollowUpVisit.Outcome.values)
+        .select_related("department", "deadline_policy")
+        .order_by("notified_at")[:200]
+    )
+    try:
+        calendar = load_calendar()
+    except CalendarMissing:
+        calendar = None
+    items = []
+    for case in cases:
+        due = None
+        if calendar is not None:
+            try:
+                notified_on = timezone.localdate(case.notified_at)
+                due = calendar.add_working_days(notified_on, case.deadline_policy.followup_working_days)
+            except ApplicationError:
+                due = None
+        items.append({"case": case, "due": due, "attempts": case.followup_attempts.count()})
+    items.sort(key=lambda i: (i["due"] is None, i["due"] or datetime.date.max))
+    return render(request, "assessment/followup_queue.html", {
+        "items": items, "attempt_form": AttemptForm(), "visit_form": VisitForm(), "today": local_today(),
+    })
+
+
+@login_required
+@require_POST
+def followup_attempt(request, reference):
+    case = case_get_for_user(request.user, reference)
+    form = AttemptForm(request.POST)
+    if form.is_valid():
+        try:
+            services.followup_attempt_record(case, request.user, channel=form.cleaned_data["channel"],
+                                             result=form.cleaned_data["result"], note=form.cleaned_data["note"])
+            messages.success(request, _("Attempt recorded."))
+        except ApplicationError as exc:
+            messages.error(request, exc.message)
+    else:
+        messages.error(request, _("Please correct the attempt form."))
+    return redirect(reverse("followup_queue"))
+
+
+@login_required
+@require_POST
+def followup_visit(request, reference):
+    case = case_get_for_user(request.user, reference)
+    form = VisitForm(request.POST)
+    if form.is_valid():
+        try:
+            services.followup_record(case, request.user, form.cleaned_data["outcome"], rating=form.cleaned_data["rating"],
+                                     comment=form.cleaned_data["comment"])
+            messages.success(request, _("Follow-up visit recorded."))
+        except ApplicationError as exc:
+            messages.error(request, exc.message)
+    else:
+        messages.error(request, _("Please correct the visit form."))
+    return redirect(reverse("followup_queue"))

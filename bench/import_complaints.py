@@ -1,0 +1,75 @@
+"""Benchmark: import_complaints throughput (rows/s) on PostgreSQL.
+
+    .venv/bin/python bench/import_complaints.py [ROWS]
+
+Uses the dedicated database complaints_bench_import (created and migrated if missing).
+Imports ROWS generated legacy rows (default 50,000) into an empty table, then re-imports the
+same file (every row an update) and reports both rates.
+"""
+import datetime
+import io
+import random
+import sys
+import time
+
+from _setup import use_database
+
+
+def generate(rows, seed=1):
+    rng = random.Random(seed)
+    out = io.StringIO()
+    out.write(
+        "reference,received_at,channel,category,department,complaint_type,tier,notified_at,withdrawn_at,"
+        "closed_at,revisit_at,revisit_outcome,revisit_rating,customer_name,customer_phone,policy_number,summary\n"
+    )
+    start = datetime.datetime(2025, 1, 1, 8, 0)
+    for i in range(rows):
+        received = start + datetime.timedelta(minutes=rng.randint(0, 600_000))
+        notified = received + datetime.timedelta(days=rng.randint(1, 40)) if rng.random() < 0.8 else None
+        withdrawn = received + datetime.timedelta(days=rng.randint(1, 10)) if notified is None and rng.random() < 0.3 else None
+        closed = notified + datetime.timedelta(days=3) if notified and rng.random() < 0.6 else None
+        visit = ("", "", "")
+        if notified and rng.random() < 0.6:
+            outcome = rng.choice(["completed", "completed", "unreachable", "refused"])
+            visit = ((notified + datetime.timedelta(days=2)).isoformat(), outcome,
+                     str(rng.randint(1, 5)) if outcome == "completed" else "")
+        out.write(",".join([
+            f"LG-{i:08d}", received.isoformat(), rng.choice(["hotline", "online", "letter", "regulator"]),
+            rng.choice(["product", "service", "misconduct"]), f"D{rng.randint(0, 9)}", "complaint",
+            rng.choice(["simple", "simple", "complex", "special"]),
+            notified.isoformat() if notified else "", withdrawn.isoformat() if withdrawn else "",
+            closed.isoformat() if closed else "", *visit, "Name", "13800000000", f"P{i}", "Legacy case",
+        ]) + "\n")
+    out.seek(0)
+    return out
+
+
+def main():
+    rows = int(sys.argv[1]) if len(sys.argv) > 1 else 50_000
+    use_database("complaints_bench_import")
+    from assessment.legacy_import import complaints_import
+    from cases.models import CalendarYear, Complaint, Department
+
+    for year in (2025, 2026, 2027):
+        CalendarYear.objects.get_or_create(year=year)
+    for n in range(10):
+        Department.objects.get_or_create(code=f"D{n}", defaults={"name": f"Dept {n}"})
+    Complaint.history.model.objects.filter(reference__startswith="LG-").delete()
+    from assessment.models import FollowUpVisit
+
+    FollowUpVisit.history.model.objects.all().delete()
+    FollowUpVisit.objects.all().delete()
+    Complaint.objects.filter(reference__startswith="LG-").delete()
+
+    text = generate(rows).getvalue()
+    for label in ("insert", "update"):
+        started = time.perf_counter()
+        result = complaints_import(io.StringIO(text))
+        elapsed = time.perf_counter() - started
+        assert not result.errors, result.errors[:5]
+        print(f"{label}: {rows} rows in {elapsed:.2f} s = {rows / elapsed:,.0f} rows/s "
+              f"(created {result.created}, updated {result.updated})")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,160 @@
+"""Benchmark: one quarter's KPI table (all departments + company) on PostgreSQL.
+
+    .venv/bin/python bench/kpi.py [CASES]
+
+Fills the dedicated database complaints_bench_kpi with CASES complaints (default 1,000,000)
+across 10 departments and 8 quarters (2024Q3..2026Q2) with generate_series, plus decision and
+acknowledge deadline rows and follow-up visits, then times kpi_table() against a hand-written
+SQL aggregate computing the same cohort figures, in the same run, and prints the ratio.
+"""
+import statistics
+import sys
+import time
+
+from _setup import use_database
+
+HAND_SQL = """
+WITH c AS (
+  SELECT department_id, channel, due_overall, first_notified_at, withdrawn_at,
+         (first_notified_at AT TIME ZONE %(tz)s)::date AS n_on,
+         (withdrawn_at AT TIME ZONE %(tz)s)::date AS w_on
+  FROM cases_complaint
+  WHERE complaint_type = 'complaint' AND merged_into_id IS NULL
+    AND received_at >= %(start)s AND received_at < %(end)s
+), k AS (
+  SELECT department_id, channel,
+    CASE
+      WHEN withdrawn_at < %(a_end)s AND (first_notified_at IS NULL OR first_notified_at >= %(a_end)s
+           OR first_notified_at > withdrawn_at) AND w_on <= due_overall THEN 'excluded'
+      WHEN first_notified_at < %(a_end)s AND n_on <= due_overall THEN 'on_time'
+      WHEN first_notified_at < %(a_end)s AND due_overall IS NOT NULL THEN 'late'
+      WHEN first_notified_at < %(a_end)s THEN 'pending'
+      WHEN due_overall IS NULL OR due_overall >= %(as_of)s THEN 'pending'
+      ELSE 'late' END AS t
+  FROM c
+)
+SELECT department_id, count(*), count(*) FILTER (WHERE channel = 'regulator'),
+  count(*) FILTER (WHERE t = 'excluded'), count(*) FILTER (WHERE t = 'pending'),
+  count(*) FILTER (WHERE t = 'on_time'), count(*) FILTER (WHERE t = 'late')
+FROM k GROUP BY department_id;
+SELECT c.department_id, count(*), count(*) FILTER (WHERE v.rating >= 4)
+FROM assessment_followupvisit v JOIN cases_complaint c ON c.id = v.case_id
+WHERE v.outcome = 'completed' AND v.visited_at >= %(start)s AND v.visited_at < %(end)s
+  AND NOT EXISTS (SELECT 1 FROM assessment_followupvisit e WHERE e.case_id = v.case_id
+    AND e.outcome = 'completed' AND (e.visited_at < v.visited_at OR (e.visited_at = v.visited_at AND e.id < v.id)))
+GROUP BY c.department_id;
+"""
+
+FILL_SQL = """
+INSERT INTO cases_complaint ({columns})
+SELECT {values} FROM (
+  SELECT g,
+    timestamptz '2024-07-01 00:00+08' + (random() * 730) * interval '1 day' AS recv,
+    (g %% 10) AS d, random() AS r1, random() AS r2
+  FROM generate_series(1, %(n)s) g
+) s;
+"""
+
+
+def fill(cases):
+    from django.db import connection
+
+    from cases.models import CaseDeadline, Complaint, DeadlinePolicy, Department
+
+    depts = [Department.objects.get_or_create(code=f"D{n}", defaults={"name": f"Dept {n}"})[0] for n in range(10)]
+    if Complaint.objects.count() >= cases:
+        return
+    policy = DeadlinePolicy.objects.get(version=1)
+    dept_ids = "ARRAY[" + ",".join(str(d.id) for d in depts) + "]"
+    explicit = {
+        "reference": "'BK-' || g",
+        "status": "CASE WHEN r1 < 0.85 THEN 'closed' ELSE 'investigating' END",
+        "version": "1", "round": "1",
+        "channel": "CASE WHEN r2 < 0.1 THEN 'regulator' ELSE 'hotline' END",
+        "complaint_type": "CASE WHEN r2 > 0.95 THEN 'feedback' ELSE 'complaint' END",
+        "category": "'service'", "summary": "'bench'", "customer_name": "'n'", "customer_phone": "'1'",
+        "received_at": "recv", "clock_start": "(recv AT TIME ZONE 'Asia/Shanghai')::date",
+        "department_id": f"({dept_ids})[d + 1]", "tier": "'simple'", "deadline_policy_id": str(policy.id),
+        "due_overall": "(recv AT TIME ZONE 'Asia/Shanghai')::date + 15",
+        "notified_at": "CASE WHEN r1 < 0.8 THEN recv + (r2 * 25) * interval '1 day' END",
+        "first_notified_at": "CASE WHEN r1 < 0.8 THEN recv + (r2 * 25) * interval '1 day' END",
+        "withdrawn_at": "CASE WHEN r1 >= 0.8 AND r1 < 0.85 THEN recv + interval '3 days' END",
+        "closed_at": "CASE WHEN r1 < 0.85 THEN recv + interval '30 days' END",
+        "outcome": "CASE WHEN r1 >= 0.8 AND r1 < 0.85 THEN 'withdrawn' WHEN r1 < 0.8 THEN 'closed' ELSE '' END",
+        "created_at": "now()", "updated_at": "now()", "is_legacy": "true",
+    }
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT column_name, data_type FROM information_schema.columns WHERE table_name = 'cases_complaint' "
+            "AND is_nullable = 'NO' AND column_default IS NULL"
+        )
+        for name, data_type in cursor.fetchall():
+            if name in explicit or name == "id":
+                continue
+            explicit[name] = {"boolean": "false", "integer": "0", "smallint": "0"}.get(data_type, "''")
+        sql = FILL_SQL.format(columns=", ".join(explicit), values=", ".join(explicit.values()))
+        started = time.perf_counter()
+        cursor.execute(sql, {"n": cases})
+        cursor.execute(
+            "INSERT INTO cases_casedeadline (case_id, stage, due_on, explanation, met_at, stopped_at) "
+            "SELECT id, st, CASE WHEN st = 'decision' THEN due_overall ELSE clock_start + 1 END, '', "
+            "CASE WHEN st = 'decision' THEN first_notified_at ELSE received_at + interval '20 hours' END, NULL "
+            "FROM cases_complaint, unnest(ARRAY['decision', 'acknowledge']) st"
+        )
+        cursor.execute(
+            "INSERT INTO assessment_followupvisit (case_id, outcome, rating, comment, visited_at) "
+            "SELECT id, CASE WHEN id %% 7 = 0 THEN 'unreachable' ELSE 'completed' END, "
+            "CASE WHEN id %% 7 = 0 THEN NULL ELSE 1 + (id %% 5) END, '', first_notified_at + interval '2 days' "
+            "FROM cases_complaint WHERE first_notified_at IS NOT NULL AND id %% 3 <> 0"
+        )
+        cursor.execute("ANALYZE")
+        print(f"generated {cases} cases, {CaseDeadline.objects.count()} deadline rows in {time.perf_counter() - started:.1f} s")
+
+
+def main():
+    cases = int(sys.argv[1]) if len(sys.argv) > 1 else 1_000_000
+    use_database("complaints_bench_kpi")
+    import datetime
+
+    from django.conf import settings
+    from django.db import connection
+
+    from assessment.periods import day_end_exclusive, period_bounds, period_parse
+    from assessment.selectors import kpi_table
+
+    fill(cases)
+    period, as_of = period_parse("2026Q1"), datetime.date(2026, 7, 1)
+    start, end = period_bounds(period)
+    params = {"tz": settings.TIME_ZONE, "start": start, "end": end, "a_end": day_end_exclusive(as_of), "as_of": as_of}
+
+    def orm():
+        table = kpi_table(period, as_of)
+        return table.company.complaints
+
+    def hand():
+        with connection.cursor() as cursor:
+            total = 0
+            for statement in HAND_SQL.strip().split(";\n"):
+                if statement.strip():
+                    cursor.execute(statement, params)
+                    rows = cursor.fetchall()
+                    total = total or sum(r[1] for r in rows)
+            return total
+
+    orm(), hand()  # warm caches
+    runs = {"kpi_table (ORM, incl. stage compliance and volumes)": orm, "hand-written SQL (cohort + visits)": hand}
+    timings = {}
+    for label, fn in runs.items():
+        samples = []
+        for _ in range(5):
+            started = time.perf_counter()
+            result = fn()
+            samples.append(time.perf_counter() - started)
+        timings[label] = statistics.median(samples)
+        print(f"{label}: median {timings[label] * 1000:.0f} ms over 5 runs (company complaints {result})")
+    orm_t, hand_t = timings.values()
+    print(f"ratio ORM / hand SQL: {orm_t / hand_t:.2f}")
+
+
+if __name__ == "__main__":
+    main()
