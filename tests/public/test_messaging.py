@@ -144,3 +144,12 @@ def test_console_backend_masks_the_number(capsys):
     messaging.ConsoleSmsBackend().send("13800138000", "hello")
     out = capsys.readouterr().out
     assert "138****8000" in out and "13800138000" not in out
+
+
+@pytest.mark.xfail(reason="cases.notifications.deliver_pending also takes customer rows (recipient empty) and "
+                          "marks their SMS 'skipped'; it should filter recipient__isnull=False", strict=False)
+def test_staff_notification_sweep_leaves_customer_messages_alone(case):
+    from cases import notifications
+
+    notifications.deliver_pending()
+    assert Notification.objects.get(case=case, channel="sms").delivery == "pending"
