@@ -1,0 +1,385 @@
+"""Authorisation matrix: every URL of the project against every role (SPEC §1, §3, §8).
+
+The table below is the rule book. The first test walks the URL resolver and the OpenAPI schema:
+a URL (or an API method) that has no row here fails, so a new endpoint cannot ship without a
+decision about who may reach it. The per-role tests then request every row as that role, on a
+case of department SALES (investigated by inv_own, headed by head_own), and compare the status.
+"other department" staff (inv_other, head_other: CS) must get 404 on every case-specific URL,
+exactly like a missing reference.
+
+Each request runs inside a savepoint that is rolled back, so the rows share one fixture and a
+successful write (an upload, a transition) does not change what the next row sees.
+"""
+import pytest
+from django.contrib.auth.models import Group
+from django.core.files.uploadedfile import SimpleUploadedFile
+from django.db import transaction
+from django.test import Client
+from django.urls import URLPattern, URLResolver, get_resolver
+
+from cases.services import attachment_add
+from complaints_portal.common.roles import ADMINISTRATOR
+from tests.factories import cases as f
+
+pytestmark = pytest.mark.django_db
+
+ROLES = ("anonymous", "clerk", "inv_own", "inv_other", "head_own", "head_other", "senior", "supervisor", "admin")
+STAFF_ROLES = ROLES[1:]
+
+PNG = (b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR\x00\x00\x00\x01\x00\x00\x00\x01\x08\x06\x00\x00\x00\x1f\x15\xc4\x89"
+       b"\x00\x00\x00\rIDATx\x9cc\xf8\x0f\x00\x00\x01\x01\x00\x05\x18\xd8N\x00\x00\x00\x00IEND\xaeB`\x82")
+
+LOGIN = 302          # HTML page: anonymous users are sent to the log-in page
+API_ANON = 401       # API: TokenAuthentication is first, so anonymous gets 401 with WWW-Authenticate
+OK = 200
+ANY_HEALTH = (200, 503)  # depends on the broker of the run, never a redirect to log-in
+
+
+def everyone(status):
+    return dict.fromkeys(ROLES, status)
+
+
+def staff(status, anonymous=LOGIN):
+    return {"anonymous": anonymous, **dict.fromkeys(STAFF_ROLES, status)}
+
+
+def case_rule(seen, *, anonymous=LOGIN, **overrides):
+    """A case-specific URL: other-department staff get 404 like a missing case; the rest `seen`
+    unless overridden per role."""
+    rule = {"anonymous": anonymous, **dict.fromkeys(STAFF_ROLES, seen), "inv_other": 404, "head_other": 404}
+    rule.update(overrides)
+    return rule
+
+
+def png():
+    return SimpleUploadedFile("photo.png", PNG, content_type="image/png")
+
+
+# name -> {method: (path(ctx), data(ctx) or None, {role: expected status}, request kwargs)}
+# `ctx` has the case reference and the attachment id. Keep one row per URL name and method.
+def _path(template):
+    return lambda ctx: template.format(**ctx)
+
+
+KPI_READERS = {**staff(403), "head_own": OK, "head_other": OK, "senior": OK, "supervisor": OK}
+
+REPORT = {"facts": "Documents missing.", "at_fault": "true", "recommendation": "Pay interest."}
+
+MATRIX = {
+    "healthz": {"GET": (_path("/healthz"), None, everyone(ANY_HEALTH), {})},
+    "login": {"GET": (_path("/accounts/login/"), None, {"anonymous": OK, **dict.fromkeys(STAFF_ROLES, 302)}, {})},
+    "logout": {
+        "GET": (_path("/accounts/logout/"), None, everyone(405), {}),
+        "POST": (_path("/accounts/logout/"), lambda c: {}, everyone(302), {}),
+    },
+    "password_change": {"GET": (_path("/accounts/password/"), None, staff(OK), {})},
+    "password_change_done": {"GET": (_path("/accounts/password/done/"), None, staff(OK), {})},
+    "set_language": {"POST": (_path("/i18n/setlang/"), lambda c: {"language": "en", "next": "/"}, everyone(302), {})},
+    # The schema and its browsable docs describe the API, not data; they are public by design.
+    "api-schema": {"GET": (_path("/api/schema/"), None, everyone(OK), {})},
+    "api-docs": {"GET": (_path("/api/docs/"), None, everyone(OK), {})},
+    "complaint-list": {
+        "GET": (_path("/api/v1/complaints/"), None, staff(OK, anonymous=API_ANON), {}),
+        "POST": (_path("/api/v1/complaints/"), lambda c: f.INTAKE,
+                 {**staff(403, anonymous=API_ANON), "clerk": 201}, {"content_type": "application/json"}),
+    },
+    "complaint-detail": {"GET": (_path("/api/v1/complaints/{ref}/"), None, case_rule(OK, anonymous=API_ANON), {})},
+    "complaint-history": {
+        "GET": (_path("/api/v1/complaints/{ref}/history/"), None, case_rule(OK, anonymous=API_ANON), {}),
+    },
+    "complaint-attachments": {
+        "GET": (_path("/api/v1/complaints/{ref}/attachments/"), None, case_rule(OK, anonymous=API_ANON), {}),
+        "POST": (_path("/api/v1/complaints/{ref}/attachments/"), lambda c: {"file": png()},
+                 case_rule(201, anonymous=API_ANON, supervisor=403, admin=403), {}),
+    },
+    "complaint-attachment": {
+        "GET": (_path("/api/v1/complaints/{ref}/attachments/{att}/"), None, case_rule(OK, anonymous=API_ANON), {}),
+    },
+    "complaint-personal-data": {
+        "POST": (_path("/api/v1/complaints/{ref}/personal-data/"), lambda c: {"field": "customer_phone"},
+                 case_rule(OK, anonymous=API_ANON), {"content_type": "application/json"}),
+    },
+    "complaint-transitions": {
+        "POST": (_path("/api/v1/complaints/{ref}/transitions/"),
+                 lambda c: {"action": "submit_report", "facts": "x", "at_fault": True, "recommendation": "y"},
+                 case_rule(OK, anonymous=API_ANON, clerk=403, supervisor=403, admin=403),
+                 {"content_type": "application/json"}),
+    },
+    # A follow-up visit needs a decision first: who may record one gets the state refusal (409),
+    # the administrator (no case role) 403, other departments 404.
+    "api-followup-create": {
+        "POST": (_path("/api/v1/complaints/{ref}/followups/"), lambda c: {"outcome": "completed", "rating": 5},
+                 case_rule(409, anonymous=API_ANON, admin=403), {"content_type": "application/json"}),
+    },
+    "api-followup-attempt-create": {
+        "POST": (_path("/api/v1/complaints/{ref}/followups/attempts/"), lambda c: {"result": "no_answer"},
+                 case_rule(409, anonymous=API_ANON, admin=403), {"content_type": "application/json"}),
+    },
+    # KPIs: supervisors and senior managers see every department, heads their own; no one else.
+    "dashboard": {"GET": (_path("/assessment/dashboard/"), None, KPI_READERS, {})},
+    "assessment_drilldown": {"GET": (_path("/assessment/dashboard/cases/"), None, KPI_READERS, {})},
+    "assessment_export": {"GET": (_path("/assessment/dashboard/export.csv"), None, KPI_READERS, {})},
+    "assessment_targets": {
+        "GET": (_path("/assessment/targets/"), None, {**staff(403), "supervisor": OK}, {}),
+        "POST": (_path("/assessment/targets/"), lambda c: {}, {**staff(403), "supervisor": OK}, {}),
+    },
+    "followup_queue": {"GET": (_path("/assessment/followups/"), None, staff(OK), {})},
+    # The follow-up forms redirect back to the queue with a message; another department's case
+    # is not found.
+    "followup_attempt": {
+        "POST": (_path("/assessment/followups/{ref}/attempt/"), lambda c: {}, case_rule(302), {}),
+    },
+    "followup_visit": {
+        "POST": (_path("/assessment/followups/{ref}/visit/"), lambda c: {}, case_rule(302), {}),
+    },
+    "public_complaint_form": {"GET": (_path("/public/complain/"), None, everyone(OK), {})},
+    "public_complaint_done": {"GET": (_path("/public/complain/done/"), None, everyone(302), {})},
+    "public_status": {
+        "GET": (_path("/public/status/"), None, everyone(OK), {}),
+        "POST": (_path("/public/status/"), lambda c: {"reference": c["ref"], "phone": "13900000000"},
+                 everyone(OK), {}),
+    },
+    "public_privacy": {"GET": (_path("/public/privacy/"), None, everyone(OK), {})},
+    "public_complaint": {"GET": (_path("/complain/"), None, everyone(302), {})},
+    "home": {"GET": (_path("/"), None, staff(OK), {})},
+    "case_list": {"GET": (_path("/cases/"), None, staff(OK), {})},
+    "intake_queue": {"GET": (_path("/queue/intake/"), None, staff(OK), {})},
+    "department_queue": {"GET": (_path("/queue/department/"), None, staff(OK), {})},
+    "notifications": {
+        "GET": (_path("/notifications/"), None, staff(OK), {}),
+        "POST": (_path("/notifications/"), lambda c: {"all": "1"}, staff(302), {}),
+    },
+    "case_create": {
+        "GET": (_path("/cases/new/"), None, {**staff(403), "clerk": OK}, {}),
+        "POST": (_path("/cases/new/"), lambda c: {}, {**staff(403), "clerk": 400}, {}),
+    },
+    "duplicate_check": {
+        "POST": (_path("/cases/new/duplicates/"), lambda c: {"customer_phone": "13812345678"},
+                 {**staff(403), "clerk": OK}, {}),
+    },
+    "case_detail": {"GET": (_path("/cases/{ref}/"), None, case_rule(OK), {})},
+    "case_action": {
+        "POST": (_path("/cases/{ref}/act/submit_report/"), lambda c: {**REPORT, "version": c["version"]},
+                 case_rule(302, clerk=403, supervisor=403, admin=403), {}),
+    },
+    "personal_data_show": {
+        "POST": (_path("/cases/{ref}/show/customer_phone/"), lambda c: {}, case_rule(OK), {}),
+    },
+    "attachment_upload": {
+        "POST": (_path("/cases/{ref}/attachments/"), lambda c: {"file": png(), "kind": "evidence"},
+                 case_rule(302, supervisor=403, admin=403), {}),
+    },
+    "attachment_download": {"GET": (_path("/cases/{ref}/attachments/{att}/"), None, case_rule(OK), {})},
+}
+
+# The Django admin is one rule for all its URLs: only staff accounts get past its log-in.
+ADMIN_NAMESPACE = "admin"
+
+
+def walk(patterns, prefix="", namespace=None):
+    for p in patterns:
+        if isinstance(p, URLResolver):
+            yield from walk(p.url_patterns, prefix + str(p.pattern), p.namespace or namespace)
+        elif isinstance(p, URLPattern):
+            yield prefix + str(p.pattern), p.name, namespace
+
+
+def project_urls():
+    return list(walk(get_resolver().url_patterns))
+
+
+# -- completeness ------------------------------------------------------------------------------
+
+def test_every_url_pattern_has_a_row_in_the_matrix():
+    names = {name for _, name, ns in project_urls() if ns != ADMIN_NAMESPACE}
+    unnamed = [route for route, name, ns in project_urls() if ns != ADMIN_NAMESPACE and not name]
+    assert unnamed == [], "name these URL patterns so the matrix can address them"
+    assert names - set(MATRIX) == set(), "new URLs without an authorisation rule"
+    assert set(MATRIX) - names == set(), "rules for URLs that no longer exist"
+
+
+def test_every_api_operation_in_the_schema_has_a_row_in_the_matrix():
+    from django.urls import resolve
+    from drf_spectacular.generators import SchemaGenerator
+
+    schema = SchemaGenerator().get_schema(request=None, public=True)
+    missing = []
+    for path, operations in schema["paths"].items():
+        concrete = path.replace("{reference}", "TS-2026-000001").replace("{attachment_id}", "1")
+        name = resolve(concrete).url_name
+        for method in operations:
+            if method.upper() not in MATRIX.get(name, {}):
+                missing.append(f"{method.upper()} {path}")
+    assert missing == []
+
+
+def test_every_row_names_every_role():
+    for name, methods in MATRIX.items():
+        for method, (_, _, expected, _) in methods.items():
+            assert set(expected) == set(ROLES), f"{method} {name}"
+
+
+# -- the requests ------------------------------------------------------------------------------
+
+@pytest.fixture
+def world(calendar, settings, tmp_path):
+    settings.MEDIA_ROOT = tmp_path
+    people = {
+        "clerk": f.clerk(), "senior": f.senior(),
+        "inv_own": f.investigator("SALES"), "head_own": f.head("SALES"),
+        "inv_other": f.investigator("CS"), "head_other": f.head("CS"),
+    }
+    # As load_demo: the supervisor is staff (reads the admin), the administrator is superuser.
+    people["supervisor"] = f.UserFactory(username="supervisor", roles=[f.SUPERVISOR], is_staff=True)
+    people["admin"] = f.UserFactory(username="admin", roles=[ADMINISTRATOR], is_staff=True, is_superuser=True)
+    Group.objects.get_or_create(name=ADMINISTRATOR)
+    case = f.ComplaintFactory(investigating=True, department="SALES")
+    attachment = attachment_add(actor=people["inv_own"], reference=case.reference, uploaded_file=png())
+    case.refresh_from_db()
+    ctx = {"ref": case.reference, "att": attachment.pk, "version": case.version}
+    return people, ctx
+
+
+def request_as(people, role, method, path, data, kwargs, csrf=False):
+    client = Client(enforce_csrf_checks=csrf)
+    if role != "anonymous":
+        client.force_login(people[role])
+    call = client.get if method == "GET" else client.post
+    if method == "GET":
+        return call(path)
+    return call(path, data, **kwargs)
+
+
+def rolled_back(fn):
+    with transaction.atomic():
+        result = fn()
+        transaction.set_rollback(True)
+    return result
+
+
+@pytest.mark.parametrize("role", ROLES)
+def test_every_url_answers_each_role_as_the_matrix_says(world, role):
+    people, ctx = world
+    wrong = []
+    for name, methods in MATRIX.items():
+        for method, (path, data, expected, kwargs) in methods.items():
+            url = path(ctx)
+            body = data(ctx) if data else None
+            response = rolled_back(lambda: request_as(people, role, method, url, body, kwargs))  # noqa: B023
+            want = expected[role]
+            if response.status_code not in (want if isinstance(want, tuple) else (want,)):
+                wrong.append(f"{method} {url} ({name}): {response.status_code}, expected {want}")
+    assert wrong == [], "\n".join(wrong)
+
+
+@pytest.mark.parametrize("role", ROLES)
+def test_admin_urls_let_only_staff_past_the_admin_login(world, role):
+    people, ctx = world
+    client = Client()
+    if role != "anonymous":
+        client.force_login(people[role])
+    for path in ("/admin/", "/admin/cases/complaint/", "/admin/auth/user/", "/admin/cases/department/"):
+        response = client.get(path)
+        if role in ("supervisor", "admin"):
+            assert response.status_code in (200, 403), path
+        else:
+            assert response.status_code == 302 and response["Location"].startswith("/admin/login/"), path
+    if role == "admin":
+        assert client.get("/admin/").status_code == 200
+
+
+def test_attachment_of_another_case_is_not_served_through_a_visible_case(world):
+    """The attachment id is checked against the case in the URL, not only against the user."""
+    people, ctx = world
+    other = f.ComplaintFactory(investigating=True, department="CS")
+    client = Client()
+    client.force_login(people["inv_other"])
+    assert client.get(f"/cases/{other.reference}/attachments/{ctx['att']}/").status_code == 404
+    api = Client()
+    api.force_login(people["inv_other"])
+    assert api.get(f"/api/v1/complaints/{other.reference}/attachments/{ctx['att']}/").status_code == 404
+
+
+# -- CSRF on every POST ------------------------------------------------------------------------
+
+def _csrf_cases():
+    for name, methods in MATRIX.items():
+        if "POST" in methods:
+            yield name
+
+
+@pytest.mark.parametrize("name", sorted(_csrf_cases()))
+def test_every_post_is_refused_without_a_csrf_token(world, name):
+    people, ctx = world
+    path, data, expected, kwargs = MATRIX[name]["POST"]
+    # The role for whom the POST would succeed (or at least get past authentication).
+    role = next((r for r in ROLES if _passes(expected[r])), "anonymous")
+    response = rolled_back(lambda: request_as(people, role, "POST", path(ctx), data(ctx), kwargs, csrf=True))
+    assert response.status_code == 403, f"{name} as {role}: {response.status_code}"
+
+
+def _passes(status):
+    statuses = status if isinstance(status, tuple) else (status,)
+    return any(s < 300 or s in (302, 400, 409) for s in statuses)
+
+
+def test_login_form_is_refused_without_a_csrf_token(db):
+    client = Client(enforce_csrf_checks=True)
+    assert client.post("/accounts/login/", {"username": "x", "password": "y"}).status_code == 403
+
+
+def test_public_complaint_form_is_refused_without_a_csrf_token(db):
+    client = Client(enforce_csrf_checks=True)
+    assert client.post("/public/complain/", {"summary": "x"}).status_code == 403
+
+
+def test_token_authenticated_api_needs_no_csrf_token_but_session_api_does(world):
+    from rest_framework.authtoken.models import Token
+
+    people, ctx = world
+    token = Token.objects.create(user=people["clerk"])
+    client = Client(enforce_csrf_checks=True)
+    response = client.post("/api/v1/complaints/", f.INTAKE, content_type="application/json",
+                           HTTP_AUTHORIZATION=f"Token {token.key}")
+    assert response.status_code == 201
+
+
+# -- sessions and log-in -----------------------------------------------------------------------
+
+def test_sessions_expire_after_the_configured_age_and_at_browser_close(settings):
+    assert 0 < settings.SESSION_COOKIE_AGE <= 12 * 3600
+    assert settings.SESSION_EXPIRE_AT_BROWSER_CLOSE is True
+    assert settings.SESSION_COOKIE_HTTPONLY is True
+
+
+def test_an_expired_session_no_longer_authenticates(world):
+    from datetime import timedelta
+
+    from django.contrib.sessions.models import Session
+    from django.utils import timezone
+
+    people, ctx = world
+    client = Client()
+    client.force_login(people["clerk"])
+    assert client.get("/cases/").status_code == 200
+    Session.objects.update(expire_date=timezone.now() - timedelta(seconds=1))
+    response = client.get("/cases/")
+    assert response.status_code == 302 and response["Location"].startswith("/accounts/login/")
+
+
+def test_session_cookie_is_not_persistent(world):
+    people, ctx = world
+    client = Client()
+    response = client.post("/accounts/login/", {"username": "clerk", "password": f.PASSWORD})
+    assert response.status_code == 302
+    cookie = response.cookies["sessionid"]
+    assert not cookie["expires"] and not cookie["max-age"]
+
+
+def test_repeated_failed_logins_lock_the_account(world, settings):
+    client = Client()
+    for _ in range(settings.AXES_FAILURE_LIMIT):
+        client.post("/accounts/login/", {"username": "clerk", "password": "wrong"})
+    locked = client.post("/accounts/login/", {"username": "clerk", "password": f.PASSWORD})
+    assert locked.status_code == 429
+    assert "_auth_user_id" not in client.session
