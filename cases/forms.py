@@ -21,7 +21,7 @@ from .models.case import (
     Status,
 )
 from .models.deadlines import Tier
-from .services.transitions import DEFAULT_REMEDIES
+from .services.transitions import DEFAULT_REMEDIES, _round_one_handlers
 
 User = get_user_model()
 
@@ -235,8 +235,10 @@ class FormTeamForm(ActionForm):
             # First round: staff of the responsible department only (the service checks too).
             qs = User.objects.filter(memberships__department_id=case.department_id)
         else:
-            # Review: anyone in a department; the service refuses first-round handlers.
-            qs = User.objects.filter(memberships__isnull=False)
+            # Review: staff of any department who did not handle the first round (the service
+            # enforces this too; leaving them out spares the senior manager a refusal).
+            qs = User.objects.filter(memberships__isnull=False).exclude(pk__in=_round_one_handlers(case))
+            self.fields["members"].help_text = _("Staff who handled the first round are not listed.")
         qs = qs.filter(is_active=True).distinct().order_by("username")
         choices = [(u.username, u.get_full_name() or u.username) for u in qs]
         self.fields["lead"].choices = _blank(choices)
