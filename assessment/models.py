@@ -122,3 +122,7 @@ class KpiSnapshot(models.Model):
         ordering = ["-created_at"]
         verbose_name = _("KPI snapshot")
         verbose_name_plural = _("KPI snapshots")
+
+
+# Importable path for drf-spectacular's ENUM_NAME_OVERRIDES (nested classes cannot be named there).
+FOLLOWUP_OUTCOME_CHOICES = FollowUpVisit.Outcome.choices

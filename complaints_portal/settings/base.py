@@ -191,6 +191,11 @@ SPECTACULAR_SETTINGS = {
     "SWAGGER_UI_DIST": "SIDECAR",
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "REDOC_DIST": "SIDECAR",
+    # Two different "outcome" choice sets (case outcome, follow-up outcome) need distinct names.
+    "ENUM_NAME_OVERRIDES": {
+        "CaseOutcomeEnum": "cases.models.case.Outcome.choices",
+        "FollowUpOutcomeEnum": "assessment.models.FOLLOWUP_OUTCOME_CHOICES",
+    },
 }
 
 # --- Celery -------------------------------------------------------------------------------

@@ -13,3 +13,5 @@ STORAGES = {  # noqa: F405
     "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
 }
 AXES_ENABLED = True
+# Whitenoise warns at start-up when STATIC_ROOT is missing; tests serve through the finders.
+STATIC_ROOT.mkdir(exist_ok=True)  # noqa: F405
