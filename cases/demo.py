@@ -148,7 +148,7 @@ def ensure_demo_cases(departments, users):
             data["misconduct_kind"] = "info_leak" if dispute == "info_security" else "mis_selling"
         if channel == "regulator":
             data["regulator_reference"] = f"JG-2026-{index:04d}"
-        case = case_create(actor=users["clerk"], data=data)
+        case = case_create(actor=users["clerk"], data=data, at=received)
         step = received
         for action in path:
             step = min(step + datetime.timedelta(hours=20), now)

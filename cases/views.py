@@ -30,6 +30,8 @@ from complaints_portal.common.roles import (
 )
 
 from . import selectors, services, workflow
+from .calendar import load_calendar
+from .deadlines import compute_deadlines
 from .forms import (
     ACTION_FORMS,
     AttachmentForm,
@@ -232,9 +234,23 @@ def _action_form(name, user, case, data=None):
     return ACTION_FORMS[name](data, **kwargs)
 
 
+def _explain_in_active_language(case, deadlines):
+    """The stored explanation is in the language of whoever triggered the computation; redo it
+    in the reader's language where the due date is still the one the rules give today."""
+    try:
+        fresh = compute_deadlines(case, load_calendar())
+    except ApplicationError:
+        return
+    for row in deadlines:
+        due, text = fresh.get(row.stage, (None, None))
+        if due == row.due_on and text:
+            row.explanation = text
+
+
 def _case_page(request, case, *, failed_action=None, failed_form=None, upload_form=None, status=200, error=None):
     user = request.user
     deadlines = sorted(case.deadlines.all(), key=lambda d: STAGE_POSITION.get(d.stage, 99))
+    _explain_in_active_language(case, deadlines)
     pauses = list(case.pauses.select_related("created_by"))
     open_pause = any(p.end is None for p in pauses)
     actions = available_actions(user, case, open_pause=open_pause)

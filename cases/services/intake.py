@@ -32,12 +32,13 @@ def policy_for(d0):
     return policy or DeadlinePolicy.objects.order_by("version").first()
 
 
-def case_create(*, actor, data, public=False):
+def case_create(*, actor, data, public=False, at=None):
     """Register a complaint (SPEC §2) and compute its deadlines.
 
     `public=True` is the customer's online form: no staff actor, channel forced to online.
     Raises ValidationFailed for bad fields and CalendarMissing when the calendar does not
-    cover the deadlines; in both cases nothing is saved.
+    cover the deadlines; in both cases nothing is saved. `at` backdates the registration
+    event (demo data and migrations only).
     """
     if not public and not is_clerk(actor):
         raise PermissionDenied(_("Only intake clerks register complaints."))
@@ -103,5 +104,5 @@ def case_create(*, actor, data, public=False):
         deadlines.apply_deadlines(case)
         case.save(update_fields=["due_overall", "next_due", "updated_at"])
         event_record(case, "created", None if public else actor, to_status=case.status,
-                     data={"channel": channel, "public": public})
+                     data={"channel": channel, "public": public}, at=at)
     return case

@@ -161,6 +161,8 @@ def test_case_page_query_count_is_bounded(login, assigned_case, users, django_as
     for _ in range(3):
         attachment_add(actor=users["inv_sales"], reference=ref, uploaded_file=SimpleUploadedFile("x.png", PNG))
     client = login("head_sales")
-    with django_assert_max_num_queries(22):
+    # Fixed cost: the page also recomputes the deadline explanations in the reader's language
+    # (calendar, rules, extensions, pauses); nothing here grows with attachments or events.
+    with django_assert_max_num_queries(26):
         response = client.get(reverse("case_detail", args=[ref]))
     assert response.status_code == 200
