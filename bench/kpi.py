@@ -64,6 +64,8 @@ def fill(cases):
     depts = [Department.objects.get_or_create(code=f"D{n}", defaults={"name": f"Dept {n}"})[0] for n in range(10)]
     if Complaint.objects.count() >= cases:
         return
+    with connection.cursor() as cursor:  # start from a clean database
+        cursor.execute("TRUNCATE cases_complaint, cases_casedeadline, assessment_followupvisit CASCADE")
     policy = DeadlinePolicy.objects.get(version=1)
     dept_ids = "ARRAY[" + ",".join(str(d.id) for d in depts) + "]"
     explicit = {
@@ -103,9 +105,9 @@ def fill(cases):
         )
         cursor.execute(
             "INSERT INTO assessment_followupvisit (case_id, outcome, rating, comment, visited_at) "
-            "SELECT id, CASE WHEN id %% 7 = 0 THEN 'unreachable' ELSE 'completed' END, "
-            "CASE WHEN id %% 7 = 0 THEN NULL ELSE 1 + (id %% 5) END, '', first_notified_at + interval '2 days' "
-            "FROM cases_complaint WHERE first_notified_at IS NOT NULL AND id %% 3 <> 0"
+            "SELECT id, CASE WHEN id % 7 = 0 THEN 'unreachable' ELSE 'completed' END, "
+            "CASE WHEN id % 7 = 0 THEN NULL ELSE 1 + (id % 5) END, '', first_notified_at + interval '2 days' "
+            "FROM cases_complaint WHERE first_notified_at IS NOT NULL AND id % 3 <> 0"
         )
         cursor.execute("ANALYZE")
         print(f"generated {cases} cases, {CaseDeadline.objects.count()} deadline rows in {time.perf_counter() - started:.1f} s")
