@@ -34,3 +34,13 @@ def recompute_deadlines(reason, policy_id=None):
     from . import deadlines
 
     return deadlines.recompute_open_cases(reason, policy_id=policy_id)
+
+
+@shared_task
+def anonymise_expired_cases():
+    """Anonymise the personal data of cases past their retention date and not on legal hold.
+
+    Safe to run twice: each case is re-checked under its row lock (cases.retention)."""
+    from . import retention
+
+    return retention.anonymise_expired()
