@@ -135,4 +135,9 @@ def actions_for(user, case):
         if case.acknowledged_at is not None and "acknowledge" in candidates:
             candidates.remove("acknowledge")
     checked = {"acknowledge": "acknowledge_late"} if case.status != Status.RECEIVED else {}
-    return [a for a in candidates if can_act(user, case, checked.get(a, a))]
+    actions = [a for a in candidates if can_act(user, case, checked.get(a, a))]
+    if "pause" in actions or "resume" in actions:
+        # Only one of the two makes sense at a time: one query, only for those who may do either.
+        paused = case.pauses.filter(end__isnull=True).exists()
+        actions = [a for a in actions if a != ("pause" if paused else "resume")]
+    return actions

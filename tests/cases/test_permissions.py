@@ -128,11 +128,21 @@ def test_review_plan_is_approved_by_a_senior_manager_not_the_department_head(peo
 
 @pytest.mark.parametrize(("role", "expected"), [
     ("clerk", ["notify_decision", "withdraw", "restart_clock", "merge", "reassign"]),
-    ("inv_sales", ["notify_decision", "withdraw", "pause", "resume", "restart_clock"]),
-    ("head_sales", ["notify_decision", "withdraw", "extend", "pause", "resume", "restart_clock", "merge"]),
+    ("inv_sales", ["notify_decision", "withdraw", "pause", "restart_clock"]),
+    ("head_sales", ["notify_decision", "withdraw", "extend", "pause", "restart_clock", "merge"]),
     ("supervisor", ["reassign"]),
 ])
 def test_actions_for_lists_what_state_and_role_allow(people, role, expected):
     case = ComplaintFactory(plan_approved=True)
 
     assert actions_for(people[role], case) == expected
+
+
+def test_actions_for_offers_resume_instead_of_pause_while_paused(people):
+    case = ComplaintFactory(investigating=True)
+    case_transition(actor=people["inv_sales"], reference=case.reference, action="pause",
+                    data={"kind": "appraisal", "proof": "SMS sent to the customer."})
+
+    actions = actions_for(people["inv_sales"], case)
+
+    assert "resume" in actions and "pause" not in actions

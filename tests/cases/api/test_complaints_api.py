@@ -192,7 +192,7 @@ def test_detail_has_the_contract_fields_and_deadlines_from_the_deadline_rows(peo
     assert body["deadlines"] == {key: rows[key] for key in DEADLINE_KEYS}
     assert body["deadlines"]["form_team"] == "2026-11-04"
     assert body["version"] == case.version
-    assert body["allowed_actions"] == ["form_team", "withdraw", "extend", "pause", "resume",
+    assert body["allowed_actions"] == ["form_team", "withdraw", "extend", "pause",
                                        "restart_clock", "merge"]
 
 
@@ -375,3 +375,78 @@ def test_schema_is_served_and_describes_the_transition_body(people):
     create = schema["paths"]["/api/v1/complaints/"]["post"]
     assert "201" in create["responses"]
 
+
+
+def test_review_round_runs_to_a_second_decision_and_closes(people):
+    # given: a review staffed by the senior manager with CS staff
+    case = ComplaintFactory(responded=True)
+    ref = case.reference
+    act(people["clerk"], ref, "customer_disputes", reason="Too little.")
+    act(people["senior"], ref, "form_team", lead="inv_cs", members=["inv_cs"])
+    # when
+    steps = [
+        ("inv_cs", "submit_report", {"facts": "Rechecked.", "at_fault": True, "recommendation": "Pay more."}),
+        ("inv_cs", "propose_plan", {"plan": "Pay the difference."}),
+        ("senior", "approve_plan", {}),
+        ("inv_cs", "notify_decision", {"method": "phone", "decision": "We pay the difference."}),
+        ("clerk", "customer_accepts", {}),
+    ]
+    for who, action, fields in steps:
+        response = act(people[who], ref, action, **fields)
+        assert response.status_code == 200, (action, response.json())
+    # then
+    case.refresh_from_db()
+    assert (case.status, case.round, case.outcome) == ("closed", 2, "accepted")
+    assert case.first_notified_at < case.notified_at
+    assert CaseDeadline.objects.get(case=case, stage="review").met_at is not None
+
+
+def test_side_paths_through_the_api_withdraw_reject_extend_merge_reassign(people):
+    clerk, head = people["clerk"], people["head_sales"]
+    # withdrawal
+    withdrawn = ComplaintFactory(assigned=True)
+    body = act(clerk, withdrawn.reference, "withdraw", reason="Customer withdrew.").json()
+    assert (body["status"], body["outcome"]) == ("closed", "withdrawn")
+    # reject_plan loop
+    pending = ComplaintFactory(plan_pending=True)
+    assert act(head, pending.reference, "reject_plan", reason="Too low.").json()["status"] == "reported"
+    assert act(people["inv_sales"], pending.reference, "propose_plan", plan="More.").json()["status"] == "plan_pending"
+    assert act(head, pending.reference, "approve_plan").json()["status"] == "plan_approved"
+    # extension recorded too late: 409 with the due date it would have extended
+    late = ComplaintFactory(investigating=True, received_at=local_dt("2026-10-09"))
+    refused = act(head, late.reference, "extend", tier="complex", reason="Appraisal.")
+    assert refused.status_code == 409
+    assert refused.json() == {**refused.json(), "code": "extension_too_late", "extra": {"due": "2026-10-26"}}
+    # extension in time
+    fresh = ComplaintFactory(investigating=True)
+    extended = act(head, fresh.reference, "extend", tier="complex", reason="Appraisal.").json()
+    assert extended["tier"] == "complex"
+    assert extended["deadlines"]["overall"] > fresh.due_overall.isoformat()
+    # merge
+    master, duplicate = ComplaintFactory(), ComplaintFactory()
+    merged = act(clerk, duplicate.reference, "merge", into=master.reference).json()
+    assert merged["merged_into"] == master.reference and merged["allowed_actions"] == []
+    # reassign
+    moved = act(people["supervisor"], ComplaintFactory(investigating=True).reference, "reassign",
+                department="CS", reason="Claims.").json()
+    assert moved["department"] == "CS"
+
+
+def test_history_query_count_is_fixed(people, django_assert_max_num_queries):
+    case = ComplaintFactory(closed=True)
+    client = client_for(people["supervisor"])
+    client.get(f"{URL}{case.reference}/history/")
+
+    with django_assert_max_num_queries(5):
+        response = client.get(f"{URL}{case.reference}/history/")
+    assert len(response.json()) >= 10
+
+
+def test_session_authentication_works_for_reads(client, people):
+    case = ComplaintFactory()
+    client.force_login(people["clerk"])
+
+    response = client.get(f"{URL}{case.reference}/")
+
+    assert response.status_code == 200
+    assert response.json()["reference"] == case.reference
