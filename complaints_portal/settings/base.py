@@ -299,3 +299,23 @@ CELERY_BEAT_SCHEDULE["customer-message-retry"] = {
     "task": "cases.public.tasks.deliver_pending_customer_messages",
     "schedule": timedelta(minutes=10),
 }
+
+# Supervision and retention (SPEC §7, §8). The worker imports the supervision task module
+# (autodiscovery only finds modules named tasks.py).
+CELERY_IMPORTS = [*CELERY_IMPORTS, "assessment.supervision_tasks"]
+# Daily: anonymise cases whose retention date has passed and that are not on legal hold.
+CELERY_BEAT_SCHEDULE["retention-anonymise"] = {
+    "task": "cases.tasks.anonymise_expired_cases",
+    "schedule": crontab(minute=15, hour=2),
+}
+# Daily: the task itself generates last month's department reports only on the first working
+# day of the month (the calendar decides), so a holiday on the 1st moves it, never skips it.
+CELERY_BEAT_SCHEDULE["supervision-monthly-reports"] = {
+    "task": "assessment.supervision_tasks.monthly_reports",
+    "schedule": crontab(minute=0, hour=6),
+}
+# Daily: remind owners of rectifications and corrective actions due soon, escalate overdue ones.
+CELERY_BEAT_SCHEDULE["supervision-reminders"] = {
+    "task": "assessment.supervision_tasks.supervision_reminders",
+    "schedule": crontab(minute=30, hour=8),
+}
