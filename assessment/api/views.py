@@ -7,6 +7,7 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from assessment import services
+from cases.api.views import ERROR
 from cases.selectors import case_get_for_user
 
 from .serializers import (
@@ -21,7 +22,7 @@ class FollowUpCreateView(APIView):
     @extend_schema(
         summary="Record the outcome of a follow-up visit (回访)",
         request=FollowUpCreateSerializer,
-        responses={201: FollowUpVisitSerializer},
+        responses={201: FollowUpVisitSerializer, 400: ERROR, 403: ERROR, 404: ERROR, 409: ERROR},
     )
     def post(self, request, reference):
         case = case_get_for_user(request.user, reference)
@@ -39,7 +40,7 @@ class FollowUpAttemptCreateView(APIView):
     @extend_schema(
         summary="Record one attempt to reach the customer for the follow-up visit",
         request=FollowUpAttemptCreateSerializer,
-        responses={201: FollowUpAttemptSerializer},
+        responses={201: FollowUpAttemptSerializer, 400: ERROR, 403: ERROR, 404: ERROR, 409: ERROR},
     )
     def post(self, request, reference):
         case = case_get_for_user(request.user, reference)

@@ -4,7 +4,6 @@ from django.utils import timezone
 from django.utils.functional import lazy
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
-from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
@@ -12,7 +11,7 @@ from .. import workflow
 from ..events import event_label
 from ..fields import mask_id_number, mask_phone
 from ..models import Attachment, Complaint, Decision
-from ..models.case import Category, Channel, ComplaintType, RootCause
+from ..models.case import Category, Channel, ComplaintType, Outcome, RootCause
 from ..models.deadlines import STAGE_ORDER, Stage, Tier
 from ..permissions import actions_for
 
@@ -147,8 +146,10 @@ class DeadlinesField(serializers.Field):
 
 
 class ComplaintListSerializer(serializers.ModelSerializer):
-    department = serializers.SlugRelatedField(slug_field="code", read_only=True)
-    merged_into = serializers.SlugRelatedField(slug_field="reference", read_only=True)
+    # Nullable and blank values are declared, so the schema says what the API really returns.
+    department = serializers.SlugRelatedField(slug_field="code", read_only=True, allow_null=True)
+    merged_into = serializers.SlugRelatedField(slug_field="reference", read_only=True, allow_null=True)
+    outcome = serializers.ChoiceField(choices=Outcome.choices, allow_blank=True, read_only=True)
     status_display = serializers.CharField(source="get_status_display", read_only=True)
     customer = CustomerSerializer(source="*", read_only=True)
     deadlines = DeadlinesField()
@@ -169,6 +170,7 @@ class ComplaintListSerializer(serializers.ModelSerializer):
 
 class ComplaintSerializer(ComplaintListSerializer):
     review_due = serializers.SerializerMethodField()
+    root_cause = serializers.ChoiceField(choices=RootCause.choices, allow_blank=True, read_only=True)
     allowed_actions = serializers.SerializerMethodField()
 
     class Meta(ComplaintListSerializer.Meta):
@@ -180,7 +182,7 @@ class ComplaintSerializer(ComplaintListSerializer):
         ]
         read_only_fields = fields
 
-    @extend_schema_field(OpenApiTypes.DATE)
+    @extend_schema_field(serializers.DateField(allow_null=True))
     def get_review_due(self, case):
         row = next((r for r in case.deadlines.all() if r.stage == Stage.REVIEW), None)
         return row.due_on.isoformat() if row else None

@@ -51,7 +51,8 @@ def _deadlines_prefetch():
 
 
 @extend_schema_view(
-    list=extend_schema(summary="Cases the user may see, nearest due date first"),
+    list=extend_schema(summary="Cases the user may see, nearest due date first",
+                       responses={200: ComplaintListSerializer, 400: ERROR, 404: ERROR}),
     retrieve=extend_schema(summary="One case with its deadlines and the actions open to the user",
                            responses={200: ComplaintSerializer, 404: ERROR}),
 )

@@ -45,6 +45,13 @@ def error_403(request, exception=None):
 
 
 def error_404(request, exception=None):
+    # A path under /api/ that matches no route (e.g. a reference with a dot or a slash) answers
+    # in the API's error format, not with an HTML page an API client cannot read.
+    if request.path.startswith("/api/"):
+        from .errors import NotFound
+
+        error = NotFound()
+        return JsonResponse({"message": str(error.message), "code": error.code, "extra": {}}, status=404)
     return render(request, "errors/404.html", status=404)
 
 

@@ -383,3 +383,10 @@ def test_repeated_failed_logins_lock_the_account(world, settings):
     locked = client.post("/accounts/login/", {"username": "clerk", "password": f.PASSWORD})
     assert locked.status_code == 429
     assert "_auth_user_id" not in client.session
+
+
+def test_an_unrouted_api_path_answers_in_the_api_error_format(db):
+    response = Client().get("/api/v1/complaints/TS.2026/")
+    assert response.status_code == 404
+    assert response.json()["code"] == "not_found"
+    assert Client().get("/no-such-page/").status_code == 404
