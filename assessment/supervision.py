@@ -179,11 +179,11 @@ def spot_check_draw(*, actor, period, department, size=None, percent=None, seed=
     """
     _require_supervisor(actor)
     period = period_parse(period) if isinstance(period, str) else period
+    size, percent = _parse_size(size, percent)
     if not isinstance(department, Department):
         department = Department.objects.filter(code=department).first()
         if department is None:
             raise NotFound()
-    size, percent = _parse_size(size, percent)
     seed = str(seed).strip() if seed not in (None, "") else secrets.token_hex(8)
     replace_reason = (replace_reason or "").strip()
     with transaction.atomic():
