@@ -14,7 +14,7 @@ from decimal import Decimal
 
 from django.contrib.auth import get_user_model
 from django.db import transaction
-from django.db.models import Count, Max, Q
+from django.db.models import Count, F, Max, Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from openpyxl import Workbook
@@ -442,7 +442,7 @@ class PromotionReport:
     unmatched_names: list
 
 
-_NAME_SPLIT = re.compile(r"[,，;；、/\s]+")
+_NAME_SPLIT = re.compile(r"[,，;；、/\n]+")
 
 
 def _disqualifications(period):
@@ -467,11 +467,13 @@ def _disqualifications(period):
     result, unmatched = {}, []
     for report in reports:
         ref = report.case.reference
-        for name in filter(None, _NAME_SPLIT.split(report.responsible_staff or "")):
-            user_id = by_name.get(name.lower())
-            if user_id is None:
+        for name in filter(None, (n.strip() for n in _NAME_SPLIT.split(report.responsible_staff or ""))):
+            # A piece is a full name ("Wang Wei") or several usernames separated by spaces.
+            ids = [by_name.get(name.lower())] if name.lower() in by_name else [
+                by_name.get(token.lower()) for token in name.split()]
+            if not ids or None in ids:
                 unmatched.append((name, ref))
-            else:
+            for user_id in filter(None, ids):
                 result.setdefault(user_id, []).append(ref)
         leads = TeamMember.objects.filter(case=report.case, round=report.round, role=TeamMember.Role.LEAD)
         for user_id in leads.values_list("user_id", flat=True):
@@ -492,7 +494,7 @@ def promotion_review(year, as_of=None):
         raise ValidationFailed(_("Promotion is reviewed per year, like 2026."), code="invalid_period")
     as_of = as_of or min(local_today(), period.end)
     cohort = annotated_cohort(period, as_of)
-    cases = {c["id"]: c for c in cohort.values("id", "reference", "at_fault", "timeliness")}
+    cases = {c["id"]: c for c in cohort.annotate(judged=F("timeliness")).values("id", "reference", "at_fault", "judged")}
     handlers = set(TeamMember.objects.filter(case_id__in=cases).values_list("user_id", "case_id"))
     handlers |= set(Report.objects.filter(case_id__in=cases).values_list("submitted_by_id", "case_id"))
     ratings = {}
@@ -513,7 +515,7 @@ def promotion_review(year, as_of=None):
     rows = []
     for user in users:
         ids = per_user.get(user.pk, set())
-        timeliness = [cases[i]["timeliness"] for i in ids]
+        timeliness = [cases[i]["judged"] for i in ids]
         rated = [ratings[i] for i in ids if i in ratings]
         figures = bonus.EmployeeFigures(
             handled=len(ids), at_fault=sum(1 for i in ids if cases[i]["at_fault"]),
