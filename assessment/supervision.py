@@ -452,11 +452,15 @@ def corrective_action_complete(*, actor, action_id, note):
     return action
 
 
+def recurring_threshold():
+    return _setting("SUPERVISION_RECURRING_THRESHOLD", 3)
+
+
 def recurring_root_causes(period, threshold=None, departments=None):
     """(department code, root cause, count) where the same root cause was recorded on at least
     `threshold` (setting SUPERVISION_RECURRING_THRESHOLD, default 3) at-fault cases of the same
     department closed within `period`. For the dashboard and the supervision page."""
-    threshold = threshold or _setting("SUPERVISION_RECURRING_THRESHOLD", 3)
+    threshold = threshold or recurring_threshold()
     start, end = period_bounds(period)
     qs = Complaint.objects.filter(at_fault=True, closed_at__gte=start, closed_at__lt=end,
                                   merged_into__isnull=True).exclude(root_cause="")
@@ -689,7 +693,7 @@ def supervision_reminders(today=None):
 # Configuration audit
 
 
-def _audited_models():
+def audited_models():
     from cases.models import CalendarDay, CalendarYear, DeadlinePolicy, StageRule
 
     from .models import PolicyVolume, Target
@@ -713,7 +717,7 @@ def config_audit(limit=30, kinds=None):
     """Recent changes of the configuration tables kept by django-simple-history: who, when,
     what kind of change and each changed field old → new, newest first (read-only)."""
     entries = []
-    for label, model in _audited_models():
+    for label, model in audited_models():
         if kinds and model._meta.model_name not in kinds:
             continue
         for record in model.history.select_related("history_user").order_by("-history_date", "-history_id")[:limit]:

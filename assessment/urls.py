@@ -1,4 +1,4 @@
-from django.urls import path
+from django.urls import include, path
 
 from . import views
 
@@ -10,4 +10,5 @@ urlpatterns = [
     path("followups/", views.followup_queue, name="followup_queue"),
     path("followups/<str:reference>/attempt/", views.followup_attempt, name="followup_attempt"),
     path("followups/<str:reference>/visit/", views.followup_visit, name="followup_visit"),
+    path("supervision/", include("assessment.supervision_urls")),
 ]

@@ -17,7 +17,18 @@ from django.db import transaction
 from django.utils import timezone
 
 from .events import event_record
-from .models import Attachment, CaseEvent, Complaint, Decision, Extension, Notification, Pause, Plan, PlanApproval, Report
+from .models import (
+    Attachment,
+    CaseEvent,
+    Complaint,
+    Decision,
+    Extension,
+    Notification,
+    Pause,
+    Plan,
+    PlanApproval,
+    Report,
+)
 
 logger = logging.getLogger(__name__)
 
