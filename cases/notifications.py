@@ -87,7 +87,8 @@ def deliver(notification_id):
 def deliver_pending(limit=500):
     """Retry every pending notification (beat task); returns {"sent": n, "pending": n, ...}."""
     ids = list(
-        Notification.objects.filter(delivery=Notification.Delivery.PENDING, attempts__lt=MAX_ATTEMPTS)
+        # Customer messages (no staff recipient) have their own retry task in cases.public.
+        Notification.objects.filter(delivery=Notification.Delivery.PENDING, attempts__lt=MAX_ATTEMPTS, recipient__isnull=False)
         .order_by("pk").values_list("pk", flat=True)[:limit]
     )
     result = {}

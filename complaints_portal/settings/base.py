@@ -149,7 +149,9 @@ STORAGES = {
 }
 # Attachments live outside the web root and are only served through a permission-checked view.
 MEDIA_ROOT = Path(env.str("ATTACHMENT_ROOT", default=str(BASE_DIR / "var" / "attachments")))
-MEDIA_URL = None
+# Never routed: attachments are served only by the permission-checked download view. A value
+# is still needed because the test live server refuses to start without one.
+MEDIA_URL = "/attachments-are-not-served-here/"
 ATTACHMENT_MAX_BYTES = env_value("ATTACHMENT_MAX_MB", int, 20) * 1024 * 1024
 FILE_UPLOAD_PERMISSIONS = 0o640
 

@@ -146,8 +146,6 @@ def test_console_backend_masks_the_number(capsys):
     assert "138****8000" in out and "13800138000" not in out
 
 
-@pytest.mark.xfail(reason="cases.notifications.deliver_pending also takes customer rows (recipient empty) and "
-                          "marks their SMS 'skipped'; it should filter recipient__isnull=False", strict=False)
 def test_staff_notification_sweep_leaves_customer_messages_alone(case):
     from cases import notifications
 
