@@ -6,7 +6,6 @@ import simple_history.models
 from django.conf import settings
 from django.db import migrations, models
 
-
 # The four questions of SPEC §7; the supervisor may add, reword or retire them in the admin.
 CHECKLIST = [
     ("record_complete", "Record complete", 10),
