@@ -35,6 +35,7 @@ EVENT_LABELS = {
     "followup": _("Follow-up visit recorded"),
     "imported": _("Imported from the legacy system"),
     "deadlines_recomputed": _("Due dates recomputed"),
+    "anonymised": _("Personal data anonymised (retention)"),
 }
 
 
