@@ -8,7 +8,7 @@ from cases.models import CaseEvent, Complaint
 from cases.permissions import actions_for
 from cases.services import case_transition
 from complaints_portal.common.errors import NotFound, PermissionDenied
-from tests.factories.cases import ComplaintFactory, frozen_now, investigator, local_dt
+from tests.factories.cases import ComplaintFactory, frozen_now, investigator, local_dt, review_case
 
 pytestmark = pytest.mark.django_db
 
@@ -99,9 +99,8 @@ def test_permission_matrix(people, action, role):
 
 def test_review_form_team_only_by_senior_even_for_the_head_of_the_department(people):
     # given
-    case = ComplaintFactory(responded=True)
-    case_transition(actor=people["clerk"], reference=case.reference, action="customer_disputes",
-                    data={"reason": "No."})
+    case = review_case()
+    assert (case.status, case.round) == ("assigned", 2)
     # when / then
     with pytest.raises(PermissionDenied):
         case_transition(actor=people["head_sales"], reference=case.reference, action="form_team",
