@@ -11,6 +11,7 @@ from django.db import models
 from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
 
+from cases.models.case import RootCause
 from complaints_portal.common.models import TimeStampedModel
 
 __all__ = [
@@ -218,7 +219,7 @@ class TrainingTopic(TimeStampedModel):
 class RootCauseTopic(models.Model):
     """Which training topic addresses a root cause (cases.models.case.RootCause)."""
 
-    root_cause = models.CharField(_("root cause"), max_length=30, unique=True)
+    root_cause = models.CharField(_("root cause"), max_length=30, unique=True, choices=RootCause.choices)
     topic = models.ForeignKey(TrainingTopic, on_delete=models.PROTECT, related_name="root_causes")
     history = HistoricalRecords()
 

@@ -11,4 +11,5 @@ urlpatterns = [
     path("followups/<str:reference>/attempt/", views.followup_attempt, name="followup_attempt"),
     path("followups/<str:reference>/visit/", views.followup_visit, name="followup_visit"),
     path("supervision/", include("assessment.supervision_urls")),
+    path("results/", include("assessment.bonus_urls")),
 ]

@@ -316,7 +316,7 @@ class Migration(migrations.Migration):
             name='RootCauseTopic',
             fields=[
                 ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('root_cause', models.CharField(max_length=30, unique=True, verbose_name='root cause')),
+                ('root_cause', models.CharField(choices=[('product_terms', 'Product terms unclear'), ('mis_selling', 'Mis-selling / exaggerated returns'), ('communication', 'Poor communication'), ('process_delay', 'Slow or cumbersome process'), ('system_error', 'System or data error'), ('info_security', 'Personal data handling'), ('staff_conduct', 'Staff conduct'), ('other', 'Other')], max_length=30, unique=True, verbose_name='root cause')),
                 ('topic', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='root_causes', to='assessment.trainingtopic')),
             ],
             options={
@@ -358,7 +358,7 @@ class Migration(migrations.Migration):
             name='HistoricalRootCauseTopic',
             fields=[
                 ('id', models.BigIntegerField(auto_created=True, blank=True, db_index=True, verbose_name='ID')),
-                ('root_cause', models.CharField(db_index=True, max_length=30, verbose_name='root cause')),
+                ('root_cause', models.CharField(choices=[('product_terms', 'Product terms unclear'), ('mis_selling', 'Mis-selling / exaggerated returns'), ('communication', 'Poor communication'), ('process_delay', 'Slow or cumbersome process'), ('system_error', 'System or data error'), ('info_security', 'Personal data handling'), ('staff_conduct', 'Staff conduct'), ('other', 'Other')], db_index=True, max_length=30, verbose_name='root cause')),
                 ('history_id', models.AutoField(primary_key=True, serialize=False)),
                 ('history_date', models.DateTimeField(db_index=True)),
                 ('history_change_reason', models.CharField(max_length=100, null=True)),
