@@ -18,12 +18,14 @@ from __future__ import annotations
 import logging
 from collections import OrderedDict
 from datetime import timedelta
+from functools import lru_cache
 
 from django.db import transaction
 from django.db.models import Min
 from django.db.models.signals import post_delete, post_save
 from django.utils import timezone
 from django.utils.formats import date_format
+from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 
 from complaints_portal.common.errors import CalendarMissing
@@ -57,12 +59,20 @@ ACTION_MEETS = {
 # Actions after which nothing more is owed on the case: open rows stop being tracked.
 STOPPING_ACTIONS = {"withdraw", "close", "customer_accepts", "merge", "archive"}
 # Actions that change an input of the computation: recompute every open row.
-RECOMPUTING_ACTIONS = {"extend", "pause", "resume", "restart", "reassign"}
+RECOMPUTING_ACTIONS = {"extend", "pause", "resume", "restart_clock", "reassign"}
 
 
 # -- formatting ----------------------------------------------------------------------------
 def fmt(d):
     """"Fri 2025-09-26": weekday in the active language, ISO date."""
+    return _fmt_in(d, get_language())
+
+
+@lru_cache(maxsize=8192)
+def _fmt_in(d, language):
+    # date_format goes through the locale machinery on every call; an explanation formats
+    # about fifteen dates, and the legacy import computes thousands of explanations, so the
+    # result is memoised per (date, language). Bounded: a few years of dates × languages.
     return f"{date_format(d, 'D')} {d.isoformat()}"
 
 
