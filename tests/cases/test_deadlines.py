@@ -255,7 +255,7 @@ def test_restart_moves_open_stages_to_the_new_d0():
     case = make_case(date(2025, 9, 26))
     apply_deadlines(case)
     case.clock_start = date(2026, 2, 13)
-    on_action(case, "restart", local_dt(date(2026, 2, 13)))
+    on_action(case, "restart_clock", local_dt(date(2026, 2, 13)))
     assert due_dates(case)["overall"] == date(2026, 2, 28)
     assert case.due_overall == date(2026, 2, 28)
 
