@@ -11,7 +11,7 @@ from io import StringIO
 import pytest
 from django.core.management import CommandError, call_command
 from django.db import IntegrityError, transaction
-from django.utils import timezone
+from django.utils import timezone, translation
 
 from cases.consistency import consistency_scan
 from cases.models import CaseDeadline, Complaint
@@ -106,7 +106,7 @@ def test_command_prints_each_violation_and_exits_non_zero(calendar):
     case = f.ComplaintFactory(assigned=True)
     Complaint.objects.filter(pk=case.pk).update(round=2)
     out = StringIO()
-    with pytest.raises(CommandError, match="1 inconsistencies"):
+    with translation.override("en"), pytest.raises(CommandError, match="1 inconsistencies"):
         call_command("check_consistency", stdout=out)
     assert f"{case.reference} review_without_dispute: round 2 without disputed_at" in out.getvalue()
 
@@ -114,5 +114,6 @@ def test_command_prints_each_violation_and_exits_non_zero(calendar):
 def test_command_finds_nothing_on_the_demo_data(db):
     call_command("load_demo", stdout=StringIO())
     out = StringIO()
-    call_command("check_consistency", stdout=out)
+    with translation.override("en"):
+        call_command("check_consistency", stdout=out)  # raises CommandError on any violation
     assert "No inconsistencies found." in out.getvalue()
