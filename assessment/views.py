@@ -20,7 +20,7 @@ from cases.calendar import load_calendar
 from cases.models import Department, DepartmentMembership
 from cases.permissions import department_ids
 from cases.selectors import case_get_for_user, case_list_visible_to
-from complaints_portal.common.errors import ApplicationError, CalendarMissing
+from complaints_portal.common.errors import ApplicationError, CalendarMissing, NotFound
 from complaints_portal.common.roles import DEPARTMENT_HEAD, SENIOR_MANAGER, SUPERVISOR, has_role
 
 from . import exports, selectors, services
@@ -194,10 +194,18 @@ def followup_queue(request):
     })
 
 
+def _case_or_404(user, reference):
+    """Another department's case is a 404 page, exactly like a missing one (not a 500)."""
+    try:
+        return case_get_for_user(user, reference)
+    except NotFound as exc:
+        raise Http404 from exc
+
+
 @login_required
 @require_POST
 def followup_attempt(request, reference):
-    case = case_get_for_user(request.user, reference)
+    case = _case_or_404(request.user, reference)
     form = AttemptForm(request.POST)
     if form.is_valid():
         try:
@@ -214,7 +222,7 @@ def followup_attempt(request, reference):
 @login_required
 @require_POST
 def followup_visit(request, reference):
-    case = case_get_for_user(request.user, reference)
+    case = _case_or_404(request.user, reference)
     form = VisitForm(request.POST)
     if form.is_valid():
         try:
