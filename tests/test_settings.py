@@ -8,7 +8,8 @@ from complaints_portal.settings import base
 
 def test_time_zone_and_language_defaults():
     assert settings.TIME_ZONE == "Asia/Shanghai"
-    assert settings.LANGUAGE_CODE == "zh-hans"
+    # The test settings switch to English for readable assertions; the product default is Chinese.
+    assert base.LANGUAGE_CODE == "zh-hans"
     assert settings.USE_TZ is True
     assert [code for code, _ in settings.LANGUAGES] == ["zh-hans", "en"]
 

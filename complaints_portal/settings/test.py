@@ -15,3 +15,6 @@ STORAGES = {  # noqa: F405
 AXES_ENABLED = True
 # Whitenoise warns at start-up when STATIC_ROOT is missing; tests serve through the finders.
 STATIC_ROOT.mkdir(exist_ok=True)  # noqa: F405
+# Assertions read the English source strings; the tests of the Chinese default (public pages,
+# language switch, settings) ask for zh-hans explicitly.
+LANGUAGE_CODE = "en"
