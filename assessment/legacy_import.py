@@ -6,22 +6,30 @@ policy in force on the receipt date, through cases.deadlines.compute_deadlines, 
 computation apply_deadlines runs for portal cases.
 
 Speed: every line is parsed, validated and has its deadlines computed in Python first (a bad
-line stops there, nothing written); valid lines are written in batches with bulk inserts and
-explicit history rows (simple-history records nothing for bulk writes by itself). If a batch
-fails in the database, it is replayed one line per transaction so that only the offending
-line is reported and the others still import.
+line stops there, nothing written); valid lines are written in batches with explicit history
+rows (simple-history records nothing for bulk writes by itself). If a batch fails in the
+database, it is replayed one line per transaction so that only the offending line is reported
+and the others still import.
+
+On PostgreSQL a batch is written with COPY (ids drawn from the sequences beforehand), one
+``UPDATE … FROM`` a COPY-filled temporary table for re-imported cases, and history rows copied
+server-side with ``INSERT … SELECT`` from the rows just written, so the history is exactly the
+stored row. Django's bulk_create/bulk_update build one parameter per value and one CASE per
+field and row; at 100,000 lines they, not the database, were the bottleneck (bench/README.md).
+Other backends use the ORM bulk operations.
 """
 import zoneinfo
 from dataclasses import dataclass
+from operator import attrgetter
 
 from django.conf import settings
-from django.db import DatabaseError, IntegrityError, transaction
+from django.db import DatabaseError, IntegrityError, connection, models, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from simple_history.utils import bulk_create_with_history, bulk_update_with_history
 
 from cases.calendar import load_calendar
-from cases.deadlines import compute_deadlines
+from cases.deadlines import compute_deadlines, stage_rules
 from cases.models import CaseDeadline, Complaint, DeadlinePolicy, Department
 from cases.models.case import Category, Channel, ComplaintType, Outcome, Status
 from cases.models.deadlines import Stage, Tier
@@ -53,10 +61,16 @@ class ParsedRow:
     visit: dict | None
 
 
+_CHOICE_VALUES = {}
+
+
 def _choice(value, choices, column, default=None):
     if value == "" and default is not None:
         return default
-    if value not in choices.values:
+    allowed = _CHOICE_VALUES.get(choices)
+    if allowed is None:  # Choices.values rebuilds its list on every access
+        allowed = _CHOICE_VALUES[choices] = frozenset(choices.values)
+    if value not in allowed:
         raise LineError(
             _("%(col)s: “%(value)s” is not one of %(choices)s.")
             % {"col": column, "value": value, "choices": "|".join(choices.values)}
@@ -77,12 +91,46 @@ class _Context:
         self.policies = list(DeadlinePolicy.objects.order_by("-version"))
         self.calendar = load_calendar()
         self.rules_cache = {}
+        self.rule_signatures = {}
         self.deadline_cache = {}
+        self.case_defaults = self.case_index = None
+
+    def new_case(self, department, policy, **values):
+        """An unsaved Complaint with ``values`` and every other field at its default.
+
+        Built through Model.__init__'s positional fast path (the one the ORM uses to load
+        rows): the keyword path resolves a default per field on every call and was the
+        largest single cost of parsing a line. No field has a callable default, so the
+        defaults are taken once.
+        """
+        if self.case_defaults is None:
+            fields = Complaint._meta.concrete_fields
+            self.case_defaults = [f.get_default() for f in fields]
+            self.case_index = {f.attname: i for i, f in enumerate(fields)}
+        args = list(self.case_defaults)
+        index = self.case_index
+        for name, value in values.items():
+            args[index[name]] = value
+        args[index["department_id"]] = department.pk if department is not None else None
+        args[index["deadline_policy_id"]] = policy.pk
+        case = Complaint(*args)
+        # Related objects the computation reads, cached so that reading them costs no query.
+        Complaint._meta.get_field("department").set_cached_value(case, department)
+        Complaint._meta.get_field("deadline_policy").set_cached_value(case, policy)
+        return case
 
     def deadlines_for(self, case):
         """compute_deadlines of an unsaved legacy case. Such a case has no extensions or
-        pauses, so its deadlines depend only on the key below: computed once per key."""
-        key = (case.deadline_policy.pk, case.clock_start, case.tier, case.category, case.channel)
+        pauses, so its deadlines depend only on the policy, D0, the tier and the working days
+        of each stage rule that applies (category and channel matter only through which rule
+        applies, and most share the blank rule): computed once per such key."""
+        policy = case.deadline_policy
+        rules_key = (policy.pk, case.tier, case.category, case.channel)
+        signature = self.rule_signatures.get(rules_key)
+        if signature is None:
+            rules = stage_rules(policy, case.tier, case.category, case.channel, _cache=self.rules_cache)
+            signature = self.rule_signatures[rules_key] = tuple(sorted((str(s), n) for s, (n, _r) in rules.items()))
+        key = (policy.pk, case.clock_start, case.tier, signature)
         if key not in self.deadline_cache:
             try:
                 self.deadline_cache[key] = compute_deadlines(case, self.calendar, _rules_cache=self.rules_cache)
@@ -136,16 +184,16 @@ def parse_row(line, row, ctx):
     else:
         outcome = ""
 
-    case = Complaint(
+    policy = ctx.policy_for(d0)
+    case = ctx.new_case(
+        department, policy,
         reference=reference,
         received_at=received_at,
         clock_start=d0,
         channel=_choice(row["channel"], Channel, "channel"),
         category=_choice(row["category"], Category, "category"),
-        department=department,
         complaint_type=_choice(row.get("complaint_type", ""), ComplaintType, "complaint_type", ComplaintType.COMPLAINT),
         tier=_choice(row.get("tier", ""), Tier, "tier", Tier.SIMPLE),
-        deadline_policy=ctx.policy_for(d0),
         notified_at=notified_at,
         first_notified_at=notified_at,
         withdrawn_at=withdrawn_at,
@@ -217,28 +265,191 @@ def _write_batch(batch, result):
         updated.append(parsed)
 
     with transaction.atomic():
-        if new:
-            bulk_create_with_history([p.case for p in new], Complaint, default_change_reason=CHANGE_REASON)
-            if any(p.case.pk is None for p in new):  # backends that return no ids
-                ids = dict(Complaint.objects.filter(reference__in=[p.case.reference for p in new]).values_list("reference", "id"))
-                for p in new:
-                    p.case.pk = ids[p.case.reference]
-        if updated:
-            bulk_update_with_history(
-                [p.case for p in updated], Complaint, CASE_FIELDS + ["version", "updated_at"],
-                # bulk_update builds one CASE per field and row: small batches keep it linear.
-                batch_size=100, default_change_reason=CHANGE_REASON,
-            )
-            ids = [p.case.pk for p in updated]
-            # Deadlines are derived data of the legacy row: recomputed from scratch.
-            CaseDeadline.objects.filter(case_id__in=ids).delete()
-        CaseDeadline.objects.bulk_create(
-            CaseDeadline(case_id=p.case.pk, stage=stage, due_on=due, met_at=met, stopped_at=stopped, explanation=text)
-            for p in batch for stage, due, met, stopped, text in p.deadlines
-        )
-        _write_visits(batch, {p.case.pk for p in updated})
+        if connection.vendor == "postgresql":
+            _write_batch_copy(batch, new, updated)
+        else:
+            _write_batch_orm(batch, new, updated)
     result.created += len(new)
     result.updated += len(updated)
+
+
+def _write_batch_orm(batch, new, updated):
+    if new:
+        bulk_create_with_history([p.case for p in new], Complaint, default_change_reason=CHANGE_REASON)
+        if any(p.case.pk is None for p in new):  # backends that return no ids
+            ids = dict(Complaint.objects.filter(reference__in=[p.case.reference for p in new]).values_list("reference", "id"))
+            for p in new:
+                p.case.pk = ids[p.case.reference]
+    if updated:
+        bulk_update_with_history(
+            [p.case for p in updated], Complaint, CASE_FIELDS + ["version", "updated_at"],
+            # bulk_update builds one CASE per field and row: small batches keep it linear.
+            batch_size=100, default_change_reason=CHANGE_REASON,
+        )
+        ids = [p.case.pk for p in updated]
+        # Deadlines are derived data of the legacy row: recomputed from scratch.
+        CaseDeadline.objects.filter(case_id__in=ids).delete()
+    CaseDeadline.objects.bulk_create(
+        CaseDeadline(case_id=p.case.pk, stage=stage, due_on=due, met_at=met, stopped_at=stopped, explanation=text)
+        for p in batch for stage, due, met, stopped, text in p.deadlines
+    )
+    _write_visits(batch, {p.case.pk for p in updated})
+
+
+# -- PostgreSQL: COPY -------------------------------------------------------------------------
+def _qn(name):
+    return connection.ops.quote_name(name)
+
+
+def _next_ids(cursor, model, n):
+    table = model._meta.db_table
+    cursor.execute(
+        "SELECT nextval(pg_get_serial_sequence(%s, %s)) FROM generate_series(1, %s)",
+        [table, model._meta.pk.column, n],
+    )
+    return [row[0] for row in cursor.fetchall()]
+
+
+# Field types whose Python value psycopg adapts exactly as the ORM would store it. Exact types:
+# a subclass (an encrypted text field, say) may convert its value and goes the general way.
+_PLAIN_FIELDS = (
+    models.BigAutoField, models.AutoField, models.CharField, models.TextField, models.EmailField,
+    models.BooleanField, models.IntegerField, models.PositiveIntegerField, models.PositiveSmallIntegerField,
+    models.SmallIntegerField, models.DateField, models.DateTimeField, models.ForeignKey,
+)
+
+
+def _is_plain(field):
+    return type(field) in _PLAIN_FIELDS and not getattr(field, "auto_now", False) and not getattr(
+        field, "auto_now_add", False
+    )
+
+
+def _db_values(objs, fields, add):
+    """One tuple of database values per object, in ``fields`` order.
+
+    pre_save applies auto_now/auto_now_add like save() would; get_db_prep_save applies the
+    field's own conversion (encryption included), so COPY stores what the ORM would store. It
+    costs a few microseconds a value, so fields whose value needs no conversion skip it.
+    """
+    getters = []
+    for f in fields:
+        if _is_plain(f):
+            getters.append(attrgetter(f.attname))
+        else:
+            getters.append(lambda obj, f=f: f.get_db_prep_save(f.pre_save(obj, add), connection))
+    for obj in objs:
+        yield tuple(get(obj) for get in getters)
+
+
+def _copy(cursor, table, columns, rows):
+    sql = f"COPY {_qn(table)} ({', '.join(_qn(c) for c in columns)}) FROM STDIN"
+    with connection.wrap_database_errors, cursor.copy(sql) as copy:
+        for row in rows:
+            copy.write_row(row)
+
+
+def _copy_history(cursor, model, ids, history_type, when):
+    """History rows of ``ids`` copied from the rows as now stored (one INSERT … SELECT)."""
+    history = model.history.model
+    source = {f.column for f in model._meta.concrete_fields}
+    columns = [f.column for f in history._meta.concrete_fields if f.column in source]
+    listed = ", ".join(_qn(c) for c in columns)
+    cursor.execute(
+        # Identifiers below come from model metadata, quoted; values are parameters.
+        f"INSERT INTO {_qn(history._meta.db_table)} ({listed}, history_date, history_change_reason, "  # noqa: S608
+        f"history_type, history_user_id) SELECT {listed}, %s, %s, %s, NULL FROM {_qn(model._meta.db_table)} "
+        f"WHERE {_qn(model._meta.pk.column)} = ANY(%s)",
+        [when, CHANGE_REASON, history_type, list(ids)],
+    )
+
+
+def _write_batch_copy(batch, new, updated):
+    now = timezone.now()
+    case_fields = Complaint._meta.concrete_fields
+    with connection.cursor() as cursor:
+        if new:
+            for parsed, pk in zip(new, _next_ids(cursor, Complaint, len(new)), strict=True):
+                parsed.case.pk = pk
+            _copy(cursor, Complaint._meta.db_table, [f.column for f in case_fields],
+                  _db_values([p.case for p in new], case_fields, True))
+            _copy_history(cursor, Complaint, [p.case.pk for p in new], "+", now)
+        if updated:
+            fields = [Complaint._meta.pk] + [Complaint._meta.get_field(n) for n in CASE_FIELDS + ["version", "updated_at"]]
+            columns = [f.column for f in fields]
+            listed = ", ".join(_qn(c) for c in columns)
+            cursor.execute("DROP TABLE IF EXISTS legacy_import_update")
+            cursor.execute(
+                f"CREATE TEMPORARY TABLE legacy_import_update AS SELECT {listed} FROM "  # noqa: S608
+                f"{_qn(Complaint._meta.db_table)} WITH NO DATA"
+            )
+            _copy(cursor, "legacy_import_update", columns, _db_values([p.case for p in updated], fields, False))
+            assignments = ", ".join(f"{_qn(c)} = u.{_qn(c)}" for c in columns[1:])
+            cursor.execute(
+                f"UPDATE {_qn(Complaint._meta.db_table)} c SET {assignments} FROM legacy_import_update u "  # noqa: S608
+                f"WHERE c.{_qn(columns[0])} = u.{_qn(columns[0])}"
+            )
+            cursor.execute("DROP TABLE legacy_import_update")
+            ids = [p.case.pk for p in updated]
+            _copy_history(cursor, Complaint, ids, "~", now)
+            # Deadlines are derived data of the legacy row: recomputed from scratch.
+            table = _qn(CaseDeadline._meta.db_table)
+            cursor.execute(f"DELETE FROM {table} WHERE case_id = ANY(%s)", [ids])  # noqa: S608 - quoted table name
+        _copy(
+            cursor, CaseDeadline._meta.db_table, ["case_id", "stage", "due_on", "met_at", "stopped_at", "explanation"],
+            ((p.case.pk, *deadline) for p in batch for deadline in p.deadlines),
+        )
+        # Visits of new cases by COPY; those of re-imported cases may replace or remove an
+        # earlier visit (_write_visits_copy).
+        updated_ids = {p.case.pk for p in updated}
+        fresh = [FollowUpVisit(case_id=p.case.pk, **p.visit) for p in new if p.visit is not None]
+        if fresh:
+            for visit, pk in zip(fresh, _next_ids(cursor, FollowUpVisit, len(fresh)), strict=True):
+                visit.pk = pk
+            visit_fields = FollowUpVisit._meta.concrete_fields
+            _copy(cursor, FollowUpVisit._meta.db_table, [f.column for f in visit_fields],
+                  _db_values(fresh, visit_fields, True))
+            _copy_history(cursor, FollowUpVisit, [v.pk for v in fresh], "+", now)
+        if updated:
+            _write_visits_copy(cursor, [p for p in batch if p.case.pk in updated_ids], updated_ids, now)
+
+
+def _write_visits_copy(cursor, batch, updated_ids, now):
+    """The visit of each re-imported case, as _write_visits does it, in set operations: the
+    earlier imported visit is updated in place, removed (history row first) or a new one
+    created."""
+    previous = {}
+    for visit in FollowUpVisit.objects.filter(case_id__in=updated_ids, by__isnull=True).order_by("visited_at", "id"):
+        previous.setdefault(visit.case_id, visit)
+    removed, changed, fresh = [], [], []
+    for parsed in batch:
+        old = previous.get(parsed.case.pk)
+        if parsed.visit is None:
+            if old is not None:
+                removed.append(old.pk)
+        elif old is None:
+            fresh.append(FollowUpVisit(case_id=parsed.case.pk, **parsed.visit))
+        else:
+            changed.append((old.pk, parsed.visit["outcome"], parsed.visit["rating"], parsed.visit["visited_at"]))
+    table = _qn(FollowUpVisit._meta.db_table)
+    if removed:
+        _copy_history(cursor, FollowUpVisit, removed, "-", now)
+        cursor.execute(f"DELETE FROM {table} WHERE id = ANY(%s)", [removed])  # noqa: S608 - quoted table name
+    if changed:
+        ids, outcomes, ratings, dates = (list(column) for column in zip(*changed, strict=True))
+        cursor.execute(
+            f"UPDATE {table} v SET outcome = u.outcome, rating = u.rating, visited_at = u.visited_at "  # noqa: S608
+            "FROM unnest(%s::bigint[], %s::varchar[], %s::smallint[], %s::timestamptz[]) "
+            "AS u(id, outcome, rating, visited_at) WHERE v.id = u.id",
+            [ids, outcomes, ratings, dates],
+        )
+        _copy_history(cursor, FollowUpVisit, ids, "~", now)
+    if fresh:
+        for visit, pk in zip(fresh, _next_ids(cursor, FollowUpVisit, len(fresh)), strict=True):
+            visit.pk = pk
+        fields = FollowUpVisit._meta.concrete_fields
+        _copy(cursor, FollowUpVisit._meta.db_table, [f.column for f in fields], _db_values(fresh, fields, True))
+        _copy_history(cursor, FollowUpVisit, [v.pk for v in fresh], "+", now)
 
 
 def _write_visits(batch, updated_ids):
