@@ -18,6 +18,8 @@ from django.views.decorators.http import require_POST
 
 from cases.calendar import load_calendar
 from cases.models import Department, DepartmentMembership
+from cases.models.case import Category, Channel, DisputeType, RootCause, Status
+from cases.models.deadlines import Stage
 from cases.permissions import department_ids
 from cases.selectors import case_get_for_user, case_list_visible_to
 from complaints_portal.common.errors import ApplicationError, CalendarMissing, NotFound
@@ -26,7 +28,15 @@ from complaints_portal.common.roles import DEPARTMENT_HEAD, SENIOR_MANAGER, SUPE
 from . import exports, selectors, services
 from .forms import AttemptForm, TargetForm, VisitForm
 from .models import FollowUpVisit
-from .periods import InvalidPeriod, date_parse, local_today, period_parse, previous_quarter, quarters_ending
+from .periods import (
+    InvalidPeriod,
+    date_parse,
+    local_today,
+    period_parse,
+    previous_quarter,
+    quarter_of,
+    quarters_ending,
+)
 
 
 def dashboard_departments(user):
@@ -43,7 +53,8 @@ def dashboard_departments(user):
 
 def _period_and_as_of(request):
     try:
-        period = period_parse(request.GET["period"]) if request.GET.get("period") else previous_quarter()
+        # The quarter in progress by default: the dashboard is watched while the quarter runs.
+        period = period_parse(request.GET["period"]) if request.GET.get("period") else quarter_of(local_today())
         as_of = date_parse(request.GET["as_of"]) if request.GET.get("as_of") else local_today()
     except InvalidPeriod as exc:
         raise Http404(exc.message) from None
@@ -55,6 +66,16 @@ def _status(value, target, lower_is_better=False):
         return ""
     good = value <= target if lower_is_better else value >= target
     return "success" if good else "danger"
+
+
+CHOICES = {"category": Category, "channel": Channel, "dispute_type": DisputeType, "root_cause": RootCause}
+
+
+def _choice_label(dimension, value):
+    try:
+        return CHOICES[dimension](value).label
+    except (KeyError, ValueError):
+        return value or "—"
 
 
 @login_required
@@ -84,11 +105,11 @@ def dashboard(request):
         "period": period,
         "as_of": as_of,
         "trend": trend,
-        "backlog": sorted(selectors.backlog_by_status(departments).items()),
+        "backlog": [(Status(code).label, n) for code, n in sorted(selectors.backlog_by_status(departments).items())],
         "overdue": selectors.overdue_now(departments).count(),
-        "volumes": {dim: selectors.volume_by(period, as_of, dim, departments)
+        "volumes": {dim: [(value, _choice_label(dim, value), n) for value, n in selectors.volume_by(period, as_of, dim, departments)]
                     for dim in ("category", "channel", "dispute_type", "root_cause")},
-        "stages": [(stage, table.company.stage_rates[stage]) for stage in table.company.stage_rates],
+        "stages": [(Stage(stage).label, table.company.stage_rates[stage]) for stage in table.company.stage_rates],
         "query": f"period={period.code}&as_of={as_of.isoformat()}",
         "is_supervisor": has_role(request.user, SUPERVISOR),
     }
