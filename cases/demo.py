@@ -121,7 +121,7 @@ def _actor_for(action, department, users):
 
 def ensure_demo_cases(departments, users):
     """Sample cases in every state, created through the services (so history, deadlines and
-    the timeline are real). Skipped when any case exists, so a second run changes nothing."""
+    the timeline are real). Skipped when any portal case exists, so a second run changes nothing."""
     import datetime
 
     from django.utils import timezone
@@ -129,7 +129,7 @@ def ensure_demo_cases(departments, users):
     from .models import Complaint
     from .services import case_create, case_transition
 
-    if Complaint.objects.exists():
+    if Complaint.objects.filter(is_legacy=False).exists():
         return 0
     now = timezone.now()
     created = 0

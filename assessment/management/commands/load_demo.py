@@ -1,23 +1,28 @@
+from io import StringIO
+
 from django.core.management import call_command
 from django.core.management.base import BaseCommand
 
+from assessment.demo import ensure_demo_history
 from cases.demo import DEMO_PASSWORD, ensure_demo_cases, ensure_demo_org
 
 
 class Command(BaseCommand):
     help = (
         "Load the demo organisation: departments SALES, CS, CLAIMS; users admin, clerk, supervisor, "
-        "senior, inv_<code>, head_<code>; the calendar; sample cases in every state. "
-        "Running it again changes nothing."
+        "senior, inv_<code>, head_<code>; the calendar; sample cases in every state; eight quarters of "
+        "history (legacy cases, policy volumes, targets, follow-up visits). Running it again changes nothing."
     )
 
     def handle(self, *args, **options):
         departments, users = ensure_demo_org()
-        call_command("load_cn_calendar", verbosity=0, stdout=self.stdout)  # every year chinesecalendar covers
+        calendar_report = StringIO()
+        call_command("load_cn_calendar", verbosity=0, stdout=calendar_report)  # every year chinesecalendar covers
         cases = ensure_demo_cases(departments, users)
+        history = ensure_demo_history()
         self.stdout.write(
             self.style.SUCCESS(
                 f"Demo data ready: {len(departments)} departments, {len(users)} users (password {DEMO_PASSWORD}), "
-                f"{cases} sample cases created."
+                f"{cases} sample cases and {history} historical cases created."
             )
         )

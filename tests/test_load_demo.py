@@ -1,0 +1,46 @@
+from io import StringIO
+
+import pytest
+from django.contrib.auth import get_user_model
+from django.core.management import call_command
+
+from assessment.models import PolicyVolume, Target
+from cases.models import CaseEvent, Complaint, Department
+from cases.models.case import Status
+
+pytestmark = pytest.mark.django_db
+
+
+def counts():
+    return (Complaint.objects.count(), CaseEvent.objects.count(), get_user_model().objects.count(),
+            PolicyVolume.objects.count(), Target.objects.count(), Department.objects.count())
+
+
+def test_load_demo_creates_the_spec_users_departments_and_cases_in_every_state():
+    call_command("load_demo", stdout=StringIO())
+    usernames = set(get_user_model().objects.values_list("username", flat=True))
+    assert {"admin", "clerk", "supervisor", "senior"} <= usernames
+    for code in ("sales", "cs", "claims"):
+        assert {f"inv_{code}", f"head_{code}"} <= usernames
+    assert set(Department.objects.values_list("code", flat=True)) == {"SALES", "CS", "CLAIMS"}
+    portal_states = set(Complaint.objects.filter(is_legacy=False).values_list("status", flat=True))
+    assert portal_states == {s.value for s in Status}
+    assert Complaint.objects.filter(is_legacy=False, round=2).exists()
+    assert Complaint.objects.filter(is_legacy=True).count() > 100
+
+
+def test_running_load_demo_twice_changes_nothing():
+    call_command("load_demo", stdout=StringIO())
+    before = counts()
+    call_command("load_demo", stdout=StringIO())
+    assert counts() == before
+
+
+def test_demo_history_gives_the_previous_quarter_real_figures():
+    from assessment.periods import previous_quarter
+
+    call_command("load_demo", stdout=StringIO())
+    out = StringIO()
+    call_command("kpi_report", previous_quarter().code, stdout=out)
+    rows = {line.split(",")[0]: line.split(",") for line in out.getvalue().splitlines()[1:]}
+    assert int(rows["ALL"][1]) > 20 and rows["ALL"][3] != "" and rows["ALL"][7] != ""
