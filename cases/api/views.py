@@ -93,7 +93,9 @@ class ComplaintViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewset
     @extend_schema(
         summary="Register a complaint (intake clerks)",
         request=ComplaintCreateSerializer,
-        responses={201: ComplaintSerializer, 400: ERROR, 403: ERROR},
+        responses={201: ComplaintSerializer, 400: ERROR, 403: ERROR,
+                   422: OpenApiResponse(response=ERROR.response,
+                                        description="deadline_calendar_missing: the receipt date's year has no calendar")},
     )
     def create(self, request):
         body = ComplaintCreateSerializer(data=request.data)
@@ -115,7 +117,8 @@ class ComplaintViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewset
         request=TransitionSerializer,
         responses={200: ComplaintSerializer, 400: ERROR, 403: ERROR, 404: ERROR,
                    409: OpenApiResponse(response=ERROR.response,
-                                        description="transition_not_allowed, case_changed, case_archived, ...")},
+                                        description="transition_not_allowed, case_changed, case_archived, ..."),
+                   422: OpenApiResponse(response=ERROR.response, description="deadline_calendar_missing")},
     )
     @action(detail=True, methods=["post"])
     def transitions(self, request, reference=None):
