@@ -51,7 +51,15 @@ class FollowUpVisit(models.Model):
 
     class Meta:
         ordering = ["visited_at", "id"]
-        indexes = [models.Index(fields=["visited_at"], name="followup_visited")]
+        indexes = [
+            models.Index(fields=["visited_at"], name="followup_visited"),
+            # "First completed visit of the case" (selectors.first_completed_visits): the
+            # NOT EXISTS probe per visit reads this index only.
+            models.Index(
+                fields=["case", "visited_at", "id"], name="followup_completed",
+                condition=models.Q(outcome="completed"),
+            ),
+        ]
         constraints = [
             models.CheckConstraint(
                 condition=models.Q(outcome="completed", rating__gte=1, rating__lte=5)

@@ -10,6 +10,8 @@ from collections import defaultdict
 from dataclasses import dataclass, field
 from decimal import Decimal
 
+from django.core.cache import cache
+from django.db import connection, transaction
 from django.db.models import Case, CharField, Count, Exists, F, Max, OuterRef, Q, Value, When
 from django.db.models.functions import TruncDate
 
@@ -260,50 +262,118 @@ def _volumes(period):
     return result
 
 
+
+# Quarters are served from the cache from this many days after their end (see the migration
+# assessment 0005: writes to quarters older than two days before now are stamped).
+CACHE_AFTER_DAYS = 7
+
+
+def _cached_counts(period, as_of):
+    """dept id -> KpiRow with the case, visit and stage counts of ``period`` as of ``as_of``.
+
+    A finished period (ended CACHE_AFTER_DAYS ago, as_of after its end) is kept in the cache
+    under the latest change stamps of its quarters, which database triggers renew on every
+    write to a case, deadline or visit of those quarters; so a cached figure is never served
+    after its inputs changed. Other periods, and backends without the triggers, are computed.
+    """
+    if connection.vendor != "postgresql" or as_of < period.end or (
+        local_today() - period.end
+    ).days < CACHE_AFTER_DAYS:
+        return _counts(period, as_of)
+    # The quarters the period's dates fall in (a month or year period as well as a quarter).
+    quarters = sorted({f"{m // 12}Q{m % 12 // 3 + 1}" for m in range(
+        period.start.year * 12 + period.start.month - 1, period.end.year * 12 + period.end.month
+    )}) + ["ALL"]
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT q, (SELECT version FROM assessment_kpichange WHERE quarter = q ORDER BY version DESC LIMIT 1) "
+            "FROM unnest(%s::varchar[]) q",
+            [quarters],
+        )
+        stamps = dict(cursor.fetchall())
+    key = "kpi-counts:1:{}:{}:{}".format(
+        period.code, as_of.isoformat(), ",".join(str(stamps.get(q) or 0) for q in quarters)
+    )
+    counts = cache.get(key)
+    if counts is None:
+        counts = _counts(period, as_of)
+        cache.set(key, counts, timeout=7 * 24 * 3600)
+    return counts
+
+
+def _counts(period, as_of):
+    """The GROUP BY queries behind kpi_table (cohort, visits, stage deadlines), in one
+    transaction so that they read one state of the data."""
+    rows = defaultdict(lambda: KpiRow(department=""))
+    with transaction.atomic():
+        if connection.vendor == "postgresql":
+            # These aggregates cross PostgreSQL's JIT threshold at a few hundred thousand
+            # rows, and compiling them cost ~300 ms, more than it saved.
+            with connection.cursor() as cursor:
+                cursor.execute("SET LOCAL jit = off")
+        # One row per (department, timeliness class) rather than one COUNT FILTER per class: the
+        # CASE is then evaluated once per case instead of once per figure (same counts as
+        # COHORT_FIGURES, which the drill-down filters by).
+        cohort = annotated_cohort(period, as_of).annotate(state=F("timeliness"))
+        for group in cohort.values("department_id", "state").annotate(
+            n=Count("id"), regulator=Count("id", filter=COHORT_FIGURES["regulator_complaints"])
+        ).order_by():
+            row = rows[group["department_id"]]
+            row.complaints += group["n"]
+            row.regulator_complaints += group["regulator"]
+            setattr(row, group["state"], getattr(row, group["state"]) + group["n"])
+
+        visits = first_completed_visits(period, as_of).values("case__department_id").annotate(
+            revisited=Count("id"), satisfied=Count("id", filter=Q(rating__gte=4))
+        ).order_by()
+        for group in visits:
+            row = rows[group["case__department_id"]]
+            row.revisited, row.satisfied = group["revisited"], group["satisfied"]
+        for outcome in (FollowUpVisit.Outcome.UNREACHABLE, FollowUpVisit.Outcome.REFUSED):
+            for group in failed_visits(period, as_of, outcome).values("case__department_id").annotate(
+                n=Count("id")
+            ).order_by():
+                setattr(rows[group["case__department_id"]], outcome.value, group["n"])
+
+        tz = local_tz()
+        # The cohort's conditions on the joined case (not ``case__in=<subquery>``): one join, so
+        # PostgreSQL walks the cohort index and probes each case's deadlines (deadline_kpi).
+        start, end = period_bounds(period)
+        stage_rows = (
+            CaseDeadline.objects.filter(
+                case__complaint_type=ComplaintType.COMPLAINT,
+                case__received_at__gte=start,
+                case__received_at__lt=min(end, _as_of_end(as_of)),
+                case__merged_into__isnull=True,
+                stage__in=[s.value for s in STAGE_ORDER],
+            )
+            .alias(_met_on=TruncDate("met_at", tzinfo=tz), _stopped_on=TruncDate("stopped_at", tzinfo=tz))
+            .annotate(state=_stage_expression(as_of))
+            .values("case__department_id", "stage", "state")
+            .annotate(n=Count("id"))
+            .order_by()
+        )
+        for group in stage_rows:
+            counts = rows[group["case__department_id"]].stages.setdefault(
+                group["stage"], dict.fromkeys(("met", "late", "excluded", "pending"), 0)
+            )
+            counts[group["state"]] += group["n"]
+    return dict(rows)
+
+
 def kpi_table(period, as_of=None, departments=None):
     """The KPIs of SPEC §5 for ``period`` as of the end of local day ``as_of`` (default today),
     one row per department (``departments``: a queryset/list to restrict to; default all active
     departments and any with figures), plus the company row.
 
-    Four GROUP BY queries (cohort, visits, stage deadlines, volumes) whatever the data size.
+    Four GROUP BY queries (cohort, visits, stage deadlines, volumes) whatever the data size;
+    on PostgreSQL a finished period's counts come from the cache while none of its cases,
+    deadlines or visits changed (_cached_counts). Volumes, targets and departments are always
+    read fresh.
     """
     as_of = as_of or local_today()
-    cohort = annotated_cohort(period, as_of)
     rows = defaultdict(lambda: KpiRow(department=""))
-
-    aggregates = {name: Count("id", filter=q) if q else Count("id") for name, q in COHORT_FIGURES.items()}
-    aggregates.pop("timeliness_denominator")
-    for group in cohort.values("department_id").annotate(**aggregates).order_by():
-        row = rows[group["department_id"]]
-        for name in aggregates:
-            setattr(row, name, group[name])
-
-    visits = first_completed_visits(period, as_of).values("case__department_id").annotate(
-        revisited=Count("id"), satisfied=Count("id", filter=Q(rating__gte=4))
-    ).order_by()
-    for group in visits:
-        row = rows[group["case__department_id"]]
-        row.revisited, row.satisfied = group["revisited"], group["satisfied"]
-    for outcome in (FollowUpVisit.Outcome.UNREACHABLE, FollowUpVisit.Outcome.REFUSED):
-        for group in failed_visits(period, as_of, outcome).values("case__department_id").annotate(
-            n=Count("id")
-        ).order_by():
-            setattr(rows[group["case__department_id"]], outcome.value, group["n"])
-
-    tz = local_tz()
-    stage_rows = (
-        CaseDeadline.objects.filter(case__in=complaint_cohort(period, as_of).values("id"),
-                                    stage__in=[s.value for s in STAGE_ORDER])
-        .alias(_met_on=TruncDate("met_at", tzinfo=tz), _stopped_on=TruncDate("stopped_at", tzinfo=tz))
-        .alias(state=_stage_expression(as_of))
-        .values("case__department_id", "stage")
-        .annotate(**{s: Count("id", filter=Q(state=s)) for s in ("met", "late", "excluded", "pending")})
-        .order_by()
-    )
-    for group in stage_rows:
-        rows[group["case__department_id"]].stages[group["stage"]] = {
-            s: group[s] for s in ("met", "late", "excluded", "pending")
-        }
+    rows.update(_cached_counts(period, as_of))
 
     for dept_id, inputs in _volumes(period).items():
         row = rows[dept_id]

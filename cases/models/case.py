@@ -201,6 +201,19 @@ class Complaint(TimeStampedModel):
             models.Index(fields=["department", "status", "next_due"], name="case_queue"),
             models.Index(fields=["status", "next_due"], name="case_status_due"),
             models.Index(fields=["received_at"], name="case_received"),
+            # A department's open cases in queue order (cases.selectors.case_queue): the first
+            # page is read straight from the index, without sorting the department's backlog.
+            models.Index(
+                fields=["department", "next_due", "received_at"], name="case_open_queue",
+                condition=models.Q(status__in=[s.value for s in OPEN_STATUSES], merged_into__isnull=True),
+            ),
+            # The KPI cohort (assessment.selectors.complaint_cohort) read from the index alone:
+            # its filter is the condition, its GROUP BY and timeliness columns are included.
+            models.Index(
+                fields=["received_at"], name="case_kpi_cohort",
+                include=["id", "department", "channel", "due_overall", "first_notified_at", "withdrawn_at"],
+                condition=models.Q(complaint_type="complaint", merged_into__isnull=True),
+            ),
             models.Index(fields=["policy_numbers"], name="case_policy"),
         ]
         constraints = [

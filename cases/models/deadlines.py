@@ -131,6 +131,8 @@ class CaseDeadline(models.Model):
                 condition=models.Q(met_at__isnull=True, stopped_at__isnull=True, at_risk_notified_at__isnull=True,
                                    stage__in=["overall", "review"]),
             ),
+            # Stage compliance of a KPI cohort: probed per case, answered from the index alone.
+            models.Index(fields=["case"], name="deadline_kpi", include=["stage", "due_on", "met_at", "stopped_at"]),
         ]
         ordering = ["due_on"]
         verbose_name = _("case deadline")

@@ -1,0 +1,95 @@
+"""kpi_table's cache of finished quarters (PostgreSQL): served while nothing changed, never
+after a case, deadline or visit of the quarter changed, however it was written."""
+import datetime
+
+import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+
+from assessment.models import FollowUpVisit
+from assessment.periods import period_parse
+from assessment.selectors import kpi_table
+from cases.models import CaseDeadline, Complaint
+from tests.factories.assessment import CaseDeadlineFactory, ComplaintFactory, FollowUpVisitFactory, local_dt
+
+pytestmark = [
+    pytest.mark.django_db,
+    pytest.mark.skipif(connection.vendor != "postgresql", reason="the change stamps are PostgreSQL triggers"),
+]
+
+Q2 = period_parse("2026Q2")
+AS_OF = datetime.date(2026, 7, 15)
+
+
+@pytest.fixture(autouse=True)
+def finished_quarter(monkeypatch):
+    # Q2 2026 ended long enough before "today" to be cached.
+    monkeypatch.setattr("assessment.selectors.local_today", lambda: datetime.date(2026, 9, 1))
+
+
+def company():
+    return kpi_table(Q2, AS_OF).company
+
+
+def count_queries():
+    with CaptureQueriesContext(connection) as queries:
+        kpi_table(Q2, AS_OF)
+    return len(queries.captured_queries)
+
+
+def test_unchanged_finished_quarter_is_served_from_the_cache():
+    # given
+    ComplaintFactory(notified=local_dt("2026-04-20"))
+    computed = count_queries()
+    # when nothing changes
+    cached = count_queries()
+    # then the counting queries are not run again
+    assert cached < computed
+    assert company().on_time == 1
+
+
+def test_queryset_update_of_a_case_invalidates_its_quarter():
+    # given
+    case = ComplaintFactory(notified=local_dt("2026-04-20"))
+    assert company().on_time == 1
+    # when a write that sends no signal makes it late
+    Complaint.objects.filter(pk=case.pk).update(first_notified_at=local_dt("2026-05-20"))
+    # then
+    assert (company().on_time, company().late) == (0, 1)
+
+
+def test_new_case_deadline_and_visit_invalidate_the_quarter():
+    case = ComplaintFactory(notified=local_dt("2026-04-20"))
+    assert company().complaints == 1
+    ComplaintFactory.create_batch(2)
+    assert company().complaints == 3
+
+    CaseDeadlineFactory(case=case, stage="acknowledge", due_on=datetime.date(2026, 4, 13),
+                        met_at=local_dt("2026-04-12"))
+    assert company().stages["acknowledge"]["met"] == 1
+    CaseDeadline.objects.filter(case=case).update(met_at=local_dt("2026-04-20"))
+    assert company().stages["acknowledge"]["late"] == 1
+
+    FollowUpVisit.objects.bulk_create([FollowUpVisit(case=case, outcome="completed", rating=5,
+                                                     visited_at=local_dt("2026-05-05"))])
+    assert company().revisited == 1
+
+
+def test_an_earlier_visit_in_another_quarter_invalidates_the_later_quarter():
+    # given a case whose first completed visit is in Q2
+    visit = FollowUpVisitFactory(visited_at=local_dt("2026-05-05"))
+    assert company().revisited == 1
+    # when an earlier completed visit (in Q1) is recorded, the Q2 one is no longer the first
+    FollowUpVisitFactory(case=visit.case, visited_at=local_dt("2026-03-20"))
+    # then
+    assert company().revisited == 0
+
+
+def test_moving_a_case_to_another_department_moves_its_visits():
+    visit = FollowUpVisitFactory(visited_at=local_dt("2026-05-05"), case__received_at=local_dt("2026-01-10"))
+    other = ComplaintFactory(department__code="CLAIMS", department__name="Claims").department
+    rows = {r.department: r.revisited for r in kpi_table(Q2, AS_OF).rows}
+    assert rows["SALES"] == 1
+    Complaint.objects.filter(pk=visit.case_id).update(department=other)
+    rows = {r.department: r.revisited for r in kpi_table(Q2, AS_OF).rows}
+    assert (rows["SALES"], rows["CLAIMS"]) == (0, 1)
