@@ -276,10 +276,16 @@ def _cached_counts(period, as_of):
     write to a case, deadline or visit of those quarters; so a cached figure is never served
     after its inputs changed. Other periods, and backends without the triggers, are computed.
     """
+    return _cached_for_period(period, as_of, "kpi-counts:1", lambda: _counts(period, as_of))
+
+
+def _cached_for_period(period, as_of, name, compute):
+    """``compute()``, kept in the cache for a finished period under the latest change stamps
+    of the quarters it covers (see _cached_counts); computed every time otherwise."""
     if connection.vendor != "postgresql" or as_of < period.end or (
         local_today() - period.end
     ).days < CACHE_AFTER_DAYS:
-        return _counts(period, as_of)
+        return compute()
     # The quarters the period's dates fall in (a month or year period as well as a quarter).
     quarters = sorted({f"{m // 12}Q{m % 12 // 3 + 1}" for m in range(
         period.start.year * 12 + period.start.month - 1, period.end.year * 12 + period.end.month
@@ -291,14 +297,14 @@ def _cached_counts(period, as_of):
             [quarters],
         )
         stamps = dict(cursor.fetchall())
-    key = "kpi-counts:1:{}:{}:{}".format(
-        period.code, as_of.isoformat(), ",".join(str(stamps.get(q) or 0) for q in quarters)
+    key = "{}:{}:{}:{}".format(
+        name, period.code, as_of.isoformat(), ",".join(str(stamps.get(q) or 0) for q in quarters)
     )
-    counts = cache.get(key)
-    if counts is None:
-        counts = _counts(period, as_of)
-        cache.set(key, counts, timeout=7 * 24 * 3600)
-    return counts
+    value = cache.get(key)
+    if value is None:
+        value = compute()
+        cache.set(key, value, timeout=7 * 24 * 3600)
+    return value
 
 
 def _counts(period, as_of):
@@ -480,10 +486,15 @@ def volume_by(period, as_of, dimension, departments=None):
         raise ValueError(dimension)
     qs = complaint_cohort(period, as_of)
     if departments is not None:
+        departments = sorted(d.pk for d in departments)
         qs = qs.filter(department__in=departments)
     if dimension == "root_cause":
         qs = qs.exclude(root_cause="")
-    return list(qs.values_list(dimension).annotate(n=Count("id")).order_by("-n", dimension))
+    # Cached like the KPI counts (a finished period, invalidated by any change to its cases).
+    name = f"kpi-volume:1:{dimension}:{'all' if departments is None else '-'.join(map(str, departments))}"
+    return _cached_for_period(
+        period, as_of, name, lambda: list(qs.values_list(dimension).annotate(n=Count("id")).order_by("-n", dimension))
+    )
 
 
 def volume_cases(period, as_of, dimension, value, departments=None):

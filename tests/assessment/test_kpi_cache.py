@@ -93,3 +93,12 @@ def test_moving_a_case_to_another_department_moves_its_visits():
     Complaint.objects.filter(pk=visit.case_id).update(department=other)
     rows = {r.department: r.revisited for r in kpi_table(Q2, AS_OF).rows}
     assert (rows["SALES"], rows["CLAIMS"]) == (0, 1)
+
+
+def test_volume_by_follows_a_change_of_category():
+    from assessment.selectors import volume_by
+
+    case = ComplaintFactory(category="service")
+    assert volume_by(Q2, AS_OF, "category") == [("service", 1)]
+    Complaint.objects.filter(pk=case.pk).update(category="product")
+    assert volume_by(Q2, AS_OF, "category") == [("product", 1)]
