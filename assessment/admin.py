@@ -49,5 +49,4 @@ class KpiSnapshotAdmin(admin.ModelAdmin):
 
     def has_delete_permission(self, request, obj=None):
         return obj is None or not obj.published
-from . import admin_supervision  # noqa: E402,F401
-from . import admin_bonus  # noqa: E402,F401
+from . import admin_bonus, admin_supervision  # noqa: E402,F401  (registration side effects)

@@ -134,5 +134,5 @@ class KpiSnapshot(models.Model):
 
 # Importable path for drf-spectacular's ENUM_NAME_OVERRIDES (nested classes cannot be named there).
 FOLLOWUP_OUTCOME_CHOICES = FollowUpVisit.Outcome.choices
-from .supervision_models import *  # noqa: E402,F401,F403
 from .bonus_models import *  # noqa: E402,F401,F403
+from .supervision_models import *  # noqa: E402,F401,F403
