@@ -1,0 +1,18 @@
+#!/usr/bin/env bash
+# Every benchmark, end to end, on a machine with PostgreSQL (postgres@127.0.0.1, trust) and
+# Redis (127.0.0.1:6379). Dedicated databases only: complaints_bench_kpi (1M cases),
+# complaints_bench_import, complaints_beat_bench. Results go to stdout and bench/results/.
+#   bench/run_all.sh [CASES]        (default 1000000)
+set -euo pipefail
+cd "$(dirname "$0")/.."
+CASES="${1:-1000000}"
+OUT="bench/results/$(date -u +%Y%m%dT%H%M%SZ)"
+mkdir -p "$OUT"
+machine() { echo "# $(date -u) | $(nproc) cores | $(free -m | awk '/Mem:/{print $2}') MB RAM | load: $(cut -d' ' -f1-3 /proc/loadavg) | $(psql -h 127.0.0.1 -U postgres -Atc 'select version()' | cut -d, -f1)"; }
+run() { local name="$1"; shift; echo "== $name"; machine | tee "$OUT/$name.txt"; "$@" 2>&1 | grep --line-buffered -v WARNING | tee -a "$OUT/$name.txt"; }
+
+run import-100k .venv/bin/python bench/import_complaints.py 100000
+run kpi-and-dashboard .venv/bin/python bench/kpi.py "$CASES"
+run load .venv/bin/python bench/load.py --seconds "${LOAD_SECONDS:-20}" --concurrency 4
+run beat-sweep .venv/bin/python bench/beat_sweep.py --cases "$CASES" --reuse
+echo "results in $OUT"
