@@ -1,6 +1,8 @@
 import logging
+import sys
 
 from django.db import connection
+from django.db.utils import InterfaceError, OperationalError
 from django.http import JsonResponse
 from django.shortcuts import render
 from django.views.decorators.cache import never_cache
@@ -56,4 +58,21 @@ def error_404(request, exception=None):
 
 
 def error_500(request):
+    """Unhandled errors. A database that is down or restarting is a temporary outage, not a
+    bug: answer 503 with Retry-After (JSON under /api/) so clients and load balancers retry.
+    Django calls this handler inside its `except` block, so the exception is still at hand.
+    Neither page touches the database."""
+    exc = sys.exc_info()[1]
+    if isinstance(exc, OperationalError | InterfaceError):
+        logger.error("database unavailable while serving a request: %s", exc.__class__.__name__)
+        if request.path.startswith("/api/"):
+            response = JsonResponse(
+                {"message": "The service is temporarily unavailable. Please retry shortly.",
+                 "code": "service_unavailable", "extra": {}}, status=503)
+        else:
+            response = render(request, "errors/503.html", status=503)
+        response["Retry-After"] = "30"
+        return response
+    if request.path.startswith("/api/"):
+        return JsonResponse({"message": "Internal server error.", "code": "server_error", "extra": {}}, status=500)
     return render(request, "errors/500.html", status=500)
