@@ -176,15 +176,61 @@ MATRIX = {
 # decide and move into MATRIX. Until then they get the baseline below (anonymous visitors go to
 # the log-in page; no role gets a 5xx), and the completeness test accepts exactly these names:
 # any other new URL still fails it.
-PENDING_RULES = {
-    "supervision", "supervision_spot_checks", "supervision_spot_check", "supervision_spot_check_review",
-    "supervision_rectifications", "supervision_rectification_close", "supervision_corrective",
-    "supervision_corrective_complete", "supervision_recurring", "supervision_monthly", "supervision_monthly_pdf",
-    "supervision_monthly_xlsx", "supervision_regulator", "supervision_audit",
-    "bonus_results", "bonus_run", "bonus_approve", "bonus_correct", "bonus_employees", "bonus_payroll_export",
-    "bonus_rules", "bonus_rules_new", "bonus_promotion", "bonus_promotion_export", "bonus_training",
-    "bonus_training_plan", "bonus_training_complete",
-}
+PENDING_RULES = set()
+
+# Supervision (SPEC §7): readers are the KPI readers; the configuration audit is the supervisor's.
+SUP = "/assessment/supervision/"
+MATRIX.update({
+    "supervision": {"GET": (_path(SUP), None, KPI_READERS, {})},
+    "supervision_spot_checks": {
+        "GET": (_path(SUP + "spot-checks/"), None, KPI_READERS, {}),
+        # An empty draw re-renders with its form errors for the supervisor.
+        "POST": (_path(SUP + "spot-checks/"), lambda c: {}, {**staff(403), "supervisor": OK}, {}),
+    },
+    "supervision_spot_check": {"GET": (_path(SUP + "spot-checks/999999/"), None, {**KPI_READERS, **{r: 404 for r in ("head_own", "head_other", "senior", "supervisor")}}, {})},
+    "supervision_spot_check_review": {"POST": (_path(SUP + "spot-checks/999999/items/999999/review/"), lambda c: {}, {**staff(403), "supervisor": 404}, {})},
+    "supervision_rectifications": {"GET": (_path(SUP + "rectifications/"), None, KPI_READERS, {})},
+    "supervision_rectification_close": {"POST": (_path(SUP + "rectifications/999999/close/"), lambda c: {}, {**KPI_READERS, **{r: 302 for r in ("head_own", "head_other", "senior", "supervisor")}}, {})},
+    "supervision_corrective": {
+        "GET": (_path(SUP + "corrective/"), None, KPI_READERS, {}),
+        "POST": (_path(SUP + "corrective/"), lambda c: {}, KPI_READERS, {}),
+    },
+    "supervision_corrective_complete": {"POST": (_path(SUP + "corrective/999999/complete/"), lambda c: {}, {**KPI_READERS, **{r: 302 for r in ("head_own", "head_other", "senior", "supervisor")}}, {})},
+    "supervision_recurring": {"GET": (_path(SUP + "recurring/"), None, KPI_READERS, {})},
+    "supervision_monthly": {
+        "GET": (_path(SUP + "reports/"), None, KPI_READERS, {}),
+        "POST": (_path(SUP + "reports/"), lambda c: {}, {**KPI_READERS, **{r: 302 for r in ("head_own", "head_other", "senior", "supervisor")}}, {}),
+    },
+    "supervision_monthly_pdf": {"GET": (_path(SUP + "reports/999999.pdf"), None, {**KPI_READERS, **{r: 404 for r in ("head_own", "head_other", "senior", "supervisor")}}, {})},
+    "supervision_monthly_xlsx": {"GET": (_path(SUP + "reports/export.xlsx"), None, KPI_READERS, {})},
+    "supervision_regulator": {"GET": (_path(SUP + "regulator/"), None, KPI_READERS, {})},
+    "supervision_audit": {"GET": (_path(SUP + "audit/"), None, {**staff(403), "supervisor": OK}, {})},
+})
+
+# What the results feed (SPEC §6): heads read their own department; the supervisor decides;
+# the administrator (HR) reads rules and the promotion report.
+RES = "/assessment/results/"
+RESULTS_READERS = {**staff(403), "head_own": OK, "head_other": OK, "supervisor": OK, "admin": OK}
+RESULTS_HR = {**staff(403), "supervisor": OK, "admin": OK}
+SUPERVISOR_ONLY = {**staff(403), "supervisor": OK}
+MATRIX.update({
+    "bonus_results": {"GET": (_path(RES), None, RESULTS_READERS, {})},
+    "bonus_run": {"POST": (_path(RES + "run/"), lambda c: {"quarter": "2026Q2"}, {**staff(403), "supervisor": 302}, {})},
+    "bonus_approve": {"POST": (_path(RES + "approve/"), lambda c: {"quarter": "2026Q2"}, {**staff(403), "supervisor": 302}, {})},
+    "bonus_correct": {"POST": (_path(RES + "correct/"), lambda c: {}, {**staff(403), "supervisor": 302}, {})},
+    "bonus_employees": {"GET": (_path(RES + "employees/"), None, RESULTS_READERS, {})},
+    "bonus_payroll_export": {"GET": (_path(RES + "employees/export.csv"), None, RESULTS_READERS, {})},
+    "bonus_rules": {"GET": (_path(RES + "rules/"), None, RESULTS_HR, {})},
+    "bonus_rules_new": {
+        "GET": (_path(RES + "rules/new/"), None, SUPERVISOR_ONLY, {}),
+        "POST": (_path(RES + "rules/new/"), lambda c: {}, SUPERVISOR_ONLY, {}),
+    },
+    "bonus_promotion": {"GET": (_path(RES + "promotion/"), None, RESULTS_HR, {})},
+    "bonus_promotion_export": {"GET": (_path(RES + "promotion/export.csv"), None, RESULTS_HR, {})},
+    "bonus_training": {"GET": (_path(RES + "training/"), None, RESULTS_READERS, {})},
+    "bonus_training_plan": {"POST": (_path(RES + "training/plans/"), lambda c: {}, SUPERVISOR_ONLY, {})},
+    "bonus_training_complete": {"POST": (_path(RES + "training/plans/999999/complete/"), lambda c: {}, {**staff(403), "supervisor": 404}, {})},
+})
 
 # The Django admin is one rule for all its URLs: only staff accounts get past its log-in.
 ADMIN_NAMESPACE = "admin"
