@@ -357,7 +357,7 @@ def _copy_history(cursor, model, ids, history_type, when):
     listed = ", ".join(_qn(c) for c in columns)
     cursor.execute(
         # Identifiers below come from model metadata, quoted; values are parameters.
-        f"INSERT INTO {_qn(history._meta.db_table)} ({listed}, history_date, history_change_reason, "  # noqa: S608
+        f"INSERT INTO {_qn(history._meta.db_table)} ({listed}, history_date, history_change_reason, "  # noqa: S608  # nosec B608 - identifiers quoted from model metadata, values bound as parameters
         f"history_type, history_user_id) SELECT {listed}, %s, %s, %s, NULL FROM {_qn(model._meta.db_table)} "
         f"WHERE {_qn(model._meta.pk.column)} = ANY(%s)",
         [when, CHANGE_REASON, history_type, list(ids)],
@@ -380,13 +380,13 @@ def _write_batch_copy(batch, new, updated):
             listed = ", ".join(_qn(c) for c in columns)
             cursor.execute("DROP TABLE IF EXISTS legacy_import_update")
             cursor.execute(
-                f"CREATE TEMPORARY TABLE legacy_import_update AS SELECT {listed} FROM "  # noqa: S608
+                f"CREATE TEMPORARY TABLE legacy_import_update AS SELECT {listed} FROM "  # noqa: S608  # nosec B608 - identifiers quoted from model metadata, values bound as parameters
                 f"{_qn(Complaint._meta.db_table)} WITH NO DATA"
             )
             _copy(cursor, "legacy_import_update", columns, _db_values([p.case for p in updated], fields, False))
             assignments = ", ".join(f"{_qn(c)} = u.{_qn(c)}" for c in columns[1:])
             cursor.execute(
-                f"UPDATE {_qn(Complaint._meta.db_table)} c SET {assignments} FROM legacy_import_update u "  # noqa: S608
+                f"UPDATE {_qn(Complaint._meta.db_table)} c SET {assignments} FROM legacy_import_update u "  # noqa: S608  # nosec B608 - identifiers quoted from model metadata, values bound as parameters
                 f"WHERE c.{_qn(columns[0])} = u.{_qn(columns[0])}"
             )
             cursor.execute("DROP TABLE legacy_import_update")
@@ -394,7 +394,7 @@ def _write_batch_copy(batch, new, updated):
             _copy_history(cursor, Complaint, ids, "~", now)
             # Deadlines are derived data of the legacy row: recomputed from scratch.
             table = _qn(CaseDeadline._meta.db_table)
-            cursor.execute(f"DELETE FROM {table} WHERE case_id = ANY(%s)", [ids])  # noqa: S608 - quoted table name
+            cursor.execute(f"DELETE FROM {table} WHERE case_id = ANY(%s)", [ids])  # noqa: S608  # nosec B608 - identifiers quoted from model metadata, values bound as parameters
         _copy(
             cursor, CaseDeadline._meta.db_table, ["case_id", "stage", "due_on", "met_at", "stopped_at", "explanation"],
             ((p.case.pk, *deadline) for p in batch for deadline in p.deadlines),
@@ -434,11 +434,11 @@ def _write_visits_copy(cursor, batch, updated_ids, now):
     table = _qn(FollowUpVisit._meta.db_table)
     if removed:
         _copy_history(cursor, FollowUpVisit, removed, "-", now)
-        cursor.execute(f"DELETE FROM {table} WHERE id = ANY(%s)", [removed])  # noqa: S608 - quoted table name
+        cursor.execute(f"DELETE FROM {table} WHERE id = ANY(%s)", [removed])  # noqa: S608  # nosec B608 - identifiers quoted from model metadata, values bound as parameters
     if changed:
         ids, outcomes, ratings, dates = (list(column) for column in zip(*changed, strict=True))
         cursor.execute(
-            f"UPDATE {table} v SET outcome = u.outcome, rating = u.rating, visited_at = u.visited_at "  # noqa: S608
+            f"UPDATE {table} v SET outcome = u.outcome, rating = u.rating, visited_at = u.visited_at "  # noqa: S608  # nosec B608 - identifiers quoted from model metadata, values bound as parameters
             "FROM unnest(%s::bigint[], %s::varchar[], %s::smallint[], %s::timestamptz[]) "
             "AS u(id, outcome, rating, visited_at) WHERE v.id = u.id",
             [ids, outcomes, ratings, dates],
