@@ -1,5 +1,9 @@
+import os
+
 import pytest
-from django.db import connection
+from django.db import connection, connections
+
+from tests.browser import CHROMIUM, LAUNCH_ARGS
 
 
 def pytest_collection_modifyitems(config, items):
@@ -17,3 +21,27 @@ def pytest_collection_modifyitems(config, items):
 @pytest.fixture
 def on_postgres():
     return connection.vendor == "postgresql"
+
+
+@pytest.fixture(scope="session")
+def live_server(request, django_db_setup):
+    """pytest-django's live server, made to depend on django_db_setup so that it stops (closing
+    its database connection) before the test database is dropped."""
+    from pytest_django import live_server_helper
+
+    server = live_server_helper.LiveServer(os.getenv("DJANGO_LIVE_TEST_SERVER_ADDRESS") or "localhost")
+    yield server
+    server.stop()
+
+
+@pytest.fixture
+def browser():
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=CHROMIUM, args=LAUNCH_ARGS)
+        yield browser
+        browser.close()
+        # ORM calls made while Playwright's loop runs get their own connection (Django keeps
+        # connections per async context); close it here, or PostgreSQL cannot drop the test database.
+        connections.close_all()

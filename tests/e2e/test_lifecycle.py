@@ -11,8 +11,9 @@ import re
 import pytest
 
 from cases.models import Complaint
+from tests.browser import HAS_CHROMIUM
 
-from .conftest import DEMO_PASSWORD, HAS_CHROMIUM
+from .conftest import DEMO_PASSWORD
 
 pytestmark = [
     pytest.mark.browser,

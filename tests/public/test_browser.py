@@ -1,64 +1,21 @@
 """A customer on a phone files a complaint and checks its status in a real browser (Debian's
 chromium through Playwright); any Content-Security-Policy violation fails the test."""
 import os
-from pathlib import Path
 
 import pytest
-from django.db import connections
 
 from cases.models import CalendarYear, Complaint, DeadlinePolicy
 from cases.public import messaging
+from tests.browser import HAS_CHROMIUM
 
-# Playwright's sync API runs an event loop in this thread; the ORM calls below are safe.
-os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = "true"
-
-CHROMIUM = "/usr/bin/chromium"
-LAUNCH_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking",
-               "--disable-component-update", "--disable-sync"]
 PHONE = {"width": 390, "height": 844}
 
 pytestmark = [
     pytest.mark.browser,
-    pytest.mark.skipif(not Path(CHROMIUM).exists(), reason="needs /usr/bin/chromium"),
+    pytest.mark.skipif(not HAS_CHROMIUM, reason="needs /usr/bin/chromium"),
     # serialized_rollback restores the rows data migrations made (deadline policy, roles).
     pytest.mark.django_db(transaction=True, serialized_rollback=True),
 ]
-
-
-@pytest.fixture(scope="session")
-def live_server(request, django_db_setup):
-    """pytest-django's live server, started while MEDIA_URL has a value.
-
-    It depends on django_db_setup so that it stops (closing its database connection) before
-    the test database is dropped.
-
-    The project sets MEDIA_URL = None (attachments are never served as media), and Django's
-    live-server media handler cannot parse None; the handler reads the setting only at start-up.
-    """
-    from django.conf import settings
-    from pytest_django import live_server_helper
-
-    previous = settings.MEDIA_URL
-    settings.MEDIA_URL = "/__live-server-media__/"
-    try:
-        server = live_server_helper.LiveServer(os.getenv("DJANGO_LIVE_TEST_SERVER_ADDRESS") or "localhost")
-    finally:
-        settings.MEDIA_URL = previous
-    yield server
-    server.stop()
-
-
-@pytest.fixture
-def browser():
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path=CHROMIUM, args=LAUNCH_ARGS)
-        yield browser
-        browser.close()
-        # ORM calls made while Playwright's loop runs get their own connection (Django keeps
-        # connections per async context); close it here, or PostgreSQL cannot drop the test database.
-        connections.close_all()
 
 
 @pytest.fixture
