@@ -66,22 +66,30 @@ def deliver(notification_id):
             notification.delivery = Notification.Delivery.SKIPPED
             notification.save(update_fields=["delivery"])
             return notification.delivery
-        notification.attempts += 1
-        try:
-            send_mail(notification.subject, notification.body or notification.subject,
-                      settings.DEFAULT_FROM_EMAIL, [address])
-        except Exception as exc:  # the mail server's failure is data here, not a crash
-            notification.last_error = f"{type(exc).__name__}: {exc}"[:200]
-            if notification.attempts >= MAX_ATTEMPTS:
-                notification.delivery = Notification.Delivery.FAILED
-            logger.warning("Notification %s not delivered (attempt %s): %s",
-                           notification.pk, notification.attempts, notification.last_error)
-        else:
-            notification.delivery = Notification.Delivery.SENT
-            notification.delivered_at = timezone.now()
-            notification.last_error = ""
-        notification.save(update_fields=["delivery", "attempts", "last_error", "delivered_at"])
-        return notification.delivery
+        return attempt_delivery(notification, lambda n: send_mail(
+            n.subject, n.body or n.subject, settings.DEFAULT_FROM_EMAIL, [address]))
+
+
+def attempt_delivery(notification, send, *, describe_error=None, label="Notification"):
+    """One delivery attempt of a locked, pending notification: `send(notification)` raises on
+    failure. Records the attempt, the outcome (sent; failed after MAX_ATTEMPTS; else still
+    pending for the retry job) and saves. Shared by staff and customer messages."""
+    notification.attempts += 1
+    try:
+        send(notification)
+    except Exception as exc:  # the gateway's or mail server's failure is data here, not a crash
+        error = describe_error(exc) if describe_error else f"{type(exc).__name__}: {exc}"
+        notification.last_error = error[:200]
+        if notification.attempts >= MAX_ATTEMPTS:
+            notification.delivery = Notification.Delivery.FAILED
+        logger.warning("%s %s not delivered (attempt %s): %s",
+                       label, notification.pk, notification.attempts, notification.last_error)
+    else:
+        notification.delivery = Notification.Delivery.SENT
+        notification.delivered_at = timezone.now()
+        notification.last_error = ""
+    notification.save(update_fields=["delivery", "attempts", "last_error", "delivered_at"])
+    return notification.delivery
 
 
 def deliver_pending(limit=500):

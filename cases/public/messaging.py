@@ -16,14 +16,14 @@ from django.core.mail import EmailMessage
 from django.db import IntegrityError, transaction
 from django.template.loader import render_to_string
 from django.urls import reverse
-from django.utils import timezone, translation
+from django.utils import translation
 from django.utils.module_loading import import_string
 
 from ..models import Notification
+from ..notifications import MAX_ATTEMPTS, attempt_delivery
 
 logger = logging.getLogger(__name__)
 
-MAX_ATTEMPTS = 5
 CUSTOMER_CHANNELS = (Notification.Channel.EMAIL, Notification.Channel.SMS)
 # Message kinds and their templates (templates/public/messages/<kind>_{subject,email,sms}.txt).
 KINDS = {"received"}
@@ -152,22 +152,9 @@ def deliver(notification_id):
         )
         if notification is None:
             return None
-        notification.attempts += 1
-        try:
-            _send(notification)
-        except Exception as exc:  # the gateway's failure is recorded, not raised
-            # Only the exception type: gateway messages often repeat the address.
-            notification.last_error = type(exc).__name__[:200]
-            if notification.attempts >= MAX_ATTEMPTS:
-                notification.delivery = Notification.Delivery.FAILED
-            logger.warning("Customer message %s not delivered (attempt %s): %s",
-                           notification.pk, notification.attempts, notification.last_error)
-        else:
-            notification.delivery = Notification.Delivery.SENT
-            notification.delivered_at = timezone.now()
-            notification.last_error = ""
-        notification.save(update_fields=["delivery", "attempts", "last_error", "delivered_at"])
-    return notification.delivery
+        # Only the exception type is kept: gateway messages often repeat the address.
+        return attempt_delivery(notification, _send, describe_error=lambda exc: type(exc).__name__,
+                                label="Customer message")
 
 
 def deliver_pending(limit=500):
