@@ -5,6 +5,7 @@ from django.db import connection
 from django.db.utils import InterfaceError, OperationalError
 from django.http import JsonResponse
 from django.shortcuts import render
+from django.utils.translation import gettext
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET
 
@@ -67,12 +68,12 @@ def error_500(request):
         logger.error("database unavailable while serving a request: %s", exc.__class__.__name__)
         if request.path.startswith("/api/"):
             response = JsonResponse(
-                {"message": "The service is temporarily unavailable. Please retry shortly.",
+                {"message": gettext("The service is temporarily unavailable. Please retry shortly."),
                  "code": "service_unavailable", "extra": {}}, status=503)
         else:
             response = render(request, "errors/503.html", status=503)
         response["Retry-After"] = "30"
         return response
     if request.path.startswith("/api/"):
-        return JsonResponse({"message": "Internal server error.", "code": "server_error", "extra": {}}, status=500)
+        return JsonResponse({"message": gettext("Internal server error."), "code": "server_error", "extra": {}}, status=500)
     return render(request, "errors/500.html", status=500)
