@@ -5,6 +5,7 @@ from . import notification_views, views
 urlpatterns = [
     path("", views.home, name="home"),
     path("cases/", views.case_list, name="case_list"),
+    path("cases/export.<str:fmt>", views.case_list_export, name="case_list_export"),
     path("cases/new/", views.case_create, name="case_create"),
     path("cases/new/duplicates/", views.duplicate_check, name="duplicate_check"),
     path("cases/<str:reference>/", views.case_detail, name="case_detail"),

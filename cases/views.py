@@ -29,7 +29,7 @@ from complaints_portal.common.roles import (
     user_roles,
 )
 
-from . import selectors, services, workflow
+from . import exports, selectors, services, workflow
 from .calendar import load_calendar
 from .deadlines import compute_deadlines
 from .forms import (
@@ -136,6 +136,20 @@ def case_list(request):
     """Every case the user may see (selectors decide), newest due date first."""
     return _case_list_page(request, title=_("All cases"), selector=selectors.case_queue,
                            department_filter=sees_all_cases(request.user))
+
+
+@login_required
+def case_list_export(request, fmt):
+    """The all-cases list with the page's filters, as CSV or XLSX (no personal data)."""
+    if fmt not in ("csv", "xlsx"):
+        raise Http404
+    departments = Department.objects.filter(active=True).order_by("code") if sees_all_cases(request.user) else None
+    form = CaseFilterForm(request.GET or None, departments=departments)
+    filters = form.selector_filters()
+    qs = selectors.case_queue(request.user, **filters)
+    if fmt == "xlsx":
+        return exports.case_list_xlsx(qs, filters, request.user)
+    return exports.case_list_csv(qs, filters, request.user)
 
 
 @login_required

@@ -143,6 +143,7 @@ MATRIX = {
     "public_complaint": {"GET": (_path("/complain/"), None, everyone(302), {})},
     "home": {"GET": (_path("/"), None, staff(OK), {})},
     "case_list": {"GET": (_path("/cases/"), None, staff(OK), {})},
+    "case_list_export": {"GET": (_path("/cases/export.csv"), None, staff(OK), {})},
     "intake_queue": {"GET": (_path("/queue/intake/"), None, staff(OK), {})},
     "department_queue": {"GET": (_path("/queue/department/"), None, staff(OK), {})},
     "notifications": {
