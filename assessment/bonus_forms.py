@@ -14,7 +14,7 @@ OPERATOR_CHOICES = [("", _("— no condition —")), *Operator.choices]
 
 
 class RuleSetForm(forms.Form):
-    name = forms.CharField(label=_("Name"), max_length=100)
+    name = forms.CharField(label=_("Rule set name"), max_length=100)
     effective_from = forms.CharField(label=_("In force from (quarter)"), max_length=6, validators=[QUARTER_VALIDATOR])
     effective_to = forms.CharField(label=_("In force until (quarter, blank = open)"), max_length=6, required=False,
                                    validators=[QUARTER_VALIDATOR])

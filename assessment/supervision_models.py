@@ -7,6 +7,7 @@ django-simple-history, so the supervisor's audit page shows who changed what and
 from django.conf import settings
 from django.db import models
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 from simple_history.models import HistoricalRecords
 
 from cases.models.case import RootCause
@@ -134,7 +135,7 @@ class Rectification(models.Model):
 
     class Status(models.TextChoices):
         OPEN = "open", _("Open")
-        CLOSED = "closed", _("Closed")
+        CLOSED = "closed", pgettext_lazy("rectification", "Closed")
 
     item = models.ForeignKey(SpotCheckItem, null=True, blank=True, on_delete=models.PROTECT,
                              related_name="rectifications", verbose_name=_("spot-check item"))
