@@ -87,10 +87,6 @@ def _day_kind(calendar, d):
     return _("a working day")
 
 
-def _ordinal_phrase(n):
-    return _("%(n)s working days after D0") % {"n": n}
-
-
 # -- inputs --------------------------------------------------------------------------------
 def local_date(dt):
     return timezone.localdate(dt) if timezone.is_aware(dt) else dt.date()
@@ -161,7 +157,8 @@ def _calendar_due(calendar, d0, days, pause, label):
             "kind": _day_kind(calendar, target), "due": fmt(due), "dueiso": due.isoformat(),
         }
     parts.append(step)
-    return due, "; ".join(parts)
+    # Translators: separator between the steps of a deadline explanation.
+    return due, _("; ").join(parts)
 
 
 def compute_deadlines(case, calendar, today=None, _rules_cache=None):
