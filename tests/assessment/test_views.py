@@ -90,3 +90,16 @@ def test_followup_queue_lists_notified_cases_without_outcome_and_records_a_visit
     assert str(response.context["items"][0]["due"]) == "2026-04-27"
     client.post(f"/assessment/followups/{reference}/visit/", {"outcome": "completed", "rating": "5"})
     assert client.get("/assessment/followups/").context["items"] == []
+
+
+def test_dashboard_counts_regulator_referrals_separately_and_drills_into_them(data):
+    sales, _cs = data
+    referral = ComplaintFactory(department=sales, channel="regulator", regulator_reference="JG-1")
+    client = client_for(make_user("sup", "supervisor"))
+    page = client.get(f"/assessment/dashboard/?{Q}")
+    rows = {item["row"].department: item["row"] for item in page.context["rows"]}
+    assert rows["SALES"].regulator_complaints == 1 and rows["ALL"].regulator_complaints == 1
+    assert rows["ALL"].complaints == 3
+    assert 'id="regulator-figures"' in page.content.decode()
+    drill = client.get(f"/assessment/dashboard/cases/?{Q}&figure=regulator_complaints&department=SALES")
+    assert [c.reference for c in drill.context["cases"]] == [referral.reference]
