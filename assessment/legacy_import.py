@@ -227,13 +227,20 @@ def parse_row(line, row, ctx):
     computed = ctx.deadlines_for(case)
 
     # What happened to each stage is known only for the decision. The other stages were done
-    # outside the portal: once the case has a decision or ended, their tracking is stopped
-    # (excluded from stage compliance) so the reminder job never chases a migrated case.
+    # outside the portal: once the case has a decision or ended, they are marked as not
+    # tracked from the start (stopped at receipt, before any due date), which excludes them
+    # from stage compliance instead of counting them late, and the reminder job never chases
+    # a migrated case. The decision stages keep what the legacy row says.
     ended_at = notified_at or withdrawn_at or closed_at
+    decision_stages = (Stage.DECISION.value, Stage.OVERALL.value)
     deadlines = []
     for stage, (due_on, text) in computed.items():
-        met_at = notified_at if stage in (Stage.DECISION.value, Stage.OVERALL.value) else None
-        stopped_at = ended_at if met_at is None else None
+        if stage in decision_stages:
+            met_at = notified_at
+            stopped_at = ended_at if met_at is None else None
+        else:
+            met_at = None
+            stopped_at = case.received_at if ended_at else None
         deadlines.append((stage, due_on, met_at, stopped_at, text))
     case.due_overall = computed[Stage.OVERALL.value][0]
     open_dues = [d for _s, d, met, stopped, _t in deadlines if met is None and stopped is None]

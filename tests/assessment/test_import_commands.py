@@ -187,3 +187,18 @@ def test_import_complaints_in_several_batches_reports_progress(tmp_path, departm
 def test_import_complaints_unknown_column_is_a_clear_error(tmp_path, departments):
     _out, _err, failed = run("import_complaints", tmp_path, "reference,received_at,channel,category,department,colour\n")
     assert failed is not None and "colour" in str(failed)
+
+
+def test_legacy_stages_without_records_are_excluded_from_stage_compliance_not_late(tmp_path, departments, calendar_2026):
+    # given a legacy case decided late (day 16) with nothing known about its earlier stages
+    from assessment.periods import period_parse
+    from assessment.selectors import kpi_table
+
+    text = COMPLAINT_HEADER + "L-9,2026-04-10T10:00:00,hotline,service,SALES,,,2026-04-28T15:00:00,,2026-04-29T10:00:00,,,,,,,\n"
+    out, err, failed = run("import_complaints", tmp_path, text)
+    assert failed is None, err
+    # when
+    stages = kpi_table(period_parse("2026Q2"), datetime.date(2026, 6, 30)).company.stage_rates
+    # then the decision counts (late), the stages done outside the portal are not judged
+    assert stages["decision"]["denominator"] == 1 and stages["decision"]["met"] == 0
+    assert stages["acknowledge"]["denominator"] == 0 and stages["report"]["denominator"] == 0
