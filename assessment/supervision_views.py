@@ -67,6 +67,20 @@ def _fail(request, exc):
     messages.error(request, f"{exc.message} {detail}".strip())
 
 
+def _attempt(request, action, success):
+    """Run one service call: a business error becomes a message on the page, success another;
+    NotFound propagates (the decorator turns it into a 404). Returns True on success."""
+    try:
+        action()
+    except NotFound:
+        raise
+    except ApplicationError as exc:
+        _fail(request, exc)
+        return False
+    messages.success(request, success)
+    return True
+
+
 @supervision_page()
 def home(request, departments):
     period = _period(request)
@@ -154,14 +168,8 @@ def rectifications(request, departments):
 @require_POST
 @supervision_page()
 def rectification_close(request, pk, departments):
-    try:
-        sv.rectification_close(actor=request.user, rectification_id=pk, note=request.POST.get("note", ""))
-    except NotFound:
-        raise
-    except ApplicationError as exc:
-        _fail(request, exc)
-    else:
-        messages.success(request, _("Rectification closed."))
+    _attempt(request, lambda: sv.rectification_close(
+        actor=request.user, rectification_id=pk, note=request.POST.get("note", "")), _("Rectification closed."))
     return redirect("supervision_rectifications")
 
 
@@ -172,18 +180,11 @@ def corrective(request, departments):
             due_on = datetime.date.fromisoformat(request.POST.get("due_on", ""))
         except ValueError:
             due_on = None
-        try:
-            sv.corrective_action_create(
-                actor=request.user, reference=request.POST.get("reference", ""),
-                root_cause=request.POST.get("root_cause", ""), description=request.POST.get("description", ""),
-                owner=request.POST.get("owner", ""), due_on=due_on,
-            )
-        except NotFound:
-            raise
-        except ApplicationError as exc:
-            _fail(request, exc)
-        else:
-            messages.success(request, _("Corrective action recorded."))
+        if _attempt(request, lambda: sv.corrective_action_create(
+            actor=request.user, reference=request.POST.get("reference", ""),
+            root_cause=request.POST.get("root_cause", ""), description=request.POST.get("description", ""),
+            owner=request.POST.get("owner", ""), due_on=due_on,
+        ), _("Corrective action recorded.")):
             return redirect("supervision_corrective")
     return render(request, "assessment/supervision/corrective.html", {
         "missing": sv.corrective_missing(departments)[:200], "open": sv.corrective_open(departments)[:200],
@@ -194,14 +195,8 @@ def corrective(request, departments):
 @require_POST
 @supervision_page()
 def corrective_complete(request, pk, departments):
-    try:
-        sv.corrective_action_complete(actor=request.user, action_id=pk, note=request.POST.get("note", ""))
-    except NotFound:
-        raise
-    except ApplicationError as exc:
-        _fail(request, exc)
-    else:
-        messages.success(request, _("Corrective action completed."))
+    _attempt(request, lambda: sv.corrective_action_complete(
+        actor=request.user, action_id=pk, note=request.POST.get("note", "")), _("Corrective action completed."))
     return redirect("supervision_corrective")
 
 
