@@ -45,12 +45,11 @@ def _team_case_ids(user):
 def case_get_for_user(user, reference, *, for_update=False):
     qs = case_list_visible_to(user)
     if for_update:
-        # DISTINCT (team join) and FOR UPDATE do not mix: find the id first, then lock it.
-        pk = qs.filter(reference=reference).values_list("pk", flat=True).first()
-        if pk is None:
-            raise NotFound()
         # of=("self",): PostgreSQL cannot lock the nullable side of the department outer join.
-        return Complaint.objects.select_for_update(of=("self",)).select_related("department").get(pk=pk)
+        case = qs.select_for_update(of=("self",)).select_related("department").filter(reference=reference).first()
+        if case is None:
+            raise NotFound()
+        return case
     case = qs.select_related("department", "registered_by", "merged_into").filter(reference=reference).first()
     if case is None:
         raise NotFound()
