@@ -119,10 +119,20 @@ def sees_all_cases(user):
     return bool(user_roles(user) & {INTAKE_CLERK, SENIOR_MANAGER, SUPERVISOR, ADMINISTRATOR})
 
 
-def actions_for(user, case):
+def extend_tiers(user, case):
+    """The tiers above the case's current one that `user` may extend it to."""
+    from .models.deadlines import Tier
+
+    order = list(Tier)
+    higher = order[order.index(case.tier) + 1:] if case.tier in order else []
+    return [t for t in higher if can_act(user, case, "extend", {"tier": t})]
+
+
+def actions_for(user, case, *, open_pause=None):
     """The public actions `user` may perform on `case` now: allowed by the state (and by the
     merge/archive rules the service applies) and by the actor's permission. Drives the buttons
-    on the case page and `allowed_actions` in the API; the service checks again on submit."""
+    on the case page and `allowed_actions` in the API; the service checks again on submit.
+    `open_pause`: whether a pause is running, when the caller already knows (else one query)."""
     from . import workflow
     from .models.case import Status
 
@@ -135,9 +145,12 @@ def actions_for(user, case):
         if case.acknowledged_at is not None and "acknowledge" in candidates:
             candidates.remove("acknowledge")
     checked = {"acknowledge": "acknowledge_late"} if case.status != Status.RECEIVED else {}
-    actions = [a for a in candidates if can_act(user, case, checked.get(a, a))]
+    actions = [
+        a for a in candidates
+        if (extend_tiers(user, case) if a == "extend" else can_act(user, case, checked.get(a, a)))
+    ]
     if "pause" in actions or "resume" in actions:
         # Only one of the two makes sense at a time: one query, only for those who may do either.
-        paused = case.pauses.filter(end__isnull=True).exists()
+        paused = case.pauses.filter(end__isnull=True).exists() if open_pause is None else open_pause
         actions = [a for a in actions if a != ("pause" if paused else "resume")]
     return actions

@@ -29,7 +29,7 @@ from complaints_portal.common.roles import (
     user_roles,
 )
 
-from . import exports, selectors, services, workflow
+from . import exports, selectors, services
 from .calendar import load_calendar
 from .deadlines import compute_deadlines
 from .forms import (
@@ -42,9 +42,15 @@ from .forms import (
 from .models import CaseDeadline, Department, PlanApproval
 from .models.case import Status
 from .models.deadlines import STAGE_ORDER, Stage, Tier
-from .permissions import can_act, can_see_personal_data, can_upload, is_clerk, sees_all_cases
+from .permissions import (
+    actions_for,
+    can_see_personal_data,
+    can_upload,
+    extend_tiers,
+    is_clerk,
+    sees_all_cases,
+)
 from .services.privacy import REVEALABLE, masked
-from .services.transitions import TIER_ORDER
 
 PAGE_SIZE = 25
 
@@ -213,38 +219,10 @@ def _get_case(user, reference):
         raise Http404 from exc
 
 
-def _extend_tiers(user, case):
-    higher = TIER_ORDER[TIER_ORDER.index(case.tier) + 1:] if case.tier in TIER_ORDER else []
-    return [t for t in higher if can_act(user, case, "extend", {"tier": t})]
-
-
-def available_actions(user, case, *, open_pause=False):
-    """The actions `user` may perform on `case` now: the state allows them (workflow) and the
-    permission rule allows them (permissions.can_act) — the same two checks the service makes."""
-    if case.status == Status.ARCHIVED or case.merged_into_id:
-        names = ["legal_hold"] if "legal_hold" in workflow.allowed_actions(case.status) else []
-    else:
-        names = list(workflow.allowed_actions(case.status))
-        if case.acknowledged_at is None and case.status in workflow.TRANSITIONS["acknowledge_late"].sources:
-            names.insert(0, "acknowledge")
-    result = []
-    for name in names:
-        if name == "pause" and open_pause or name == "resume" and not open_pause:
-            continue
-        if name == "extend":
-            if _extend_tiers(user, case):
-                result.append(name)
-            continue
-        check = "acknowledge_late" if name == "acknowledge" and case.status != Status.RECEIVED else name
-        if can_act(user, case, check):
-            result.append(name)
-    return result
-
-
 def _action_form(name, user, case, data=None):
     kwargs = {"case": case, "user": user}
     if name == "extend":
-        kwargs["tiers"] = [Tier(t) for t in _extend_tiers(user, case)]
+        kwargs["tiers"] = [Tier(t) for t in extend_tiers(user, case)]
     return ACTION_FORMS[name](data, **kwargs)
 
 
@@ -267,7 +245,7 @@ def _case_page(request, case, *, failed_action=None, failed_form=None, upload_fo
     _explain_in_active_language(case, deadlines)
     pauses = list(case.pauses.select_related("created_by"))
     open_pause = any(p.end is None for p in pauses)
-    actions = available_actions(user, case, open_pause=open_pause)
+    actions = actions_for(user, case, open_pause=open_pause)
     forms = []
     for name in actions:
         form = failed_form if name == failed_action else _action_form(name, user, case)
@@ -330,7 +308,7 @@ def case_action(request, reference, action):
         _apply_error(form, exc)
         # Re-read: the page must show the case as it is now, not as the stale form saw it.
         case = _get_case(request.user, reference)
-        failed = action if action in available_actions(request.user, case) else None
+        failed = action if action in actions_for(request.user, case) else None
         return _case_page(request, case, failed_action=failed, failed_form=form if failed else None,
                           status=exc.status_code, error=None if failed else exc.message)
     messages.success(request, _("Done: %(action)s.") % {"action": form.title})
