@@ -7,6 +7,9 @@ import environ
 from celery.schedules import crontab
 from django.core.exceptions import ImproperlyConfigured
 from django.utils.translation import gettext_lazy as _
+from kombu import Queue
+
+from complaints_portal.common.storage_url import storage_from_url
 
 BASE_DIR = Path(__file__).resolve().parent.parent.parent
 
@@ -146,11 +149,16 @@ STATIC_URL = "static/"
 STATICFILES_DIRS = [BASE_DIR / "static"]
 STATIC_ROOT = BASE_DIR / "staticfiles"
 STORAGES = {
-    "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
+    # Attachments: local files under ATTACHMENT_ROOT unless STORAGE_URL names an S3-compatible
+    # bucket (s3://BUCKET?endpoint_url=…; credentials in AWS_ACCESS_KEY_ID/AWS_SECRET_ACCESS_KEY).
+    "default": storage_from_url(env.str("STORAGE_URL", default="")),
     "staticfiles": {"BACKEND": "whitenoise.storage.CompressedStaticFilesStorage"},
 }
 # Attachments live outside the web root and are only served through a permission-checked view.
 MEDIA_ROOT = Path(env.str("ATTACHMENT_ROOT", default=str(BASE_DIR / "var" / "attachments")))
+# Local attachments on several machines need one shared directory (a network mount); say so
+# here to silence the deployment check portal.W012 once it is true.
+ATTACHMENT_ROOT_SHARED = env_value("ATTACHMENT_ROOT_SHARED", bool, False)
 # Never routed: attachments are served only by the permission-checked download view. A value
 # is still needed because the test live server refuses to start without one.
 MEDIA_URL = "/attachments-are-not-served-here/"
@@ -236,12 +244,53 @@ CELERY_TASK_SOFT_TIME_LIMIT = env_value("CELERY_TASK_SOFT_TIME_LIMIT", int, 240)
 CELERY_TASK_TIME_LIMIT = env_value("CELERY_TASK_TIME_LIMIT", int, 300)
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 CELERY_BEAT_SCHEDULE_FILENAME = str(BASE_DIR / "var" / "celerybeat-schedule")
+
+# Queues by kind of work, so that each group gets its own worker machines (docker-compose.yml,
+# Procfile) and a slow report never delays an escalation. A worker started without -Q consumes
+# every queue listed here (the embedded default, Procfile.local). The monitoring reads the names.
+CELERY_QUEUE_NAMES = ["deadlines", "notifications", "reports", "imports", "celery"]
+CELERY_TASK_DEFAULT_QUEUE = "celery"  # anything not routed below
+CELERY_TASK_QUEUES = [Queue(name, routing_key=name) for name in CELERY_QUEUE_NAMES]
+CELERY_TASK_ROUTES = {
+    # Bulk imports, when they run as tasks: name them *.import_* and they land here (patterns
+    # are tried in this order, after the exact names).
+    "*.import_*": {"queue": "imports"},
+    "cases.tasks.deadline_sweep": {"queue": "deadlines"},
+    "cases.tasks.recompute_deadlines": {"queue": "deadlines"},
+    "cases.tasks.deliver_notification": {"queue": "notifications"},
+    "cases.tasks.deliver_pending_notifications": {"queue": "notifications"},
+    "cases.public.tasks.*": {"queue": "notifications"},
+    "cases.tasks.anonymise_expired_cases": {"queue": "reports"},
+    "assessment.tasks.*": {"queue": "reports"},
+    "assessment.supervision_tasks.*": {"queue": "reports"},
+}
+
+# Exactly one scheduler. On Redis, beat is celery-redbeat: the schedule and each entry's last
+# run live in Redis, and a beat process sends nothing until it holds a Redis lock, so a second
+# beat started by mistake (or as a standby on another machine) waits; it takes over when the
+# holder stops (lock released) or dies (lock expires after REDBEAT_LOCK_TIMEOUT seconds), and
+# continues from the last run recorded in Redis rather than sending it again. The filesystem
+# broker (one machine) keeps celery's file scheduler.
+if CELERY_BROKER_URL.startswith(("redis://", "rediss://")):
+    CELERY_BEAT_SCHEDULER = "redbeat.RedBeatScheduler"
+    CELERY_REDBEAT_REDIS_URL = env.str("REDBEAT_REDIS_URL", default=CELERY_BROKER_URL)
+    CELERY_REDBEAT_REDIS_OPTIONS = {}  # the broker's transport options are not the scheduler's
+    CELERY_REDBEAT_KEY_PREFIX = env.str("REDBEAT_KEY_PREFIX", default="redbeat:")
+    CELERY_REDBEAT_LOCK_TIMEOUT = env_value("REDBEAT_LOCK_TIMEOUT", int, 60)
+    if CELERY_REDBEAT_LOCK_TIMEOUT < 3:
+        raise ImproperlyConfigured("Environment variable REDBEAT_LOCK_TIMEOUT must be at least 3 (seconds)")
+    # The holder renews the lock on every tick, so it must tick well inside the lock timeout.
+    CELERY_BEAT_MAX_LOOP_INTERVAL = max(1, min(10, CELERY_REDBEAT_LOCK_TIMEOUT // 3))
 DEADLINE_SWEEP_MINUTES = env_value("DEADLINE_SWEEP_MINUTES", int, 5)
+# A seconds-level override for test and multi-process runs (bench/cluster_run.py).
+DEADLINE_SWEEP_SECONDS = env_value("DEADLINE_SWEEP_SECONDS", int, DEADLINE_SWEEP_MINUTES * 60)
+if DEADLINE_SWEEP_SECONDS < 1:
+    raise ImproperlyConfigured("Environment variable DEADLINE_SWEEP_SECONDS (or _MINUTES) must be at least 1")
 CELERY_BEAT_SCHEDULE = {
     # Reminders, overdue marking and escalation of stage deadlines (SPEC §4).
     "deadline-sweep": {
         "task": "cases.tasks.deadline_sweep",
-        "schedule": timedelta(minutes=DEADLINE_SWEEP_MINUTES),
+        "schedule": timedelta(seconds=DEADLINE_SWEEP_SECONDS),
     },
     # Deliver notifications left pending (e.g. the mail server was down at the time).
     "notification-retry": {

@@ -92,9 +92,11 @@ def redis():
     server.stop()
 
 
-def start_worker(env, queues="celery", concurrency=1):
+def start_worker(env, queues=None, concurrency=1):
+    """A solo worker on `queues` (comma-separated); without them, on every queue of the settings."""
     return subprocess.Popen(
-        [sys.executable, "-m", "celery", "-A", "complaints_portal", "worker", "--pool=solo", "-Q", queues,
+        [sys.executable, "-m", "celery", "-A", "complaints_portal", "worker", "--pool=solo",
+         *(["-Q", queues] if queues else []),
          "--loglevel=WARNING", "--without-heartbeat", "--without-gossip", "--without-mingle"],
         env=env, cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
 
