@@ -147,5 +147,6 @@ def _delete_files(names):
     for name in names:
         try:
             storage.delete(name)
-        except OSError as exc:  # the row already says removed; a leftover file is logged, not fatal
+        except Exception as exc:  # noqa: BLE001 -- OSError locally, botocore errors on S3: the row
+            # already says removed, so a leftover file is logged for the operator, not fatal.
             logger.warning("Retention: could not delete a stored attachment (%s).", type(exc).__name__)

@@ -1,5 +1,6 @@
 """Attachments: size limit, type checked by content (not by name), stored outside the web root."""
 import hashlib
+import logging
 
 import filetype
 from django.conf import settings
@@ -10,12 +11,15 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from complaints_portal.common.errors import NotFound, PermissionDenied, ReadOnlyCase, ValidationFailed
+from complaints_portal.common.storage import STREAM_CHUNK, open_for_streaming
 
 from ..events import event_record
 from ..models import Attachment
 from ..models.case import Status
 from ..permissions import can_upload
 from ..selectors import case_get_for_user
+
+logger = logging.getLogger(__name__)
 
 # MIME types detected from the bytes. A .docx/.xlsx is a zip: told apart by its content names.
 ALLOWED = {
@@ -90,8 +94,18 @@ def attachment_open(*, actor, reference, attachment_id):
     if attachment is None:
         raise NotFound()
     ext = ALLOWED.get(attachment.content_type, "bin")
-    response = FileResponse(attachment.file.open("rb"), content_type=attachment.content_type,
+    try:
+        # Streamed from the storage (local file or S3 object body), one chunk at a time.
+        stream = open_for_streaming(attachment.file.storage, attachment.file.name)
+    except FileNotFoundError:
+        # The row says the file exists but the storage has lost it: a clear 404, and a log
+        # line for the operator (restore from backup), not a server error.
+        logger.error("Attachment %s of case %s is missing from the storage.", attachment.pk, case.pk)
+        raise NotFound() from None
+    response = FileResponse(stream, content_type=attachment.content_type,
                             as_attachment=True, filename=f"{case.reference}-{attachment.pk}.{ext}")
+    response.block_size = STREAM_CHUNK
+    response["Content-Length"] = str(attachment.size)
     response["X-Content-Type-Options"] = "nosniff"
     return response
 
