@@ -17,8 +17,15 @@ server-side with ``INSERT … SELECT`` from the rows just written, so the histor
 stored row. Django's bulk_create/bulk_update build one parameter per value and one CASE per
 field and row; at 100,000 lines they, not the database, were the bottleneck (bench/README.md).
 Other backends use the ORM bulk operations.
+
+Parsing and writing overlap: a second thread writes batch N while the caller parses batch
+N+1 (import_pipeline.WriterThread), and memory stays flat as the file grows: the file is read
+as a stream, at most two batches are held, the deadline cache is bounded (LRU), and the
+references seen so far, kept to report a duplicate line, live in a temporary table on
+PostgreSQL (import_pipeline.ReferenceRegister).
 """
 import zoneinfo
+from collections import OrderedDict
 from dataclasses import dataclass
 from operator import attrgetter
 
@@ -30,11 +37,12 @@ from simple_history.utils import bulk_create_with_history, bulk_update_with_hist
 
 from cases.calendar import load_calendar
 from cases.deadlines import compute_deadlines, stage_rules
-from cases.models import CaseDeadline, Complaint, DeadlinePolicy, Department
+from cases.models import CaseDeadline, Complaint, DeadlinePolicy, Department, StageRule
 from cases.models.case import Category, Channel, ComplaintType, Outcome, Status
 from cases.models.deadlines import Stage, Tier
 from complaints_portal.common.errors import CalendarMissing
 
+from .import_pipeline import ReferenceRegister, WriterThread
 from .imports import ImportResult, LineError, local_datetime, read_rows
 from .models import FollowUpVisit
 
@@ -44,6 +52,12 @@ OPTIONAL = (
     "revisit_rating", "customer_name", "customer_phone", "policy_number", "summary",
 )
 CHANGE_REASON = "legacy import"
+# Lines per write transaction. Larger batches mean fewer round trips and commits; a batch
+# that fails in the database is replayed line by line, which costs more the larger it is.
+BATCH_SIZE = 2000
+# Computed deadline sets kept (one per policy, D0, tier and stage-rule working days): a few
+# years of receipt dates × 3 tiers fit, so a file of any length computes each set about once.
+DEADLINE_CACHE_SIZE = 4096
 
 # Case fields an import writes (and a re-import overwrites).
 CASE_FIELDS = [
@@ -90,9 +104,13 @@ class _Context:
         self.departments = {d.code: d for d in Department.objects.all()}
         self.policies = list(DeadlinePolicy.objects.order_by("-version"))
         self.calendar = load_calendar()
-        self.rules_cache = {}
+        # Every stage rule, loaded now: parsing then reads nothing from the database, which
+        # lets the writer thread use the connection meanwhile (import_pipeline.WriterThread).
+        self.rules_cache = {(p.pk, tier): [] for p in self.policies for tier in Tier.values}
+        for rule in StageRule.objects.filter(policy__in=self.policies).order_by("pk"):
+            self.rules_cache.setdefault((rule.policy_id, rule.tier), []).append(rule)
         self.rule_signatures = {}
-        self.deadline_cache = {}
+        self.deadline_cache = OrderedDict()  # LRU, at most DEADLINE_CACHE_SIZE entries
         self.case_defaults = self.case_index = None
 
     def new_case(self, department, policy, **values):
@@ -131,12 +149,18 @@ class _Context:
             rules = stage_rules(policy, case.tier, case.category, case.channel, _cache=self.rules_cache)
             signature = self.rule_signatures[rules_key] = tuple(sorted((str(s), n) for s, (n, _r) in rules.items()))
         key = (policy.pk, case.clock_start, case.tier, signature)
-        if key not in self.deadline_cache:
+        cache = self.deadline_cache
+        computed = cache.get(key)
+        if computed is None:
             try:
-                self.deadline_cache[key] = compute_deadlines(case, self.calendar, _rules_cache=self.rules_cache)
+                computed = compute_deadlines(case, self.calendar, _rules_cache=self.rules_cache)
             except CalendarMissing as exc:
-                self.deadline_cache[key] = LineError(exc.message)
-        computed = self.deadline_cache[key]
+                computed = LineError(exc.message)
+            cache[key] = computed
+            if len(cache) > DEADLINE_CACHE_SIZE:
+                cache.popitem(last=False)
+        else:
+            cache.move_to_end(key)
         if isinstance(computed, LineError):
             raise computed
         return computed
@@ -249,14 +273,20 @@ def parse_row(line, row, ctx):
 
 
 def _write_batch(batch, result):
-    """Write parsed rows in one transaction; new cases bulk-inserted, existing ones updated."""
+    """Write parsed rows in one transaction; new cases bulk-inserted, existing ones updated.
+
+    A reference that belongs to a case registered in the portal is reported for its line
+    and skipped; the other rows are written. The counts and those reports reach ``result``
+    only once the transaction committed, so a replay after a failure reports nothing twice.
+    """
     existing = {
         c.reference: c
         for c in Complaint.objects.filter(reference__in=[p.case.reference for p in batch]).only(
             "id", "reference", "is_legacy", "created_at", "version"
         )
     }
-    new, updated = [], []
+    new, updated, refused = [], [], []
+    now = timezone.now()
     for parsed in batch:
         old = existing.get(parsed.case.reference)
         if old is None:
@@ -264,20 +294,23 @@ def _write_batch(batch, result):
             new.append(parsed)
             continue
         if not old.is_legacy:
-            raise LineError(_("reference %(ref)s belongs to a case registered in the portal.") % {"ref": old.reference})
+            refused.append((parsed.line, _("reference %(ref)s belongs to a case registered in the portal.") % {"ref": old.reference}))
+            continue
         parsed.case.pk = old.pk
         parsed.case.created_at = old.created_at
         parsed.case.version = old.version + 1
-        parsed.case.updated_at = timezone.now()
+        parsed.case.updated_at = now
         updated.append(parsed)
-
-    with transaction.atomic():
-        if connection.vendor == "postgresql":
-            _write_batch_copy(batch, new, updated)
-        else:
-            _write_batch_orm(batch, new, updated)
+    written = new + updated
+    if written:
+        with transaction.atomic():
+            if connection.vendor == "postgresql":
+                _write_batch_copy(written, new, updated)
+            else:
+                _write_batch_orm(written, new, updated)
     result.created += len(new)
     result.updated += len(updated)
+    result.errors.extend(refused)
 
 
 def _write_batch_orm(batch, new, updated):
@@ -490,50 +523,77 @@ def _flush(batch, result):
     try:
         _write_batch(batch, result)
         return
-    except (LineError, IntegrityError, DatabaseError):
+    except (IntegrityError, DatabaseError):
         pass
     # Replay line by line so that only the offending line fails.
     for parsed in batch:
         try:
             _write_batch([parsed], result)
-        except LineError as exc:
-            result.errors.append((parsed.line, str(exc)))
         except (IntegrityError, DatabaseError) as exc:
             result.errors.append((parsed.line, _("could not be saved: %(error)s") % {"error": exc}))
 
 
-def complaints_import(lines, batch_size=1000, progress=None, progress_every=10_000):
+def _write_chunk(chunk, register, result):
+    """Report the chunk's bad and duplicate lines, write the others (in the writer thread).
+
+    ``chunk`` is [(line, reference or None, ParsedRow or None, error message or None)] in
+    file order. A line whose reference came earlier in the file is a duplicate even if it
+    parsed, or the first line failed; the duplicate message replaces any other.
+    """
+    duplicates = register.register([(reference, line) for line, reference, _p, _e in chunk if reference is not None])
+    batch = []
+    for line, reference, parsed, error in chunk:
+        if line in duplicates:
+            error = _("duplicate reference %(ref)s (first on line %(line)s).") % {"ref": reference, "line": duplicates[line]}
+        if error is not None:
+            result.errors.append((line, error))
+        else:
+            batch.append(parsed)
+    _flush(batch, result)
+
+
+def complaints_import(lines, batch_size=BATCH_SIZE, progress=None, progress_every=10_000):
     """Import legacy complaints from CSV ``lines``; return an ImportResult.
 
     Idempotent by reference: a reference already imported is updated, never duplicated; the
     reference counter is not touched (legacy references keep their own numbering). A second
     line with the same reference in one file is reported and not imported.
     ``progress(n)`` is called every ``progress_every`` lines read.
+
+    ``lines`` is read as a stream (an open file is never read whole). This thread parses;
+    a writer thread writes each batch of ``batch_size`` lines on the same connection while
+    the next one is parsed, so the caller must not use the database connection from another
+    thread meanwhile. The ImportResult is complete when this function returns.
     """
     ctx = _Context()
     result = ImportResult()
-    seen = {}
-    batch = []
-    count = 0
-    for line, row in read_rows(lines, REQUIRED, OPTIONAL):
-        count += 1
-        if progress and count % progress_every == 0:
-            progress(count)
+    register = ReferenceRegister(connection)
+    writer = WriterThread(lambda chunk: _write_chunk(chunk, register, result))
+    try:
+        chunk = []
+        count = 0
+        for line, row in read_rows(lines, REQUIRED, OPTIONAL):
+            count += 1
+            if progress and count % progress_every == 0:
+                progress(count)
+            reference = parsed = error = None
+            try:
+                if row is None:
+                    raise LineError(_("too many fields"))
+                reference = row["reference"]
+                parsed = parse_row(line, row, ctx)
+            except LineError as exc:
+                error = str(exc)
+            chunk.append((line, reference, parsed, error))
+            if len(chunk) >= batch_size:
+                writer.submit(chunk)
+                chunk = []
+        writer.submit(chunk)
+    finally:
         try:
-            if row is None:
-                raise LineError(_("too many fields"))
-            reference = row["reference"]
-            if reference in seen:
-                raise LineError(_("duplicate reference %(ref)s (first on line %(line)s).") % {"ref": reference, "line": seen[reference]})
-            seen[reference] = line
-            batch.append(parse_row(line, row, ctx))
-        except LineError as exc:
-            result.errors.append((line, str(exc)))
-            continue
-        if len(batch) >= batch_size:
-            _flush(batch, result)
-            batch = []
-    _flush(batch, result)
+            writer.close()  # waits for the last batch; re-raises a writer's exception
+        finally:
+            register.close()
     if progress:
         progress(count)
     result.errors.sort()

@@ -99,7 +99,9 @@ class CaseDeadline(models.Model):
     with the number of stages falling due, not with the number of cases.
     """
 
-    case = models.ForeignKey("cases.Complaint", on_delete=models.CASCADE, related_name="deadlines")
+    # No index of its own: case_deadline_unique (case, stage) and deadline_kpi (case) both lead
+    # with the case and serve every look-up by case; a third index only slowed every insert.
+    case = models.ForeignKey("cases.Complaint", on_delete=models.CASCADE, related_name="deadlines", db_index=False)
     stage = models.CharField(_("stage"), max_length=20, choices=Stage.choices)
     due_on = models.DateField(_("due on"))
     explanation = models.TextField(_("how it was computed"), blank=True)

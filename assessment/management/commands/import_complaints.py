@@ -3,7 +3,7 @@ from django.core.management.base import BaseCommand, CommandError
 from django.utils.translation import gettext as _
 
 from assessment.imports import HeaderError, report_errors
-from assessment.legacy_import import complaints_import
+from assessment.legacy_import import BATCH_SIZE, complaints_import
 
 
 class Command(BaseCommand):
@@ -18,17 +18,25 @@ class Command(BaseCommand):
 
     def add_arguments(self, parser):
         parser.add_argument("file", help="CSV file (UTF-8)")
-        parser.add_argument("--batch-size", type=int, default=1000, help="Rows written per transaction batch.")
+        parser.add_argument("--batch-size", type=int, default=BATCH_SIZE, help="Lines per write transaction.")
 
     def handle(self, *args, file, batch_size, **options):
         def progress(n):
             self.stderr.write(_("%(n)s lines read…") % {"n": n})
 
+        if batch_size < 1:
+            raise CommandError(_("--batch-size must be at least 1."))
         try:
+            # Read as a stream: memory does not grow with the file.
             with open(file, encoding="utf-8-sig", newline="") as fh:
                 result = complaints_import(fh, batch_size=batch_size, progress=progress)
         except OSError as exc:
             raise CommandError(_("Cannot read %(file)s: %(error)s") % {"file": file, "error": exc.strerror}) from None
+        except UnicodeDecodeError:
+            raise CommandError(
+                _("%(file)s is not UTF-8 text; the complete batches before the undecodable part were imported.")
+                % {"file": file}
+            ) from None
         except HeaderError as exc:
             raise CommandError(str(exc)) from None
         report_errors(self.stderr, result.errors)
