@@ -28,6 +28,7 @@ from complaints_portal.common.roles import (
     SUPERVISOR,
     user_roles,
 )
+from complaints_portal.db_router import replica_view
 
 from . import exports, selectors, services
 from .calendar import load_calendar
@@ -145,6 +146,7 @@ def case_list(request):
 
 
 @login_required
+@replica_view
 def case_list_export(request, fmt):
     """The all-cases list with the page's filters, as CSV or XLSX (no personal data)."""
     if fmt not in ("csv", "xlsx"):

@@ -68,6 +68,8 @@ MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
+    # Reads right after the browser's own write stay on the primary (no-op without a replica).
+    "complaints_portal.db_router.ReplicaPinMiddleware",
     "django.middleware.locale.LocaleMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
@@ -109,6 +111,29 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     DATABASES["default"].setdefault("OPTIONS", {}).update(
         {"timeout": 20, "transaction_mode": "IMMEDIATE", "init_command": "PRAGMA journal_mode=WAL;"}
     )
+
+# Optional read replica (a streaming standby of the primary): KPI, dashboard, report and export
+# reads go there, everything else stays on the primary (complaints_portal/db_router.py).
+# The "replica" alias exists only when DATABASE_REPLICA_URL is set; code checks for it.
+DATABASE_REPLICA_URL = env.str("DATABASE_REPLICA_URL", default="")
+if DATABASE_REPLICA_URL:
+    _replica = env.db_url_config(DATABASE_REPLICA_URL)
+    if _replica.get("ENGINE") != DATABASES["default"]["ENGINE"]:
+        raise ImproperlyConfigured(
+            "Environment variable DATABASE_REPLICA_URL has an invalid value "
+            "(it must be a database of the same kind as DATABASE_URL)"
+        )
+    _replica.setdefault("CONN_MAX_AGE", DATABASES["default"]["CONN_MAX_AGE"])
+    # Tests use the test database through this alias instead of creating one on the replica.
+    _replica["TEST"] = {"MIRROR": "default"}
+    DATABASES["replica"] = _replica
+DATABASE_ROUTERS = ["complaints_portal.db_router.PrimaryReplicaRouter"]
+# After a user's own write, their reads stay on the primary this long (replica lag allowance).
+REPLICA_PIN_SECONDS = env_value("REPLICA_PIN_SECONDS", int, 5)
+# Jobs and commands wait this long for the replica to catch up, then read on the primary.
+REPLICA_CATCH_UP_SECONDS = env_value("REPLICA_CATCH_UP_SECONDS", int, 30)
+if REPLICA_PIN_SECONDS < 0 or REPLICA_CATCH_UP_SECONDS < 0:
+    raise ImproperlyConfigured("REPLICA_PIN_SECONDS and REPLICA_CATCH_UP_SECONDS must not be negative")
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 # Covering indexes (INCLUDE) exist for PostgreSQL; SQLite builds them without the extra columns.
 SILENCED_SYSTEM_CHECKS = ["models.W040"]
