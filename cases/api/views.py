@@ -101,7 +101,10 @@ class ComplaintViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewset
         body = ComplaintCreateSerializer(data=request.data)
         body.is_valid(raise_exception=True)
         case = case_create(actor=request.user, data=body.validated_data)
-        return self._detail(case, status.HTTP_201_CREATED)
+        # Not reloaded: case_create returns the case as saved, its deadline rows prefetched and
+        # nothing related yet (no department, no merge), so the body needs no query.
+        serializer = ComplaintSerializer(case, context=self.get_serializer_context())
+        return Response(serializer.data, status=status.HTTP_201_CREATED)
 
     @extend_schema(
         summary="Perform a lifecycle action",

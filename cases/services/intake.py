@@ -1,6 +1,6 @@
 import datetime
 
-from django.db import transaction
+from django.db import connection, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -8,7 +8,7 @@ from complaints_portal.common.errors import PermissionDenied, ValidationFailed
 
 from .. import deadlines
 from ..events import event_record
-from ..models import Complaint, DeadlinePolicy, ReferenceCounter
+from ..models import CaseDeadline, Complaint, DeadlinePolicy, ReferenceCounter
 from ..models.case import Category, Channel, ComplaintType, DisputeType, IdType, MisconductKind
 from ..permissions import is_clerk
 from .common import choice, require
@@ -18,12 +18,23 @@ TEXT_LIMITS = {"summary": 200, "customer_name": 100, "customer_phone": 30, "poli
 
 
 def reference_next(year):
-    """Draw the next TS-YYYY-NNNNNN under a row lock, so concurrent intakes never collide."""
-    ReferenceCounter.objects.get_or_create(year=year)
-    counter = ReferenceCounter.objects.select_for_update().get(year=year)
-    counter.last += 1
-    counter.save(update_fields=["last"])
-    return f"TS-{year}-{counter.last:06d}"
+    """Draw the next TS-YYYY-NNNNNN. The counter row stays locked until the caller's
+    transaction ends, so concurrent intakes never collide and a rolled-back intake leaves no
+    gap: draw it as late as possible in the transaction.
+
+    One statement (UPDATE … RETURNING, PostgreSQL and SQLite ≥ 3.35) instead of read, lock and
+    write; the year's row is created by the first intake of the year."""
+    qn = connection.ops.quote_name
+    sql = (f"UPDATE {qn(ReferenceCounter._meta.db_table)} SET {qn('last')} = {qn('last')} + 1 "  # noqa: S608  # nosec B608 - identifiers from model metadata
+           f"WHERE {qn('year')} = %s RETURNING {qn('last')}")
+    for _attempt in range(2):
+        with connection.cursor() as cursor:
+            cursor.execute(sql, [year])
+            row = cursor.fetchone()
+        if row is not None:
+            return f"TS-{year}-{row[0]:06d}"
+        ReferenceCounter.objects.get_or_create(year=year)
+    raise RuntimeError(f"reference counter of {year} could not be created")
 
 
 def policy_for(d0):
@@ -90,19 +101,35 @@ def case_create(*, actor, data, public=False, at=None):
         require(fields, "regulator_reference")
         fields["regulator_date"] = data.get("regulator_date") or timezone.localdate(received_at)
     d0 = timezone.localdate(received_at)
+    case = Complaint(
+        received_at=received_at,
+        clock_start=d0,
+        registered_by=None if public else actor,
+        deadline_policy=policy_for(d0),
+        **fields,
+    )
+    # Computed before anything is written (a missing calendar raises here): the case is
+    # inserted once, with its due dates, and its deadline rows in one statement.
+    rows = deadlines.initial_deadlines(case)
     with transaction.atomic():
-        case = Complaint(
-            reference=reference_next(d0.year),
-            received_at=received_at,
-            clock_start=d0,
-            registered_by=None if public else actor,
-            deadline_policy=policy_for(d0),
-            **fields,
-        )
+        case.reference = reference_next(d0.year)
         case._history_user = None if public else actor
         case.save()
-        deadlines.apply_deadlines(case)
-        case.save(update_fields=["due_overall", "next_due", "updated_at"])
+        CaseDeadline.objects.bulk_create(rows)
         event_record(case, "created", None if public else actor, to_status=case.status,
                      data={"channel": channel, "public": public}, at=at)
+    _prefetched(case, "deadlines", rows)
+    if actor is not None and not public:
+        # A case registered a moment ago has no team: spare permissions.is_team_member the query
+        # when the caller renders the actions open to the clerk.
+        case.__dict__.setdefault("_team_cache", {})[(case.round, actor.pk)] = False
     return case
+
+
+def _prefetched(case, relation, rows):
+    """Hand `rows` over as the prefetched `case.<relation>.all()`, as prefetch_related would,
+    so that rendering the new case (the API's 201 body) does not read back what was just written."""
+    queryset = getattr(case, relation).all()
+    queryset._result_cache = list(rows)
+    queryset._prefetch_done = True
+    case.__dict__.setdefault("_prefetched_objects_cache", {})[relation] = queryset

@@ -58,6 +58,54 @@ def test_create_by_clerk_returns_201_with_masked_personal_data_and_deadlines(peo
     assert case.history.count() >= 1
 
 
+def test_create_body_is_what_a_read_of_the_new_case_returns(people):
+    # given: the 201 body is rendered from the case as saved, without reading it back
+    client = client_for(people["clerk"])
+    # when
+    created = client.post(URL, {**BODY, "received_at": "2026-11-02T09:30:00.123456+08:00"}, format="json")
+    # then
+    assert created.status_code == 201
+    assert created.json() == client.get(f"{URL}{created.json()['reference']}/").json()
+
+
+def test_create_draws_consecutive_references_and_writes_one_history_record_with_the_due_dates(people):
+    client = client_for(people["clerk"])
+
+    first = client.post(URL, {**BODY, "received_at": "2026-11-02T09:30:00+08:00"}, format="json").json()
+    second = client.post(URL, {**BODY, "received_at": "2026-11-02T09:31:00+08:00"}, format="json").json()
+
+    assert int(second["reference"][-6:]) == int(first["reference"][-6:]) + 1
+    case = Complaint.objects.get(reference=first["reference"])
+    (record,) = case.history.all()
+    assert (record.history_type, record.history_user, record.due_overall.isoformat(), record.next_due.isoformat()) == (
+        "+", people["clerk"], "2026-11-17", "2026-11-03")
+    assert (case.due_overall, case.next_due) == (record.due_overall, record.next_due)
+    assert CaseDeadline.objects.filter(case=case).count() == len(DEADLINE_KEYS)
+
+
+def test_create_in_a_year_without_a_counter_row_starts_at_one(people):
+    from cases.models import ReferenceCounter
+
+    ReferenceCounter.objects.filter(year=2025).delete()
+
+    body = client_for(people["clerk"]).post(
+        URL, {**BODY, "received_at": "2025-12-30T09:30:00+08:00"}, format="json").json()
+
+    assert body["reference"] == "TS-2025-000001"
+    assert ReferenceCounter.objects.get(year=2025).last == 1
+
+
+def test_create_query_count_is_fixed(people, django_assert_max_num_queries):
+    client = client_for(people["clerk"])
+    client.post(URL, BODY, format="json")  # warm the content-type and group caches
+
+    # roles; policy, calendar (2), stage rules; reference; case, its history record, deadline
+    # rows (one statement), event; savepoint and release (the test runs in a transaction)
+    with django_assert_max_num_queries(12):
+        response = client.post(URL, {**BODY, "summary": "Second"}, format="json")
+    assert response.status_code == 201
+
+
 @pytest.mark.parametrize("role", ["inv_sales", "head_sales", "senior", "supervisor"])
 def test_create_by_a_non_clerk_is_403(people, role):
     response = client_for(people[role]).post(URL, BODY, format="json")
