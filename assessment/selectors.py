@@ -11,13 +11,14 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 
 from django.core.cache import cache
-from django.db import connection, transaction
+from django.db import connections, transaction
 from django.db.models import Case, CharField, Count, Exists, F, Max, OuterRef, Q, Value, When
 from django.db.models.functions import TruncDate
 
 from cases.models import CaseDeadline, Complaint, Department
 from cases.models.case import OPEN_STATUSES, Channel, ComplaintType
 from cases.models.deadlines import STAGE_ORDER
+from complaints_portal.db_router import read_alias
 
 from . import calculations as calc
 from .models import FollowUpVisit, PolicyVolume, Target
@@ -282,7 +283,13 @@ def _cached_counts(period, as_of):
 def _cached_for_period(period, as_of, name, compute):
     """``compute()``, kept in the cache for a finished period under the latest change stamps
     of the quarters it covers (see _cached_counts); computed every time otherwise."""
-    if connection.vendor != "postgresql" or as_of < period.end or (
+    # The alias the counting queries will read (the replica inside replica_reads()). The stamps
+    # must come from the same database as the counts, in the same snapshot: stamps read on the
+    # primary with counts from a lagging replica would store stale counts under the primary's
+    # fresher key, served as current once the replica caught up.
+    alias = read_alias()
+    conn = connections[alias]
+    if conn.vendor != "postgresql" or as_of < period.end or (
         local_today() - period.end
     ).days < CACHE_AFTER_DAYS:
         return compute()
@@ -290,20 +297,27 @@ def _cached_for_period(period, as_of, name, compute):
     quarters = sorted({f"{m // 12}Q{m % 12 // 3 + 1}" for m in range(
         period.start.year * 12 + period.start.month - 1, period.end.year * 12 + period.end.month
     )}) + ["ALL"]
-    with connection.cursor() as cursor:
-        cursor.execute(
-            "SELECT q, (SELECT version FROM assessment_kpichange WHERE quarter = q ORDER BY version DESC LIMIT 1) "
-            "FROM unnest(%s::varchar[]) q",
-            [quarters],
+    outermost = not conn.in_atomic_block
+    with transaction.atomic(using=alias):
+        if outermost:
+            # One snapshot for the stamps and every counting query (a statement-level snapshot
+            # would let a commit land between them).
+            with conn.cursor() as cursor:
+                cursor.execute("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ")
+        with conn.cursor() as cursor:
+            cursor.execute(
+                "SELECT q, (SELECT version FROM assessment_kpichange WHERE quarter = q ORDER BY version DESC LIMIT 1) "
+                "FROM unnest(%s::varchar[]) q",
+                [quarters],
+            )
+            stamps = dict(cursor.fetchall())
+        key = "{}:{}:{}:{}".format(
+            name, period.code, as_of.isoformat(), ",".join(str(stamps.get(q) or 0) for q in quarters)
         )
-        stamps = dict(cursor.fetchall())
-    key = "{}:{}:{}:{}".format(
-        name, period.code, as_of.isoformat(), ",".join(str(stamps.get(q) or 0) for q in quarters)
-    )
-    value = cache.get(key)
-    if value is None:
-        value = compute()
-        cache.set(key, value, timeout=7 * 24 * 3600)
+        value = cache.get(key)
+        if value is None:
+            value = compute()
+            cache.set(key, value, timeout=7 * 24 * 3600)
     return value
 
 
@@ -311,11 +325,12 @@ def _counts(period, as_of):
     """The GROUP BY queries behind kpi_table (cohort, visits, stage deadlines), in one
     transaction so that they read one state of the data."""
     rows = defaultdict(lambda: KpiRow(department=""))
-    with transaction.atomic():
-        if connection.vendor == "postgresql":
+    alias = read_alias()  # the replica inside replica_reads(), as the ORM queries below
+    with transaction.atomic(using=alias):
+        if connections[alias].vendor == "postgresql":
             # These aggregates cross PostgreSQL's JIT threshold at a few hundred thousand
             # rows, and compiling them cost ~300 ms, more than it saved.
-            with connection.cursor() as cursor:
+            with connections[alias].cursor() as cursor:
                 cursor.execute("SET LOCAL jit = off")
         # One row per (department, timeliness class) rather than one COUNT FILTER per class: the
         # CASE is then evaluated once per case instead of once per figure (same counts as

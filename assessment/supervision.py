@@ -35,6 +35,7 @@ from complaints_portal.common.errors import (
     ValidationFailed,
 )
 from complaints_portal.common.roles import DEPARTMENT_HEAD, SENIOR_MANAGER, SUPERVISOR, has_role
+from complaints_portal.db_router import replica_reads
 
 from . import calculations as calc
 from . import selectors
@@ -576,8 +577,11 @@ def monthly_report_generate(month, *, actor=None, departments=None, only_missing
     for department in departments:
         if only_missing and MonthlyReport.objects.filter(department=department, month=month.start).exists():
             continue
-        figures = month_figures(department, month)
-        figures["previous"] = month_figures(department, prior)
+        # The aggregates may read the replica once it has replayed every commit made so far
+        # (as fresh as the primary now); the row itself is written on the primary.
+        with replica_reads(caught_up=True):
+            figures = month_figures(department, month)
+            figures["previous"] = month_figures(department, prior)
         report, _created = MonthlyReport.objects.update_or_create(
             department=department, month=month.start,
             defaults={"figures": figures, "generated_at": timezone.now(), "generated_by": actor},

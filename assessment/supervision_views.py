@@ -19,6 +19,7 @@ from cases.models import Department
 from cases.models.case import RootCause
 from cases.permissions import is_supervisor
 from complaints_portal.common.errors import ApplicationError, NotFound, PermissionDenied, ValidationFailed
+from complaints_portal.db_router import replica_reads, replica_view
 
 from . import reports_pdf
 from . import supervision as sv
@@ -220,18 +221,20 @@ def monthly(request, departments):
         sv.monthly_report_generate(month, actor=request.user)
         messages.success(request, _("Reports of %(month)s generated.") % {"month": month.code})
         return redirect(f"{request.path}?month={month.code}")
-    reports = sv.monthly_reports_for(request.user, month)
-    keys = reports_pdf.ROWS
-    table = [{"key": k, "label": sv.FIGURE_LABELS[k],
-              "values": [(r.figures.get(k), (r.figures.get("previous") or {}).get(k)) for r in reports]}
-             for k in keys]
-    causes = dict(RootCause.choices)
-    return render(request, "assessment/supervision/monthly.html", {
-        "month": month, "reports": reports, "table": table,
-        "top": [[(causes.get(c, c), n) for c, n in r.figures.get("top_causes", [])] for r in reports],
-        "prev_month": sv.previous_month(month.start).code,
-        "next_month": sv.month_period(month.end + datetime.timedelta(days=1)).code,
-    })
+    # Reading stored reports may use the replica; generating them (above) reads the primary.
+    with replica_reads():
+        reports = sv.monthly_reports_for(request.user, month)
+        keys = reports_pdf.ROWS
+        table = [{"key": k, "label": sv.FIGURE_LABELS[k],
+                  "values": [(r.figures.get(k), (r.figures.get("previous") or {}).get(k)) for r in reports]}
+                 for k in keys]
+        causes = dict(RootCause.choices)
+        return render(request, "assessment/supervision/monthly.html", {
+            "month": month, "reports": reports, "table": table,
+            "top": [[(causes.get(c, c), n) for c, n in r.figures.get("top_causes", [])] for r in reports],
+            "prev_month": sv.previous_month(month.start).code,
+            "next_month": sv.month_period(month.end + datetime.timedelta(days=1)).code,
+        })
 
 
 def _report_for(user, pk, departments):
@@ -245,6 +248,7 @@ def _report_for(user, pk, departments):
 
 
 @supervision_page()
+@replica_view
 def monthly_pdf(request, pk, departments):
     report = _report_for(request.user, pk, departments)
     response = HttpResponse(reports_pdf.report_pdf(report), content_type="application/pdf")
@@ -254,6 +258,7 @@ def monthly_pdf(request, pk, departments):
 
 
 @supervision_page()
+@replica_view
 def monthly_xlsx(request, departments):
     month = _month(request)
     reports = sv.monthly_reports_for(request.user, month)
@@ -266,6 +271,7 @@ def monthly_xlsx(request, departments):
 
 
 @supervision_page()
+@replica_view
 def regulator(request, departments):
     period = _period(request)
     return render(request, "assessment/supervision/regulator.html", {

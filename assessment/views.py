@@ -24,6 +24,7 @@ from cases.permissions import department_ids
 from cases.selectors import case_get_for_user, case_list_visible_to
 from complaints_portal.common.errors import ApplicationError, CalendarMissing, NotFound
 from complaints_portal.common.roles import DEPARTMENT_HEAD, SENIOR_MANAGER, SUPERVISOR, has_role
+from complaints_portal.db_router import replica_view
 
 from . import exports, selectors, services
 from .forms import AttemptForm, TargetForm, VisitForm
@@ -79,6 +80,7 @@ def _choice_label(dimension, value):
 
 
 @login_required
+@replica_view
 def dashboard(request):
     departments = dashboard_departments(request.user)
     period, as_of = _period_and_as_of(request)
@@ -117,6 +119,7 @@ def dashboard(request):
 
 
 @login_required
+@replica_view
 def drilldown(request):
     """The cases behind one figure: exactly those counted."""
     departments = dashboard_departments(request.user)
@@ -144,6 +147,7 @@ def drilldown(request):
 
 
 @login_required
+@replica_view
 def kpi_export(request, fmt):
     departments = dashboard_departments(request.user)
     period, as_of = _period_and_as_of(request)
