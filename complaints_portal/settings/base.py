@@ -1,6 +1,7 @@
 """Settings shared by every environment. All configuration comes from the environment
 through one django-environ object; `.env.example` documents each variable."""
 from datetime import timedelta
+from ipaddress import ip_network
 from pathlib import Path
 
 import environ
@@ -398,3 +399,23 @@ CELERY_BEAT_SCHEDULE["supervision-reminders"] = {
     "task": "assessment.supervision_tasks.supervision_reminders",
     "schedule": crontab(minute=30, hour=8),
 }
+
+# --- Monitoring: Prometheus metrics at /metrics (complaints_portal/common/metrics.py) ----------
+# First, so that the measured time includes every other middleware.
+MIDDLEWARE = ["complaints_portal.common.metrics.RequestMetricsMiddleware", *MIDDLEWARE]
+# Who may read /metrics: a bearer token and/or client networks (both must pass when both are
+# set). With neither, /metrics answers 404.
+METRICS_TOKEN = env.str("METRICS_TOKEN", default="")
+METRICS_ALLOWED_IPS = []
+for _network in filter(None, (item.strip() for item in env.list("METRICS_ALLOWED_IPS", default=[]))):
+    try:
+        METRICS_ALLOWED_IPS.append(ip_network(_network, strict=False))
+    except ValueError as exc:
+        raise ImproperlyConfigured(
+            f"Environment variable METRICS_ALLOWED_IPS has an invalid address or network: {_network!r}"
+        ) from exc
+# Figures computed when the scrape arrives (health, queues, replica lag, overdue cases).
+METRICS_COLLECTORS = [
+    "complaints_portal.common.metrics.PortalCollector",
+    "cases.metrics.OverdueCasesCollector",
+]

@@ -67,6 +67,9 @@ REPORT = {"facts": "Documents missing.", "at_fault": "true", "recommendation": "
 
 MATRIX = {
     "healthz": {"GET": (_path("/healthz"), None, everyone(ANY_HEALTH), {})},
+    # Prometheus metrics: for the monitoring system only (bearer token / allowed networks, see
+    # tests/common/test_metrics.py); no session of any role opens it, and unconfigured it is a 404.
+    "metrics": {"GET": (_path("/metrics"), None, everyone(404), {})},
     "login": {"GET": (_path("/accounts/login/"), None, {"anonymous": OK, **dict.fromkeys(STAFF_ROLES, 302)}, {})},
     "logout": {
         "GET": (_path("/accounts/logout/"), None, everyone(405), {}),
