@@ -1,29 +1,36 @@
-"""Load run: the portal under gunicorn (production settings), driven from this process.
+"""Load run: the portal under gunicorn (production settings), driven by wrk.
 
     .venv/bin/python bench/load.py [--seconds 20] [--concurrency 4] [--db complaints_bench_kpi]
+                                   [--scenario queue,list_api,case_page,intake,dashboard] [--no-pgbench]
 
 Runs against the database bench/kpi.py fills (1,000,000 cases; run that first). Prepares a
 department head, an intake clerk and a supervisor with sessions and API tokens, gives the open
 cases a nearest due date, starts gunicorn (3 workers for 2 cores) on 127.0.0.1:8099, and for
-each scenario keeps ``--concurrency`` threads sending requests for ``--seconds`` over keep-alive
-connections. Prints p50/p95/p99 latency, requests/s and errors per scenario, then the RSS of each
-gunicorn worker after the run, and pgbench with a one-row insert for context.
+each scenario runs wrk (``/usr/bin/wrk``, C, event loop: the load client costs a few percent of
+one core, not a core of Python) with ``--concurrency`` keep-alive connections for ``--seconds``
+after a 2-second warm-up. A Lua script per scenario sets the headers (session cookie or API
+token), cycles through the case pages, gives every intake POST a unique body (a counter per
+wrk thread) and counts every response whose status is not the expected one; its ``done()``
+prints p50/p95/p99 (from wrk's latency histogram), requests/s and errors as JSON. Then the RSS
+of each gunicorn worker after the run, and pgbench with a one-row insert for context.
 
+``--scenario`` takes a comma-separated subset (e.g. ``--scenario intake``) to run only those.
 Latency is measured at the client (loopback), so it includes the HTTP round trip.
 """
 import argparse
 import http.client
 import json
 import os
+import shutil
 import subprocess
 import sys
 import tempfile
-import threading
 import time
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 PORT = 8099
+WRK = shutil.which("wrk") or "/usr/bin/wrk"
 ENV = {
     "DJANGO_SETTINGS_MODULE": "complaints_portal.settings.production",
     "SECRET_KEY": "bench-secret-key-0123456789-abcdefghijklmnopqrstuvwxyz-ABCDEFGHIJ",
@@ -35,6 +42,7 @@ ENV = {
     "CACHE_URL": "redis://127.0.0.1:6379/6",
     "LOG_LEVEL": "WARNING",
 }
+SCENARIOS = ("queue", "list_api", "case_page", "intake", "dashboard")
 
 
 def prepare(db):
@@ -68,65 +76,141 @@ def prepare(db):
     with connection.cursor() as cursor:
         # The KPI generator leaves next_due empty; the queue sorts by it.
         cursor.execute("UPDATE cases_complaint SET next_due = due_overall WHERE status = 'investigating' AND next_due IS NULL")
-        cursor.execute("VACUUM ANALYZE cases_complaint")
+        if cursor.rowcount:
+            cursor.execute("VACUUM ANALYZE cases_complaint")
         cursor.execute("SELECT reference FROM cases_complaint WHERE department_id = %s AND status = 'investigating' "
                        "ORDER BY next_due LIMIT 200", [dept.pk])
         users["references"] = [r[0] for r in cursor.fetchall()]
     return users
 
 
-class Scenario:
-    def __init__(self, name, method, paths, headers, body=None, expect=(200,)):
-        self.name, self.method, self.paths, self.headers, self.body, self.expect = name, method, paths, headers, body, expect
-
-
-def drive(scenario, seconds, concurrency):
-    latencies, errors, lock = [], [], threading.Lock()
-    deadline = time.monotonic() + seconds
-
-    def worker(k):
-        conn = http.client.HTTPConnection("127.0.0.1", PORT, timeout=30)
-        i = k
-        while time.monotonic() < deadline:
-            path = scenario.paths[i % len(scenario.paths)]
-            body = scenario.body(i) if callable(scenario.body) else scenario.body
-            i += concurrency
-            started = time.perf_counter()
-            try:
-                conn.request(scenario.method, path, body=body, headers=scenario.headers)
-                response = conn.getresponse()
-                payload = response.read()
-                status = response.status
-                if status not in scenario.expect:
-                    status = f"{status} {payload[:200].decode(errors='replace')}"
-            except (OSError, http.client.HTTPException) as exc:
-                status = repr(exc)
-                conn.close()
-                conn = http.client.HTTPConnection("127.0.0.1", PORT, timeout=30)
-            elapsed = time.perf_counter() - started
-            with lock:
-                latencies.append(elapsed)
-                if status not in scenario.expect:
-                    errors.append(status)
-        conn.close()
-
-    threads = [threading.Thread(target=worker, args=(k,)) for k in range(concurrency)]
-    started = time.perf_counter()
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join()
-    wall = time.perf_counter() - started
-    latencies.sort()
-
-    def pct(p):
-        return latencies[min(len(latencies) - 1, int(p * len(latencies)))] * 1000
-
+def scenario_requests(creds):
+    """{name: (method, paths, headers)} of the GET scenarios (shared with bench/profile_pages.py)."""
+    head, boss = creds["bench_head"], creds["bench_super"]
+    html = {"Cookie": f"sessionid={head['session']}", "Host": "127.0.0.1", "X-Forwarded-Proto": "http"}
+    api = {"Authorization": f"Token {head['token']}", "Accept": "application/json", "Host": "127.0.0.1"}
     return {
-        "scenario": scenario.name, "requests": len(latencies), "rps": len(latencies) / wall,
-        "p50_ms": pct(0.50), "p95_ms": pct(0.95), "p99_ms": pct(0.99), "errors": len(errors),
-        "error_sample": sorted({str(e) for e in errors})[:3], "load": os.getloadavg()[0],
+        "department queue page (HTML)": ("GET", ["/queue/department/"], html),
+        "list API, one department's open cases by due date": (
+            "GET", ["/api/v1/complaints/?department=D0&status=investigating"], api),
+        "case page with history (HTML)": ("GET", [f"/cases/{r}/" for r in creds["references"]], html),
+        "supervisor dashboard (HTML)": (
+            "GET", ["/assessment/dashboard/"], {**html, "Cookie": f"sessionid={boss['session']}"}),
     }
+
+
+def scenarios(creds):
+    """(key, name, method, paths, headers, body_template, expected status) per scenario."""
+    gets = scenario_requests(creds)
+    clerk = creds["bench_clerk"]
+    # %d is replaced by a number unique to the request within the run (see LUA below).
+    intake = json.dumps({
+        "channel": "hotline", "category": "service", "summary": "load %s", "description": "load run",
+        "customer": {"name": "张三", "phone": "139%s"},
+    }, ensure_ascii=False)
+    rows = [(key, name, *gets[name], None, 200) for key, name in (
+        ("queue", "department queue page (HTML)"),
+        ("list_api", "list API, one department's open cases by due date"),
+        ("case_page", "case page with history (HTML)"),
+        ("dashboard", "supervisor dashboard (HTML)"))]
+    rows.insert(3, ("intake", "intake API POST", "POST", ["/api/v1/complaints/"],
+                    {"Authorization": f"Token {clerk['token']}", "Accept": "application/json", "Host": "127.0.0.1",
+                     "Content-Type": "application/json"}, intake, 201))
+    return rows
+
+
+LUA = r"""
+-- generated by bench/load.py
+local paths = {%(paths)s}
+local headers = {%(headers)s}
+local method = %(method)s
+local body_template = %(body)s
+local expect = %(expect)d
+local run = %(run)s
+local threads = {}
+
+function setup(thread)
+  thread:set("tid", #threads)
+  thread:set("nthreads", %(threads)d)
+  table.insert(threads, thread)
+end
+
+function init(args)
+  counter = 0
+  unexpected = 0
+  sample = ""
+end
+
+function request()
+  -- unique per request in this run: thread id + thread count * request number
+  local n = tid + nthreads * counter
+  counter = counter + 1
+  local body = nil
+  if body_template then
+    local serial = string.format("%%08d", (run * 100000 + n) %% 100000000)
+    body = string.format(body_template, run .. "-" .. n, serial)
+  end
+  return wrk.format(method, paths[(n %% #paths) + 1], headers, body)
+end
+
+function response(status, hdrs, body)
+  if status ~= expect then
+    unexpected = unexpected + 1
+    if sample == "" then sample = status .. " " .. string.sub(body or "", 1, 160) end
+  end
+end
+
+local function esc(s)
+  return (string.gsub(s, '[%%c"\\]', function(c) return string.format("\\u%%04x", string.byte(c)) end))
+end
+
+function done(summary, latency, requests)
+  local bad, samples = 0, {}
+  for _, t in ipairs(threads) do
+    bad = bad + (t:get("unexpected") or 0)
+    local s = t:get("sample")
+    if s and s ~= "" then table.insert(samples, '"' .. esc(s) .. '"') end
+  end
+  local e = summary.errors
+  io.write(string.format(
+    'WRK_RESULT {"requests": %%d, "rps": %%.2f, "p50_ms": %%.2f, "p95_ms": %%.2f, "p99_ms": %%.2f, '
+    .. '"max_ms": %%.2f, "unexpected_status": %%d, "socket_errors": %%d, "error_sample": [%%s]}\n',
+    summary.requests, summary.requests / (summary.duration / 1e6),
+    latency:percentile(50) / 1000, latency:percentile(95) / 1000, latency:percentile(99) / 1000,
+    latency.max / 1000, bad, e.connect + e.read + e.write + e.timeout, table.concat(samples, ", ")))
+end
+"""
+
+
+def _lua_string(value):
+    return json.dumps(value, ensure_ascii=False)  # a JSON string literal is a valid Lua string literal
+
+
+def lua_script(method, paths, headers, body, expect, threads):
+    return LUA % {
+        "paths": ", ".join(_lua_string(p) for p in paths),
+        "headers": ", ".join(f"[{_lua_string(k)}] = {_lua_string(v)}" for k, v in headers.items()),
+        "method": _lua_string(method), "body": _lua_string(body) if body else "nil", "expect": expect,
+        "run": int(time.time()) % 100000, "threads": threads,
+    }
+
+
+def drive(name, method, paths, headers, body, expect, seconds, concurrency):
+    threads = min(2, concurrency)
+    with tempfile.NamedTemporaryFile("w", suffix=".lua", delete=False) as script:
+        script.write(lua_script(method, paths, headers, body, expect, threads))
+    try:
+        out = subprocess.run(
+            [WRK, "-t", str(threads), "-c", str(concurrency), "-d", f"{seconds}s", "--timeout", "30s", "--latency",
+             "-s", script.name, f"http://127.0.0.1:{PORT}"],
+            capture_output=True, text=True, check=True,
+        ).stdout
+    finally:
+        os.unlink(script.name)
+    line = next(line for line in out.splitlines() if line.startswith("WRK_RESULT "))
+    result = json.loads(line.removeprefix("WRK_RESULT "))
+    errors = result.pop("unexpected_status") + result.pop("socket_errors")
+    return {"scenario": name, **result, "errors": errors, "load": os.getloadavg()[0]}
 
 
 def rss_mb(pid):
@@ -149,10 +233,21 @@ def pgbench(db):
 
 def main():
     p = argparse.ArgumentParser()
-    p.add_argument("--seconds", type=float, default=20)
+    p.add_argument("--seconds", type=int, default=20)
     p.add_argument("--concurrency", type=int, default=4)
     p.add_argument("--db", default="complaints_bench_kpi")
+    p.add_argument("--scenario", default=",".join(SCENARIOS),
+                   help=f"comma-separated subset of {', '.join(SCENARIOS)} (default: all)")
+    p.add_argument("--no-pgbench", action="store_true", help="skip the pgbench context run")
     args = p.parse_args()
+    wanted = [s.strip() for s in args.scenario.split(",") if s.strip()]
+    unknown = set(wanted) - set(SCENARIOS)
+    if unknown or not wanted:
+        p.error(f"unknown scenario(s) {', '.join(sorted(unknown)) or '(none given)'}; choose from {', '.join(SCENARIOS)}")
+    if args.seconds < 1 or args.concurrency < 1:
+        p.error("--seconds and --concurrency must be at least 1")
+    if not os.access(WRK, os.X_OK):
+        p.error(f"wrk not found ({WRK}): apt-get install wrk")
     creds = prepare(args.db)
 
     env = {**os.environ, **ENV, "DATABASE_URL": f"postgres://postgres@127.0.0.1:5432/{args.db}"}
@@ -169,43 +264,21 @@ def main():
             except OSError:
                 time.sleep(0.2)
         time.sleep(2)
-        head, clerk, boss = creds["bench_head"], creds["bench_clerk"], creds["bench_super"]
-
-        def html(user):
-            return {"Cookie": f"sessionid={user['session']}", "Host": "127.0.0.1", "X-Forwarded-Proto": "http"}
-
-        def api(user):
-            return {"Authorization": f"Token {user['token']}", "Accept": "application/json", "Host": "127.0.0.1"}
-
-        def intake_body(i):
-            return json.dumps({
-                "channel": "hotline", "category": "service", "summary": f"load {i}", "description": "load run",
-                "customer": {"name": "张三", "phone": f"139{i:08d}"[-11:]},
-            })
-
-        refs = creds["references"]
-        scenarios = [
-            Scenario("department queue page (HTML)", "GET", ["/queue/department/"], html(head)),
-            Scenario("list API, one department's open cases by due date", "GET",
-                     ["/api/v1/complaints/?department=D0&status=investigating"], api(head)),
-            Scenario("case page with history (HTML)", "GET", [f"/cases/{r}/" for r in refs], html(head)),
-            Scenario("intake API POST", "POST", ["/api/v1/complaints/"],
-                     {**api(clerk), "Content-Type": "application/json"}, body=intake_body, expect=(201,)),
-            Scenario("supervisor dashboard (HTML)", "GET", ["/assessment/dashboard/"], html(boss)),
-        ]
-        results = []
-        for scenario in scenarios:
-            drive(scenario, 2, 1)  # warm-up: connections, caches, first compilation
-            results.append(drive(scenario, args.seconds, args.concurrency))
-            print(json.dumps(results[-1], ensure_ascii=False), flush=True)
+        for key, name, method, paths, headers, body, expect in scenarios(creds):
+            if key not in wanted:
+                continue
+            drive(name, method, paths, headers, body, expect, 2, 1)  # warm-up: caches, first compilation
+            result = drive(name, method, paths, headers, body, expect, args.seconds, args.concurrency)
+            print(json.dumps(result, ensure_ascii=False), flush=True)
         workers = subprocess.run(["pgrep", "-P", str(server.pid)], capture_output=True, text=True).stdout.split()
         for pid in workers:
             print(json.dumps({"gunicorn_worker": pid, **dict(rss_mb(pid))}), flush=True)
     finally:
         server.terminate()
         server.wait(timeout=30)
-    for line in pgbench(args.db):
-        print("pgbench one-row insert, 4 clients:", line, flush=True)
+    if not args.no_pgbench:
+        for line in pgbench(args.db):
+            print("pgbench one-row insert, 4 clients:", line, flush=True)
 
 
 if __name__ == "__main__":
