@@ -57,9 +57,13 @@ def case_get_for_user(user, reference, *, for_update=False):
 
 
 def case_queue(user, *, status=None, department=None, category=None, channel=None, overdue=None,
-               due_soon=None, search=None, received_after=None, received_before=None, open_only=False, today=None):
-    """Cases the user may see, filtered, nearest due date first (indexed: department, status, next_due)."""
-    qs = case_list_visible_to(user).select_related("department")
+               due_soon=None, search=None, received_after=None, received_before=None, open_only=False, today=None,
+               within=None):
+    """Cases the user may see, filtered, nearest due date first (indexed: department, status, next_due).
+
+    ``within``: a condition naming only cases of the user's departments and review teams (see
+    ``_visible_within``); it replaces the visibility filter instead of repeating it."""
+    qs = (_visible_within(user, within) if within is not None else case_list_visible_to(user)).select_related("department")
     today = today or timezone.localdate()
     if open_only:
         qs = qs.filter(status__in=OPEN_STATUSES, merged_into__isnull=True)
@@ -100,11 +104,23 @@ def intake_queue(user, **filters):
     )
 
 
+def _visible_within(user, condition):
+    """``case_list_visible_to(user).filter(condition)`` for a condition that names only cases of
+    the user's departments and of the review teams they sit on, without repeating the visibility.
+
+    Such cases are visible to everyone who may see cases at all: to department staff they are
+    exactly their visibility, the other roles see every case. Repeating the visibility's
+    ``OR id IN (subquery)`` made PostgreSQL count a department's open cases from the table
+    (3,600 pages at a million cases) instead of the partial index ``case_open_queue`` alone."""
+    if sees_all_cases(user) or user_roles(user) & {INVESTIGATOR, DEPARTMENT_HEAD}:
+        return Complaint.objects.filter(condition)
+    return case_list_visible_to(user).filter(condition)
+
+
 def department_queue(user, **filters):
     """Open cases of the user's departments (and reviews the user sits on)."""
-    return case_queue(user, open_only=True, **filters).filter(
-        Q(department_id__in=department_ids(user)) | Q(pk__in=_team_case_ids(user))
-    )
+    own = Q(department_id__in=department_ids(user)) | Q(pk__in=_team_case_ids(user))
+    return case_queue(user, open_only=True, within=own, **filters)
 
 
 def possible_duplicates(phone, policy_numbers="", exclude_pk=None):

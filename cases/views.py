@@ -30,7 +30,7 @@ from complaints_portal.common.roles import (
 )
 from complaints_portal.db_router import replica_view
 
-from . import exports, selectors, services
+from . import exports, listing, selectors, services
 from .calendar import load_calendar
 from .deadlines import compute_deadlines
 from .forms import (
@@ -40,7 +40,7 @@ from .forms import (
     DuplicateCheckForm,
     IntakeForm,
 )
-from .models import CaseDeadline, Department, PlanApproval
+from .models import Department, PlanApproval
 from .models.case import Status
 from .models.deadlines import STAGE_ORDER, Stage, Tier
 from .permissions import (
@@ -109,7 +109,7 @@ def home(request):
         urgent = selectors.intake_queue(user)
     else:
         urgent = selectors.case_queue(user, open_only=True)
-    urgent = _with_open_deadlines(urgent.filter(next_due__isnull=False))[:10]
+    urgent = listing.case_rows(listing.case_table_queryset(urgent.filter(next_due__isnull=False))[:10])
     review_cases = None
     if SENIOR_MANAGER in roles:
         # Reviews wait for a senior manager to form a team of people new to the case.
@@ -121,20 +121,14 @@ def home(request):
 
 # --- lists ------------------------------------------------------------------------------------
 
-def _with_open_deadlines(qs):
-    """One extra query brings each row's open deadlines (for 'stage due on' in the list)."""
-    open_rows = CaseDeadline.objects.filter(met_at__isnull=True, stopped_at__isnull=True).order_by("due_on")
-    return qs.select_related("department").prefetch_related(Prefetch("deadlines", queryset=open_rows, to_attr="open_deadlines"))
-
-
 def _case_list_page(request, *, title, selector, template="cases/case_list.html", department_filter=False, intro=""):
     departments = Department.objects.filter(active=True).order_by("code") if department_filter else None
     form = CaseFilterForm(request.GET or None, departments=departments)
-    qs = _with_open_deadlines(selector(request.user, **form.selector_filters()))
+    qs = listing.case_table_queryset(selector(request.user, **form.selector_filters()))
     page = Paginator(qs, PAGE_SIZE).get_page(request.GET.get("page"))
     return render(request, template, {
-        "title": title, "intro": intro, "filter_form": form, "page": page, "today": timezone.localdate(),
-        "filtered": bool(form.is_bound and form.selector_filters()),
+        "title": title, "intro": intro, "filter_form": form, "page": page, "rows": listing.case_rows(page.object_list),
+        "today": timezone.localdate(), "filtered": bool(form.is_bound and form.selector_filters()),
     })
 
 

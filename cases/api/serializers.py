@@ -1,8 +1,10 @@
 """Serializers of the complaint API (SPEC §9). Input serializers check shapes and types only;
 business rules (who, when, which fields an action needs) live in the services."""
+from functools import lru_cache
+
 from django.utils import timezone
 from django.utils.functional import lazy
-from django.utils.translation import gettext
+from django.utils.translation import get_language, gettext
 from django.utils.translation import gettext_lazy as _
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
@@ -10,8 +12,8 @@ from rest_framework import serializers
 from .. import workflow
 from ..events import event_label
 from ..fields import mask_id_number, mask_phone
-from ..models import Attachment, Complaint, Decision
-from ..models.case import Category, Channel, ComplaintType, Outcome, RootCause
+from ..models import Attachment, CaseDeadline, Complaint, Decision
+from ..models.case import OPEN_STATUSES, Category, Channel, ComplaintType, Outcome, RootCause
 from ..models.deadlines import STAGE_ORDER, Stage, Tier
 from ..permissions import actions_for
 
@@ -166,6 +168,57 @@ class ComplaintListSerializer(serializers.ModelSerializer):
 
     def get_overdue(self, case) -> bool:
         return bool(case.is_open and case.next_due and case.next_due < timezone.localdate())
+
+
+# The list's rows without model instances or serializer fields (GET /api/v1/complaints/ is
+# the busiest read of the API): the same JSON as ComplaintListSerializer, field for field
+# (tests/cases/api/test_list_rows.py compares the two), from the columns below and one query
+# for the page's deadline rows. ComplaintListSerializer stays the schema of the list.
+LIST_COLUMNS = (
+    "id", "reference", "status", "round", "version", "channel", "category", "complaint_type", "summary",
+    "customer_name", "customer_phone", "customer_id_number", "policy_numbers", "department__code", "tier",
+    "received_at", "next_due", "outcome", "merged_into__reference",
+)
+_DATETIME = serializers.DateTimeField()
+_DATE = serializers.DateField()
+
+
+@lru_cache(maxsize=8)
+def _status_labels(language):
+    """get_status_display() of every status in ``language`` (the active one; it keys the cache)."""
+    return {value: str(label) for value, label in Complaint._meta.get_field("status").flatchoices}
+
+
+def complaint_list_rows(rows):
+    """ComplaintListSerializer(many=True).data for ``rows``: dicts of LIST_COLUMNS."""
+    cases = list(rows)
+    due = {case["id"]: {} for case in cases}
+    for case_id, stage, due_on in CaseDeadline.objects.filter(case_id__in=list(due)).values_list(
+            "case_id", "stage", "due_on"):
+        due[case_id][stage] = due_on
+    labels = _status_labels(get_language())
+    today = timezone.localdate()
+    out = []
+    for case in cases:
+        deadlines = due[case["id"]]
+        next_due = case["next_due"]
+        out.append({
+            "reference": case["reference"], "status": case["status"],
+            "status_display": labels.get(case["status"], case["status"]), "round": case["round"],
+            "version": case["version"], "channel": case["channel"], "category": case["category"],
+            "complaint_type": case["complaint_type"], "summary": case["summary"],
+            "customer": {
+                "name": case["customer_name"], "phone": mask_phone(case["customer_phone"]),
+                "id_number": mask_id_number(case["customer_id_number"]), "policy_number": case["policy_numbers"],
+            },
+            "department": case["department__code"], "tier": case["tier"],
+            "received_at": _DATETIME.to_representation(case["received_at"]),
+            "next_due": _DATE.to_representation(next_due) if next_due else None,
+            "overdue": bool(case["status"] in OPEN_STATUSES and next_due and next_due < today),
+            "deadlines": {key: deadlines[key].isoformat() if deadlines.get(key) else None for key in DEADLINE_KEYS},
+            "outcome": case["outcome"], "merged_into": case["merged_into__reference"],
+        })
+    return out
 
 
 class ComplaintSerializer(ComplaintListSerializer):

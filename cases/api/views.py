@@ -15,6 +15,7 @@ from ..selectors import case_events, case_get_for_user, case_list_visible_to
 from ..services import attachment_add, attachment_open, case_create, case_transition, personal_data_reveal
 from .filters import ComplaintFilter
 from .serializers import (
+    LIST_COLUMNS,
     AttachmentSerializer,
     AttachmentUploadSerializer,
     ComplaintCreateSerializer,
@@ -23,6 +24,7 @@ from .serializers import (
     HistoryEntrySerializer,
     RevealSerializer,
     TransitionSerializer,
+    complaint_list_rows,
     event_entry,
 )
 
@@ -73,6 +75,15 @@ class ComplaintViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewset
 
     def get_serializer_class(self):
         return ComplaintListSerializer if self.action == "list" else ComplaintSerializer
+
+    def list(self, request, *args, **kwargs):
+        """ListModelMixin.list with the page's rows read as columns and built by
+        complaint_list_rows (the JSON of ComplaintListSerializer, at a fraction of its cost)."""
+        queryset = self.filter_queryset(self.get_queryset()).prefetch_related(None).values(*LIST_COLUMNS)
+        page = self.paginate_queryset(queryset)
+        if page is None:
+            return Response(complaint_list_rows(queryset))
+        return self.get_paginated_response(complaint_list_rows(page))
 
     def get_object(self):
         case = case_get_for_user(self.request.user, self.kwargs["reference"])

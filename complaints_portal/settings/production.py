@@ -2,7 +2,7 @@
 from django.core.exceptions import ImproperlyConfigured
 
 from .base import *  # noqa: F401,F403
-from .base import env, env_value
+from .base import DATABASES, env, env_value
 
 SECRET_KEY = env.str("SECRET_KEY")
 FIELD_ENCRYPTION_KEY = env.str("FIELD_ENCRYPTION_KEY")
@@ -19,3 +19,11 @@ SECURE_HSTS_PRELOAD = True
 SECURE_CONTENT_TYPE_NOSNIFF = True
 SECURE_REFERRER_POLICY = "same-origin"
 X_FRAME_OPTIONS = "DENY"
+
+# Persistent database connections: opening one per request (the default, 0) costs the web
+# worker and PostgreSQL (a new backend process) more CPU than a queue page's queries. The
+# health check at the start of a request replaces a connection that died (database restart),
+# so an outage still ends without restarting the web workers. Every alias (also the replica).
+for _database in DATABASES.values():
+    _database["CONN_MAX_AGE"] = env_value("CONN_MAX_AGE", int, 60)
+    _database["CONN_HEALTH_CHECKS"] = True
