@@ -31,6 +31,9 @@ from operator import attrgetter
 
 from django.conf import settings
 from django.db import DatabaseError, IntegrityError, connection, models, transaction
+from django.db.models import signals
+from django.db.models.base import ModelState
+from django.db.models.fields.related_descriptors import ForeignKeyDeferredAttribute
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from simple_history.utils import bulk_create_with_history, bulk_update_with_history
@@ -111,27 +114,40 @@ class _Context:
             self.rules_cache.setdefault((rule.policy_id, rule.tier), []).append(rule)
         self.rule_signatures = {}
         self.deadline_cache = OrderedDict()  # LRU, at most DEADLINE_CACHE_SIZE entries
-        self.case_defaults = self.case_index = None
+        self.case_defaults = self.case_fast = None
 
     def new_case(self, department, policy, **values):
         """An unsaved Complaint with ``values`` and every other field at its default.
 
-        Built through Model.__init__'s positional fast path (the one the ORM uses to load
-        rows): the keyword path resolves a default per field on every call and was the
-        largest single cost of parsing a line. No field has a callable default, so the
-        defaults are taken once.
+        Built as Model.__init__ builds an instance from positional values (the way the ORM
+        loads rows), minus the per-field setattr: the instance dict is filled in one update.
+        The keyword path resolves a default per field on every call and was the largest
+        single cost of parsing a line; even the positional path set 61 attributes one by
+        one. This is equivalent only while no field attribute has a setter of its own other
+        than the foreign keys' (which just store the id on a fresh instance) and nothing
+        listens to pre_init/post_init; otherwise Model.__init__ is used. No field has a
+        callable default, so the defaults are taken once.
         """
         if self.case_defaults is None:
             fields = Complaint._meta.concrete_fields
-            self.case_defaults = [f.get_default() for f in fields]
-            self.case_index = {f.attname: i for i, f in enumerate(fields)}
-        args = list(self.case_defaults)
-        index = self.case_index
-        for name, value in values.items():
-            args[index[name]] = value
-        args[index["department_id"]] = department.pk if department is not None else None
-        args[index["deadline_policy_id"]] = policy.pk
-        case = Complaint(*args)
+            self.case_defaults = {f.attname: f.get_default() for f in fields}
+            self.case_fast = not (
+                signals.pre_init.has_listeners(Complaint) or signals.post_init.has_listeners(Complaint)
+            ) and all(
+                isinstance(vars(Complaint).get(f.attname), ForeignKeyDeferredAttribute)
+                or not hasattr(type(vars(Complaint).get(f.attname)), "__set__")
+                for f in fields
+            )
+        attrs = dict(self.case_defaults)
+        attrs.update(values)
+        attrs["department_id"] = department.pk if department is not None else None
+        attrs["deadline_policy_id"] = policy.pk
+        if self.case_fast:
+            case = Complaint.__new__(Complaint)
+            case._state = ModelState()
+            case.__dict__.update(attrs)
+        else:
+            case = Complaint(**attrs)
         # Related objects the computation reads, cached so that reading them costs no query.
         Complaint._meta.get_field("department").set_cached_value(case, department)
         Complaint._meta.get_field("deadline_policy").set_cached_value(case, policy)
@@ -365,21 +381,30 @@ def _is_plain(field):
     )
 
 
-def _db_values(objs, fields, add):
-    """One tuple of database values per object, in ``fields`` order.
+def _copy_objects(cursor, table, objs, fields, add):
+    """COPY the database values of ``objs`` for ``fields`` into ``table``.
 
     pre_save applies auto_now/auto_now_add like save() would; get_db_prep_save applies the
     field's own conversion (encryption included), so COPY stores what the ORM would store. It
-    costs a few microseconds a value, so fields whose value needs no conversion skip it.
+    costs a few microseconds a value, so fields whose value needs no conversion skip it and
+    are read in one C-level attrgetter call per object; the columns are listed in that order
+    (plain fields first), which COPY accepts.
     """
-    getters = []
-    for f in fields:
-        if _is_plain(f):
-            getters.append(attrgetter(f.attname))
-        else:
-            getters.append(lambda obj, f=f: f.get_db_prep_save(f.pre_save(obj, add), connection))
-    for obj in objs:
-        yield tuple(get(obj) for get in getters)
+    plain = [f for f in fields if _is_plain(f)]
+    other = [f for f in fields if not _is_plain(f)]
+    get_plain = attrgetter(*(f.attname for f in plain)) if len(plain) > 1 else None
+    if get_plain is None:  # attrgetter of one name returns the value, not a tuple
+        get_plain = (lambda obj, name=plain[0].attname: (getattr(obj, name),)) if plain else (lambda obj: ())
+
+    def rows():
+        if not other:
+            for obj in objs:
+                yield get_plain(obj)
+            return
+        for obj in objs:
+            yield get_plain(obj) + tuple(f.get_db_prep_save(f.pre_save(obj, add), connection) for f in other)
+
+    _copy(cursor, table, [f.column for f in plain + other], rows())
 
 
 def _copy(cursor, table, columns, rows):
@@ -411,8 +436,7 @@ def _write_batch_copy(batch, new, updated):
         if new:
             for parsed, pk in zip(new, _next_ids(cursor, Complaint, len(new)), strict=True):
                 parsed.case.pk = pk
-            _copy(cursor, Complaint._meta.db_table, [f.column for f in case_fields],
-                  _db_values([p.case for p in new], case_fields, True))
+            _copy_objects(cursor, Complaint._meta.db_table, [p.case for p in new], case_fields, True)
             _copy_history(cursor, Complaint, [p.case.pk for p in new], "+", now)
         if updated:
             fields = [Complaint._meta.pk] + [Complaint._meta.get_field(n) for n in CASE_FIELDS + ["version", "updated_at"]]
@@ -423,7 +447,7 @@ def _write_batch_copy(batch, new, updated):
                 f"CREATE TEMPORARY TABLE legacy_import_update AS SELECT {listed} FROM "  # noqa: S608  # nosec B608 - identifiers quoted from model metadata, values bound as parameters
                 f"{_qn(Complaint._meta.db_table)} WITH NO DATA"
             )
-            _copy(cursor, "legacy_import_update", columns, _db_values([p.case for p in updated], fields, False))
+            _copy_objects(cursor, "legacy_import_update", [p.case for p in updated], fields, False)
             assignments = ", ".join(f"{_qn(c)} = u.{_qn(c)}" for c in columns[1:])
             cursor.execute(
                 f"UPDATE {_qn(Complaint._meta.db_table)} c SET {assignments} FROM legacy_import_update u "  # noqa: S608  # nosec B608 - identifiers quoted from model metadata, values bound as parameters
@@ -447,8 +471,7 @@ def _write_batch_copy(batch, new, updated):
             for visit, pk in zip(fresh, _next_ids(cursor, FollowUpVisit, len(fresh)), strict=True):
                 visit.pk = pk
             visit_fields = FollowUpVisit._meta.concrete_fields
-            _copy(cursor, FollowUpVisit._meta.db_table, [f.column for f in visit_fields],
-                  _db_values(fresh, visit_fields, True))
+            _copy_objects(cursor, FollowUpVisit._meta.db_table, fresh, visit_fields, True)
             _copy_history(cursor, FollowUpVisit, [v.pk for v in fresh], "+", now)
         if updated:
             _write_visits_copy(cursor, [p for p in batch if p.case.pk in updated_ids], updated_ids, now)
@@ -488,7 +511,7 @@ def _write_visits_copy(cursor, batch, updated_ids, now):
         for visit, pk in zip(fresh, _next_ids(cursor, FollowUpVisit, len(fresh)), strict=True):
             visit.pk = pk
         fields = FollowUpVisit._meta.concrete_fields
-        _copy(cursor, FollowUpVisit._meta.db_table, [f.column for f in fields], _db_values(fresh, fields, True))
+        _copy_objects(cursor, FollowUpVisit._meta.db_table, fresh, fields, True)
         _copy_history(cursor, FollowUpVisit, [v.pk for v in fresh], "+", now)
 
 

@@ -174,3 +174,28 @@ def test_import_complaints_reports_a_file_that_is_not_utf8(tmp_path):
     path.write_bytes((HEADER + row("L-1")).encode() + "L-2,\u4e2d".encode("gb18030") + b"\n")
     with pytest.raises(CommandError, match="UTF-8"):
         call_command("import_complaints", str(path), stdout=io.StringIO(), stderr=io.StringIO())
+
+
+def test_a_case_built_for_the_import_equals_one_built_by_model_init():
+    # given the import's context, which fills the instance dict in one update
+    ctx = legacy_import._Context()
+    lines = io.StringIO(HEADER + "L-1,2026-04-10T10:00:00,online,product,CS,feedback,complex,,,,,,,Li,139,P-9,x\n")
+    (line, values), = read_rows(lines, legacy_import.REQUIRED, legacy_import.OPTIONAL)
+    # when
+    case = legacy_import.parse_row(line, values, ctx).case
+    # then the fast path was taken and gives what Model.__init__ gives
+    assert ctx.case_fast is True
+    attnames = [f.attname for f in Complaint._meta.concrete_fields]
+    reference = Complaint(**{name: getattr(case, name) for name in attnames})
+    assert [getattr(case, n) for n in attnames] == [getattr(reference, n) for n in attnames]
+    assert case._state.adding is True and case._state.db is None
+    assert case.department.code == "CS" and case.deadline_policy_id is not None
+
+
+def test_imported_cases_store_the_values_save_would_store():
+    result = complaints_import(io.StringIO(HEADER + row("L-1")))
+    assert result.errors == []
+    case = Complaint.objects.get(reference="L-1")
+    assert case.created_at is not None and case.updated_at is not None  # auto_now(_add) applied
+    assert case.customer_id_number == ""  # the encrypted field reads back
+    assert case.version == 1 and case.is_legacy
