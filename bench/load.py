@@ -15,6 +15,8 @@ prints p50/p95/p99 (from wrk's latency histogram), requests/s and errors as JSON
 of each gunicorn worker after the run, and pgbench with a one-row insert for context.
 
 ``--scenario`` takes a comma-separated subset (e.g. ``--scenario intake``) to run only those.
+The database is not migrated here (bench/kpi.py does); the server's log goes to
+/tmp/bench_gunicorn.log.
 Latency is measured at the client (loopback), so it includes the HTTP round trip.
 """
 import argparse
@@ -251,10 +253,11 @@ def main():
     creds = prepare(args.db)
 
     env = {**os.environ, **ENV, "DATABASE_URL": f"postgres://postgres@127.0.0.1:5432/{args.db}"}
+    log = open("/tmp/bench_gunicorn.log", "a")  # noqa: SIM115 - open for the server's lifetime
     server = subprocess.Popen(
         [str(ROOT / ".venv/bin/gunicorn"), "complaints_portal.wsgi", "--workers", "3", "--bind", f"127.0.0.1:{PORT}",
          "--access-logfile", "/dev/null", "--error-logfile", "/tmp/bench_gunicorn.log"],
-        cwd=ROOT, env=env,
+        cwd=ROOT, env=env, stdout=log, stderr=log,  # the portal's own log lines too
     )
     try:
         for _ in range(100):
@@ -267,7 +270,9 @@ def main():
         for key, name, method, paths, headers, body, expect in scenarios(creds):
             if key not in wanted:
                 continue
-            drive(name, method, paths, headers, body, expect, 2, 1)  # warm-up: caches, first compilation
+            # Warm-up on every connection, so that each worker has served (imports, translations,
+            # templates, its database connection) before the measurement starts.
+            drive(name, method, paths, headers, body, expect, 3, args.concurrency)
             result = drive(name, method, paths, headers, body, expect, args.seconds, args.concurrency)
             print(json.dumps(result, ensure_ascii=False), flush=True)
         workers = subprocess.run(["pgrep", "-P", str(server.pid)], capture_output=True, text=True).stdout.split()
@@ -276,6 +281,7 @@ def main():
     finally:
         server.terminate()
         server.wait(timeout=30)
+        log.close()
     if not args.no_pgbench:
         for line in pgbench(args.db):
             print("pgbench one-row insert, 4 clients:", line, flush=True)
