@@ -3,19 +3,25 @@ from django.db.models import Count
 from django.utils import timezone
 from prometheus_client.core import GaugeMetricFamily
 
-from .models import Complaint
+from .models import Complaint, Department
 from .models.case import OPEN_STATUSES
 
 
 def overdue_open_cases():
     """{department code: open cases whose nearest due date has passed} — the API's
-    ``overdue=true`` filter, over every case. Served by the partial index of open cases."""
+    ``overdue=true`` filter, over every case.
+
+    Grouped by the department id, not its code: the count is then an index-only scan of the
+    partial index of open cases (case_open_queue) with no join; the codes of the few
+    departments are a second, tiny query."""
     rows = (
         Complaint.objects.filter(status__in=OPEN_STATUSES, merged_into__isnull=True,
                                  next_due__lt=timezone.localdate())
-        .values("department__code").annotate(n=Count("id")).order_by()
+        .values("department_id").annotate(n=Count("*")).order_by()
     )
-    return {row["department__code"] or "": row["n"] for row in rows}
+    counts = {row["department_id"]: row["n"] for row in rows}
+    codes = dict(Department.objects.filter(pk__in=[pk for pk in counts if pk]).values_list("pk", "code"))
+    return {codes.get(pk, ""): n for pk, n in counts.items()}
 
 
 class OverdueCasesCollector:
