@@ -323,7 +323,9 @@ def _cached_for_period(period, as_of, name, compute):
 
 def _counts(period, as_of):
     """The GROUP BY queries behind kpi_table (cohort, visits, stage deadlines), in one
-    transaction so that they read one state of the data."""
+    transaction so that they read one state of the data. On PostgreSQL visits and stage
+    compliance are read from the KPI columns kept by triggers (_maintained_counts, equal to
+    joined_counts: tests/assessment/test_kpi_maintained.py)."""
     rows = defaultdict(lambda: KpiRow(department=""))
     alias = read_alias()  # the replica inside replica_reads(), as the ORM queries below
     with transaction.atomic(using=alias):
@@ -344,42 +346,94 @@ def _counts(period, as_of):
             row.regulator_complaints += group["regulator"]
             setattr(row, group["state"], getattr(row, group["state"]) + group["n"])
 
-        visits = first_completed_visits(period, as_of).values("case__department_id").annotate(
-            revisited=Count("id"), satisfied=Count("id", filter=Q(rating__gte=4))
-        ).order_by()
-        for group in visits:
-            row = rows[group["case__department_id"]]
-            row.revisited, row.satisfied = group["revisited"], group["satisfied"]
-        for outcome in (FollowUpVisit.Outcome.UNREACHABLE, FollowUpVisit.Outcome.REFUSED):
-            for group in failed_visits(period, as_of, outcome).values("case__department_id").annotate(
-                n=Count("id")
-            ).order_by():
-                setattr(rows[group["case__department_id"]], outcome.value, group["n"])
-
-        tz = local_tz()
-        # The cohort's conditions on the joined case (not ``case__in=<subquery>``): one join, so
-        # PostgreSQL walks the cohort index and probes each case's deadlines (deadline_kpi).
-        start, end = period_bounds(period)
-        stage_rows = (
-            CaseDeadline.objects.filter(
-                case__complaint_type=ComplaintType.COMPLAINT,
-                case__received_at__gte=start,
-                case__received_at__lt=min(end, _as_of_end(as_of)),
-                case__merged_into__isnull=True,
-                stage__in=[s.value for s in STAGE_ORDER],
-            )
-            .alias(_met_on=TruncDate("met_at", tzinfo=tz), _stopped_on=TruncDate("stopped_at", tzinfo=tz))
-            .annotate(state=_stage_expression(as_of))
-            .values("case__department_id", "stage", "state")
-            .annotate(n=Count("id"))
-            .order_by()
-        )
-        for group in stage_rows:
-            counts = rows[group["case__department_id"]].stages.setdefault(
-                group["stage"], dict.fromkeys(("met", "late", "excluded", "pending"), 0)
-            )
-            counts[group["state"]] += group["n"]
+        if connections[alias].vendor == "postgresql":
+            _maintained_counts(connections[alias], rows, period, as_of)
+        else:
+            joined_counts(rows, period, as_of)
     return dict(rows)
+
+
+def joined_counts(rows, period, as_of):
+    """Visit and stage-compliance counts by joining each visit and deadline to its case: the
+    definition (other backends; on PostgreSQL the tests compare _maintained_counts with it).
+    Adds them to ``rows`` (dept id -> KpiRow)."""
+    visits = first_completed_visits(period, as_of).values("case__department_id").annotate(
+        revisited=Count("id"), satisfied=Count("id", filter=Q(rating__gte=4))
+    ).order_by()
+    for group in visits:
+        row = rows[group["case__department_id"]]
+        row.revisited, row.satisfied = group["revisited"], group["satisfied"]
+    for outcome in (FollowUpVisit.Outcome.UNREACHABLE, FollowUpVisit.Outcome.REFUSED):
+        for group in failed_visits(period, as_of, outcome).values("case__department_id").annotate(
+            n=Count("id")
+        ).order_by():
+            setattr(rows[group["case__department_id"]], outcome.value, group["n"])
+
+    tz = local_tz()
+    # The cohort's conditions on the joined case (not ``case__in=<subquery>``): one join, so
+    # PostgreSQL walks the cohort index and probes each case's deadlines (deadline_kpi).
+    start, end = period_bounds(period)
+    stage_rows = (
+        CaseDeadline.objects.filter(
+            case__complaint_type=ComplaintType.COMPLAINT,
+            case__received_at__gte=start,
+            case__received_at__lt=min(end, _as_of_end(as_of)),
+            case__merged_into__isnull=True,
+            stage__in=[s.value for s in STAGE_ORDER],
+        )
+        .alias(_met_on=TruncDate("met_at", tzinfo=tz), _stopped_on=TruncDate("stopped_at", tzinfo=tz))
+        .annotate(state=_stage_expression(as_of))
+        .values("case__department_id", "stage", "state")
+        .annotate(n=Count("id"))
+        .order_by()
+    )
+    for group in stage_rows:
+        counts = rows[group["case__department_id"]].stages.setdefault(
+            group["stage"], dict.fromkeys(("met", "late", "excluded", "pending"), 0)
+        )
+        counts[group["state"]] += group["n"]
+
+
+# Stage compliance and visits from the copies of the case's receipt time and department that
+# triggers keep on each deadline and visit (migration assessment 0006), read by index-only
+# range scans (deadline_kpi_cohort, followup_kpi) instead of one join per row. Same
+# classification as _stage_expression; the literal stage list matches the index's predicate.
+_STAGES_SQL = "(" + ", ".join(f"'{s.value}'" for s in STAGE_ORDER) + ")"
+_MAINTAINED_STAGES_SQL = f"""
+SELECT kpi_department_id, stage, CASE
+    WHEN met_at < %(a_end)s AND (met_at AT TIME ZONE %(tz)s)::date <= due_on THEN 'met'
+    WHEN met_at < %(a_end)s THEN 'late'
+    WHEN (met_at IS NULL OR met_at >= %(a_end)s) AND stopped_at < %(a_end)s
+         AND (stopped_at AT TIME ZONE %(tz)s)::date <= due_on THEN 'excluded'
+    WHEN due_on < %(as_of)s THEN 'late' ELSE 'pending' END, count(*)
+FROM cases_casedeadline
+WHERE kpi_received_at >= %(start)s AND kpi_received_at < %(end)s AND kpi_received_at IS NOT NULL
+  AND stage IN {_STAGES_SQL}
+GROUP BY 1, 2, 3
+"""  # noqa: S608  # nosec B608 - the only interpolation is the constant stage list
+_MAINTAINED_VISITS_SQL = """
+SELECT kpi_department_id, count(*) FILTER (WHERE kpi_first), count(*) FILTER (WHERE kpi_first AND rating >= 4),
+  count(*) FILTER (WHERE outcome = 'unreachable'), count(*) FILTER (WHERE outcome = 'refused')
+FROM assessment_followupvisit
+WHERE visited_at >= %(start)s AND visited_at < %(end)s AND (kpi_first OR outcome IN ('unreachable', 'refused'))
+GROUP BY 1
+"""
+
+
+def _maintained_counts(conn, rows, period, as_of):
+    """joined_counts from the maintained columns (PostgreSQL): two index-only range scans."""
+    start, end = period_bounds(period)
+    params = {"start": start, "end": min(end, _as_of_end(as_of)), "a_end": _as_of_end(as_of),
+              "as_of": as_of, "tz": str(local_tz())}
+    with conn.cursor() as cursor:
+        cursor.execute(_MAINTAINED_VISITS_SQL, params)
+        for dept_id, revisited, satisfied, unreachable, refused in cursor.fetchall():
+            row = rows[dept_id]
+            row.revisited, row.satisfied, row.unreachable, row.refused = revisited, satisfied, unreachable, refused
+        cursor.execute(_MAINTAINED_STAGES_SQL, params)
+        for dept_id, stage, state, n in cursor.fetchall():
+            counts = rows[dept_id].stages.setdefault(stage, dict.fromkeys(("met", "late", "excluded", "pending"), 0))
+            counts[state] += n
 
 
 def kpi_table(period, as_of=None, departments=None):
