@@ -244,17 +244,19 @@ def apply_deadlines(case, calendar=None, today=None, _rules_cache=None):
     return changes
 
 
-def initial_deadlines(case, calendar=None):
+def initial_deadlines(case, calendar=None, computed=None):
     """The CaseDeadline rows of a case being registered, unsaved, and its `due_overall` /
     `next_due` set in memory: what `apply_deadlines` writes for a new case, computed before
     the case is saved, so that intake inserts the case once and the rows in one statement.
 
     A case without a pk has no extensions and no pauses, so this reads nothing but the stage
-    rules. Raises CalendarMissing (nothing is computed then).
+    rules. `computed`: compute_deadlines' result for this case when the caller has it
+    (intake memoises it, cases.deadline_inputs). Raises CalendarMissing (nothing is computed then).
     """
     if case.pk is not None:
         raise ValueError("initial_deadlines is for a case not saved yet; use apply_deadlines")
-    computed = compute_deadlines(case, calendar or load_calendar())
+    if computed is None:
+        computed = compute_deadlines(case, calendar or load_calendar())
     rows = [CaseDeadline(case=case, stage=stage, due_on=due, explanation=text) for stage, (due, text) in computed.items()]
     case.due_overall = computed[Stage.OVERALL.value][0]
     case.next_due = min(row.due_on for row in rows)

@@ -6,7 +6,7 @@ from django.utils.translation import gettext as _
 
 from complaints_portal.common.errors import PermissionDenied, ValidationFailed
 
-from .. import deadlines
+from .. import deadline_inputs, deadlines
 from ..events import event_record
 from ..models import CaseDeadline, Complaint, DeadlinePolicy, ReferenceCounter
 from ..models.case import Category, Channel, ComplaintType, DisputeType, IdType, MisconductKind
@@ -101,16 +101,19 @@ def case_create(*, actor, data, public=False, at=None):
         require(fields, "regulator_reference")
         fields["regulator_date"] = data.get("regulator_date") or timezone.localdate(received_at)
     d0 = timezone.localdate(received_at)
+    # Calendar, policies and the deadlines of a new case are the same all day: memoised per
+    # process while the configuration does not change (None inside a transaction).
+    memo = deadline_inputs.memo()
     case = Complaint(
         received_at=received_at,
         clock_start=d0,
         registered_by=None if public else actor,
-        deadline_policy=policy_for(d0),
+        deadline_policy=memo.policy_for(d0) if memo else policy_for(d0),
         **fields,
     )
     # Computed before anything is written (a missing calendar raises here): the case is
     # inserted once, with its due dates, and its deadline rows in one statement.
-    rows = deadlines.initial_deadlines(case)
+    rows = deadlines.initial_deadlines(case, computed=memo.deadlines_for_new_case(case) if memo else None)
     with transaction.atomic():
         case.reference = reference_next(d0.year)
         case._history_user = None if public else actor
