@@ -254,6 +254,20 @@ def test_detail_query_count_is_fixed(people, django_assert_max_num_queries):
     assert response.status_code == 200
 
 
+def test_serializer_fields_built_once_per_class_are_fresh_for_every_instance(people):
+    from cases.api.serializers import ComplaintListSerializer, ComplaintSerializer
+
+    case = ComplaintFactory()
+    first, second = ComplaintSerializer(case), ComplaintSerializer(case)
+
+    assert list(first.fields) == list(second.fields)
+    assert set(ComplaintListSerializer().fields) < set(first.fields)
+    for name in ("status", "customer", "deadlines", "allowed_actions"):
+        assert first.fields[name] is not second.fields[name]
+        assert (first.fields[name].parent, second.fields[name].parent) == (first, second)
+    assert first.data == second.data
+
+
 def test_detail_of_a_missing_case_is_404_with_the_error_shape(people):
     response = client_for(people["clerk"]).get(f"{URL}TS-2026-999999/")
 
