@@ -46,26 +46,18 @@ def _flat_attrs(attrs):
     )
 
 
+# Widgets whose markup is built in Python: character for character what Django's widget
+# templates (select.html + select_option.html, input.html, textarea.html, each with attrs.html)
+# produce, without rendering two to three templates per widget and per option. The case page's
+# action forms and the queue filters render some forty widgets per request; through the
+# templates they were the largest part of those pages' cost. tests/cases/test_lean_widgets.py
+# compares every one with Django's rendering.
 class LeanSelect(forms.Select):
-    """A select whose markup is built in Python: character for character what Django's
-    select.html and select_option.html produce, without two template includes per option.
-
-    The queue filters and the case page's action forms render a dozen selects per request;
-    through the templates they were the largest part of the form cost. Grouped choices
-    (optgroups) still go through the templates."""
-
-    @classmethod
-    def of(cls, select):
-        """The same widget (attributes, choices, flags), rendered lean."""
-        lean = copy.copy(select)
-        lean.__class__ = cls
-        return lean
-
     def render(self, name, value, attrs=None, renderer=None):
         widget = self.get_context(name, value, attrs)["widget"]
         parts = [f'<select name="{conditional_escape(widget["name"])}"{_flat_attrs(widget["attrs"])}>']
         for group_name, options, _index in widget["optgroups"]:
-            if group_name:
+            if group_name:  # grouped choices: the templates
                 return super().render(name, value, attrs, renderer)
             for option in options:
                 parts.append(f'\n  <option value="{conditional_escape(str(option["value"]))}"'
@@ -74,14 +66,50 @@ class LeanSelect(forms.Select):
         return mark_safe("".join(parts))  # noqa: S308 - every value above is escaped
 
 
+class _LeanInput:
+    def render(self, name, value, attrs=None, renderer=None):
+        widget = self.get_context(name, value, attrs)["widget"]
+        shown = "" if widget["value"] is None else f' value="{conditional_escape(str(widget["value"]))}"'
+        return mark_safe(  # noqa: S308 - every value is escaped
+            f'<input type="{conditional_escape(widget["type"])}" name="{conditional_escape(widget["name"])}"'
+            f'{shown}{_flat_attrs(widget["attrs"])}>'
+        )
+
+
+class LeanTextarea(forms.Textarea):
+    def render(self, name, value, attrs=None, renderer=None):
+        widget = self.get_context(name, value, attrs)["widget"]
+        text = conditional_escape(widget["value"]) if widget["value"] else ""
+        return mark_safe(  # noqa: S308 - every value is escaped
+            f'<textarea name="{conditional_escape(widget["name"])}"{_flat_attrs(widget["attrs"])}>\n{text}</textarea>'
+        )
+
+
+_LEAN = {forms.Select: LeanSelect, forms.Textarea: LeanTextarea, **{
+    cls: type(f"Lean{cls.__name__}", (_LeanInput, cls), {})
+    for cls in (forms.TextInput, forms.NumberInput, forms.EmailInput, forms.URLInput, forms.PasswordInput,
+                forms.HiddenInput, forms.DateInput, forms.DateTimeInput, forms.TimeInput, forms.CheckboxInput)
+}}
+
+
+def lean_widget(widget):
+    """The same widget (attributes, choices, flags), rendered in Python when its class and
+    template are Django's own; any other widget unchanged."""
+    lean = _LEAN.get(type(widget))
+    if lean is None or widget.template_name != type(widget).template_name:
+        return widget
+    copied = copy.copy(widget)
+    copied.__class__ = lean
+    return copied
+
+
 class StyledForm(forms.Form):
     """Adds the Bootstrap classes so templates/includes/form_fields.html can stay generic."""
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         for field in self.fields.values():
-            if type(field.widget) is forms.Select:
-                field.widget = LeanSelect.of(field.widget)
+            field.widget = lean_widget(field.widget)
             widget = field.widget
             if isinstance(widget, forms.CheckboxInput):
                 widget.attrs.setdefault("class", "form-check-input")

@@ -13,9 +13,15 @@ from .models.case import OPEN_STATUSES, Status
 from .permissions import department_ids, sees_all_cases
 
 
-def case_list_visible_to(user):
+def case_list_visible_to(user, *, team_list=False):
     """All cases the user may see (SPEC §1): everything for clerks, senior managers and
-    supervisors; for department staff, their departments' cases and the reviews they sit on."""
+    supervisors; for department staff, their departments' cases and the reviews they sit on.
+
+    ``team_list`` (read-only requests): the review teams' case ids are read first and filtered
+    by as a list (see ``_team_case_ids``), so PostgreSQL counts and pages a department's cases
+    from its indexes alone; with the subquery it read every matching row of the table (57 ms
+    for one department's 15,000 investigating cases at a million). The list is read once per
+    request, so a request that changes the user's teams must not use it."""
     qs = Complaint.objects.all()
     if not getattr(user, "is_authenticated", False):
         return qs.none()
@@ -24,9 +30,8 @@ def case_list_visible_to(user):
     if user_roles(user) & {INVESTIGATOR, DEPARTMENT_HEAD}:
         # A subquery, not a join on ``team``: the join multiplies rows and needs DISTINCT
         # over every column, which at a million cases made each list a sort of the backlog.
-        return qs.filter(
-            Q(department_id__in=department_ids(user)) | Q(pk__in=TeamMember.objects.filter(user=user).values("case_id"))
-        )
+        teams = _team_case_ids(user) if team_list else TeamMember.objects.filter(user=user).values("case_id")
+        return qs.filter(Q(department_id__in=department_ids(user)) | Q(pk__in=teams))
     return qs.none()
 
 
