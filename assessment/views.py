@@ -9,6 +9,7 @@ import datetime
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
+from django.db.models import Count
 from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
@@ -197,6 +198,8 @@ def followup_queue(request):
         .filter(notified_at__isnull=False, merged_into__isnull=True)
         .exclude(followups__outcome__in=FollowUpVisit.Outcome.values)
         .select_related("department", "deadline_policy")
+        # The attempts counted in the same query (was one COUNT per listed case).
+        .annotate(attempt_count=Count("followup_attempts"))
         .order_by("notified_at")[:200]
     )
     try:
@@ -212,7 +215,7 @@ def followup_queue(request):
                 due = calendar.add_working_days(notified_on, case.deadline_policy.followup_working_days)
             except ApplicationError:
                 due = None
-        items.append({"case": case, "due": due, "attempts": case.followup_attempts.count()})
+        items.append({"case": case, "due": due, "attempts": case.attempt_count})
     items.sort(key=lambda i: (i["due"] is None, i["due"] or datetime.date.max))
     return render(request, "assessment/followup_queue.html", {
         "items": items, "attempt_form": AttemptForm(), "visit_form": VisitForm(), "today": local_today(),
