@@ -297,28 +297,39 @@ def _cached_for_period(period, as_of, name, compute):
     quarters = sorted({f"{m // 12}Q{m % 12 // 3 + 1}" for m in range(
         period.start.year * 12 + period.start.month - 1, period.end.year * 12 + period.end.month
     )}) + ["ALL"]
-    outermost = not conn.in_atomic_block
-    with transaction.atomic(using=alias):
-        if outermost:
-            # One snapshot for the stamps and every counting query (a statement-level snapshot
-            # would let a commit land between them).
+    key = _stamped_key(conn, name, period, as_of, quarters)
+    value = cache.get(key)
+    if value is not None:
+        return value
+    if conn.in_atomic_block:
+        # Inside a caller's transaction the isolation level is theirs. The counts are read
+        # after the stamps on the same database, so they are at least as fresh as the key.
+        value = compute()
+    else:
+        # One snapshot for the stamps and every counting query: the key then names exactly
+        # the data counted (a statement-level snapshot would let a commit land in between).
+        with transaction.atomic(using=alias):
             with conn.cursor() as cursor:
                 cursor.execute("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ")
-        with conn.cursor() as cursor:
-            cursor.execute(
-                "SELECT q, (SELECT version FROM assessment_kpichange WHERE quarter = q ORDER BY version DESC LIMIT 1) "
-                "FROM unnest(%s::varchar[]) q",
-                [quarters],
-            )
-            stamps = dict(cursor.fetchall())
-        key = "{}:{}:{}:{}".format(
-            name, period.code, as_of.isoformat(), ",".join(str(stamps.get(q) or 0) for q in quarters)
-        )
-        value = cache.get(key)
-        if value is None:
+            key = _stamped_key(conn, name, period, as_of, quarters)
             value = compute()
-            cache.set(key, value, timeout=7 * 24 * 3600)
+    cache.set(key, value, timeout=7 * 24 * 3600)
     return value
+
+
+def _stamped_key(conn, name, period, as_of, quarters):
+    """The cache key of a figure: its name, period, as-of date and the latest change stamp of
+    each quarter, read on ``conn``."""
+    with conn.cursor() as cursor:
+        cursor.execute(
+            "SELECT q, (SELECT version FROM assessment_kpichange WHERE quarter = q ORDER BY version DESC LIMIT 1) "
+            "FROM unnest(%s::varchar[]) q",
+            [quarters],
+        )
+        stamps = dict(cursor.fetchall())
+    return "{}:{}:{}:{}".format(
+        name, period.code, as_of.isoformat(), ",".join(str(stamps.get(q) or 0) for q in quarters)
+    )
 
 
 def _counts(period, as_of):
