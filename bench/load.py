@@ -24,6 +24,7 @@ import http.client
 import json
 import os
 import shutil
+import socket
 import subprocess
 import sys
 import tempfile
@@ -234,6 +235,7 @@ def pgbench(db):
 
 
 def main():
+    global PORT  # drive() and the server use the port chosen here
     p = argparse.ArgumentParser()
     p.add_argument("--seconds", type=int, default=20)
     p.add_argument("--concurrency", type=int, default=4)
@@ -241,6 +243,7 @@ def main():
     p.add_argument("--scenario", default=",".join(SCENARIOS),
                    help=f"comma-separated subset of {', '.join(SCENARIOS)} (default: all)")
     p.add_argument("--no-pgbench", action="store_true", help="skip the pgbench context run")
+    p.add_argument("--port", type=int, default=PORT, help=f"port of the gunicorn started here (default {PORT})")
     args = p.parse_args()
     wanted = [s.strip() for s in args.scenario.split(",") if s.strip()]
     unknown = set(wanted) - set(SCENARIOS)
@@ -250,6 +253,10 @@ def main():
         p.error("--seconds and --concurrency must be at least 1")
     if not os.access(WRK, os.X_OK):
         p.error(f"wrk not found ({WRK}): apt-get install wrk")
+    PORT = args.port
+    with socket.socket() as probe:
+        if probe.connect_ex(("127.0.0.1", PORT)) == 0:
+            p.error(f"127.0.0.1:{PORT} is already in use (another server would be measured): use --port")
     creds = prepare(args.db)
 
     env = {**os.environ, **ENV, "DATABASE_URL": f"postgres://postgres@127.0.0.1:5432/{args.db}"}
