@@ -18,12 +18,15 @@ TEXT_LIMITS = {"summary": 200, "customer_name": 100, "customer_phone": 30, "poli
 
 
 def reference_next(year):
-    """Draw the next TS-YYYY-NNNNNN. The counter row stays locked until the caller's
-    transaction ends, so concurrent intakes never collide and a rolled-back intake leaves no
-    gap: draw it as late as possible in the transaction.
+    """Draw the next TS-YYYY-NNNNNN: one UPDATE … RETURNING (PostgreSQL, SQLite ≥ 3.35) on the
+    year's counter row, whose row lock serialises concurrent draws, so references never collide.
+    The year's row is created by the first draw of the year.
 
-    One statement (UPDATE … RETURNING, PostgreSQL and SQLite ≥ 3.35) instead of read, lock and
-    write; the year's row is created by the first intake of the year."""
+    The lock lasts until the surrounding transaction ends: intake draws before it opens its own
+    transaction, so in autocommit the lock lasts one statement and concurrent intakes do not
+    wait for each other's inserts and commit (they did, one at a time). A registration that
+    fails after the draw (a database error; bad input is refused before) leaves its number unused.
+    """
     qn = connection.ops.quote_name
     sql = (f"UPDATE {qn(ReferenceCounter._meta.db_table)} SET {qn('last')} = {qn('last')} + 1 "  # noqa: S608  # nosec B608 - identifiers from model metadata
            f"WHERE {qn('year')} = %s RETURNING {qn('last')}")
@@ -114,8 +117,8 @@ def case_create(*, actor, data, public=False, at=None):
     # Computed before anything is written (a missing calendar raises here): the case is
     # inserted once, with its due dates, and its deadline rows in one statement.
     rows = deadlines.initial_deadlines(case, computed=memo.deadlines_for_new_case(case) if memo else None)
+    case.reference = reference_next(d0.year)
     with transaction.atomic():
-        case.reference = reference_next(d0.year)
         case._history_user = None if public else actor
         case.save()
         CaseDeadline.objects.bulk_create(rows)
