@@ -4,6 +4,7 @@ import datetime
 
 import pytest
 from django.contrib.auth.models import User
+from django.core.cache import cache
 from django.db import connections, transaction
 from django.test.utils import CaptureQueriesContext
 
@@ -119,6 +120,7 @@ def test_kpi_cache_stamps_are_read_with_the_counts_on_the_replica(replica_mirror
     from tests.factories.assessment import ComplaintFactory, local_dt
 
     monkeypatch.setattr("assessment.selectors.local_today", lambda: datetime.date(2026, 9, 1))
+    cache.clear()
     ComplaintFactory(notified=local_dt("2026-04-20"))
     with CaptureQueriesContext(replica_mirror) as on_replica, \
             CaptureQueriesContext(connections["default"]) as on_primary:
