@@ -76,7 +76,7 @@ class ReferenceRegister:
     records them and returns {line: first line} for each line whose reference came earlier
     (in this batch or an earlier one). On PostgreSQL the references live in a temporary
     table with a primary key, so the client's memory does not grow with the file (a dict
-    of 1,000,000 references takes ≈ 150 MB); other backends keep a dict. Must be used on
+    of 1,000,000 references takes ≈ 120 MB); other backends keep a dict. Must be used on
     the connection (thread) that writes.
     """
 
