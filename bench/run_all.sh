@@ -12,6 +12,8 @@ machine() { echo "# $(date -u) | $(nproc) cores | $(free -m | awk '/Mem:/{print 
 run() { local name="$1"; shift; echo "== $name"; machine | tee "$OUT/$name.txt"; "$@" 2>&1 | grep --line-buffered -v WARNING | tee -a "$OUT/$name.txt"; }
 
 run import-100k .venv/bin/python bench/import_complaints.py 100000
+# The import's peak RSS must stay flat as N grows: the same at ten times the rows.
+run import-1m .venv/bin/python bench/import_complaints.py 1000000 --insert-only
 run kpi-and-dashboard .venv/bin/python bench/kpi.py "$CASES"
 run load .venv/bin/python bench/load.py --seconds "${LOAD_SECONDS:-20}" --concurrency 4
 run beat-sweep .venv/bin/python bench/beat_sweep.py --cases "$CASES" --reuse
