@@ -9,7 +9,7 @@
 import queue
 import threading
 
-from django.db import DEFAULT_DB_ALIAS, connections
+from django.db import DEFAULT_DB_ALIAS, DatabaseError, connections
 from django.utils import translation
 
 
@@ -127,7 +127,13 @@ class ReferenceRegister:
             return dict(cursor.fetchall())
 
     def close(self):
-        if self.in_database:
+        self.seen = {}
+        if not self.in_database:
+            return
+        try:
             with self.connection.cursor() as cursor:
                 cursor.execute(f"DROP TABLE IF EXISTS pg_temp.{self.TABLE}")
-        self.seen = {}
+        except DatabaseError:
+            # Only when an enclosing transaction already failed: the error that failed it is
+            # the one to report, and the temporary table ends with the session anyway.
+            pass
