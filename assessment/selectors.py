@@ -408,14 +408,15 @@ def joined_counts(rows, period, as_of):
 # Stage compliance and visits from the copies of the case's receipt time and department that
 # triggers keep on each deadline and visit (migration assessment 0006), read by index-only
 # range scans (deadline_kpi_cohort, followup_kpi) instead of one join per row. Same
-# classification as _stage_expression; the literal stage list matches the index's predicate.
+# classification as _stage_expression, with "met / stopped on a local date after due_on" from
+# the generated columns of migration assessment 0007; the literal stage list matches the
+# index's predicate.
 _STAGES_SQL = "(" + ", ".join(f"'{s.value}'" for s in STAGE_ORDER) + ")"
 _MAINTAINED_STAGES_SQL = f"""
 SELECT kpi_department_id, stage, CASE
-    WHEN met_at < %(a_end)s AND (met_at AT TIME ZONE %(tz)s)::date <= due_on THEN 'met'
+    WHEN met_at < %(a_end)s AND NOT kpi_met_late THEN 'met'
     WHEN met_at < %(a_end)s THEN 'late'
-    WHEN (met_at IS NULL OR met_at >= %(a_end)s) AND stopped_at < %(a_end)s
-         AND (stopped_at AT TIME ZONE %(tz)s)::date <= due_on THEN 'excluded'
+    WHEN (met_at IS NULL OR met_at >= %(a_end)s) AND stopped_at < %(a_end)s AND NOT kpi_stopped_late THEN 'excluded'
     WHEN due_on < %(as_of)s THEN 'late' ELSE 'pending' END, count(*)
 FROM cases_casedeadline
 WHERE kpi_received_at >= %(start)s AND kpi_received_at < %(end)s AND kpi_received_at IS NOT NULL
@@ -434,8 +435,7 @@ GROUP BY 1
 def _maintained_counts(conn, rows, period, as_of):
     """joined_counts from the maintained columns (PostgreSQL): two index-only range scans."""
     start, end = period_bounds(period)
-    params = {"start": start, "end": min(end, _as_of_end(as_of)), "a_end": _as_of_end(as_of),
-              "as_of": as_of, "tz": str(local_tz())}
+    params = {"start": start, "end": min(end, _as_of_end(as_of)), "a_end": _as_of_end(as_of), "as_of": as_of}
     with conn.cursor() as cursor:
         cursor.execute(_MAINTAINED_VISITS_SQL, params)
         for dept_id, revisited, satisfied, unreachable, refused in cursor.fetchall():

@@ -65,7 +65,7 @@ GROUP BY 1, 2, 3;
 """
 
 # The same figures as the database computes them from the KPI columns kept by triggers
-# (migration assessment 0006): the cohort query unchanged, visits and stage compliance by
+# and generated (migrations assessment 0006, 0007): the cohort query unchanged, visits and stage compliance by
 # index-only range scans without a join to the cases (what kpi_table runs on PostgreSQL).
 HAND_SQL_MAINTAINED = HAND_SQL.split("SELECT c.department_id, count(*), count(*) FILTER (WHERE v.rating >= 4)")[0] + """
 SELECT kpi_department_id, count(*) FILTER (WHERE kpi_first), count(*) FILTER (WHERE kpi_first AND rating >= 4),
@@ -74,10 +74,9 @@ FROM assessment_followupvisit
 WHERE visited_at >= %(start)s AND visited_at < %(end)s AND (kpi_first OR outcome IN ('unreachable', 'refused'))
 GROUP BY 1;
 SELECT kpi_department_id, stage, CASE
-    WHEN met_at < %(a_end)s AND (met_at AT TIME ZONE %(tz)s)::date <= due_on THEN 'met'
+    WHEN met_at < %(a_end)s AND NOT kpi_met_late THEN 'met'
     WHEN met_at < %(a_end)s THEN 'late'
-    WHEN (met_at IS NULL OR met_at >= %(a_end)s) AND stopped_at < %(a_end)s
-         AND (stopped_at AT TIME ZONE %(tz)s)::date <= due_on THEN 'excluded'
+    WHEN (met_at IS NULL OR met_at >= %(a_end)s) AND stopped_at < %(a_end)s AND NOT kpi_stopped_late THEN 'excluded'
     WHEN due_on < %(as_of)s THEN 'late' ELSE 'pending' END, count(*)
 FROM cases_casedeadline
 WHERE kpi_received_at >= %(start)s AND kpi_received_at < %(end)s

@@ -175,7 +175,20 @@ def test_queryset_updates_and_raw_sql_on_cases_rewrite_the_copies():
     case = ComplaintFactory()
     CaseDeadlineFactory(case=case, stage="acknowledge", met_at=local_dt("2026-04-12"))
     CaseDeadlineFactory(case=case, stage="decision", due_on=datetime.date(2026, 4, 27))
+    # local midnight boundaries: 23:30 on the due date is met, 00:30 the day after (still the
+    # due date in UTC) is late; a tracking stop likewise
+    CaseDeadlineFactory(case=case, stage="dispatch", due_on=datetime.date(2026, 4, 13),
+                        met_at=local_dt("2026-04-13", 23, 30))
+    CaseDeadlineFactory(case=case, stage="report", due_on=datetime.date(2026, 4, 13),
+                        met_at=local_dt("2026-04-14", 0, 30))
+    CaseDeadlineFactory(case=case, stage="plan", due_on=datetime.date(2026, 4, 13),
+                        stopped_at=local_dt("2026-04-13", 23, 30))
+    CaseDeadlineFactory(case=case, stage="approval", due_on=datetime.date(2026, 4, 13),
+                        stopped_at=local_dt("2026-04-14", 0, 30))
     FollowUpVisitFactory(case=case)
+    stages = selectors.kpi_table(period_parse("2026Q2"), datetime.date(2026, 7, 15)).company.stages
+    assert stages["dispatch"]["met"] == stages["report"]["late"] == stages["plan"]["excluded"] == 1
+    assert stages["approval"]["late"] == 1
     assert_maintained()
     cs = Department.objects.create(code="CS", name="CS")
     Complaint.objects.filter(pk=case.pk).update(department=cs)
@@ -192,7 +205,7 @@ def test_queryset_updates_and_raw_sql_on_cases_rewrite_the_copies():
         assert_maintained()
         cursor.execute("UPDATE cases_complaint SET complaint_type = 'complaint', received_at = %s WHERE id = %s",
                        [local_dt("2026-04-01"), case.pk])
-    assert kpi_columns()[0] == 2
+    assert kpi_columns()[0] == 6
     assert_maintained()
 
 
