@@ -44,6 +44,7 @@ SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS", "TRACE"})
 class _State:
     replica: bool = False  # inside replica_reads() and the replica is usable
     pinned: bool = False  # the request follows a write of the same browser
+    marked: bool = False  # inside replica_reads(), whatever it decided
 
 
 _state = ContextVar("complaints_portal_db_routing", default=_State())  # noqa: B039 - frozen dataclass
@@ -115,10 +116,15 @@ class replica_reads(contextlib.ContextDecorator):  # noqa: N801 - used like a fu
 
     def __enter__(self):
         current = _state.get()
-        use = replica_configured() and not current.pinned and _replica_available()
-        if use and self.caught_up:
-            use = _wait_for_replay(settings.REPLICA_CATCH_UP_SECONDS)
-        context = _routing(_State(replica=use, pinned=current.pinned))
+        if current.marked and (not self.caught_up or not current.replica):
+            # A nested block keeps the outer decision: a job that fell back to the primary
+            # must not read the lagging replica in a helper that marks its own reads.
+            use = current.replica
+        else:
+            use = replica_configured() and not current.pinned and _replica_available()
+            if use and self.caught_up:
+                use = _wait_for_replay(settings.REPLICA_CATCH_UP_SECONDS)
+        context = _routing(_State(replica=use, pinned=current.pinned, marked=True))
         context.__enter__()
         self._contexts.append(context)
         return self
@@ -151,7 +157,7 @@ def _stream_with(outer, content):
 @contextlib.contextmanager
 def primary_pinned():
     """Every read of this block on the primary (the request follows the user's own write)."""
-    with _routing(_State(replica=False, pinned=True)):
+    with _routing(_State(replica=False, pinned=True, marked=False)):
         yield
 
 

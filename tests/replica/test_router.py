@@ -98,6 +98,21 @@ def test_replica_reads_as_a_decorator_applies_per_call(replica_mirror):
         assert where() == "default"
 
 
+def test_a_nested_block_keeps_the_outer_decision(replica_mirror, settings):
+    # given a job whose replica did not catch up (the mirror never reports replay progress)
+    settings.REPLICA_CATCH_UP_SECONDS = 0
+    if replica_mirror.vendor != "postgresql":
+        pytest.skip("replay positions are PostgreSQL's")
+    with replica_reads(caught_up=True):
+        assert router.db_for_read(Complaint) == "default"
+        # when a helper marks its own reads, they stay on the primary
+        with replica_reads():
+            assert router.db_for_read(Complaint) == "default"
+    # and a plain outer block's decision holds inside too
+    with replica_reads(), replica_reads():
+        assert router.db_for_read(Complaint) == "replica"
+
+
 def test_caught_up_reads_use_the_replica_once_it_has_replayed_the_primary(replica_mirror):
     if replica_mirror.vendor != "postgresql":
         pytest.skip("replay positions are PostgreSQL's")
