@@ -2,7 +2,10 @@
 fell on a local date after ``due_on``, as stored generated columns in the stage-compliance
 index, so that kpi_table does not convert two timestamps to local dates per deadline row.
 
-PostgreSQL computes them on every write, whatever wrote the row. They use the time zone of
+PostgreSQL computes them on every write, whatever wrote the row. Adding them rewrites the
+table, which empties its visibility map: without the VACUUM that follows, the "index-only"
+scans would read every heap page (autovacuum does not react to a rewrite). So this migration
+is not atomic: the DDL runs as one statement group, then VACUUM (ANALYZE). They use the time zone of
 the settings when this migration ran (as the change stamps of 0005 do); changing TIME_ZONE
 later means recreating them. Other backends get nothing here and compute the same
 classification with joins (assessment.selectors.joined_counts).
@@ -34,7 +37,8 @@ CREATE INDEX deadline_kpi_cohort ON cases_casedeadline (kpi_received_at)
 
 def forward(apps, schema_editor):
     if schema_editor.connection.vendor == "postgresql":
-        schema_editor.execute(FORWARD, params=None)
+        schema_editor.execute(FORWARD, params=None)  # several statements, one implicit transaction
+        schema_editor.execute("VACUUM (ANALYZE) cases_casedeadline", params=None)
 
 
 def backward(apps, schema_editor):
@@ -43,5 +47,6 @@ def backward(apps, schema_editor):
 
 
 class Migration(migrations.Migration):
+    atomic = False
     dependencies = [("assessment", "0006_kpi_maintained_columns")]
     operations = [migrations.RunPython(forward, backward)]
