@@ -4,6 +4,7 @@ import datetime
 from django import template
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from ..events import event_label
 from ..fields import mask_phone
@@ -91,22 +92,23 @@ def user_label(user):
     return user.get_full_name() or user.get_username()
 
 
-# Event data keys worth showing on the timeline, with their labels. Event data never holds
+# Event data keys worth showing on the timeline, with their labels (lazy: translated when shown,
+# in the reader's language, not once at import). Event data never holds
 # personal data (cases/events.py), so showing it is safe.
 _EVENT_KEYS = {
-    "department": _("department"),
-    "from": _("from"),
-    "to": _("to"),
-    "reason": _("reason"),
-    "lead": _("lead"),
-    "members": _("members"),
-    "method": _("method"),
-    "into": _("into"),
-    "duplicate": _("duplicate"),
-    "round": _("round"),
-    "retention_until": _("retain until"),
-    "start": _("start"),
-    "end": _("end"),
+    "department": gettext_lazy("department"),
+    "from": gettext_lazy("from"),
+    "to": gettext_lazy("to"),
+    "reason": gettext_lazy("reason"),
+    "lead": gettext_lazy("lead"),
+    "members": gettext_lazy("members"),
+    "method": gettext_lazy("method"),
+    "into": gettext_lazy("into"),
+    "duplicate": gettext_lazy("duplicate"),
+    "round": gettext_lazy("round"),
+    "retention_until": gettext_lazy("retain until"),
+    "start": gettext_lazy("start"),
+    "end": gettext_lazy("end"),
 }
 
 
