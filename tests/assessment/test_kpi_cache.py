@@ -3,6 +3,7 @@ after a case, deadline or visit of the quarter changed, however it was written."
 import datetime
 
 import pytest
+from django.core.cache import cache
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
@@ -23,8 +24,10 @@ AS_OF = datetime.date(2026, 7, 15)
 
 @pytest.fixture(autouse=True)
 def finished_quarter(monkeypatch):
-    # Q2 2026 ended long enough before "today" to be cached.
+    # Q2 2026 ended long enough before "today" to be cached; each test starts with a cold cache
+    # (the cache outlives the rolled-back database of earlier tests).
     monkeypatch.setattr("assessment.selectors.local_today", lambda: datetime.date(2026, 9, 1))
+    cache.clear()
 
 
 def company():
