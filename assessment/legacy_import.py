@@ -381,7 +381,7 @@ def _is_plain(field):
     )
 
 
-def _copy_objects(cursor, table, objs, fields, add):
+def _copy_objects(cursor, table, objs, fields, add, extra=None):
     """COPY the database values of ``objs`` for ``fields`` into ``table``.
 
     pre_save applies auto_now/auto_now_add like save() would; get_db_prep_save applies the
@@ -396,15 +396,17 @@ def _copy_objects(cursor, table, objs, fields, add):
     if get_plain is None:  # attrgetter of one name returns the value, not a tuple
         get_plain = (lambda obj, name=plain[0].attname: (getattr(obj, name),)) if plain else (lambda obj: ())
 
+    extra_columns, get_extra = extra if extra is not None else ([], lambda obj: ())
+
     def rows():
-        if not other:
+        if not other and extra is None:
             for obj in objs:
                 yield get_plain(obj)
             return
         for obj in objs:
-            yield get_plain(obj) + tuple(f.get_db_prep_save(f.pre_save(obj, add), connection) for f in other)
+            yield get_plain(obj) + tuple(f.get_db_prep_save(f.pre_save(obj, add), connection) for f in other) + get_extra(obj)
 
-    _copy(cursor, table, [f.column for f in plain + other], rows())
+    _copy(cursor, table, [f.column for f in plain + other] + extra_columns, rows())
 
 
 def _copy(cursor, table, columns, rows):
@@ -429,8 +431,22 @@ def _copy_history(cursor, model, ids, history_type, when):
     )
 
 
+def _deadline_rows(batch, merged):
+    """COPY rows of the batch's deadlines with their KPI copies (assessment 0006): the case's
+    receipt time while it is a complaint not merged into another case, and its department."""
+    complaint = ComplaintType.COMPLAINT
+    for p in batch:
+        case = p.case
+        pk = case.pk
+        received = case.received_at if case.complaint_type == complaint and pk not in merged else None
+        department = case.department_id
+        for stage, due_on, met_at, stopped_at, text in p.deadlines:
+            yield (pk, stage, due_on, met_at, stopped_at, text, received, department)
+
+
 def _write_batch_copy(batch, new, updated):
     now = timezone.now()
+    merged = set()  # re-imported cases merged into another case (new cases never are)
     case_fields = Complaint._meta.concrete_fields
     with connection.cursor() as cursor:
         if new:
@@ -449,29 +465,47 @@ def _write_batch_copy(batch, new, updated):
             )
             _copy_objects(cursor, "legacy_import_update", [p.case for p in updated], fields, False)
             assignments = ", ".join(f"{_qn(c)} = u.{_qn(c)}" for c in columns[1:])
+            # RETURNING: whether each case is merged, read from the row as locked by this
+            # UPDATE (a merge committed since the batch read the cases is seen here).
             cursor.execute(
                 f"UPDATE {_qn(Complaint._meta.db_table)} c SET {assignments} FROM legacy_import_update u "  # noqa: S608  # nosec B608 - identifiers quoted from model metadata, values bound as parameters
-                f"WHERE c.{_qn(columns[0])} = u.{_qn(columns[0])}"
+                f"WHERE c.{_qn(columns[0])} = u.{_qn(columns[0])} RETURNING c.id, c.merged_into_id IS NOT NULL"
             )
+            merged = {pk for pk, is_merged in cursor.fetchall() if is_merged}
             cursor.execute("DROP TABLE legacy_import_update")
             ids = [p.case.pk for p in updated]
             _copy_history(cursor, Complaint, ids, "~", now)
             # Deadlines are derived data of the legacy row: recomputed from scratch.
             table = _qn(CaseDeadline._meta.db_table)
             cursor.execute(f"DELETE FROM {table} WHERE case_id = ANY(%s)", [ids])  # noqa: S608  # nosec B608 - identifiers quoted from model metadata, values bound as parameters
+        # The KPI copies of assessment 0006 are supplied here, from the cases as just stored
+        # (receipt time while a complaint not merged, department), and the INSERT triggers
+        # skip their look-up of the case while the transaction-local setting is on
+        # (assessment 0008). It is set back before anything else is written; a failure
+        # rolls it back with the batch's savepoint or transaction.
+        cursor.execute("SELECT set_config('portal.kpi_columns_supplied', 'on', true)")
         _copy(
-            cursor, CaseDeadline._meta.db_table, ["case_id", "stage", "due_on", "met_at", "stopped_at", "explanation"],
-            ((p.case.pk, *deadline) for p in batch for deadline in p.deadlines),
+            cursor, CaseDeadline._meta.db_table,
+            ["case_id", "stage", "due_on", "met_at", "stopped_at", "explanation", "kpi_received_at", "kpi_department_id"],
+            _deadline_rows(batch, merged),
         )
-        # Visits of new cases by COPY; those of re-imported cases may replace or remove an
-        # earlier visit (_write_visits_copy).
+        # Visits of new cases by COPY (a new case has no other visit: its visit, if completed,
+        # is its first completed one); those of re-imported cases may replace or remove an
+        # earlier visit and are written with the triggers' look-up (_write_visits_copy).
         updated_ids = {p.case.pk for p in updated}
         fresh = [FollowUpVisit(case_id=p.case.pk, **p.visit) for p in new if p.visit is not None]
         if fresh:
+            departments = {p.case.pk: p.case.department_id for p in new}
             for visit, pk in zip(fresh, _next_ids(cursor, FollowUpVisit, len(fresh)), strict=True):
                 visit.pk = pk
             visit_fields = FollowUpVisit._meta.concrete_fields
-            _copy_objects(cursor, FollowUpVisit._meta.db_table, fresh, visit_fields, True)
+            _copy_objects(
+                cursor, FollowUpVisit._meta.db_table, fresh, visit_fields, True,
+                extra=(["kpi_department_id", "kpi_first"],
+                       lambda v: (departments[v.case_id], v.outcome == FollowUpVisit.Outcome.COMPLETED)),
+            )
+        cursor.execute("SELECT set_config('portal.kpi_columns_supplied', 'off', true)")
+        if fresh:
             _copy_history(cursor, FollowUpVisit, [v.pk for v in fresh], "+", now)
         if updated:
             _write_visits_copy(cursor, [p for p in batch if p.case.pk in updated_ids], updated_ids, now)

@@ -275,3 +275,83 @@ def test_first_visit_flag_follows_any_sequence_of_writes(specs, edits, seed):
                 FollowUpVisit.objects.filter(case=visit.case_id).update(visited_at=local_dt(day))
             assert_maintained()
         transaction.set_rollback(True)
+
+
+# ---- supplied copies (assessment 0008): the import writes them, the triggers skip the look-up --
+
+
+def test_import_supplies_the_copies_and_sets_the_setting_back(tmp_path):
+    from cases.models import CalendarYear
+
+    for code in ("CS", "SALES"):
+        Department.objects.create(code=code, name=code)
+    for year in (2025, 2026, 2027):
+        CalendarYear.objects.create(year=year)
+    target = ComplaintFactory(received_at=local_dt("2026-04-02"))
+    path = tmp_path / "in.csv"
+    rows = (
+        "M-1,2026-04-10T10:00:00,hotline,service,SALES,,,2026-04-20T15:00:00,,,2026-04-28T10:00:00,completed,4,W,139,P,S\n"
+        "M-2,2026-04-11T10:00:00,online,product,,,,,,,2026-04-28T10:00:00,refused,,W,139,P,S\n"
+        "M-3,2026-04-12T10:00:00,online,product,CS,feedback,,,,,,,,W,139,P,S\n"
+    )
+    path.write_text(HEADER + rows, encoding="utf-8")
+    call_command("import_complaints", str(path), stdout=io.StringIO(), stderr=io.StringIO())
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT current_setting('portal.kpi_columns_supplied', true)")
+        assert cursor.fetchone()[0] in (None, "", "off")
+        cursor.execute("SELECT kpi_department_id, kpi_first FROM assessment_followupvisit v "
+                       "JOIN cases_complaint c ON c.id = v.case_id ORDER BY c.reference")
+        assert cursor.fetchall() == [(Department.objects.get(code="SALES").pk, True), (None, False)]
+    assert kpi_columns() == (CaseDeadline.objects.filter(case__reference__in=["M-1", "M-2"]).count(), 1)
+    assert_maintained()
+    # M-1 merged in the portal since: its re-imported deadlines leave the population
+    Complaint.objects.filter(reference="M-1").update(merged_into=target)
+    call_command("import_complaints", str(path), stdout=io.StringIO(), stderr=io.StringIO())
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT count(*) FROM cases_casedeadline d JOIN cases_complaint c ON c.id = d.case_id "
+                       "WHERE c.reference = 'M-1' AND d.kpi_received_at IS NOT NULL")
+        assert cursor.fetchone()[0] == 0
+    assert CaseDeadline.objects.filter(case__reference="M-1").exists()
+    assert_maintained()
+    # and the setting is off again: a wrong copy written after the import is corrected
+    case = Complaint.objects.get(reference="M-2")
+    with connection.cursor() as cursor:
+        cursor.execute("DELETE FROM cases_casedeadline WHERE case_id = %s AND stage = 'report'", [case.pk])
+        cursor.execute("INSERT INTO cases_casedeadline (case_id, stage, due_on, explanation, kpi_received_at) "
+                       "VALUES (%s, 'report', '2026-04-20', '', '2020-01-01')", [case.pk])
+    assert_maintained()
+
+
+@pytest.mark.parametrize("setting", [None, "off", "", "yes"])
+def test_without_the_setting_supplied_copies_are_overwritten(setting):
+    case = ComplaintFactory()
+    FollowUpVisitFactory(case=case, visited_at=local_dt("2026-05-05"))
+    with connection.cursor() as cursor:
+        if setting is not None:
+            cursor.execute("SELECT set_config('portal.kpi_columns_supplied', %s, true)", [setting])
+        cursor.execute("INSERT INTO cases_casedeadline (case_id, stage, due_on, explanation, kpi_received_at, "
+                       "kpi_department_id) VALUES (%s, 'report', '2026-04-20', '', '2020-01-01', NULL)", [case.pk])
+        # a later completed visit claimed as the first, with no department
+        cursor.execute("INSERT INTO assessment_followupvisit (case_id, outcome, rating, comment, visited_at, "
+                       "kpi_department_id, kpi_first) VALUES (%s, 'completed', 3, '', %s, NULL, true)",
+                       [case.pk, local_dt("2026-05-09")])
+    assert kpi_columns() == (1, 1)
+    assert_maintained()
+
+
+def test_with_the_setting_the_supplied_copies_stand():
+    # The contract the import relies on: while the setting is on, the INSERT triggers do not
+    # look the case up, so the writer alone answers for the values (a wrong one stays wrong).
+    case = ComplaintFactory()
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT set_config('portal.kpi_columns_supplied', 'on', true)")
+        cursor.execute("INSERT INTO cases_casedeadline (case_id, stage, due_on, explanation, kpi_received_at) "
+                       "VALUES (%s, 'report', '2026-04-20', '', '2020-01-01') RETURNING kpi_received_at, "
+                       "kpi_department_id", [case.pk])
+        assert cursor.fetchone() == (datetime.datetime(2020, 1, 1, tzinfo=datetime.UTC), None)
+        cursor.execute("SELECT set_config('portal.kpi_columns_supplied', 'off', true)")
+        # an UPDATE is always checked, whatever the setting
+        cursor.execute("SELECT set_config('portal.kpi_columns_supplied', 'on', true)")
+        cursor.execute("UPDATE cases_casedeadline SET kpi_department_id = NULL WHERE case_id = %s", [case.pk])
+        cursor.execute("SELECT set_config('portal.kpi_columns_supplied', 'off', true)")
+    assert_maintained()
