@@ -104,7 +104,10 @@ def fill(cases):
     if Complaint.objects.count() >= cases:
         return
     with connection.cursor() as cursor:  # start from a clean database
-        cursor.execute("TRUNCATE cases_complaint, cases_casedeadline, assessment_followupvisit CASCADE")
+        cursor.execute(
+            "TRUNCATE cases_complaint, cases_casedeadline, assessment_followupvisit, cases_historicalcomplaint, "
+            "assessment_policyvolume CASCADE"
+        )
     policy = DeadlinePolicy.objects.get(version=1)
     dept_ids = "ARRAY[" + ",".join(str(d.id) for d in depts) + "]"
     explicit = {
@@ -148,9 +151,46 @@ def fill(cases):
             "CASE WHEN id % 7 = 0 THEN NULL ELSE 1 + (id % 5) END, '', first_notified_at + interval '2 days' "
             "FROM cases_complaint WHERE first_notified_at IS NOT NULL AND id % 3 <> 0"
         )
+        enrich(cursor, depts)
         if not connection.in_atomic_block:  # (the test of the KPI columns runs it in a transaction)
             cursor.execute("VACUUM ANALYZE")  # index-only scans need the visibility map
         print(f"generated {cases} cases, {CaseDeadline.objects.count()} deadline rows in {time.perf_counter() - started:.1f} s")
+
+
+def enrich(cursor, depts):
+    """What a case page and the dashboard read besides the case: its creation history record,
+    its timeline (registered; decision notified and closed, or withdrawn), attachment metadata on
+    every tenth case (no file behind it), and each department's policy volumes for the 8 quarters."""
+    cursor.execute(
+        "SELECT column_name FROM information_schema.columns WHERE table_name = 'cases_historicalcomplaint' "
+        "AND column_name IN (SELECT column_name FROM information_schema.columns "
+        "WHERE table_name = 'cases_complaint')"
+    )
+    shared = ", ".join(row[0] for row in cursor.fetchall())
+    cursor.execute(
+        f"INSERT INTO cases_historicalcomplaint ({shared}, history_date, history_type, history_change_reason) "
+        f"SELECT {shared}, received_at, '+', 'registered' FROM cases_complaint"
+    )
+    cursor.execute(
+        "INSERT INTO cases_caseevent (case_id, kind, at, from_status, to_status, data) "
+        "SELECT id, 'created', received_at, '', 'received', '{}'::jsonb FROM cases_complaint "
+        "UNION ALL SELECT id, 'notify_decision', first_notified_at, 'approved', 'notified', '{\"method\": \"phone\"}' "
+        "FROM cases_complaint WHERE first_notified_at IS NOT NULL "
+        "UNION ALL SELECT id, CASE WHEN withdrawn_at IS NULL THEN 'close' ELSE 'withdraw' END, closed_at, "
+        "'notified', 'closed', '{}'::jsonb FROM cases_complaint WHERE closed_at IS NOT NULL"
+    )
+    cursor.execute(
+        "INSERT INTO cases_attachment (case_id, kind, file, original_name, content_type, size, sha256, uploaded_at) "
+        "SELECT id, 'evidence', 'cases/' || id || '/bench', 'letter.pdf', 'application/pdf', 180000, "
+        "md5(id::text) || md5(reference), received_at + interval '1 hour' FROM cases_complaint WHERE id % 10 = 0"
+    )
+    for dept in depts:
+        for year, quarter in [(2024, 3), (2024, 4)] + [(y, q) for y in (2025, 2026) for q in (1, 2, 3, 4)][:6]:
+            cursor.execute(
+                "INSERT INTO assessment_policyvolume (period, department_id, new_policies, policies_in_force, "
+                "premium, insured_persons, created_at, updated_at) VALUES (%s, %s, %s, %s, %s, %s, now(), now())",
+                [f"{year}Q{quarter}", dept.id, 400_000, 3_000_000, 2_500_000_000, 3_500_000],
+            )
 
 
 RUNS = int(os.environ.get("BENCH_RUNS", "10"))
