@@ -23,7 +23,7 @@ from django.db import connection
 from django.utils.translation import get_language
 
 from .calendar import load_calendar
-from .deadlines import compute_deadlines
+from .deadlines import clock_inputs, compute_deadlines
 from .models import DeadlinePolicy
 
 CHANGES_TABLE = "cases_deadlineinputchange"
@@ -42,6 +42,7 @@ class Memo:
         self.policies = list(DeadlinePolicy.objects.order_by("-version"))
         self.rules = {}  # compute_deadlines' stage-rule cache: (policy id, tier) -> rules
         self.computed = {}
+        self.explained = {}  # deadlines_for_case: the case page's recomputation
 
     def policy_for(self, d0):
         """The deadline policy version in force on D0 (as cases.services.intake.policy_for)."""
@@ -62,6 +63,24 @@ class Memo:
             if len(self.computed) >= MAX_COMPUTED:
                 self.computed.clear()
             self.computed[key] = computed
+        return computed
+
+
+    def deadlines_for_case(self, case, extensions, pauses, today=None):
+        """compute_deadlines(case) of any case, given all its Extension and Pause rows (the case
+        page has them), memoised per (policy, D0, tier in force, category, channel, dispute
+        date, paused days, language): those are all the computation reads besides the
+        configuration this memo holds. The case page redoes the explanations in the reader's
+        language on every view; cases received on the same day share one entry."""
+        inputs = clock_inputs(case, today, extensions=extensions, pauses=pauses)
+        key = (case.deadline_policy_id, case.clock_start, case.category, case.channel, *inputs, get_language())
+        computed = self.explained.get(key)
+        if computed is None:
+            policy = next((p for p in self.policies if p.pk == case.deadline_policy_id), None)
+            computed = compute_deadlines(case, self.calendar, today, self.rules, policy=policy, inputs=inputs)
+            if len(self.explained) >= MAX_COMPUTED:
+                self.explained.clear()
+            self.explained[key] = computed
         return computed
 
 

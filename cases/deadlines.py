@@ -92,26 +92,37 @@ def local_date(dt):
     return timezone.localdate(dt) if timezone.is_aware(dt) else dt.date()
 
 
-def effective_tier(case):
-    """Tier in force: the last counting extension's target, else simple (legacy: as recorded)."""
+def effective_tier(case, extensions=None):
+    """Tier in force: the last counting extension's target, else simple (legacy: as recorded).
+
+    ``extensions``: the case's Extension rows when the caller has already read them all (the
+    case page lists them); then nothing is queried."""
     if case.pk is None:
         return case.tier if case.is_legacy else Tier.SIMPLE
-    last = (
-        Extension.objects.filter(case=case, counts=True).order_by("-decided_at", "-id").values_list("to_tier", flat=True).first()
-    )
+    if extensions is not None:
+        counting = [e for e in extensions if e.counts]
+        last = max(counting, key=lambda e: (e.decided_at, e.pk)).to_tier if counting else None
+    else:
+        last = (
+            Extension.objects.filter(case=case, counts=True).order_by("-decided_at", "-id")
+            .values_list("to_tier", flat=True).first()
+        )
     if last:
         return last
     return case.tier if case.is_legacy else Tier.SIMPLE
 
 
-def paused_days(case, today=None, since=None, before=None):
+def paused_days(case, today=None, since=None, before=None, pauses=None):
     """Calendar days the clock stood still: end − start of each pause (an open pause runs to
-    today). `since`/`before` select the pauses of the review or of the first round."""
+    today). `since`/`before` select the pauses of the review or of the first round.
+    ``pauses``: the case's Pause rows when the caller has already read them all."""
     if case.pk is None:
         return 0
     today = today or timezone.localdate()
     total = 0
-    for start, end in Pause.objects.filter(case=case).values_list("start", "end"):
+    spans = ((p.start, p.end) for p in pauses) if pauses is not None else \
+        Pause.objects.filter(case=case).values_list("start", "end")
+    for start, end in spans:
         if since is not None and start < since:
             continue
         if before is not None and start >= before:
@@ -161,17 +172,28 @@ def _calendar_due(calendar, d0, days, pause, label):
     return due, _("; ").join(parts)
 
 
-def compute_deadlines(case, calendar, today=None, _rules_cache=None):
+def clock_inputs(case, today=None, extensions=None, pauses=None):
+    """(tier in force, dispute date, paused days of the first round, paused days of the review):
+    what compute_deadlines takes from the case's extensions and pauses. ``extensions`` /
+    ``pauses``: the case's rows when the caller has read them (else two or three queries)."""
+    tier = effective_tier(case, extensions)
+    dispute_date = local_date(case.disputed_at) if case.round > 1 and case.disputed_at else None
+    first_round_pause = paused_days(case, today, before=dispute_date, pauses=pauses)
+    review_pause = paused_days(case, today, since=dispute_date, pauses=pauses) if dispute_date is not None else 0
+    return tier, dispute_date, first_round_pause, review_pause
+
+
+def compute_deadlines(case, calendar, today=None, _rules_cache=None, *, policy=None, inputs=None):
     """Ordered {stage: (due_date, explanation)} for `case` under `calendar` (SPEC §4).
 
     Pure apart from reading the case's policy, stage rules, extensions and pauses. Raises
     CalendarMissing when a needed date lies in a year the calendar does not cover.
+    ``policy``: the case's DeadlinePolicy when the caller has it; ``inputs``: clock_inputs(case)
+    when the caller has computed them.
     """
-    policy = case.deadline_policy
+    policy = policy or case.deadline_policy
     d0 = case.clock_start
-    tier = effective_tier(case)
-    dispute_date = local_date(case.disputed_at) if case.round > 1 and case.disputed_at else None
-    first_round_pause = paused_days(case, today, before=dispute_date)
+    tier, dispute_date, first_round_pause, review_pause = inputs or clock_inputs(case, today)
 
     result = OrderedDict()
     tier_label = Tier(tier).label
@@ -195,7 +217,6 @@ def compute_deadlines(case, calendar, today=None, _rules_cache=None):
     result[Stage.OVERALL.value] = (overall_due, overall_text)
 
     if dispute_date is not None:
-        review_pause = paused_days(case, today, since=dispute_date)
         result[Stage.REVIEW.value] = _calendar_due(calendar, dispute_date, policy.review_days, review_pause, _("disputed"))
     return result
 

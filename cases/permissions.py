@@ -12,6 +12,7 @@ from complaints_portal.common.roles import (
     INVESTIGATOR,
     SENIOR_MANAGER,
     SUPERVISOR,
+    user_memberships,
     user_roles,
 )
 
@@ -19,13 +20,11 @@ from .models import DepartmentMembership
 
 
 def department_ids(user, role=None):
-    """Ids of the departments the user belongs to (optionally in one membership role)."""
+    """Ids of the departments the user belongs to (optionally in one membership role).
+    Read with the user's roles in one query per request (``user_memberships``)."""
     cache = user.__dict__.setdefault("_portal_departments", {})
     if role not in cache:
-        qs = DepartmentMembership.objects.filter(user=user)
-        if role:
-            qs = qs.filter(role=role)
-        cache[role] = frozenset(qs.values_list("department_id", flat=True))
+        cache[role] = frozenset(d for d, r in user_memberships(user) if not role or r == role)
     return cache[role]
 
 
@@ -45,8 +44,16 @@ def is_department_investigator(user, case):
     )
 
 
+def team_known_empty(case):
+    """Record that the case has no team at all (the caller has checked), so that
+    ``is_team_member`` answers without a query for anyone."""
+    case.__dict__["_team_empty"] = True
+
+
 def is_team_member(user, case):
     """Member (or lead) of the team of the case's current round."""
+    if case.__dict__.get("_team_empty"):
+        return False
     cache = case.__dict__.setdefault("_team_cache", {})
     key = (case.round, user.pk)
     if key not in cache:

@@ -55,7 +55,9 @@ def case_get_for_user(user, reference, *, for_update=False):
         if case is None:
             raise NotFound()
         return case
-    case = qs.select_related("department", "registered_by", "merged_into").filter(reference=reference).first()
+    # Not merged_into: a whole second case row (every column) for the few merged cases; the
+    # case page reads its reference lazily (one query, only when the case was merged).
+    case = qs.select_related("department", "registered_by").filter(reference=reference).first()
     if case is None:
         raise NotFound()
     return case

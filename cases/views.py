@@ -5,11 +5,13 @@ message on the form that caused it, with the error's HTTP status (400/403/409). 
 may not see is NotFound and becomes a 404, exactly like a missing reference.
 """
 from datetime import timedelta
+from functools import lru_cache
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
 from django.core.paginator import Paginator
+from django.db import connections, router
 from django.db.models import Count, Prefetch, Q
 from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
@@ -30,9 +32,9 @@ from complaints_portal.common.roles import (
 )
 from complaints_portal.db_router import replica_view
 
-from . import exports, listing, selectors, services
+from . import deadline_inputs, exports, listing, selectors, services
 from .calendar import load_calendar
-from .deadlines import compute_deadlines
+from .deadlines import clock_inputs, compute_deadlines
 from .forms import (
     ACTION_FORMS,
     AttachmentForm,
@@ -40,7 +42,18 @@ from .forms import (
     DuplicateCheckForm,
     IntakeForm,
 )
-from .models import Department, PlanApproval
+from .models import (
+    Attachment,
+    Complaint,
+    Decision,
+    Department,
+    Extension,
+    Pause,
+    Plan,
+    PlanApproval,
+    Report,
+    TeamMember,
+)
 from .models.case import Status
 from .models.deadlines import STAGE_ORDER, Stage, Tier
 from .permissions import (
@@ -50,6 +63,7 @@ from .permissions import (
     extend_tiers,
     is_clerk,
     sees_all_cases,
+    team_known_empty,
 )
 from .services.privacy import REVEALABLE, masked
 
@@ -222,11 +236,21 @@ def _action_form(name, user, case, data=None):
     return ACTION_FORMS[name](data, **kwargs)
 
 
-def _explain_in_active_language(case, deadlines):
+def _explain_in_active_language(case, deadlines, extensions, pauses):
     """The stored explanation is in the language of whoever triggered the computation; redo it
-    in the reader's language where the due date is still the one the rules give today."""
+    in the reader's language where the due date is still the one the rules give today.
+
+    ``extensions`` / ``pauses``: all of the case's rows (the page lists them anyway). On
+    PostgreSQL the calendar, the policies and the result come from the process memo
+    (cases.deadline_inputs: one query checks the configuration is unchanged); elsewhere, or
+    inside a transaction, they are read as before."""
     try:
-        fresh = compute_deadlines(case, load_calendar())
+        current = deadline_inputs.memo()
+        if current is not None:
+            fresh = current.deadlines_for_case(case, extensions, pauses)
+        else:
+            inputs = clock_inputs(case, extensions=extensions, pauses=pauses)
+            fresh = compute_deadlines(case, load_calendar(), inputs=inputs)
     except ApplicationError:
         return
     for row in deadlines:
@@ -235,11 +259,46 @@ def _explain_in_active_language(case, deadlines):
             row.explanation = text
 
 
+# The case page's sections that are often empty: (name, model, the case's foreign key, extra condition).
+SECTIONS = (
+    ("team", TeamMember, "case_id", ""),
+    ("reports", Report, "case_id", ""),
+    ("plans", Plan, "case_id", ""),
+    ("decisions", Decision, "case_id", ""),
+    ("extensions", Extension, "case_id", ""),
+    ("pauses", Pause, "case_id", ""),
+    ("attachments", Attachment, "case_id", " AND removed_at IS NULL"),
+    ("duplicates", Complaint, "merged_into_id", ""),
+)
+
+
+@lru_cache(maxsize=4)
+def _section_sql(vendor_quote):
+    parts = [f"EXISTS (SELECT 1 FROM {vendor_quote(model._meta.db_table)} WHERE {vendor_quote(fk)} = %s{extra})"  # noqa: S608 - names from _meta
+             for _name, model, fk, extra in SECTIONS]
+    return "SELECT " + ", ".join(parts)
+
+
+def _section_flags(case):
+    """{section: whether the case has any row of it}, in one query: the page lists each of these
+    in its own section, and most cases have several of them empty (a query each before). Plain
+    SQL: compiling eight ORM subqueries cost more CPU than the query itself."""
+    db = connections[router.db_for_read(Complaint)]
+    with db.cursor() as cursor:
+        cursor.execute(_section_sql(db.ops.quote_name), [case.pk] * len(SECTIONS))
+        row = cursor.fetchone()
+    return {name: bool(flag) for (name, *_rest), flag in zip(SECTIONS, row, strict=True)}
+
+
 def _case_page(request, case, *, failed_action=None, failed_form=None, upload_form=None, status=200, error=None):
     user = request.user
+    has = _section_flags(case)
+    if not has["team"]:
+        team_known_empty(case)
     deadlines = sorted(case.deadlines.all(), key=lambda d: STAGE_POSITION.get(d.stage, 99))
-    _explain_in_active_language(case, deadlines)
-    pauses = list(case.pauses.select_related("created_by"))
+    pauses = list(case.pauses.select_related("created_by")) if has["pauses"] else []
+    extensions = list(case.extensions.select_related("decided_by")) if has["extensions"] else []
+    _explain_in_active_language(case, deadlines, extensions, pauses)
     open_pause = any(p.end is None for p in pauses)
     actions = actions_for(user, case, open_pause=open_pause)
     forms = []
@@ -251,19 +310,21 @@ def _case_page(request, case, *, failed_action=None, failed_form=None, upload_fo
     # Open the failed form, or else the first lifecycle step: the likely next thing to do.
     expanded = failed_action or (primary[0]["name"] if primary else None)
     plans = list(case.plans.select_related("proposed_by").prefetch_related(
-        Prefetch("approvals", queryset=PlanApproval.objects.select_related("approver"))))
+        Prefetch("approvals", queryset=PlanApproval.objects.select_related("approver")))) if has["plans"] else []
     may_upload = case.status != Status.ARCHIVED and can_upload(user, case)
     return render(request, "cases/case_detail.html", {
         "case": case,
         "deadlines": deadlines,
-        "team": case.team.select_related("user").order_by("round", "role", "user__username"),
-        "reports": case.reports.select_related("submitted_by"),
+        # An empty section gets an empty list: the template tests and loops over it alike.
+        "team": case.team.select_related("user", "named_by").order_by("round", "role", "user__username") if has["team"] else [],
+        "reports": case.reports.select_related("submitted_by") if has["reports"] else [],
         "plans": plans,
-        "decisions": case.decisions.select_related("notified_by"),
-        "extensions": case.extensions.select_related("decided_by"),
+        "decisions": case.decisions.select_related("notified_by") if has["decisions"] else [],
+        "extensions": extensions,
         "pauses": pauses,
-        "attachments": case.attachments.filter(removed_at__isnull=True).select_related("uploaded_by"),
-        "duplicates": case.duplicates.only("reference", "status"),
+        "attachments": (case.attachments.filter(removed_at__isnull=True).select_related("uploaded_by")
+                        if has["attachments"] else []),
+        "duplicates": case.duplicates.only("reference", "status") if has["duplicates"] else [],
         "events": selectors.case_events(case),
         "primary_forms": primary,
         "secondary_forms": secondary,

@@ -4,7 +4,8 @@ from datetime import date, datetime
 import pytest
 from django.utils import timezone, translation
 
-from cases import deadlines
+from cases import deadline_inputs, deadlines
+from cases.calendar import load_calendar
 from cases.deadlines import (
     apply_deadlines,
     compute_deadlines,
@@ -306,3 +307,32 @@ def test_stage_rule_change_schedules_a_recompute_of_that_policy(django_capture_o
         rule.save()
     assert sent == [("policy", rule.policy_id)]
     assert deadlines  # module import connects the signals
+
+
+def test_case_page_memo_gives_what_the_database_reads_give_and_reads_nothing_once_memoised(
+        django_assert_num_queries):
+    # given a case with two extensions (the later one does not count) and two pauses
+    seed_calendar()
+    case = make_case(date(2025, 9, 26))
+    head = make_user("head")
+    Extension.objects.create(case=case, from_tier="simple", to_tier="complex", reason="r", decided_by=head,
+                             decided_at=local_dt(date(2025, 10, 10)), due_before=date(2025, 10, 11))
+    Extension.objects.create(case=case, from_tier="complex", to_tier="special", reason="r", decided_by=head,
+                             decided_at=local_dt(date(2025, 12, 1)), due_before=date(2025, 10, 27), counts=False)
+    Pause.objects.create(case=case, kind="appraisal", start=date(2025, 10, 1), end=date(2025, 10, 6),
+                         customer_told_proof="call", created_by=head)
+    Pause.objects.create(case=case, kind="testing", start=date(2025, 10, 10), customer_told_proof="call",
+                         created_by=head)
+    extensions, pauses = list(case.extensions.all()), list(case.pauses.all())
+    memo = deadline_inputs.Memo(version=(0, None))
+    today = date(2025, 10, 13)
+    # when / then: the same result as reading the extensions and pauses from the database
+    assert memo.deadlines_for_case(case, extensions, pauses, today) == compute_deadlines(case, load_calendar(), today)
+    with django_assert_num_queries(0):
+        again = memo.deadlines_for_case(case, extensions, pauses, today)
+    assert again["overall"][0] == date(2025, 11, 3)  # complex: 30 days + 5 + 3 paused days
+    # a different language, or another day of an open pause, is another entry
+    with translation.override("zh-hans"):
+        chinese = memo.deadlines_for_case(case, extensions, pauses, today)
+    assert chinese["overall"][1] != again["overall"][1]
+    assert memo.deadlines_for_case(case, extensions, pauses, date(2025, 10, 14))["overall"][0] == date(2025, 11, 4)

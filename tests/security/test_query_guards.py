@@ -5,7 +5,7 @@ tests/cases/api/test_complaints_api.py).
 
 The fixture has several rows of everything each page lists (cases in two departments and in
 every state, notifications, attachments, spot-checked cases, rectifications, bonus proposals),
-so a query per row (N+1) exceeds the limits below, which are the page's fixed cost plus one.
+so a query per row (N+1) exceeds the limits below, which are the page's fixed cost.
 Timings are not tested here: bench/ measures them.
 """
 import pytest
@@ -55,31 +55,31 @@ def client_for(user):
 
 
 PAGES = [
-    # (role, path, max queries): the fixed cost of the page (+1)
-    ("head", "/notifications/", 6),
-    ("clerk", "/notifications/", 6),
-    ("head", "/api/v1/complaints/{ref}/attachments/", 7),
-    ("supervisor", "/cases/export.csv", 5),
+    # (role, path, max queries): the fixed cost of the page (layout: session, user, roles with memberships, unread count)
+    ("head", "/notifications/", 5),
+    ("clerk", "/notifications/", 5),
+    ("head", "/api/v1/complaints/{ref}/attachments/", 5),
+    ("supervisor", "/cases/export.csv", 4),
     # Cold: nine quarters of KPI tables computed (warm it is a fraction).
-    ("supervisor", "/assessment/dashboard/", 113),
-    ("supervisor", "/assessment/dashboard/cases/", 7),
-    ("clerk", "/assessment/followups/", 8),
-    ("supervisor", "/assessment/targets/", 7),
-    ("supervisor", "/assessment/supervision/", 11),
-    ("supervisor", "/assessment/supervision/spot-checks/?period={quarter}", 9),
-    ("supervisor", "/assessment/supervision/spot-checks/{check}/", 10),
-    ("supervisor", "/assessment/supervision/rectifications/", 6),
-    ("head", "/assessment/supervision/rectifications/", 7),
-    ("supervisor", "/assessment/supervision/corrective/", 7),
-    ("supervisor", "/assessment/supervision/recurring/?period={quarter}", 6),
-    ("supervisor", "/assessment/supervision/reports/", 6),
-    ("supervisor", "/assessment/supervision/regulator/", 6),
-    ("supervisor", "/assessment/supervision/audit/", 21),
-    ("supervisor", "/assessment/results/?quarter={quarter}", 12),
-    ("supervisor", "/assessment/results/employees/?quarter={quarter}", 7),
-    ("supervisor", "/assessment/results/rules/", 7),
-    ("supervisor", "/assessment/results/promotion/", 11),
-    ("supervisor", "/assessment/results/training/?quarter={quarter}", 11),
+    ("supervisor", "/assessment/dashboard/", 100),  # 98 on PostgreSQL (KPI columns), 100 on SQLite
+    ("supervisor", "/assessment/dashboard/cases/", 6),
+    ("clerk", "/assessment/followups/", 7),
+    ("supervisor", "/assessment/targets/", 6),
+    ("supervisor", "/assessment/supervision/", 10),
+    ("supervisor", "/assessment/supervision/spot-checks/?period={quarter}", 8),
+    ("supervisor", "/assessment/supervision/spot-checks/{check}/", 9),
+    ("supervisor", "/assessment/supervision/rectifications/", 5),
+    ("head", "/assessment/supervision/rectifications/", 5),
+    ("supervisor", "/assessment/supervision/corrective/", 6),
+    ("supervisor", "/assessment/supervision/recurring/?period={quarter}", 5),
+    ("supervisor", "/assessment/supervision/reports/", 5),
+    ("supervisor", "/assessment/supervision/regulator/", 5),
+    ("supervisor", "/assessment/supervision/audit/", 20),
+    ("supervisor", "/assessment/results/?quarter={quarter}", 11),
+    ("supervisor", "/assessment/results/employees/?quarter={quarter}", 6),
+    ("supervisor", "/assessment/results/rules/", 6),
+    ("supervisor", "/assessment/results/promotion/", 10),
+    ("supervisor", "/assessment/results/training/?quarter={quarter}", 10),
 ]
 
 

@@ -99,9 +99,9 @@ def test_create_query_count_is_fixed(people, django_assert_max_num_queries):
     client = client_for(people["clerk"])
     client.post(URL, BODY, format="json")  # warm the content-type and group caches
 
-    # roles; policy, calendar (2), stage rules; reference; case, its history record, deadline
+    # roles with memberships; policy, calendar (2), stage rules; reference; case, its history record, deadline
     # rows (one statement), event; savepoint and release (the test runs in a transaction)
-    with django_assert_max_num_queries(12):
+    with django_assert_max_num_queries(11):
         response = client.post(URL, {**BODY, "summary": "Second"}, format="json")
     assert response.status_code == 201
 
@@ -220,8 +220,8 @@ def test_list_query_count_does_not_grow_with_cases(people, django_assert_max_num
     client = client_for(people["supervisor"])
     client.get(URL)  # warm the content-type and group caches
 
-    # session/auth, roles, count, page, deadlines prefetch
-    with django_assert_max_num_queries(6):
+    # roles with memberships, count, page (the client is authenticated without a session)
+    with django_assert_max_num_queries(3):
         response = client.get(URL)
     assert response.json()["count"] == 6
 
@@ -249,7 +249,7 @@ def test_detail_query_count_is_fixed(people, django_assert_max_num_queries):
     client = client_for(people["head_sales"])
     client.get(f"{URL}{case.reference}/")
 
-    with django_assert_max_num_queries(9):
+    with django_assert_max_num_queries(4):
         response = client.get(f"{URL}{case.reference}/")
     assert response.status_code == 200
 
@@ -499,7 +499,7 @@ def test_history_query_count_is_fixed(people, django_assert_max_num_queries):
     client = client_for(people["supervisor"])
     client.get(f"{URL}{case.reference}/history/")
 
-    with django_assert_max_num_queries(5):
+    with django_assert_max_num_queries(3):
         response = client.get(f"{URL}{case.reference}/history/")
     assert len(response.json()) >= 10
 

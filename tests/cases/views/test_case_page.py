@@ -161,8 +161,28 @@ def test_case_page_query_count_is_bounded(login, assigned_case, users, django_as
     for _ in range(3):
         attachment_add(actor=users["inv_sales"], reference=ref, uploaded_file=SimpleUploadedFile("x.png", PNG))
     client = login("head_sales")
-    # Fixed cost: the page also recomputes the deadline explanations in the reader's language
-    # (calendar, rules, extensions, pauses); nothing here grows with attachments or events.
-    with django_assert_max_num_queries(26):
+    # Fixed cost: session, user, roles with memberships, case, which sections have rows,
+    # deadlines, the configuration for the explanations in the reader's language (inside the
+    # test's transaction: calendar days and years, policy, stage rules; outside one on
+    # PostgreSQL, one query checking the process memo), then one query per non-empty section
+    # (team, report, plan + approvals, attachments) and the timeline, and the unread count.
+    # Nothing grows with attachments, events or team members (the team's "named by" is joined).
+    with django_assert_max_num_queries(17):
         response = client.get(reverse("case_detail", args=[ref]))
     assert response.status_code == 200
+
+
+def test_role_or_membership_removed_in_the_admin_takes_effect_on_the_next_request(login, assigned_case, users):
+    # given the head of SALES sees the department's case and may act on it
+    client = login("head_sales")
+    url = reverse("case_detail", args=[assigned_case.reference])
+    assert client.get(url).status_code == 200
+    assert "form_team" in actions_on_page(client, assigned_case.reference)
+    # when the department-head role is removed (the membership stays)
+    head = users["head_sales"]
+    head.groups.remove(*head.groups.filter(name="department_head"))
+    # then the next request of the same session no longer offers what only a head may do
+    assert "form_team" not in actions_on_page(client, assigned_case.reference)
+    # and once the membership is removed too, the case is not found
+    head.memberships.all().delete()
+    assert client.get(url).status_code == 404
