@@ -382,7 +382,7 @@ def joined_counts(rows, period, as_of):
 
     tz = local_tz()
     # The cohort's conditions on the joined case (not ``case__in=<subquery>``): one join, so
-    # PostgreSQL walks the cohort index and probes each case's deadlines (deadline_kpi).
+    # the cohort index is walked and each case's deadlines probed (case_deadline_unique).
     start, end = period_bounds(period)
     stage_rows = (
         CaseDeadline.objects.filter(

@@ -99,8 +99,8 @@ class CaseDeadline(models.Model):
     with the number of stages falling due, not with the number of cases.
     """
 
-    # No index of its own: case_deadline_unique (case, stage) and deadline_kpi (case) both lead
-    # with the case and serve every look-up by case; a third index only slowed every insert.
+    # No index of its own: case_deadline_unique (case, stage) leads with the case and serves
+    # every look-up by case; another index only slowed every insert.
     case = models.ForeignKey("cases.Complaint", on_delete=models.CASCADE, related_name="deadlines", db_index=False)
     stage = models.CharField(_("stage"), max_length=20, choices=Stage.choices)
     due_on = models.DateField(_("due on"))
@@ -133,8 +133,6 @@ class CaseDeadline(models.Model):
                 condition=models.Q(met_at__isnull=True, stopped_at__isnull=True, at_risk_notified_at__isnull=True,
                                    stage__in=["overall", "review"]),
             ),
-            # Stage compliance of a KPI cohort: probed per case, answered from the index alone.
-            models.Index(fields=["case"], name="deadline_kpi", include=["stage", "due_on", "met_at", "stopped_at"]),
         ]
         ordering = ["due_on"]
         verbose_name = _("case deadline")
