@@ -318,17 +318,22 @@ def _cached_for_period(period, as_of, name, compute):
 
 
 def _stamped_key(conn, name, period, as_of, quarters):
-    """The cache key of a figure: its name, period, as-of date and the latest change stamp of
-    each quarter, read on ``conn``."""
+    """The cache key of a figure: its name, period, as-of date and, for each quarter, the
+    latest change stamp and the number of stamps, read on ``conn``.
+
+    The latest stamp alone would not do: stamps are drawn from a sequence when a write happens,
+    not when it commits, so a transaction holding a lower stamp can commit after a higher one
+    was read. Stamps are only ever added, so the number visible grows with every commit that
+    stamps the quarter, and (latest, number) names the committed changes exactly."""
     with conn.cursor() as cursor:
         cursor.execute(
-            "SELECT q, (SELECT version FROM assessment_kpichange WHERE quarter = q ORDER BY version DESC LIMIT 1) "
-            "FROM unnest(%s::varchar[]) q",
+            "SELECT q, s.latest, s.n FROM unnest(%s::varchar[]) q, LATERAL ("
+            "SELECT max(version) AS latest, count(*) AS n FROM assessment_kpichange WHERE quarter = q) s",
             [quarters],
         )
-        stamps = dict(cursor.fetchall())
+        stamps = {q: f"{latest or 0}.{n}" for q, latest, n in cursor.fetchall()}
     return "{}:{}:{}:{}".format(
-        name, period.code, as_of.isoformat(), ",".join(str(stamps.get(q) or 0) for q in quarters)
+        name, period.code, as_of.isoformat(), ",".join(stamps.get(q, "0.0") for q in quarters)
     )
 
 

@@ -105,3 +105,30 @@ def test_volume_by_follows_a_change_of_category():
     assert volume_by(Q2, AS_OF, "category") == [("service", 1)]
     Complaint.objects.filter(pk=case.pk).update(category="product")
     assert volume_by(Q2, AS_OF, "category") == [("product", 1)]
+
+
+@pytest.mark.django_db(transaction=True, serialized_rollback=True)
+def test_a_change_committed_after_a_later_stamp_still_invalidates_the_cache():
+    """Stamps come from a sequence, so a transaction can take a lower stamp than one that
+    commits before it. A figure computed in between must not stay cached once it commits."""
+    from django.db import connections
+
+    # given a case of the finished quarter, notified on time (committed)
+    case = ComplaintFactory(notified=local_dt("2026-04-20"))
+    other = connections.create_connection("default")
+    other.set_autocommit(False)
+    try:
+        # when another transaction makes it late (its stamp is drawn now, not committed yet) ...
+        with other.cursor() as cursor:
+            cursor.execute(
+                "UPDATE cases_complaint SET first_notified_at = %s WHERE id = %s",
+                [local_dt("2026-05-20"), case.pk],
+            )
+        # ... a later write commits a higher stamp, and the figures are computed and cached
+        ComplaintFactory(complaint_type="feedback")  # not in the cohort, but a write to the quarter
+        assert (company().on_time, company().late) == (1, 0)
+        other.commit()
+    finally:
+        other.close()
+    # then the committed change is counted: the cached figure is not served
+    assert (company().on_time, company().late) == (0, 1)
