@@ -213,6 +213,8 @@ class Complaint(TimeStampedModel):
             # page is read straight from the index, without sorting the department's backlog.
             models.Index(
                 fields=["department", "next_due", "received_at"], name="case_open_queue",
+                # The dashboard's backlog by status is counted from this index alone.
+                include=["status"],
                 condition=models.Q(status__in=[s.value for s in OPEN_STATUSES], merged_into__isnull=True),
             ),
             # The KPI cohort (assessment.selectors.complaint_cohort) read from the index alone:
