@@ -126,3 +126,11 @@ def event_details(event):
             value = tier_label(value)
         rows.append((str(label), value))
     return rows
+
+
+@register.filter
+def case_rows_html(rows):
+    """The case table's rows (cases/listing.py writes them out)."""
+    from ..listing import case_rows_html as render
+
+    return render(rows)
