@@ -196,7 +196,6 @@ LIST_COLUMNS = (
     "customer_name", "customer_phone", "customer_id_number", "policy_numbers", "department__code", "tier",
     "received_at", "next_due", "outcome", "merged_into__reference",
 )
-_DATETIME = serializers.DateTimeField()
 _DATE = serializers.DateField()
 
 
@@ -204,6 +203,12 @@ _DATE = serializers.DateField()
 def _status_labels(language):
     """get_status_display() of every status in ``language`` (the active one; it keys the cache)."""
     return {value: str(label) for value, label in Complaint._meta.get_field("status").flatchoices}
+
+
+def _iso_datetime(value, tz):
+    """serializers.DateTimeField().to_representation(value) with the current time zone ``tz``."""
+    text = value.astimezone(tz).isoformat()
+    return text[:-6] + "Z" if text.endswith("+00:00") else text
 
 
 def complaint_list_rows(rows):
@@ -215,6 +220,7 @@ def complaint_list_rows(rows):
         due[case_id][stage] = due_on
     labels = _status_labels(get_language())
     today = timezone.localdate()
+    tz = timezone.get_current_timezone()  # once, not per row (DateTimeField looks it up per value)
     out = []
     for case in cases:
         deadlines = due[case["id"]]
@@ -229,7 +235,7 @@ def complaint_list_rows(rows):
                 "id_number": mask_id_number(case["customer_id_number"]), "policy_number": case["policy_numbers"],
             },
             "department": case["department__code"], "tier": case["tier"],
-            "received_at": _DATETIME.to_representation(case["received_at"]),
+            "received_at": _iso_datetime(case["received_at"], tz),
             "next_due": _DATE.to_representation(next_due) if next_due else None,
             "overdue": bool(case["status"] in OPEN_STATUSES and next_due and next_due < today),
             "deadlines": {key: deadlines[key].isoformat() if deadlines.get(key) else None for key in DEADLINE_KEYS},

@@ -38,10 +38,11 @@ def varied_cases(people):
     return cases
 
 
+@pytest.mark.parametrize("zone", ["Asia/Shanghai", "UTC"])
 @pytest.mark.parametrize("language", ["en", "zh-hans"])
-def test_list_rows_are_the_serializer_output_for_every_kind_of_case(varied_cases, language):
+def test_list_rows_are_the_serializer_output_for_every_kind_of_case(varied_cases, language, zone):
     qs = Complaint.objects.select_related("department", "merged_into").prefetch_related("deadlines").order_by("pk")
-    with override(language):
+    with override(language), timezone.override(zone):
         expected = ComplaintListSerializer(qs, many=True).data
         rows = complaint_list_rows(Complaint.objects.order_by("pk").values(*LIST_COLUMNS))
     assert json.dumps(rows, ensure_ascii=False) == json.dumps(expected, ensure_ascii=False)
