@@ -134,3 +134,11 @@ def case_rows_html(rows):
     from ..listing import case_rows_html as render
 
     return render(rows)
+
+
+@register.filter
+def form_fields_html(form):
+    """includes/form_fields.html written out in Python (cases/form_html.py)."""
+    from ..form_html import form_fields_html as render
+
+    return render(form)
