@@ -97,7 +97,11 @@ def dashboard(request):
         })
     trend = {"labels": [], "timeliness": [], "satisfaction": [], "complaint_rate": []}
     for quarter in quarters_ending(period, 8):
-        company = selectors.kpi_table(quarter, min(as_of, local_today()), departments=departments).company
+        quarter_as_of = min(as_of, local_today())
+        if quarter.code == period.code and quarter_as_of == as_of:
+            company = table.company  # the quarter shown: already computed above
+        else:
+            company = selectors.kpi_table(quarter, quarter_as_of, departments=departments).company
         trend["labels"].append(quarter.code)
         for key, value in (("timeliness", company.timeliness_rate), ("satisfaction", company.satisfaction_rate),
                            ("complaint_rate", company.complaint_rate)):
