@@ -12,22 +12,10 @@ from assessment import legacy_import
 from assessment.import_pipeline import ReferenceRegister, WriterThread
 from assessment.imports import read_rows
 from assessment.legacy_import import complaints_import
-from cases.models import CalendarYear, Complaint
-from tests.factories.assessment import DepartmentFactory
+from cases.models import Complaint
+from tests.assessment.legacy_csv import HEADER, legacy_setting  # noqa: F401 - the fixture
 
-pytestmark = pytest.mark.django_db
-
-HEADER = (
-    "reference,received_at,channel,category,department,complaint_type,tier,notified_at,withdrawn_at,"
-    "closed_at,revisit_at,revisit_outcome,revisit_rating,customer_name,customer_phone,policy_number,summary\n"
-)
-
-
-@pytest.fixture(autouse=True)
-def setting():
-    DepartmentFactory(code="CS", name="CS")
-    for year in (2025, 2026, 2027):
-        CalendarYear.objects.create(year=year)
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("legacy_setting")]
 
 
 def row(reference, day=10, channel="hotline"):

@@ -7,22 +7,10 @@ import pytest
 
 from assessment.legacy_import import complaints_import
 from assessment.models import FollowUpVisit
-from cases.models import CalendarYear, CaseDeadline, Complaint
-from tests.factories.assessment import DepartmentFactory
+from cases.models import CaseDeadline, Complaint
+from tests.assessment.legacy_csv import HEADER, legacy_setting  # noqa: F401 - the fixture
 
-pytestmark = pytest.mark.django_db
-
-HEADER = (
-    "reference,received_at,channel,category,department,complaint_type,tier,notified_at,withdrawn_at,"
-    "closed_at,revisit_at,revisit_outcome,revisit_rating,customer_name,customer_phone,policy_number,summary\n"
-)
-
-
-@pytest.fixture(autouse=True)
-def setting():
-    DepartmentFactory(code="CS", name="CS")
-    for year in (2025, 2026, 2027):
-        CalendarYear.objects.create(year=year)
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("legacy_setting")]
 
 
 def line(visit):

@@ -19,6 +19,7 @@ from cases.models import Notification
 from cases.notifications import notify
 from complaints_portal.common import roles
 from tests.factories.calendar import make_user
+from tests.processes import stop
 
 ROOT = Path(settings.BASE_DIR)
 
@@ -40,16 +41,6 @@ def _process_env(**extra):
         auth = db["USER"] + (f":{db['PASSWORD']}" if db.get("PASSWORD") else "")
         env["DATABASE_URL"] = f"postgres://{auth}@{db['HOST'] or '127.0.0.1'}:{db['PORT'] or 5432}/{db['NAME']}"
     return env
-
-
-def _stop(proc, sig=signal.SIGTERM):
-    if proc.poll() is None:
-        proc.send_signal(sig)
-        try:
-            proc.wait(timeout=20)
-        except subprocess.TimeoutExpired:
-            proc.kill()
-            proc.wait(timeout=10)
 
 
 def _wait_until(predicate, timeout, interval=0.2):
@@ -95,7 +86,7 @@ def test_a_worker_on_the_notifications_queue_alone_delivers_notifications_and_le
         delivered = _wait_until(
             lambda: Notification.objects.filter(pk=notification.pk, delivery=Notification.Delivery.SENT).exists(), 60)
     finally:
-        _stop(worker)
+        stop(worker)
 
     # then the notification went out, and the deadline work still waits for its own workers
     try:
@@ -156,7 +147,7 @@ def test_two_beats_against_redis_send_each_run_once_and_the_standby_takes_over(t
         assert _wait_until(lambda: len(_sends(logs[standby])) >= 3, 20), "the standby did not take over"
     finally:
         for beat in beats:
-            _stop(beat)
+            stop(beat)
         queued = _queued_tasks(client, "deadlines")
         client.delete("deadlines", *client.keys(f"{prefix}*"))
 

@@ -8,7 +8,6 @@ server) and stop exactly those; the system Redis and PostgreSQL are never touche
 unless `-m faults` is given, because they take minutes, not seconds.
 """
 import os
-import signal
 import socket
 import subprocess
 import sys
@@ -18,6 +17,8 @@ from pathlib import Path
 
 import pytest
 from django.db import connection
+
+from tests.processes import stop
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -99,16 +100,6 @@ def start_worker(env, queues=None, concurrency=1):
          *(["-Q", queues] if queues else []),
          "--loglevel=WARNING", "--without-heartbeat", "--without-gossip", "--without-mingle"],
         env=env, cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-
-
-def stop(proc, sig=signal.SIGTERM):
-    if proc.poll() is None:
-        proc.send_signal(sig)
-        try:
-            proc.wait(timeout=20)
-        except subprocess.TimeoutExpired:
-            proc.kill()
-            proc.wait(timeout=10)
 
 
 def celery_call(env, task):

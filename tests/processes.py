@@ -1,0 +1,14 @@
+"""Helpers of the tests that start real processes (Celery workers and beat, servers)."""
+import signal
+import subprocess
+
+
+def stop(proc, sig=signal.SIGTERM):
+    """Send ``sig`` to a process still running and wait for it; kill it after 20 s."""
+    if proc.poll() is None:
+        proc.send_signal(sig)
+        try:
+            proc.wait(timeout=20)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+            proc.wait(timeout=10)
