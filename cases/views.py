@@ -274,7 +274,7 @@ SECTIONS = (
 
 @lru_cache(maxsize=4)
 def _section_sql(vendor_quote):
-    parts = [f"EXISTS (SELECT 1 FROM {vendor_quote(model._meta.db_table)} WHERE {vendor_quote(fk)} = %s{extra})"  # noqa: S608 - names from _meta
+    parts = [f"EXISTS (SELECT 1 FROM {vendor_quote(model._meta.db_table)} WHERE {vendor_quote(fk)} = %s{extra})"  # noqa: S608  # nosec B608 - names from _meta
              for _name, model, fk, extra in SECTIONS]
     return "SELECT " + ", ".join(parts)
 
