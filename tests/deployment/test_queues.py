@@ -144,9 +144,10 @@ def test_a_worker_without_queue_option_consumes_every_queue_on_the_filesystem_br
     app.config_from_object("django.conf:settings", namespace="CELERY")
     folder = str(tmp_path / "queue")
     (tmp_path / "queue").mkdir()
+    (tmp_path / "control").mkdir()
     app.conf.broker_url = "filesystem://"
     app.conf.broker_transport_options = {"data_folder_in": folder, "data_folder_out": folder,
-                                         "store_processed": False}
+                                         "control_folder": str(tmp_path / "control"), "store_processed": False}
     ran, lock = [], threading.Lock()
 
     @app.task(name="tests.deployment.probe", shared=False)
