@@ -3,6 +3,8 @@ change only through bonus_services), promotion thresholds, training topics, mapp
 from django.contrib import admin
 from simple_history.admin import SimpleHistoryAdmin
 
+from complaints_portal.common.admin import ReadOnlyAdminMixin
+
 from .bonus_models import (
     BonusApproval,
     BonusProposal,
@@ -38,33 +40,15 @@ class BonusRuleSetAdmin(SimpleHistoryAdmin):
 
 
 @admin.register(BonusProposal)
-class BonusProposalAdmin(SimpleHistoryAdmin):
+class BonusProposalAdmin(ReadOnlyAdminMixin, SimpleHistoryAdmin):
     list_display = ["quarter", "department", "version", "state", "adjustment_percent", "tier_label", "approved_by",
                     "approved_at"]
     list_filter = ["quarter", "state"]
 
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
-
 
 @admin.register(BonusApproval)
-class BonusApprovalAdmin(admin.ModelAdmin):
+class BonusApprovalAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
     list_display = ["quarter", "approved_by", "approved_at", "pending_cases", "already_approved", "confirmed"]
-
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
 
 
 @admin.register(PromotionPolicy)

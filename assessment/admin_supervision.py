@@ -3,6 +3,8 @@
 from django.contrib import admin
 from simple_history.admin import SimpleHistoryAdmin
 
+from complaints_portal.common.admin import ReadOnlyAdminMixin
+
 from .supervision_models import ChecklistItem, CorrectiveAction, MonthlyReport, Rectification, SpotCheck
 
 
@@ -16,15 +18,8 @@ class ChecklistItemAdmin(SimpleHistoryAdmin):
         return False
 
 
-class ReadOnlyHistoryAdmin(SimpleHistoryAdmin):
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
+class ReadOnlyHistoryAdmin(ReadOnlyAdminMixin, SimpleHistoryAdmin):
+    pass
 
 
 @admin.register(SpotCheck)

@@ -6,6 +6,8 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from simple_history.admin import SimpleHistoryAdmin
 
+from complaints_portal.common.admin import ReadOnlyAdminMixin
+
 from .. import deadlines  # noqa: F401  (connects the recompute-on-change signals)
 from ..models import (
     CalendarDay,
@@ -88,22 +90,13 @@ class DeadlinePolicyAdmin(SimpleHistoryAdmin):
 
 
 @admin.register(CaseDeadline)
-class CaseDeadlineAdmin(admin.ModelAdmin):
+class CaseDeadlineAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
     list_display = ("case", "stage", "due_on", "met_at", "stopped_at", "reminded_at", "overdue_at",
                     "escalated_head_at", "escalated_supervisor_at")
     list_filter = ("stage",)
     search_fields = ("case__reference",)
     list_select_related = ("case",)
     date_hierarchy = "due_on"
-
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
 
 
 @admin.register(Notification)

@@ -10,6 +10,8 @@ from django.db import transaction
 from django.utils.translation import gettext_lazy as _
 from simple_history.admin import SimpleHistoryAdmin
 
+from complaints_portal.common.admin import ReadOnlyAdminMixin
+
 from ..fields import mask_id_number, mask_phone
 from ..models import (
     AccessLog,
@@ -211,7 +213,7 @@ class ComplaintAdmin(SimpleHistoryAdmin):
 
 
 @admin.register(AccessLog)
-class AccessLogAdmin(admin.ModelAdmin):
+class AccessLogAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
     """Who saw full personal data: read-only, for the supervisor's audit."""
 
     list_display = ["at", "user", "case", "field", "via"]
@@ -219,12 +221,3 @@ class AccessLogAdmin(admin.ModelAdmin):
     search_fields = ["user__username", "case__reference"]
     list_select_related = ["user", "case"]
     readonly_fields = ["at", "user", "case", "field", "via"]
-
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
