@@ -6,7 +6,6 @@ import re
 import signal
 import subprocess
 import sys
-import time
 import uuid
 from datetime import datetime
 from pathlib import Path
@@ -19,7 +18,7 @@ from cases.models import Notification
 from cases.notifications import notify
 from complaints_portal.common import roles
 from tests.factories.calendar import make_user
-from tests.processes import stop
+from tests.processes import stop, wait_until
 
 ROOT = Path(settings.BASE_DIR)
 
@@ -42,14 +41,6 @@ def _process_env(**extra):
         env["DATABASE_URL"] = f"postgres://{auth}@{db['HOST'] or '127.0.0.1'}:{db['PORT'] or 5432}/{db['NAME']}"
     return env
 
-
-def _wait_until(predicate, timeout, interval=0.2):
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if predicate():
-            return True
-        time.sleep(interval)
-    return False
 
 
 def _queued_tasks(client, queue):
@@ -83,7 +74,7 @@ def test_a_worker_on_the_notifications_queue_alone_delivers_notifications_and_le
          "--loglevel=WARNING", "--without-heartbeat", "--without-gossip", "--without-mingle"],
         env=_process_env(), cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     try:
-        delivered = _wait_until(
+        delivered = wait_until(
             lambda: Notification.objects.filter(pk=notification.pk, delivery=Notification.Delivery.SENT).exists(), 60)
     finally:
         stop(worker)
@@ -130,10 +121,10 @@ def test_two_beats_against_redis_send_each_run_once_and_the_standby_takes_over(t
                     env=env, cwd=ROOT, stdout=out, stderr=subprocess.STDOUT))
 
         # when both run for a while
-        assert _wait_until(lambda: any(_holds_lock(log) for log in logs), 30), "no beat acquired the lock"
+        assert wait_until(lambda: any(_holds_lock(log) for log in logs), 30), "no beat acquired the lock"
         holder = 0 if _holds_lock(logs[0]) else 1
         standby = 1 - holder
-        assert _wait_until(lambda: len(_sends(logs[holder])) >= 4, 20)
+        assert wait_until(lambda: len(_sends(logs[holder])) >= 4, 20)
         # then only the lock holder sends; the standby waits
         assert not _holds_lock(logs[standby])
         assert _sends(logs[standby]) == []
@@ -144,7 +135,7 @@ def test_two_beats_against_redis_send_each_run_once_and_the_standby_takes_over(t
         beats[holder].wait(timeout=10)
         sent_by_holder = len(_sends(logs[holder]))
         # then the standby takes over and goes on sending
-        assert _wait_until(lambda: len(_sends(logs[standby])) >= 3, 20), "the standby did not take over"
+        assert wait_until(lambda: len(_sends(logs[standby])) >= 3, 20), "the standby did not take over"
     finally:
         for beat in beats:
             stop(beat)

@@ -120,11 +120,3 @@ def web_server(env):
     finally:
         stop(proc)
 
-
-def wait_until(predicate, timeout, interval=0.2):
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if predicate():
-            return True
-        time.sleep(interval)
-    return False

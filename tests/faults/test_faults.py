@@ -29,7 +29,7 @@ from cases.models import CaseDeadline, Complaint, Notification
 from complaints_portal.common import roles
 from tests.factories.calendar import make_case, make_department, make_user, seed_calendar
 from tests.factories.cases import INTAKE
-from tests.processes import stop
+from tests.processes import stop, wait_until
 
 from .conftest import (
     celery_call,
@@ -37,7 +37,6 @@ from .conftest import (
     free_port,
     process_env,
     start_worker,
-    wait_until,
     web_server,
 )
 
