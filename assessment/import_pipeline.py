@@ -1,7 +1,9 @@
 """Two helpers of the legacy import that keep it fast and its memory flat (bench/README.md).
 
 - ``WriterThread`` writes batch N in a second thread while the caller parses batch N+1, so
-  the client's CPU time and the database's time overlap instead of adding up.
+  the client's CPU time and the database's time overlap instead of adding up; outside a
+  transaction, several threads on connections of their own let the database work on two
+  batches at once.
 - ``ReferenceRegister`` remembers every reference read, to report a second line with the same
   reference, without holding the whole file's references in the client: on PostgreSQL they
   live in a temporary table with a primary key.
@@ -14,44 +16,65 @@ from django.utils import translation
 
 
 class WriterThread:
-    """Run ``write(chunk)`` for each submitted chunk, in order, in one background thread.
+    """Run ``write(chunk)`` for each submitted chunk in ``threads`` background threads.
 
-    The thread uses the caller's own database connection (shared the way Django's live
-    server thread shares it), so the writes take part in a transaction the caller has open
-    (tests, the demo loader) and no second connection is needed. The caller must not use the
-    connection itself until ``close()`` returns: the legacy import's parsing reads nothing
-    from the database once its context is loaded.
+    With one thread (the default) the thread uses the caller's own database connection
+    (shared the way Django's live server thread shares it), so the writes take part in a
+    transaction the caller has open (tests, the demo loader) and no second connection is
+    needed; the chunks are written in order. The caller must not use the connection itself
+    until ``close()`` returns: the legacy import's parsing reads nothing from the database
+    once its context is loaded.
 
-    At most one chunk waits while another is written, which bounds memory to two batches.
-    An exception in ``write`` stops the writing; it is raised in the caller by the next
-    ``submit`` or by ``close``. The thread runs with the caller's language, so the messages
-    it produces are translated the same way.
+    With more threads, each opens a connection of its own (Django's connections are per
+    thread) and closes it when it ends; chunks are written concurrently, in any order, each
+    in transactions of its own, so the database works on several at once. The caller's
+    connection stays the caller's. Only for a caller outside a transaction: the writers
+    could not see, or take part in, what the caller has not committed.
+
+    At most ``threads`` chunks wait while others are written, which bounds memory. An
+    exception in ``write`` stops the writing; it is raised in the caller by the next
+    ``submit`` or by ``close``. The threads run with the caller's language, so the messages
+    they produce are translated the same way.
     """
 
-    def __init__(self, write, using=DEFAULT_DB_ALIAS):
+    def __init__(self, write, using=DEFAULT_DB_ALIAS, threads=1):
+        if threads < 1:
+            raise ValueError("threads must be at least 1")
         self._write = write
-        self._queue = queue.Queue(maxsize=1)
+        self._queue = queue.Queue(maxsize=threads)
         self._error = None
-        self._connection = connections[using]
         self._using = using
+        self._shared = connections[using] if threads == 1 else None
+        if self._shared is not None:
+            self._shared.inc_thread_sharing()
+        elif connections[using].in_atomic_block:
+            raise RuntimeError("writer threads with connections of their own cannot join the caller's transaction")
         self._language = translation.get_language()
-        self._connection.inc_thread_sharing()
-        self._thread = threading.Thread(target=self._run, name="legacy-import-writer", daemon=True)
-        self._thread.start()
+        self._threads = [
+            threading.Thread(target=self._run, name=f"legacy-import-writer-{n}", daemon=True) for n in range(threads)
+        ]
+        for thread in self._threads:
+            thread.start()
 
     def _run(self):
-        connections[self._using] = self._connection
-        with translation.override(self._language):
-            while True:
-                chunk = self._queue.get()
-                if chunk is None:
-                    return
-                if self._error is not None:
-                    continue  # drain, so that the caller never blocks on a full queue
-                try:
-                    self._write(chunk)
-                except BaseException as exc:  # noqa: BLE001 - re-raised in the caller's thread
-                    self._error = exc
+        if self._shared is not None:
+            connections[self._using] = self._shared
+        try:
+            with translation.override(self._language):
+                while True:
+                    chunk = self._queue.get()
+                    if chunk is None:
+                        return
+                    if self._error is not None:
+                        continue  # drain, so that the caller never blocks on a full queue
+                    try:
+                        self._write(chunk)
+                    except BaseException as exc:  # noqa: BLE001 - re-raised in the caller's thread
+                        if self._error is None:
+                            self._error = exc
+        finally:
+            if self._shared is None:
+                connections[self._using].close()  # this thread's own connection
 
     def submit(self, chunk):
         if self._error is not None:
@@ -60,10 +83,13 @@ class WriterThread:
 
     def close(self):
         """Wait for every submitted chunk to be written; re-raise a writer's exception."""
-        if self._thread.is_alive():
-            self._queue.put(None)
-            self._thread.join()
-            self._connection.dec_thread_sharing()
+        if any(thread.is_alive() for thread in self._threads):
+            for _thread in self._threads:
+                self._queue.put(None)
+            for thread in self._threads:
+                thread.join()
+            if self._shared is not None:
+                self._shared.dec_thread_sharing()
         if self._error is not None:
             error, self._error = self._error, None
             raise error

@@ -37,21 +37,28 @@ class ImportResult:
 
 
 def read_rows(lines, required, optional=()):
-    """Yield (line number, {column: stripped value}) from a CSV; check the header first."""
-    reader = csv.DictReader(lines)
-    header = [h.strip() for h in (reader.fieldnames or [])]
+    """Yield (line number, {column: stripped value}) from a CSV; check the header first.
+
+    As csv.DictReader reads it (blank lines skipped, missing trailing fields empty), with
+    None instead of the values for a line with more fields than the header."""
+    reader = csv.reader(lines)
+    header = [h.strip() for h in next(reader, [])]
     missing = [c for c in required if c not in header]
     if missing:
         raise HeaderError(_("The header lacks the column(s): %(cols)s.") % {"cols": ", ".join(missing)})
     unknown = [c for c in header if c not in required and c not in optional]
     if unknown:
         raise HeaderError(_("Unknown column(s) in the header: %(cols)s.") % {"cols": ", ".join(unknown)})
-    reader.fieldnames = header
+    width = len(header)
     for row in reader:
-        if None in row:
+        if not row:
+            continue
+        if len(row) > width:
             yield reader.line_num, None
             continue
-        yield reader.line_num, {k: (v or "").strip() for k, v in row.items()}
+        if len(row) < width:
+            row += [""] * (width - len(row))
+        yield reader.line_num, dict(zip(header, [v.strip() for v in row]))
 
 
 def parse_int(value, column, required=False):

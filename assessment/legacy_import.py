@@ -24,10 +24,13 @@ as a stream, at most two batches are held, the deadline cache is bounded (LRU), 
 references seen so far, kept to report a duplicate line, live in a temporary table on
 PostgreSQL (import_pipeline.ReferenceRegister).
 """
+import datetime
+import threading
 import zoneinfo
 from collections import OrderedDict
 from dataclasses import dataclass
 from operator import attrgetter
+from typing import NamedTuple
 
 from django.conf import settings
 from django.db import DatabaseError, IntegrityError, connection, models, transaction
@@ -76,9 +79,11 @@ class ParsedRow:
     case: Complaint  # unsaved, fully populated
     deadlines: list  # [(stage, due_on, met_at, stopped_at, explanation)]
     visit: dict | None
+    copy_tails: tuple = ()  # per deadline, "stage\tdue_on\texplanation" in COPY's text format
 
 
 _CHOICE_VALUES = {}
+_RESULT_LOCK = threading.Lock()
 
 
 def _choice(value, choices, column, default=None):
@@ -166,20 +171,24 @@ class _Context:
             signature = self.rule_signatures[rules_key] = tuple(sorted((str(s), n) for s, (n, _r) in rules.items()))
         key = (policy.pk, case.clock_start, case.tier, signature)
         cache = self.deadline_cache
-        computed = cache.get(key)
-        if computed is None:
+        entry = cache.get(key)
+        if entry is None:
             try:
                 computed = compute_deadlines(case, self.calendar, _rules_cache=self.rules_cache)
+                # Each deadline's stage, due date and explanation as COPY text, formatted once
+                # per set rather than once per case (the PostgreSQL writer's rows).
+                tails = {stage: _copy_fields(stage, due_on, text) for stage, (due_on, text) in computed.items()}
+                entry = (computed, tails)
             except CalendarMissing as exc:
-                computed = LineError(exc.message)
-            cache[key] = computed
+                entry = LineError(exc.message)
+            cache[key] = entry
             if len(cache) > DEADLINE_CACHE_SIZE:
                 cache.popitem(last=False)
         else:
             cache.move_to_end(key)
-        if isinstance(computed, LineError):
-            raise computed
-        return computed
+        if isinstance(entry, LineError):
+            raise entry
+        return entry
 
     def policy_for(self, day):
         for policy in self.policies:
@@ -264,7 +273,7 @@ def parse_row(line, row, ctx):
     elif rating_text or dates["revisit_at"]:
         raise LineError(_("revisit_at and revisit_rating need revisit_outcome."))
 
-    computed = ctx.deadlines_for(case)
+    computed, tails = ctx.deadlines_for(case)
 
     # What happened to each stage is known only for the decision. The other stages were done
     # outside the portal: once the case has a decision or ended, they are marked as not
@@ -282,10 +291,11 @@ def parse_row(line, row, ctx):
             met_at = None
             stopped_at = case.received_at if ended_at else None
         deadlines.append((stage, due_on, met_at, stopped_at, text))
+    copy_tails = tuple(tails[stage] for stage in computed)
     case.due_overall = computed[Stage.OVERALL.value][0]
     open_dues = [d for _s, d, met, stopped, _t in deadlines if met is None and stopped is None]
     case.next_due = min(open_dues) if open_dues else None
-    return ParsedRow(line=line, case=case, deadlines=deadlines, visit=visit)
+    return ParsedRow(line=line, case=case, deadlines=deadlines, visit=visit, copy_tails=copy_tails)
 
 
 def _write_batch(batch, result):
@@ -295,12 +305,7 @@ def _write_batch(batch, result):
     and skipped; the other rows are written. The counts and those reports reach ``result``
     only once the transaction committed, so a replay after a failure reports nothing twice.
     """
-    existing = {
-        c.reference: c
-        for c in Complaint.objects.filter(reference__in=[p.case.reference for p in batch]).only(
-            "id", "reference", "is_legacy", "created_at", "version"
-        )
-    }
+    existing = _stored_cases([p.case.reference for p in batch])
     new, updated, refused = [], [], []
     now = timezone.now()
     for parsed in batch:
@@ -324,9 +329,37 @@ def _write_batch(batch, result):
                 _write_batch_copy(written, new, updated)
             else:
                 _write_batch_orm(written, new, updated)
-    result.created += len(new)
-    result.updated += len(updated)
-    result.errors.extend(refused)
+    with _RESULT_LOCK:  # writer threads may report at the same time
+        result.created += len(new)
+        result.updated += len(updated)
+        result.errors.extend(refused)
+
+
+class _Stored(NamedTuple):
+    pk: int
+    reference: str
+    is_legacy: bool
+    created_at: datetime.datetime
+    version: int
+
+
+def _stored_cases(references):
+    """{reference: _Stored} of the cases already stored under ``references``."""
+    fields = ("id", "reference", "is_legacy", "created_at", "version")
+    if connection.vendor != "postgresql":
+        rows = Complaint.objects.filter(reference__in=references).values_list(*fields)
+    else:
+        # One array parameter: an IN list of a batch's 2,000 placeholders costs the client
+        # more to build and send than the look-up costs the database.
+        meta = Complaint._meta
+        listed = ", ".join(_qn(meta.get_field(name).column) for name in fields)
+        with connection.cursor() as cursor:
+            cursor.execute(
+                f"SELECT {listed} FROM {_qn(meta.db_table)} WHERE {_qn(meta.get_field('reference').column)} = ANY(%s)",  # noqa: S608  # nosec B608 - identifiers quoted from model metadata, values bound as parameters
+                [references],
+            )
+            rows = cursor.fetchall()
+    return {row[1]: _Stored(*row) for row in rows}
 
 
 def _write_batch_orm(batch, new, updated):
@@ -469,17 +502,93 @@ def _copy_history(cursor, model, ids, history_type, when):
     )
 
 
-def _deadline_rows(batch, merged):
-    """COPY rows of the batch's deadlines with their KPI copies (assessment 0006): the case's
-    receipt time while it is a complaint not merged into another case, and its department."""
+# COPY's text format: a row is its fields joined by tabs, ended by a newline; NULL is \N; a
+# backslash, tab, newline or carriage return inside a value is escaped with a backslash.
+_COPY_ESCAPES = str.maketrans({"\\": "\\\\", "\t": "\\t", "\n": "\\n", "\r": "\\r"})
+
+
+def _copy_field(value):
+    """``value`` as one field of COPY's text format, read back by PostgreSQL as the same value.
+
+    An aware date-time is written in ISO 8601 with its offset, so it means the same instant
+    whatever the session's time zone; a date in ISO 8601."""
+    if value is None:
+        return "\\N"
+    if type(value) is bool:
+        return "t" if value else "f"
+    if isinstance(value, int):
+        return str(value)
+    if isinstance(value, datetime.datetime):
+        if value.tzinfo is None or value.utcoffset() is None:
+            raise ValueError("a naive date-time has no single meaning in a timestamptz column")
+        return value.isoformat()
+    if isinstance(value, datetime.date):
+        return value.isoformat()
+    return str(value).translate(_COPY_ESCAPES)
+
+
+def _copy_fields(*values):
+    return "\t".join(_copy_field(v) for v in values)
+
+
+# The deadline COPY's columns: per case, then per deadline (the tails formatted when parsing).
+DEADLINE_COPY_COLUMNS = [
+    "case_id", "kpi_received_at", "kpi_department_id", "met_at", "stopped_at", "stage", "due_on", "explanation",
+]
+
+
+def _deadline_copy_text(batch, merged):
+    """The COPY text of the batch's deadlines with their KPI copies (assessment 0006): the
+    case's receipt time while it is a complaint not merged into another case, and its
+    department. Written here rather than by psycopg's row formatter: a case has 8 deadline
+    rows, most fields are the case's or come from a shared computed set, so each value is
+    formatted once per case or per set instead of once per row."""
     complaint = ComplaintType.COMPLAINT
+    parts = []
+    append = parts.append
     for p in batch:
         case = p.case
         pk = case.pk
         received = case.received_at if case.complaint_type == complaint and pk not in merged else None
-        department = case.department_id
-        for stage, due_on, met_at, stopped_at, text in p.deadlines:
-            yield (pk, stage, due_on, met_at, stopped_at, text, received, department)
+        head = f"{pk}\t{_copy_field(received)}\t{_copy_field(case.department_id)}\t"
+        formatted = {None: "\\N"}
+        for (_stage, _due, met_at, stopped_at, _text), tail in zip(p.deadlines, p.copy_tails, strict=True):
+            met = formatted.get(met_at)
+            if met is None:
+                met = formatted[met_at] = _copy_field(met_at)
+            stopped = formatted.get(stopped_at)
+            if stopped is None:
+                stopped = formatted[stopped_at] = _copy_field(stopped_at)
+            append(f"{head}{met}\t{stopped}\t{tail}\n")
+    return "".join(parts)
+
+
+# A new imported visit: no comment, nobody recorded it in the portal; with its KPI copies.
+VISIT_COPY_COLUMNS = [
+    "id", "case_id", "outcome", "rating", "visited_at", "comment", "by_id", "kpi_department_id", "kpi_first",
+]
+
+
+def _visit_copy_text(batch, ids):
+    """The COPY text of the visits of new cases, with the KPI copies the INSERT trigger would
+    fill (assessment 0006): the case's department, and whether the visit is the case's first
+    completed one — a new case has no other visit, so a completed visit is."""
+    completed = FollowUpVisit.Outcome.COMPLETED
+    lines = []
+    for p, pk in zip(batch, ids, strict=True):
+        visit, case = p.visit, p.case
+        first = "t" if visit["outcome"] == completed else "f"
+        lines.append(
+            f"{pk}\t{case.pk}\t{_copy_field(visit['outcome'])}\t{_copy_field(visit['rating'])}\t"
+            f"{_copy_field(visit['visited_at'])}\t\t\\N\t{_copy_field(case.department_id)}\t{first}\n"
+        )
+    return "".join(lines)
+
+
+def _copy_text(cursor, table, columns, text):
+    sql = f"COPY {_qn(table)} ({', '.join(_qn(c) for c in columns)}) FROM STDIN"
+    with connection.wrap_database_errors, cursor.copy(sql) as copy:
+        copy.write(text)
 
 
 def _write_batch_copy(batch, new, updated):
@@ -522,29 +631,18 @@ def _write_batch_copy(batch, new, updated):
         # (assessment 0008). It is set back before anything else is written; a failure
         # rolls it back with the batch's savepoint or transaction.
         cursor.execute("SELECT set_config('portal.kpi_columns_supplied', 'on', true)")
-        _copy(
-            cursor, CaseDeadline._meta.db_table,
-            ["case_id", "stage", "due_on", "met_at", "stopped_at", "explanation", "kpi_received_at", "kpi_department_id"],
-            _deadline_rows(batch, merged),
-        )
+        _copy_text(cursor, CaseDeadline._meta.db_table, DEADLINE_COPY_COLUMNS, _deadline_copy_text(batch, merged))
         # Visits of new cases by COPY (a new case has no other visit: its visit, if completed,
         # is its first completed one); those of re-imported cases may replace or remove an
         # earlier visit and are written with the triggers' look-up (_write_visits_copy).
         updated_ids = {p.case.pk for p in updated}
-        fresh = [FollowUpVisit(case_id=p.case.pk, **p.visit) for p in new if p.visit is not None]
+        fresh = [p for p in new if p.visit is not None]
         if fresh:
-            departments = {p.case.pk: p.case.department_id for p in new}
-            for visit, pk in zip(fresh, _next_ids(cursor, FollowUpVisit, len(fresh)), strict=True):
-                visit.pk = pk
-            visit_fields = FollowUpVisit._meta.concrete_fields
-            _copy_objects(
-                cursor, FollowUpVisit._meta.db_table, fresh, visit_fields, True,
-                extra=(["kpi_department_id", "kpi_first"],
-                       lambda v: (departments[v.case_id], v.outcome == FollowUpVisit.Outcome.COMPLETED)),
-            )
+            visit_ids = _next_ids(cursor, FollowUpVisit, len(fresh))
+            _copy_text(cursor, FollowUpVisit._meta.db_table, VISIT_COPY_COLUMNS, _visit_copy_text(fresh, visit_ids))
         cursor.execute("SELECT set_config('portal.kpi_columns_supplied', 'off', true)")
         if fresh:
-            _copy_history(cursor, FollowUpVisit, [v.pk for v in fresh], "+", now)
+            _copy_history(cursor, FollowUpVisit, visit_ids, "+", now)
         if updated:
             _write_visits_copy(cursor, [p for p in batch if p.case.pk in updated_ids], updated_ids, now)
 
@@ -628,26 +726,41 @@ def _flush(batch, result):
             result.errors.append((parsed.line, _("could not be saved: %(error)s") % {"error": exc}))
 
 
-def _write_chunk(chunk, register, result):
-    """Report the chunk's bad and duplicate lines, write the others (in the writer thread).
+def _checked_batch(chunk, register, result):
+    """Report the chunk's bad and duplicate lines; return the parsed rows of the others.
 
     ``chunk`` is [(line, reference or None, ParsedRow or None, error message or None)] in
-    file order. A line whose reference came earlier in the file is a duplicate even if it
-    parsed, or the first line failed; the duplicate message replaces any other.
+    file order, and chunks are checked in file order. A line whose reference came earlier in
+    the file is a duplicate even if it parsed, or the first line failed; the duplicate
+    message replaces any other.
     """
     duplicates = register.register([(reference, line) for line, reference, _p, _e in chunk if reference is not None])
-    batch = []
+    batch, errors = [], []
     for line, reference, parsed, error in chunk:
         if line in duplicates:
             error = _("duplicate reference %(ref)s (first on line %(line)s).") % {"ref": reference, "line": duplicates[line]}
         if error is not None:
-            result.errors.append((line, error))
+            errors.append((line, error))
         else:
             batch.append(parsed)
-    _flush(batch, result)
+    with _RESULT_LOCK:
+        result.errors.extend(errors)
+    return batch
 
 
-def complaints_import(lines, batch_size=BATCH_SIZE, progress=None, progress_every=10_000):
+def _write_chunk(chunk, register, result):
+    """Check the chunk and write its good lines (in the one writer thread)."""
+    _flush(_checked_batch(chunk, register, result), result)
+
+
+def writer_count():
+    """How many connections write batches at once by default (LEGACY_IMPORT_WRITERS): on
+    PostgreSQL a batch's database time (indexes, triggers, foreign-key checks at commit)
+    outweighs its parsing, and two backends share it."""
+    return settings.LEGACY_IMPORT_WRITERS
+
+
+def complaints_import(lines, batch_size=BATCH_SIZE, progress=None, progress_every=10_000, writers=None):
     """Import legacy complaints from CSV ``lines``; return an ImportResult.
 
     Idempotent by reference: a reference already imported is updated, never duplicated; the
@@ -655,15 +768,35 @@ def complaints_import(lines, batch_size=BATCH_SIZE, progress=None, progress_ever
     line with the same reference in one file is reported and not imported.
     ``progress(n)`` is called every ``progress_every`` lines read.
 
-    ``lines`` is read as a stream (an open file is never read whole). This thread parses;
-    a writer thread writes each batch of ``batch_size`` lines on the same connection while
-    the next one is parsed, so the caller must not use the database connection from another
-    thread meanwhile. The ImportResult is complete when this function returns.
+    ``lines`` is read as a stream (an open file is never read whole). This thread parses
+    and, batch after batch in file order, checks the references for repeats; ``writers``
+    threads (writer_count() by default) write the batches while the next ones are parsed.
+    Inside a transaction, or with one writer, a single writer thread uses this thread's
+    connection, so the caller must not use it from another thread meanwhile; otherwise each
+    writer has a connection of its own and commits each batch by itself. The ImportResult is
+    complete when this function returns.
     """
+    writers = writer_count() if writers is None else writers
+    if writers < 1:
+        raise ValueError("writers must be at least 1")
+    if connection.in_atomic_block or connection.vendor != "postgresql":
+        # In the caller's transaction only its own connection can take part; SQLite writes
+        # one transaction at a time anyway.
+        writers = 1
     ctx = _Context()
     result = ImportResult()
     register = ReferenceRegister(connection)
-    writer = WriterThread(lambda chunk: _write_chunk(chunk, register, result))
+    if writers == 1:
+        writer = WriterThread(lambda chunk: _write_chunk(chunk, register, result))
+
+        def submit(chunk):
+            writer.submit(chunk)
+    else:
+        writer = WriterThread(lambda batch: _flush(batch, result), threads=writers)
+
+        def submit(chunk):
+            # The references are checked here, on this thread's connection, in file order.
+            writer.submit(_checked_batch(chunk, register, result))
     try:
         chunk = []
         count = 0
@@ -681,9 +814,9 @@ def complaints_import(lines, batch_size=BATCH_SIZE, progress=None, progress_ever
                 error = str(exc)
             chunk.append((line, reference, parsed, error))
             if len(chunk) >= batch_size:
-                writer.submit(chunk)
+                submit(chunk)
                 chunk = []
-        writer.submit(chunk)
+        submit(chunk)
     finally:
         try:
             writer.close()  # waits for the last batch; re-raises a writer's exception

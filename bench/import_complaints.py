@@ -5,8 +5,9 @@
 Uses the dedicated database complaints_bench_import (created and migrated if missing).
 Writes ROWS generated legacy rows (default 100,000) to a temporary CSV file, imports the file
 into an empty table as the command does (read as a stream), then re-imports it (every row an
-update; skipped with --insert-only) and reports both rates, the client's CPU time, the load
-average and the peak RSS of the process. The file is never held in memory, so the peak RSS
+update; skipped with --insert-only) and reports both rates, the client's CPU time, the
+PostgreSQL server's CPU time, the number of writer connections (LEGACY_IMPORT_WRITERS, 2 by
+default; set it to compare), the load average and the peak RSS of the process. The file is never held in memory, so the peak RSS
 is Django plus the import: run it at 100,000 and 1,000,000 rows to see it stay flat.
 """
 import datetime
@@ -47,19 +48,30 @@ def generate(rows, out, seed=1):
         ]) + "\n")
 
 
-def backend_cpu(connection):
-    """CPU seconds used so far by this connection's PostgreSQL backend process (None when the
-    server is not on this machine): the database's share of the work, less sensitive to the
-    load of a shared machine than wall time."""
-    with connection.cursor() as cursor:
-        cursor.execute("SELECT pg_backend_pid()")
-        pid = cursor.fetchone()[0]
-    try:
-        with open(f"/proc/{pid}/stat") as fh:
-            fields = fh.read().rsplit(")", 1)[1].split()
-    except OSError:
-        return None
-    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+def server_cpu():
+    """CPU seconds used so far by the PostgreSQL server on this machine (None when it is not
+    here): its live processes plus the backends that ended, which the postmaster has reaped
+    (their time is its children's time). With several writer connections the database's
+    share of the work is spread over backends that exit when the import ends, so the whole
+    server is measured; less sensitive to the load of a shared machine than wall time."""
+    tick = os.sysconf("SC_CLK_TCK")
+    total, found = 0, False
+    for entry in os.listdir("/proc"):
+        if not entry.isdigit():
+            continue
+        try:
+            with open(f"/proc/{entry}/stat") as fh:
+                raw = fh.read()
+        except OSError:
+            continue
+        name, fields = raw[raw.index("(") + 1:raw.rindex(")")], raw.rsplit(")", 1)[1].split()
+        if name != "postgres":
+            continue
+        found = True
+        total += int(fields[11]) + int(fields[12])
+        if fields[1] == "1":  # the postmaster: add its reaped children
+            total += int(fields[13]) + int(fields[14])
+    return total / tick if found else None
 
 
 def main():
@@ -69,7 +81,7 @@ def main():
     use_database("complaints_bench_import")
     from django.db import connection
 
-    from assessment.legacy_import import complaints_import
+    from assessment.legacy_import import complaints_import, writer_count
     from assessment.models import FollowUpVisit
     from cases.models import CalendarYear, Complaint, Department
 
@@ -90,17 +102,17 @@ def main():
         print(f"{rows:,} rows, file {os.path.getsize(fh.name) / 1e6:.0f} MB", flush=True)
         rss_before = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
         for label in passes:
-            db_cpu = backend_cpu(connection)
+            db_cpu = server_cpu()
             started, cpu = time.perf_counter(), time.process_time()
             with open(fh.name, encoding="utf-8-sig", newline="") as lines:
                 result = complaints_import(lines)
             elapsed, cpu = time.perf_counter() - started, time.process_time() - cpu
-            db_cpu = backend_cpu(connection) - db_cpu if db_cpu is not None else None
+            db_cpu = server_cpu() - db_cpu if db_cpu is not None else None
             assert not result.errors, result.errors[:5]
             print(f"{label}: {rows} rows in {elapsed:.2f} s = {rows / elapsed:,.0f} rows/s "
                   f"(created {result.created}, updated {result.updated}; client CPU {cpu:.1f} s = "
-                  f"{rows / cpu:,.0f} rows per CPU-second; database backend CPU "
-                  f"{f'{db_cpu:.1f} s' if db_cpu is not None else 'n/a'}; load {os.getloadavg()[0]:.1f})", flush=True)
+                  f"{rows / cpu:,.0f} rows per CPU-second; database server CPU "
+                  f"{f'{db_cpu:.1f} s' if db_cpu is not None else 'n/a'}; {writer_count()} writer connections; load {os.getloadavg()[0]:.1f})", flush=True)
     print(f"peak RSS of the import process: {resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024:.0f} MB "
           f"(before the import, with Django loaded: {rss_before:.0f} MB)")
 

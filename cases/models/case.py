@@ -132,7 +132,7 @@ class Complaint(TimeStampedModel):
     expected_resolution = models.TextField(_("what the customer wants"), blank=True)
 
     customer_name = models.CharField(_("customer name"), max_length=100)
-    customer_phone = models.CharField(_("customer phone"), max_length=30, db_index=True)
+    customer_phone = models.CharField(_("customer phone"), max_length=30)  # indexed in Meta
     customer_email = models.EmailField(_("customer email"), blank=True)
     customer_id_type = models.CharField(_("ID type"), max_length=20, choices=IdType.choices, blank=True)
     customer_id_number = EncryptedTextField(_("ID number"), blank=True)
@@ -145,7 +145,8 @@ class Complaint(TimeStampedModel):
     # clock (SPEC §4 rule 7). Volume statistics always use received_at.
     clock_start = models.DateField(_("deadline clock start (D0)"))
     registered_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+",
+        db_index=False,  # a partial index in Meta
     )
 
     # Lifecycle
@@ -184,7 +185,8 @@ class Complaint(TimeStampedModel):
     redress_amount = models.DecimalField(_("redress amount (CNY)"), max_digits=12, decimal_places=2, null=True, blank=True)
     corrective_action = models.TextField(_("corrective action"), blank=True)
     merged_into = models.ForeignKey(
-        "self", null=True, blank=True, on_delete=models.PROTECT, related_name="duplicates", verbose_name=_("merged into")
+        "self", null=True, blank=True, on_delete=models.PROTECT, related_name="duplicates", verbose_name=_("merged into"),
+        db_index=False,  # a partial index in Meta
     )
 
     retention_until = models.DateField(_("retain until"), null=True, blank=True)
@@ -225,6 +227,15 @@ class Complaint(TimeStampedModel):
                 condition=models.Q(complaint_type="complaint", merged_into__isnull=True),
             ),
             models.Index(fields=["policy_numbers"], name="case_policy"),
+            # Searched by equality only: no second, pattern-matching index (Django adds one to
+            # a CharField with db_index on PostgreSQL).
+            models.Index(fields=["customer_phone"], name="case_customer_phone"),
+            # Few cases are merged and migrated cases have no registering user: the NULLs,
+            # which no query looks up by these keys, are left out of the indexes.
+            models.Index(fields=["merged_into"], name="case_merged_into", condition=models.Q(merged_into__isnull=False)),
+            models.Index(
+                fields=["registered_by"], name="case_registered_by", condition=models.Q(registered_by__isnull=False)
+            ),
         ]
         constraints = [
             models.CheckConstraint(

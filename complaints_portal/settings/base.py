@@ -307,6 +307,11 @@ if CELERY_BROKER_URL.startswith(("redis://", "rediss://")):
         raise ImproperlyConfigured("Environment variable REDBEAT_LOCK_TIMEOUT must be at least 3 (seconds)")
     # The holder renews the lock on every tick, so it must tick well inside the lock timeout.
     CELERY_BEAT_MAX_LOOP_INTERVAL = max(1, min(10, CELERY_REDBEAT_LOCK_TIMEOUT // 3))
+# Connections that write the legacy import's batches at once (PostgreSQL, outside a
+# transaction); each takes one more database connection while an import runs.
+LEGACY_IMPORT_WRITERS = env_value("LEGACY_IMPORT_WRITERS", int, 2)
+if not 1 <= LEGACY_IMPORT_WRITERS <= 8:
+    raise ImproperlyConfigured("Environment variable LEGACY_IMPORT_WRITERS must be between 1 and 8")
 DEADLINE_SWEEP_MINUTES = env_value("DEADLINE_SWEEP_MINUTES", int, 5)
 # A seconds-level override for test and multi-process runs (bench/cluster_run.py).
 DEADLINE_SWEEP_SECONDS = env_value("DEADLINE_SWEEP_SECONDS", int, DEADLINE_SWEEP_MINUTES * 60)
