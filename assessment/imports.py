@@ -58,7 +58,7 @@ def read_rows(lines, required, optional=()):
             continue
         if len(row) < width:
             row += [""] * (width - len(row))
-        yield reader.line_num, dict(zip(header, [v.strip() for v in row]))
+        yield reader.line_num, dict(zip(header, [v.strip() for v in row], strict=True))
 
 
 def parse_int(value, column, required=False):
