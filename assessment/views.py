@@ -114,8 +114,8 @@ def dashboard(request):
         "trend": trend,
         "backlog": [(Status(code).label, n) for code, n in sorted(selectors.backlog_by_status(departments).items())],
         "overdue": selectors.overdue_now(departments).count(),
-        "volumes": {dim: [(value, _choice_label(dim, value), n) for value, n in selectors.volume_by(period, as_of, dim, departments)]
-                    for dim in ("category", "channel", "dispute_type", "root_cause")},
+        "volumes": {dim: [(value, _choice_label(dim, value), n) for value, n in counts]
+                    for dim, counts in selectors.volumes(period, as_of, departments).items()},
         "stages": [(Stage(stage).label, table.company.stage_rates[stage]) for stage in table.company.stage_rates],
         "query": f"period={period.code}&as_of={as_of.isoformat()}",
         "is_supervisor": has_role(request.user, SUPERVISOR),

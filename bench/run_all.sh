@@ -16,5 +16,8 @@ run import-100k .venv/bin/python bench/import_complaints.py 100000
 run import-1m .venv/bin/python bench/import_complaints.py 1000000 --insert-only
 run kpi-and-dashboard .venv/bin/python bench/kpi.py "$CASES"
 run load .venv/bin/python bench/load.py --seconds "${LOAD_SECONDS:-20}" --concurrency 4
+# The dashboard's server time: one client at a time.
+run load-dashboard-1 .venv/bin/python bench/load.py --seconds "${LOAD_SECONDS:-20}" --concurrency 1 \
+  --scenario dashboard,dashboard_live --no-pgbench
 run beat-sweep .venv/bin/python bench/beat_sweep.py --cases "$CASES" --reuse
 echo "results in $OUT"

@@ -223,7 +223,11 @@ class Complaint(TimeStampedModel):
             # its filter is the condition, its GROUP BY and timeliness columns are included.
             models.Index(
                 fields=["received_at"], name="case_kpi_cohort",
-                include=["id", "department", "channel", "due_overall", "first_notified_at", "withdrawn_at"],
+                # The dashboard's volumes by category, channel, dispute type and root cause too.
+                include=[
+                    "id", "department", "channel", "due_overall", "first_notified_at", "withdrawn_at",
+                    "category", "dispute_type", "root_cause",
+                ],
                 condition=models.Q(complaint_type="complaint", merged_into__isnull=True),
             ),
             models.Index(fields=["policy_numbers"], name="case_policy"),
