@@ -375,12 +375,23 @@ def _write_batch_orm(batch, new, updated):
             # bulk_update builds one CASE per field and row: small batches keep it linear.
             batch_size=100, default_change_reason=CHANGE_REASON,
         )
-        ids = [p.case.pk for p in updated]
-        # Deadlines are derived data of the legacy row: recomputed from scratch.
-        CaseDeadline.objects.filter(case_id__in=ids).delete()
+    # Deadlines are derived data of the legacy row, recomputed; a stored deadline that comes
+    # out the same stays (as _write_batch_copy does it).
+    recomputed = {
+        (p.case.pk, stage): (due, met, stopped, text) for p in batch for stage, due, met, stopped, text in p.deadlines
+    }
+    changed = []
+    for pk, case_id, stage, *values in CaseDeadline.objects.filter(case_id__in=[p.case.pk for p in updated]).values_list(
+        "pk", "case_id", "stage", "due_on", "met_at", "stopped_at", "explanation"
+    ):
+        if recomputed.get((case_id, stage)) == tuple(values):
+            del recomputed[(case_id, stage)]
+        else:
+            changed.append(pk)
+    CaseDeadline.objects.filter(pk__in=changed).delete()
     CaseDeadline.objects.bulk_create(
-        CaseDeadline(case_id=p.case.pk, stage=stage, due_on=due, met_at=met, stopped_at=stopped, explanation=text)
-        for p in batch for stage, due, met, stopped, text in p.deadlines
+        CaseDeadline(case_id=case_id, stage=stage, due_on=due, met_at=met, stopped_at=stopped, explanation=text)
+        for (case_id, stage), (due, met, stopped, text) in recomputed.items()
     )
     _write_visits(batch, {p.case.pk for p in updated})
 
@@ -591,6 +602,18 @@ def _copy_text(cursor, table, columns, text):
         copy.write(text)
 
 
+# A stored deadline of a re-imported case stays when the recomputed one is the same row.
+_SAME_DEADLINE = """n.case_id = d.case_id AND n.stage = d.stage AND n.due_on = d.due_on
+  AND n.explanation = d.explanation AND n.met_at IS NOT DISTINCT FROM d.met_at
+  AND n.stopped_at IS NOT DISTINCT FROM d.stopped_at AND n.kpi_received_at IS NOT DISTINCT FROM d.kpi_received_at
+  AND n.kpi_department_id IS NOT DISTINCT FROM d.kpi_department_id"""
+_DELETE_CHANGED_DEADLINES = f"""DELETE FROM cases_casedeadline d WHERE d.case_id = ANY(%s)
+  AND NOT EXISTS (SELECT 1 FROM legacy_import_deadlines n WHERE {_SAME_DEADLINE})"""  # noqa: S608  # nosec B608 - constant SQL
+_INSERT_MISSING_DEADLINES = f"""INSERT INTO cases_casedeadline ({', '.join(DEADLINE_COPY_COLUMNS)})
+  SELECT {', '.join(DEADLINE_COPY_COLUMNS)} FROM legacy_import_deadlines n
+  WHERE NOT EXISTS (SELECT 1 FROM cases_casedeadline d WHERE d.case_id = n.case_id AND d.stage = n.stage)"""  # noqa: S608  # nosec B608 - constant SQL
+
+
 def _write_batch_copy(batch, new, updated):
     now = timezone.now()
     merged = set()  # re-imported cases merged into another case (new cases never are)
@@ -622,16 +645,29 @@ def _write_batch_copy(batch, new, updated):
             cursor.execute("DROP TABLE legacy_import_update")
             ids = [p.case.pk for p in updated]
             _copy_history(cursor, Complaint, ids, "~", now)
-            # Deadlines are derived data of the legacy row: recomputed from scratch.
-            table = _qn(CaseDeadline._meta.db_table)
-            cursor.execute(f"DELETE FROM {table} WHERE case_id = ANY(%s)", [ids])  # noqa: S608  # nosec B608 - identifiers quoted from model metadata, values bound as parameters
+            # Deadlines are derived data of the legacy row, recomputed: the recomputed rows go
+            # to a temporary table, stored rows that differ from them (or whose stage is gone)
+            # are deleted, and the recomputed rows not stored are inserted (below). A deadline
+            # that comes out the same stays as it is, with any reminder or overdue mark the
+            # sweep gave it; re-importing an unchanged file rewrites no deadline.
+            cursor.execute("DROP TABLE IF EXISTS legacy_import_deadlines")
+            cursor.execute(
+                f"CREATE TEMPORARY TABLE legacy_import_deadlines AS SELECT {', '.join(DEADLINE_COPY_COLUMNS)} "  # noqa: S608  # nosec B608 - constant column list and table name
+                f"FROM {_qn(CaseDeadline._meta.db_table)} WITH NO DATA"
+            )
+            _copy_text(cursor, "legacy_import_deadlines", DEADLINE_COPY_COLUMNS, _deadline_copy_text(updated, merged))
+            cursor.execute(_DELETE_CHANGED_DEADLINES, [ids])
         # The KPI copies of assessment 0006 are supplied here, from the cases as just stored
         # (receipt time while a complaint not merged, department), and the INSERT triggers
         # skip their look-up of the case while the transaction-local setting is on
         # (assessment 0008). It is set back before anything else is written; a failure
         # rolls it back with the batch's savepoint or transaction.
         cursor.execute("SELECT set_config('portal.kpi_columns_supplied', 'on', true)")
-        _copy_text(cursor, CaseDeadline._meta.db_table, DEADLINE_COPY_COLUMNS, _deadline_copy_text(batch, merged))
+        if new:
+            _copy_text(cursor, CaseDeadline._meta.db_table, DEADLINE_COPY_COLUMNS, _deadline_copy_text(new, merged))
+        if updated:
+            cursor.execute(_INSERT_MISSING_DEADLINES)
+            cursor.execute("DROP TABLE legacy_import_deadlines")
         # Visits of new cases by COPY (a new case has no other visit: its visit, if completed,
         # is its first completed one); those of re-imported cases may replace or remove an
         # earlier visit and are written with the triggers' look-up (_write_visits_copy).

@@ -187,3 +187,32 @@ def test_imported_cases_store_the_values_save_would_store():
     assert case.created_at is not None and case.updated_at is not None  # auto_now(_add) applied
     assert case.customer_id_number == ""  # the encrypted field reads back
     assert case.version == 1 and case.is_legacy
+
+
+def test_reimport_keeps_the_deadlines_that_come_out_the_same_and_replaces_the_others():
+    from cases.models import CaseDeadline
+
+    # given an imported open case whose decision deadline the sweep has reminded
+    open_line = "L-1,2026-04-10T10:00:00,hotline,service,CS,,,,,,,,,,,,\n"
+    assert complaints_import(io.StringIO(HEADER + open_line)).created == 1
+    case = Complaint.objects.get(reference="L-1")
+    stored = {d.stage: d for d in CaseDeadline.objects.filter(case=case)}
+    reminded = stored["decision"]
+    CaseDeadline.objects.filter(pk=reminded.pk).update(reminded_at=case.received_at)
+    # when the same line is imported again
+    assert complaints_import(io.StringIO(HEADER + open_line)).updated == 1
+    # then no deadline was rewritten: same rows, the reminder kept
+    again = {d.stage: d for d in CaseDeadline.objects.filter(case=case)}
+    assert {s: d.pk for s, d in again.items()} == {s: d.pk for s, d in stored.items()}
+    assert again["decision"].reminded_at is not None
+    # when the legacy row now says the decision was notified
+    answered = "L-1,2026-04-10T10:00:00,hotline,service,CS,,,2026-04-20T15:00:00,,,,,,,,,\n"
+    assert complaints_import(io.StringIO(HEADER + answered)).updated == 1
+    # then every deadline whose values changed is a new row with the new values
+    after = {d.stage: d for d in CaseDeadline.objects.filter(case=case)}
+    assert set(after) == set(stored)
+    assert after["decision"].pk != reminded.pk and after["decision"].met_at is not None
+    assert after["decision"].reminded_at is None
+    others = [s for s in after if s not in ("decision", "overall")]
+    assert others and all(after[s].stopped_at == case.received_at for s in others)
+    assert all(after[s].pk != stored[s].pk for s in others)
