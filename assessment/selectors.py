@@ -554,21 +554,48 @@ def targets_for(period):
     return {t.department_id: t for t in Target.objects.filter(period=period.code).select_related("department")}
 
 
-def backlog_by_status(departments=None):
-    """Open cases per status now (the backlog)."""
+def backlog_cases(departments=None):
+    """The open cases now (the backlog), not merged into another case."""
     qs = Complaint.objects.filter(status__in=[s.value for s in OPEN_STATUSES], merged_into__isnull=True)
     if departments is not None:
         qs = qs.filter(department__in=departments)
-    # COUNT(*): read from the open-queue index alone (it includes the status).
-    return dict(qs.values_list("status").annotate(n=Count("*")).order_by())
+    return qs
 
 
 def overdue_now(departments=None, today=None):
     """Open cases whose nearest due date has passed."""
+    return backlog_cases(departments).filter(next_due__lt=today or local_today())
+
+
+def backlog_counts(departments=None, today=None):
+    """({status: open cases}, open cases overdue now) in one query: COUNT(*) over the
+    open-queue index alone (it has next_due in its key and includes the status). The same
+    cases as backlog_cases(…).filter(status=…) and overdue_now, which the drill-down lists."""
     today = today or local_today()
-    qs = Complaint.objects.filter(
-        status__in=[s.value for s in OPEN_STATUSES], merged_into__isnull=True, next_due__lt=today
+    by_status, overdue = {}, 0
+    for status, n, late in backlog_cases(departments).values_list("status").annotate(
+        # count(next_due): a column of the index, so the scan stays index-only
+        n=Count("*"), late=Count("next_due", filter=Q(next_due__lt=today))
+    ).order_by():
+        by_status[status] = n
+        overdue += late
+    return by_status, overdue
+
+
+def stage_cases(period, stage, states, as_of, departments=None):
+    """The cohort cases whose ``stage`` deadline is in ``states`` (met, late, excluded,
+    pending) as of ``as_of``: the cases behind a stage-compliance figure, one per deadline
+    counted (a case has one deadline per stage)."""
+    if stage not in {s.value for s in STAGE_ORDER}:
+        raise KeyError(stage)
+    tz = local_tz()
+    deadlines = (
+        CaseDeadline.objects.filter(stage=stage, case__in=complaint_cohort(period, as_of))
+        .alias(_met_on=TruncDate("met_at", tzinfo=tz), _stopped_on=TruncDate("stopped_at", tzinfo=tz))
+        .alias(state=_stage_expression(as_of))
+        .filter(state__in=list(states))
     )
+    qs = Complaint.objects.filter(id__in=deadlines.values("case_id"))
     if departments is not None:
         qs = qs.filter(department__in=departments)
     return qs

@@ -19,7 +19,7 @@ from django.views.decorators.http import require_POST
 
 from cases.calendar import load_calendar
 from cases.models import Department, DepartmentMembership
-from cases.models.case import Category, Channel, DisputeType, RootCause, Status
+from cases.models.case import OPEN_STATUSES, Category, Channel, DisputeType, RootCause, Status
 from cases.models.deadlines import Stage
 from cases.permissions import department_ids
 from cases.selectors import case_get_for_user, case_list_visible_to
@@ -106,17 +106,18 @@ def dashboard(request):
         for key, value in (("timeliness", company.timeliness_rate), ("satisfaction", company.satisfaction_rate),
                            ("complaint_rate", company.complaint_rate)):
             trend[key].append(None if value is None else float(value))
+    backlog, overdue = selectors.backlog_counts(departments)
     context = {
         "table": table,
         "rows": rows,
         "period": period,
         "as_of": as_of,
         "trend": trend,
-        "backlog": [(Status(code).label, n) for code, n in sorted(selectors.backlog_by_status(departments).items())],
-        "overdue": selectors.overdue_now(departments).count(),
+        "backlog": [(code, Status(code).label, n) for code, n in sorted(backlog.items())],
+        "overdue": overdue,
         "volumes": {dim: [(value, _choice_label(dim, value), n) for value, n in counts]
                     for dim, counts in selectors.volumes(period, as_of, departments).items()},
-        "stages": [(Stage(stage).label, table.company.stage_rates[stage]) for stage in table.company.stage_rates],
+        "stages": [(stage, Stage(stage).label, rates) for stage, rates in table.company.stage_rates.items()],
         "query": f"period={period.code}&as_of={as_of.isoformat()}",
         "is_supervisor": has_role(request.user, SUPERVISOR),
     }
@@ -131,16 +132,30 @@ def drilldown(request):
     period, as_of = _period_and_as_of(request)
     figure, department = request.GET.get("figure", "complaints"), request.GET.get("department") or None
     dimension, value = request.GET.get("dimension"), request.GET.get("value")
+    backlog, stage, state = request.GET.get("backlog"), request.GET.get("stage"), request.GET.get("state")
     if departments is not None and department not in {d.code for d in departments}:
         if department not in (None, selectors.ALL):
             raise Http404
         department = None
+    title = None
     try:
-        if dimension:
+        if backlog == "overdue":
+            cases, title = selectors.overdue_now(departments), _("Overdue now")
+        elif backlog:
+            if backlog not in {s.value for s in OPEN_STATUSES}:
+                raise KeyError(backlog)
+            cases = selectors.backlog_cases(departments).filter(status=backlog)
+            title = _("Backlog: %(status)s") % {"status": Status(backlog).label}
+        elif stage:
+            states = {"met": ("met",), "denominator": ("met", "late")}[state]
+            cases = selectors.stage_cases(period, stage, states, as_of, departments)
+            title = (_("Stage %(stage)s met on time") if state == "met" else _(
+                "Stage %(stage)s met on time or late")) % {"stage": Stage(stage).label}
+        elif dimension:
             cases = selectors.volume_cases(period, as_of, dimension, value, departments)
         else:
             cases = selectors.kpi_cases(period, figure, department, as_of)
-    except (KeyError, ValueError):  # unknown figure or dimension
+    except (KeyError, ValueError):  # unknown figure, dimension, status or stage
         raise Http404 from None
     if departments is not None:
         cases = cases.filter(department__in=departments)
@@ -148,6 +163,7 @@ def drilldown(request):
     return render(request, "assessment/drilldown.html", {
         "cases": cases[:1000], "count": cases.count(), "period": period, "as_of": as_of,
         "figure": figure, "department": department or selectors.ALL, "dimension": dimension, "value": value,
+        "title": title,
     })
 
 

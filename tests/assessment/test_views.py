@@ -103,3 +103,48 @@ def test_dashboard_counts_regulator_referrals_separately_and_drills_into_them(da
     assert 'id="regulator-figures"' in page.content.decode()
     drill = client.get(f"/assessment/dashboard/cases/?{Q}&figure=regulator_complaints&department=SALES")
     assert [c.reference for c in drill.context["cases"]] == [referral.reference]
+
+
+def test_backlog_overdue_and_stage_figures_drill_into_exactly_the_cases_counted(data):
+    import datetime
+
+    from tests.factories.assessment import CaseDeadlineFactory
+
+    sales, cs = data
+    # given open cases in two statuses, one past its nearest due date, a closed one, and
+    # acknowledge deadlines met on time, met late and still open
+    late = ComplaintFactory(department=sales, status="assigned", next_due=datetime.date(2026, 4, 20))
+    ComplaintFactory(department=cs, status="assigned", next_due=datetime.date(2999, 1, 1))
+    ComplaintFactory(department=sales, status="closed", notified_at=local_dt("2026-04-20"), first_notified_at=local_dt("2026-04-20"))
+    on_time, after = ComplaintFactory(department=sales), ComplaintFactory(department=cs)
+    CaseDeadlineFactory(case=on_time, met_at=local_dt("2026-04-12"))
+    CaseDeadlineFactory(case=after, met_at=local_dt("2026-04-20"))
+    CaseDeadlineFactory(case=late)
+    client = client_for(make_user("sup", "supervisor"))
+    page = client.get(f"/assessment/dashboard/?{Q}")
+    backlog = {code: n for code, _label, n in page.context["backlog"]}
+    html = page.content.decode()
+    # then each figure links to a list of exactly the cases it counts
+    assert page.context["overdue"] == 1
+    for code, n in backlog.items():
+        assert f"backlog={code}" in html
+        drill = client.get(f"/assessment/dashboard/cases/?{Q}&backlog={code}")
+        assert drill.context["count"] == n
+    assert backlog["assigned"] == 2
+    drill = client.get(f"/assessment/dashboard/cases/?{Q}&backlog=overdue")
+    assert [c.reference for c in drill.context["cases"]] == [late.reference]
+    stages = {stage: rates for stage, _label, rates in page.context["stages"]}
+    assert (stages["acknowledge"]["met"], stages["acknowledge"]["denominator"]) == (1, 3)
+    for stage, rates in stages.items():
+        for state, n in (("met", rates["met"]), ("denominator", rates["denominator"])):
+            drill = client.get(f"/assessment/dashboard/cases/?{Q}&stage={stage}&state={state}")
+            assert drill.status_code == 200 and drill.context["count"] == n, (stage, state)
+    met = client.get(f"/assessment/dashboard/cases/?{Q}&stage=acknowledge&state=met")
+    assert [c.reference for c in met.context["cases"]] == [on_time.reference]
+    # a department head's backlog and overdue cases are their department's only
+    head = client_for(make_user("head_cs", "department_head", cs, membership="head"))
+    assert {code: n for code, _l, n in head.get(f"/assessment/dashboard/?{Q}").context["backlog"]}["assigned"] == 1
+    assert head.get(f"/assessment/dashboard/cases/?{Q}&backlog=overdue").context["count"] == 0
+    # unknown statuses, stages and states are not found
+    for query in ("backlog=closed", "backlog=nope", "stage=nope&state=met", "stage=acknowledge&state=nope"):
+        assert client.get(f"/assessment/dashboard/cases/?{Q}&{query}").status_code == 404, query
