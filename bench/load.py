@@ -251,6 +251,7 @@ def main():
     p.add_argument("--scenario", default=",".join(SCENARIOS),
                    help=f"comma-separated subset of {', '.join(SCENARIOS)} (default: all)")
     p.add_argument("--no-pgbench", action="store_true", help="skip the pgbench context run")
+    p.add_argument("--workers", type=int, default=3, help="gunicorn workers (default 3 for the 2 cores it shares with PostgreSQL and wrk)")
     p.add_argument("--port", type=int, default=PORT, help=f"port of the gunicorn started here (default {PORT})")
     args = p.parse_args()
     wanted = [s.strip() for s in args.scenario.split(",") if s.strip()]
@@ -270,7 +271,7 @@ def main():
     env = {**os.environ, **ENV, "DATABASE_URL": f"postgres://postgres@127.0.0.1:5432/{args.db}"}
     log = open("/tmp/bench_gunicorn.log", "a")  # noqa: SIM115 - open for the server's lifetime
     server = subprocess.Popen(
-        [str(ROOT / ".venv/bin/gunicorn"), "complaints_portal.wsgi", "--workers", "3", "--bind", f"127.0.0.1:{PORT}",
+        [str(ROOT / ".venv/bin/gunicorn"), "complaints_portal.wsgi", "--workers", str(args.workers), "--bind", f"127.0.0.1:{PORT}",
          "--access-logfile", "/dev/null", "--error-logfile", "/tmp/bench_gunicorn.log"],
         cwd=ROOT, env=env, stdout=log, stderr=log,  # the portal's own log lines too
     )
