@@ -213,3 +213,33 @@ def test_inside_a_transaction_one_writer_shares_the_callers_connection():
         WriterThread(lambda chunk: None, threads=2)
     result = complaints_import(io.StringIO(HEADER + row("L-1") + row("L-2")), batch_size=1, writers=2)
     assert result.created == 2 and Complaint.objects.count() == 2
+
+
+# ---- the setting -----------------------------------------------------------------------------
+
+
+def _writers_in_subprocess(value):
+    """LEGACY_IMPORT_WRITERS as a fresh process reads it (settings are read once)."""
+    import os
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    code = "import django; from django.conf import settings as s; django.setup(); print(s.LEGACY_IMPORT_WRITERS)"
+    env = {**os.environ, "DJANGO_SETTINGS_MODULE": "complaints_portal.settings.test", "LEGACY_IMPORT_WRITERS": value}
+    return subprocess.run([sys.executable, "-c", code], env=env, cwd=Path(__file__).resolve().parents[2],
+                          capture_output=True, text=True, timeout=60)
+
+
+@pytest.mark.django_db  # the module's set-up fixture
+@pytest.mark.parametrize("value", ["0", "9", "two"])
+def test_a_bad_writer_count_stops_start_up_naming_the_variable(value):
+    result = _writers_in_subprocess(value)
+    assert result.returncode != 0 and "Environment variable LEGACY_IMPORT_WRITERS" in result.stderr
+
+
+@pytest.mark.django_db
+def test_the_writer_count_is_read_from_the_environment():
+    result = _writers_in_subprocess("3")
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.strip().splitlines()[-1] == "3"
