@@ -29,17 +29,11 @@ import time
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
-ENV = {
-    "DJANGO_SETTINGS_MODULE": "complaints_portal.settings.production",
-    "SECRET_KEY": "bench-secret-key-0123456789-abcdefghijklmnopqrstuvwxyz-ABCDEFGHIJ",
-    "FIELD_ENCRYPTION_KEY": "dGVzdC1rZXktdGhpcnR5LXR3by1ieXRlcy1sb25nISE=",
-    "ALLOWED_HOSTS": "127.0.0.1",
-    "SECURE_SSL_REDIRECT": "false",
-    "SECURE_HSTS_SECONDS": "0",
-    "CELERY_BROKER_URL": "redis://127.0.0.1:6379/8",
-    "CACHE_URL": "redis://127.0.0.1:6379/8",
-    "LOG_LEVEL": "WARNING",
-}
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from load import ENV as LOAD_ENV  # noqa: E402 - the load run's production settings
+
+# As the load run's gunicorn, with Redis databases of its own.
+ENV = {**LOAD_ENV, "CELERY_BROKER_URL": "redis://127.0.0.1:6379/8", "CACHE_URL": "redis://127.0.0.1:6379/8"}
 CLK_TCK = os.sysconf("SC_CLK_TCK")
 
 
