@@ -14,6 +14,9 @@ DEMO_PASSWORD = "demo-Pass-2026"  # noqa: S105 - documented demo credential, dem
 
 DEPARTMENTS = [("SALES", "销售部"), ("CS", "客服部"), ("CLAIMS", "核保理赔部")]
 
+# The source of a year the demo covers without a State Council notice (see ensure_demo_calendar).
+PROVISIONAL_SOURCE = "demo: Monday-Friday, no notice loaded"
+
 STAFF = [
     # username, full name, roles
     ("admin", "系统管理员", [roles.ADMINISTRATOR]),
@@ -117,6 +120,28 @@ def _actor_for(action, department, users):
     if action == "archive":
         return users["supervisor"]
     return users[f"inv_{code}"]
+
+
+def ensure_demo_calendar(today=None):
+    """Cover the years after the last State Council notice chinesecalendar knows, up to the year
+    after ``today``, with the Monday–Friday week alone; returns the years covered so.
+
+    The demo's cases are received today and in the weeks before, and its intake takes new ones:
+    late in a year their deadlines reach into a year whose notice is not in chinesecalendar yet,
+    and the portal refuses such a deadline rather than guess (SPEC §4 rule 8). A demo must run
+    anyway, so it, and only it, covers those years provisionally, under PROVISIONAL_SOURCE;
+    importing the real notice (import_calendar) adds its holidays and make-up days."""
+    from django.utils import timezone
+
+    from .management.commands.load_cn_calendar import cn_years
+    from .models import CalendarYear
+
+    today = today or timezone.localdate()
+    covered = set(CalendarYear.objects.values_list("year", flat=True))
+    years = [y for y in range(max(cn_years()) + 1, today.year + 2) if y not in covered]
+    for year in years:
+        CalendarYear.objects.create(year=year, source=PROVISIONAL_SOURCE)
+    return years
 
 
 def ensure_demo_cases(departments, users):

@@ -44,3 +44,24 @@ def test_demo_history_gives_the_previous_quarter_real_figures():
     call_command("kpi_report", previous_quarter().code, stdout=out)
     rows = {line.split(",")[0]: line.split(",") for line in out.getvalue().splitlines()[1:]}
     assert int(rows["ALL"][1]) > 20 and rows["ALL"][3] != "" and rows["ALL"][7] != ""
+
+
+def test_the_demo_covers_the_years_after_the_last_notice_up_to_next_year_with_the_plain_week():
+    from datetime import date
+
+    from cases.demo import PROVISIONAL_SOURCE, ensure_demo_calendar
+    from cases.management.commands.load_cn_calendar import cn_years
+    from cases.models import CalendarDay, CalendarYear
+
+    last = max(cn_years())
+    # the year before the last one with a notice needs nothing beyond the notices
+    assert ensure_demo_calendar(date(last - 1, 12, 6)) == []
+    # in the last one, deadlines reach into the next year: covered, without any exception day
+    assert ensure_demo_calendar(date(last, 12, 6)) == [last + 1]
+    assert CalendarYear.objects.get(year=last + 1).source == PROVISIONAL_SOURCE
+    assert not CalendarDay.objects.filter(date__year=last + 1).exists()
+    # running it again changes nothing; a year already covered (an imported notice) is kept
+    assert ensure_demo_calendar(date(last, 12, 6)) == []
+    CalendarYear.objects.create(year=last + 3, source="import_calendar")
+    assert ensure_demo_calendar(date(last + 2, 12, 1)) == [last + 2]
+    assert CalendarYear.objects.get(year=last + 3).source == "import_calendar"

@@ -22,6 +22,8 @@ from complaints_portal.common.roles import (
     SUPERVISOR,
 )
 
+from .calendar import calendar_years
+
 User = get_user_model()
 PASSWORD = "test-pass-123"
 
@@ -34,13 +36,14 @@ def local_dt(day, hour=10, minute=0):
 
 
 # -- the calendar ------------------------------------------------------------------------------
-def calendar_seed(years=(2025, 2026)):
-    """Cover `years` with the State Council exceptions from chinesecalendar.
+def calendar_seed(years=None):
+    """Cover `years` (default: calendar_years()) with the State Council exceptions from chinesecalendar.
 
     Written with bulk_create on purpose: no post_save signal, so no deadline recompute is
     queued (that would publish a Celery task in transactional tests)."""
     from chinese_calendar import constants
 
+    years = years or calendar_years()
     days = []
     for d, name in constants.holidays.items():
         if d.year in years and d.weekday() < 5:

@@ -4,13 +4,14 @@ from django.core.management import call_command
 from django.core.management.base import BaseCommand
 
 from assessment.demo import ensure_demo_history
-from cases.demo import DEMO_PASSWORD, ensure_demo_cases, ensure_demo_org
+from cases.demo import DEMO_PASSWORD, ensure_demo_calendar, ensure_demo_cases, ensure_demo_org
 
 
 class Command(BaseCommand):
     help = (
         "Load the demo organisation: departments SALES, CS, CLAIMS; users admin, clerk, supervisor, "
-        "senior, inv_<code>, head_<code>; the calendar; sample cases in every state; eight quarters of "
+        "senior, inv_<code>, head_<code>; the calendar (up to next year: a year without a State Council notice "
+        "in chinesecalendar with the Monday-Friday week); sample cases in every state; eight quarters of "
         "history (legacy cases, policy volumes, targets, follow-up visits). Running it again changes nothing."
     )
 
@@ -18,6 +19,12 @@ class Command(BaseCommand):
         departments, users = ensure_demo_org()
         calendar_report = StringIO()
         call_command("load_cn_calendar", verbosity=0, stdout=calendar_report)  # every year chinesecalendar covers
+        provisional = ensure_demo_calendar()
+        if provisional:
+            self.stdout.write(self.style.WARNING(
+                f"Calendar: no State Council notice for {', '.join(map(str, provisional))} in chinesecalendar; "
+                "the demo covers it with the Monday-Friday week (import the notice with import_calendar)."
+            ))
         cases = ensure_demo_cases(departments, users)
         history = ensure_demo_history()
         self.stdout.write(
