@@ -12,6 +12,8 @@ from django.core.mail import send_mail
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
+from complaints_portal.common.roles import forget_unread_notification_count
+
 from .models import Notification
 
 logger = logging.getLogger(__name__)
@@ -112,4 +114,5 @@ def mark_read(user, ids=None):
     qs = Notification.objects.filter(recipient=user, read_at__isnull=True)
     if ids is not None:
         qs = qs.filter(pk__in=ids)
+    forget_unread_notification_count(user)
     return qs.update(read_at=timezone.now())

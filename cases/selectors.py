@@ -6,7 +6,7 @@ from django.db.models import F, Q
 from django.utils import timezone
 
 from complaints_portal.common.errors import NotFound
-from complaints_portal.common.roles import DEPARTMENT_HEAD, INVESTIGATOR, user_roles
+from complaints_portal.common.roles import DEPARTMENT_HEAD, INVESTIGATOR, user_review_case_ids, user_roles
 
 from .models import CaseEvent, Complaint, TeamMember
 from .models.case import OPEN_STATUSES, Status
@@ -40,11 +40,9 @@ def _team_case_ids(user):
 
     PostgreSQL cannot combine ``department OR id IN (subquery)`` through indexes. With a list, ``department_id IN (…) OR id IN (…)`` is a BitmapOr of the queue index and the
     primary key, so a department's queue reads only that department's rows at a million cases
-    (bench/README.md). Cached on the user object for the request."""
-    ids = getattr(user, "_team_case_ids", None)
-    if ids is None:
-        ids = user._team_case_ids = list(TeamMember.objects.filter(user=user).values_list("case_id", flat=True))
-    return ids
+    (bench/README.md). Read with the user's roles in one query and cached on the user object
+    for the request (complaints_portal.common.roles.user_review_case_ids)."""
+    return list(user_review_case_ids(user))
 
 
 def case_get_for_user(user, reference, *, for_update=False):

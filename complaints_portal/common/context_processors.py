@@ -1,4 +1,4 @@
-from .roles import user_roles
+from .roles import unread_notification_count, user_roles
 
 
 def portal(request):
@@ -8,5 +8,5 @@ def portal(request):
         return {"portal_roles": frozenset(), "unread_notifications": 0}
     return {
         "portal_roles": user_roles(user),
-        "unread_notifications": user.notifications.filter(read_at__isnull=True).count(),
+        "unread_notifications": unread_notification_count(user),
     }

@@ -161,13 +161,13 @@ def test_case_page_query_count_is_bounded(login, assigned_case, users, django_as
     for _ in range(3):
         attachment_add(actor=users["inv_sales"], reference=ref, uploaded_file=SimpleUploadedFile("x.png", PNG))
     client = login("head_sales")
-    # Fixed cost: session, user, roles with memberships, case, which sections have rows,
-    # deadlines, the configuration for the explanations in the reader's language (inside the
-    # test's transaction: calendar days and years, policy, stage rules; outside one on
-    # PostgreSQL, one query checking the process memo), then one query per non-empty section
-    # (team, report, plan + approvals, attachments) and the timeline, and the unread count.
+    # Fixed cost: session, user, roles with memberships, review teams and the unread count,
+    # case, which sections have rows, deadlines, the configuration for the explanations in the
+    # reader's language (inside the test's transaction: calendar days and years, policy, stage
+    # rules; outside one on PostgreSQL, one query checking the process memo), then one query per
+    # non-empty section (team, report, plan + approvals, attachments) and the timeline.
     # Nothing grows with attachments, events or team members (the team's "named by" is joined).
-    with django_assert_max_num_queries(17):
+    with django_assert_max_num_queries(16):
         response = client.get(reverse("case_detail", args=[ref]))
     assert response.status_code == 200
 
