@@ -24,6 +24,10 @@ X_FRAME_OPTIONS = "DENY"
 # worker and PostgreSQL (a new backend process) more CPU than a queue page's queries. The
 # health check at the start of a request replaces a connection that died (database restart),
 # so an outage still ends without restarting the web workers. Every alias (also the replica).
+# On PostgreSQL the check asks the connection's socket instead of sending a statement
+# (complaints_portal/postgresql).
 for _database in DATABASES.values():
     _database["CONN_MAX_AGE"] = env_value("CONN_MAX_AGE", int, 60)
     _database["CONN_HEALTH_CHECKS"] = True
+    if _database["ENGINE"] == "django.db.backends.postgresql":
+        _database["ENGINE"] = "complaints_portal.postgresql"
