@@ -6,7 +6,11 @@ The case page shows every action the user may take as a form in an accordion; re
 fields through two nested template includes per field was the largest part of the page's CPU.
 tests/cases/test_form_html.py compares the output with the templates for every action form.
 """
+from urllib.parse import quote
+
+from django.urls import reverse
 from django.utils.html import conditional_escape
+from django.utils.http import RFC3986_SUBDELIMS
 from django.utils.safestring import mark_safe
 
 _REQUIRED = ' <span class="text-danger" aria-hidden="true">*</span>'
@@ -51,3 +55,43 @@ def form_fields_html(form):
     out.extend(str(field) for field in form.hidden_fields())
     out.extend(_field_html(field) for field in form.visible_fields())
     return mark_safe("\n".join(out))  # noqa: S308  # nosec B308 B703 - labels, texts and errors escaped; widgets render safe HTML
+
+
+_REFERENCE, _ACTION = "REFERENCE", "ACTION"
+
+
+def action_items_html(items, *, expanded, reference, csrf_input):
+    """templates/cases/_action_item.html (with _action_form.html) for each of ``items``, the
+    case page's {"name", "form"} dicts; ``csrf_input`` is what {% csrf_token %} writes.
+
+    Two template includes per action form, each with its variable look-ups, cost the case page
+    about as much as the fields themselves; tests/cases/test_form_html.py compares the output
+    with the templates for every action form, open and closed, in both languages."""
+    url = reverse("case_action", args=[_REFERENCE, _ACTION])
+    url = url.replace(_REFERENCE, quote(reference, safe=RFC3986_SUBDELIMS + "/~:@"), 1)
+    out = []
+    for item in items:
+        name, form = conditional_escape(item["name"]), item["form"]
+        title = conditional_escape(form.title)
+        is_open = item["name"] == expanded
+        confirm = f' data-confirm="{conditional_escape(form.confirm)}"' if form.confirm else ""
+        action = url.replace(_ACTION, quote(item["name"], safe=RFC3986_SUBDELIMS + "/~:@"), 1)
+        out.append(
+            '<div class="accordion-item">\n'
+            f'  <h3 class="accordion-header" id="ah-{name}">\n'
+            f'    <button class="accordion-button py-2{"" if is_open else " collapsed"}" type="button" '
+            f'data-bs-toggle="collapse" data-bs-target="#act-{name}" aria-expanded="{"true" if is_open else "false"}" '
+            f'aria-controls="act-{name}">{title}</button>\n'
+            "  </h3>\n"
+            f'  <div id="act-{name}" class="accordion-collapse collapse{" show" if is_open else ""}" '
+            f'aria-labelledby="ah-{name}" data-bs-parent="#actions">\n'
+            f'    <div class="accordion-body"><form method="post" action="{conditional_escape(action)}" '
+            f'class="action-form" data-action="{name}">{csrf_input}\n'
+            f"  {form_fields_html(form)}\n"
+            f'  <button type="submit" class="btn {conditional_escape(form.button_class)}"{confirm}>{title}</button>\n'
+            "</form>\n"
+            "</div>\n"
+            "  </div>\n"
+            "</div>"
+        )
+    return mark_safe("".join(out))  # noqa: S308  # nosec B308 B703 - names, titles and URLs escaped; fields as above

@@ -142,3 +142,14 @@ def form_fields_html(form):
     from ..form_html import form_fields_html as render
 
     return render(form)
+
+
+@register.simple_tag(takes_context=True)
+def action_items_html(context, items):
+    """templates/cases/_action_item.html for each item, written out in Python (cases/form_html.py)."""
+    from django.template.defaulttags import CsrfTokenNode
+
+    from ..form_html import action_items_html as render
+
+    return render(items, expanded=context.get("expanded"), reference=context["case"].reference,
+                  csrf_input=CsrfTokenNode().render(context))

@@ -33,3 +33,53 @@ def test_every_action_form_is_written_as_the_template_writes_it(people, name, la
         written, expected = _both(bound)
         assert written == expected
         assert "<problem>" not in str(form_fields_html(bound))
+
+
+def _items_both(items, expanded, case, csrf_token="tok<en>"):
+    from django.template import Context, Template
+
+    from cases.form_html import action_items_html
+
+    context = {"case": case, "expanded": expanded, "csrf_token": csrf_token}
+    template = Template('{% for item in items %}{% include "cases/_action_item.html" %}{% endfor %}')
+    expected = template.render(Context({**context, "items": items}))
+    written = action_items_html(items, expanded=expanded, reference=case.reference,
+                                csrf_input=f'<input type="hidden" name="csrfmiddlewaretoken" value="{csrf_token}">'
+                                .replace("<en>", "&lt;en&gt;"))
+    return parse_html(str(written)), parse_html(expected)
+
+
+@pytest.mark.parametrize("language", ["en", "zh-hans"])
+def test_the_action_panel_items_are_written_as_the_templates_write_them(people, language):
+    case = ComplaintFactory(state="investigating", department="SALES")
+    with translation.override(language):
+        items = [{"name": name, "form": _action_form(name, people["head_sales"], case)} for name in sorted(ACTION_FORMS)]
+        # the first item open, then another one, then none
+        for expanded in (items[0]["name"], items[3]["name"], None):
+            written, expected = _items_both(items, expanded, case)
+            assert written == expected
+        # a failed submission, open with its errors
+        bound = _action_form("extend", people["head_sales"], case, data={"reason": "<b>x</b>"})
+        bound.is_valid()
+        bound.add_error(None, "A <problem> & another")
+        written, expected = _items_both([{"name": "extend", "form": bound}], "extend", case)
+        assert written == expected
+
+
+def test_the_case_page_shows_the_written_action_panel(people):
+    from django.test import Client
+    from django.urls import reverse
+
+    case = ComplaintFactory(state="investigating", department="SALES")
+    client = Client()
+    client.force_login(people["head_sales"])
+    response = client.get(reverse("case_detail", args=[case.reference]))
+    page = response.content.decode()
+    context = response.context
+    assert context["primary_forms"] and context["secondary_forms"]
+    for key in ("primary_forms", "secondary_forms"):
+        written, template = _items_both(context[key], context["expanded"], case, str(context["csrf_token"]))
+        assert written == template
+        assert written in parse_html(page)
+    for item in context["primary_forms"] + context["secondary_forms"]:
+        assert page.count(f'data-action="{item["name"]}"') == 1
