@@ -20,11 +20,13 @@ The database is not migrated here (bench/kpi.py does); the server's log goes to
 Latency is measured at the client (loopback), so it includes the HTTP round trip.
 """
 import argparse
+import datetime
 import http.client
 import json
 import os
 import shutil
 import socket
+import statistics
 import subprocess
 import sys
 import tempfile
@@ -90,6 +92,25 @@ def prepare(db):
                        "ORDER BY next_due LIMIT 200", [dept.pk])
         users["references"] = [r[0] for r in cursor.fetchall()]
     return users
+
+
+def calibration_ms(rounds=7):
+    """CPU milliseconds of a fixed piece of work like a page's: a Django template of 50 rows
+    rendered 200 times, median of ``rounds``. The same code's figures move with the machine's
+    speed here (the host is shared), so each run records it next to its figures; a lower value
+    is a faster machine."""
+    from django.template import Context, Template
+
+    template = Template("{% for i in items %}<tr class=\"{% cycle 'a' 'b' %}\"><td>{{ i|add:1 }}</td>"
+                        "<td>{{ name|upper }}</td><td>{{ when|date:'Y-m-d' }}</td></tr>{% endfor %}")
+    context = Context({"items": list(range(50)), "name": "calibration", "when": datetime.date(2026, 1, 1)})
+    samples = []
+    for _ in range(rounds):
+        started = time.process_time()
+        for _ in range(200):
+            template.render(context)
+        samples.append((time.process_time() - started) * 1000)
+    return round(statistics.median(samples), 1)
 
 
 def scenario_requests(creds):
@@ -267,6 +288,7 @@ def main():
         if probe.connect_ex(("127.0.0.1", PORT)) == 0:
             p.error(f"127.0.0.1:{PORT} is already in use (another server would be measured): use --port")
     creds = prepare(args.db)
+    print(json.dumps({"calibration_ms": calibration_ms(), "when": "before", "load": os.getloadavg()[0]}), flush=True)
 
     env = {**os.environ, **ENV, "DATABASE_URL": f"postgres://postgres@127.0.0.1:5432/{args.db}"}
     log = open("/tmp/bench_gunicorn.log", "a")  # noqa: SIM115 - open for the server's lifetime
@@ -291,6 +313,7 @@ def main():
             drive(name, method, paths, headers, body, expect, 3, args.concurrency)
             result = drive(name, method, paths, headers, body, expect, args.seconds, args.concurrency)
             print(json.dumps(result, ensure_ascii=False), flush=True)
+        print(json.dumps({"calibration_ms": calibration_ms(), "when": "after", "load": os.getloadavg()[0]}), flush=True)
         workers = subprocess.run(["pgrep", "-P", str(server.pid)], capture_output=True, text=True).stdout.split()
         for pid in workers:
             print(json.dumps({"gunicorn_worker": pid, **dict(rss_mb(pid))}), flush=True)

@@ -26,7 +26,7 @@ import time
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from load import prepare, scenario_requests  # noqa: E402
+from load import calibration_ms, prepare, scenario_requests  # noqa: E402
 
 
 def main():
@@ -38,6 +38,7 @@ def main():
     p.add_argument("--dump", metavar="PREFIX", help="with --profile: also write PREFIX<scenario>.pstats")
     args = p.parse_args()
     creds = prepare(args.db)
+    print(json.dumps({"calibration_ms": calibration_ms(), "load": round(os.getloadavg()[0], 2)}), flush=True)
 
     from django.core.handlers.wsgi import WSGIHandler
     from django.db import connection
