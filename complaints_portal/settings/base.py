@@ -128,6 +128,19 @@ if DATABASE_REPLICA_URL:
     # Tests use the test database through this alias instead of creating one on the replica.
     _replica["TEST"] = {"MIRROR": "default"}
     DATABASES["replica"] = _replica
+
+# PostgreSQL: parameters bound by the server, and a statement run five times on a connection
+# prepared (psycopg's prepare_threshold), so that a persistent connection (CONN_MAX_AGE)
+# parses and plans a page's queries once instead of on every request; PostgreSQL keeps a
+# generic plan only where it costs no more than the plans for the values given. Connections
+# through a pooler that cannot keep prepared statements (PgBouncer in transaction mode)
+# set DATABASE_PREPARED_STATEMENTS=off.
+DATABASE_PREPARED_STATEMENTS = env_value("DATABASE_PREPARED_STATEMENTS", bool, True)
+for _database in DATABASES.values():
+    if _database["ENGINE"] == "django.db.backends.postgresql":
+        _database.setdefault("OPTIONS", {}).update(
+            server_side_binding=True, prepare_threshold=5 if DATABASE_PREPARED_STATEMENTS else None,
+        )
 DATABASE_ROUTERS = ["complaints_portal.db_router.PrimaryReplicaRouter"]
 # After a user's own write, their reads stay on the primary this long (replica lag allowance).
 REPLICA_PIN_SECONDS = env_value("REPLICA_PIN_SECONDS", int, 5)
