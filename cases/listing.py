@@ -11,6 +11,7 @@ from functools import lru_cache
 from html import escape
 from urllib.parse import quote
 
+from django.db import connections, router
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.http import RFC3986_SUBDELIMS
@@ -51,6 +52,32 @@ def _label(labels, value):
     return labels.get(value, value or "")
 
 
+OPEN_STAGES_SQL = (
+    "SELECT {case}, {stage} FROM {table} WHERE {case} IN ({placeholders}) "
+    "AND {met_at} IS NULL AND {stopped_at} IS NULL ORDER BY {due_on}, {pk}"
+)
+
+
+@lru_cache(maxsize=64)
+def _open_stages_sql(alias, count):
+    """The open deadlines of ``count`` cases, nearest first, for the connection ``alias``."""
+    qn = connections[alias].ops.quote_name
+    meta = CaseDeadline._meta
+    names = {name: qn(meta.get_field(name).column) for name in ("case", "stage", "met_at", "stopped_at", "due_on")}
+    names.update(table=qn(meta.db_table), pk=qn(meta.pk.column), placeholders=", ".join(["%s"] * count))
+    return OPEN_STAGES_SQL.format(**names)  # noqa: S608  # nosec B608 - names from the model's metadata
+
+
+def _open_stages(case_ids):
+    """(case id, stage) of the cases' open deadlines, nearest due date first. Plain SQL with the
+    statement kept per number of cases: building the same ORM query on every queue page cost
+    more CPU than running it."""
+    alias = router.db_for_read(CaseDeadline)
+    with connections[alias].cursor() as cursor:
+        cursor.execute(_open_stages_sql(alias, len(case_ids)), case_ids)
+        return cursor.fetchall()
+
+
 def case_rows(values):
     """Rows of templates/cases/_case_table.html from ``case_table_queryset`` dicts (a page's
     object list or a slice): two queries in all, whatever the number of rows."""
@@ -58,12 +85,7 @@ def case_rows(values):
     if not cases:
         return []
     first_open = {}
-    deadlines = (
-        CaseDeadline.objects.filter(case_id__in=[c["id"] for c in cases], met_at__isnull=True, stopped_at__isnull=True)
-        .order_by("due_on", "id")
-        .values_list("case_id", "stage")
-    )
-    for case_id, stage in deadlines:
+    for case_id, stage in _open_stages([c["id"] for c in cases]):
         first_open.setdefault(case_id, stage)
     labels = _labels(get_language())
     url_prefix, url_suffix = reverse("case_detail", args=[_REFERENCE]).split(_REFERENCE)

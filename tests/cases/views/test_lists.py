@@ -98,3 +98,21 @@ def test_queue_pages_do_not_grow_queries_with_rows(login, make_case, users, url,
 def test_home_counts_my_queue(login, two_departments):
     response = login("inv_sales").get(reverse("home"))
     assert response.context["panels"][0]["counts"]["total"] == 1
+
+
+def test_each_row_names_the_case_s_nearest_open_stage(login, make_case, users):
+    from cases.models import CaseDeadline
+    from cases.templatetags.case_tags import stage_label
+
+    cases = [make_case(summary=f"Case {i}") for i in range(3)]
+    cases[1] = _assign(users, cases[1], "SALES")
+    # the nearest deadline of the third case is met and its next one stopped: neither is named
+    first, second = CaseDeadline.objects.filter(case=cases[2]).order_by("due_on", "id")[:2]
+    CaseDeadline.objects.filter(pk=first.pk).update(met_at=timezone.now())
+    CaseDeadline.objects.filter(pk=second.pk).update(stopped_at=timezone.now())
+    rows = {row["reference"]: row for row in login("supervisor").get(reverse("case_list")).context["rows"]}
+    for case in cases:
+        nearest = (CaseDeadline.objects.filter(case=case, met_at__isnull=True, stopped_at__isnull=True)
+                   .order_by("due_on", "id").first())
+        assert rows[case.reference]["stage"] == (stage_label(nearest.stage) if nearest else "")
+    assert rows[cases[2].reference]["stage"] not in ("", stage_label(first.stage), stage_label(second.stage))
