@@ -355,3 +355,20 @@ def test_with_the_setting_the_supplied_copies_stand():
         cursor.execute("UPDATE cases_casedeadline SET kpi_department_id = NULL WHERE case_id = %s", [case.pk])
         cursor.execute("SELECT set_config('portal.kpi_columns_supplied', 'off', true)")
     assert_maintained()
+
+
+def test_the_kpi_aggregates_are_planned_for_the_quarter_asked():
+    """psycopg prepares a statement run five times on a connection and PostgreSQL may then plan
+    it once for any dates; the KPI aggregates ask for plans made with the quarter's dates."""
+    from django.core.cache import cache
+    from django.test.utils import CaptureQueriesContext
+
+    period, as_of = period_parse("2026Q1"), datetime.date(2026, 7, 1)
+    ComplaintFactory(received_at=local_dt(datetime.date(2026, 2, 2)))
+    for _ in range(7):  # past the prepare threshold
+        cache.clear()
+        with CaptureQueriesContext(connection) as queries:
+            selectors.kpi_table(period, as_of)
+        statements = [q["sql"] for q in queries.captured_queries]
+        setting = statements.index("SET LOCAL plan_cache_mode = force_custom_plan")
+        assert any("GROUP BY" in sql for sql in statements[setting + 1:])

@@ -35,16 +35,16 @@ def test_every_action_form_is_written_as_the_template_writes_it(people, name, la
         assert "<problem>" not in str(form_fields_html(bound))
 
 
-def _items_both(items, expanded, case, csrf_token="tok<en>"):
+def _items_both(items, expanded, case, csrf_value="tok<en>"):
     from django.template import Context, Template
 
     from cases.form_html import action_items_html
 
-    context = {"case": case, "expanded": expanded, "csrf_token": csrf_token}
+    context = {"case": case, "expanded": expanded, "csrf_token": csrf_value}
     template = Template('{% for item in items %}{% include "cases/_action_item.html" %}{% endfor %}')
     expected = template.render(Context({**context, "items": items}))
     written = action_items_html(items, expanded=expanded, reference=case.reference,
-                                csrf_input=f'<input type="hidden" name="csrfmiddlewaretoken" value="{csrf_token}">'
+                                csrf_input=f'<input type="hidden" name="csrfmiddlewaretoken" value="{csrf_value}">'
                                 .replace("<en>", "&lt;en&gt;"))
     return parse_html(str(written)), parse_html(expected)
 
