@@ -67,3 +67,24 @@ def test_production_settings_refuse_missing_secret(monkeypatch):
     with pytest.raises(ImproperlyConfigured, match="SECRET_KEY"):
         importlib.import_module("complaints_portal.settings.production")
     sys.modules.pop("complaints_portal.settings.production", None)
+
+
+def _database_options(**env):
+    import os
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    env = {**os.environ, "DJANGO_SETTINGS_MODULE": "complaints_portal.settings.test",
+           "DATABASE_URL": "postgres://u@db.example.com/portal", **env}
+    return subprocess.run(
+        [sys.executable, "-c", "import django; django.setup(); from django.conf import settings; "
+         "o = settings.DATABASES['default']['OPTIONS']; print(o['server_side_binding'], o['prepare_threshold'])"],
+        env=env, cwd=Path(__file__).resolve().parents[1], capture_output=True, text=True, timeout=60, check=False)
+
+
+def test_postgresql_binds_on_the_server_and_prepares_unless_turned_off():
+    assert _database_options().stdout.split() == ["True", "5"]
+    assert _database_options(DATABASE_PREPARED_STATEMENTS="off").stdout.split() == ["True", "None"]
+    refused = _database_options(DATABASE_PREPARED_STATEMENTS="sometimes")
+    assert refused.returncode != 0 and "DATABASE_PREPARED_STATEMENTS" in refused.stderr
