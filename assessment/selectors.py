@@ -351,8 +351,8 @@ def _counts(period, as_of):
             # made for the quarter asked (a prepared statement's generic plan, made without the
             # dates, doubled the dashboard's time).
             with connections[alias].cursor() as cursor:
-                cursor.execute("SET LOCAL jit = off")
-                cursor.execute("SET LOCAL plan_cache_mode = force_custom_plan")
+                cursor.execute("SELECT set_config('jit', 'off', true), "
+                               "set_config('plan_cache_mode', 'force_custom_plan', true)")
         # One row per (department, timeliness class) rather than one COUNT FILTER per class: the
         # CASE is then evaluated once per case instead of once per figure (same counts as
         # COHORT_FIGURES, which the drill-down filters by).

@@ -62,7 +62,7 @@ PAGES = [
     ("head", "/api/v1/complaints/{ref}/attachments/", 5),
     ("supervisor", "/cases/export.csv", 4),
     # Cold: nine quarters of KPI tables computed (warm it is a fraction).
-    ("supervisor", "/assessment/dashboard/", 89),  # 88 on PostgreSQL (KPI columns), 89 on SQLite
+    ("supervisor", "/assessment/dashboard/", 85),  # 84 on PostgreSQL (KPI columns), 85 on SQLite
     ("supervisor", "/assessment/dashboard/cases/", 5),
     ("clerk", "/assessment/followups/", 6),
     ("supervisor", "/assessment/targets/", 5),
