@@ -58,6 +58,7 @@ def form_fields_html(form):
 
 
 _REFERENCE, _ACTION = "REFERENCE", "ACTION"
+_URL_SAFE = RFC3986_SUBDELIMS + "/~:@"  # what reverse() leaves unquoted
 
 
 def action_items_html(items, *, expanded, reference, csrf_input):
@@ -68,14 +69,14 @@ def action_items_html(items, *, expanded, reference, csrf_input):
     about as much as the fields themselves; tests/cases/test_form_html.py compares the output
     with the templates for every action form, open and closed, in both languages."""
     url = reverse("case_action", args=[_REFERENCE, _ACTION])
-    url = url.replace(_REFERENCE, quote(reference, safe=RFC3986_SUBDELIMS + "/~:@"), 1)
+    url = url.replace(_REFERENCE, quote(reference, safe=_URL_SAFE), 1)
     out = []
     for item in items:
         name, form = conditional_escape(item["name"]), item["form"]
         title = conditional_escape(form.title)
         is_open = item["name"] == expanded
         confirm = f' data-confirm="{conditional_escape(form.confirm)}"' if form.confirm else ""
-        action = url.replace(_ACTION, quote(item["name"], safe=RFC3986_SUBDELIMS + "/~:@"), 1)
+        action = url.replace(_ACTION, quote(item["name"], safe=_URL_SAFE), 1)
         out.append(
             '<div class="accordion-item">\n'
             f'  <h3 class="accordion-header" id="ah-{name}">\n'

@@ -42,7 +42,7 @@ def _team_case_ids(user):
     primary key, so a department's queue reads only that department's rows at a million cases
     (bench/README.md). Read with the user's roles in one query and cached on the user object
     for the request (complaints_portal.common.roles.user_review_case_ids)."""
-    return list(user_review_case_ids(user))
+    return user_review_case_ids(user)
 
 
 def case_get_for_user(user, reference, *, for_update=False):

@@ -68,8 +68,7 @@ def unread_notification_count(user):
 
 def forget_unread_notification_count(user):
     """The next unread_notification_count(user) in this request reads the database again."""
-    if getattr(user, "_portal_unread", None) is not None:
-        user._portal_unread = None
+    user._portal_unread = None
 
 
 @lru_cache(maxsize=4)
