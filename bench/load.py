@@ -12,7 +12,11 @@ after a 2-second warm-up. A Lua script per scenario sets the headers (session co
 token), cycles through the case pages, gives every intake POST a unique body (a counter per
 wrk thread) and counts every response whose status is not the expected one; its ``done()``
 prints p50/p95/p99 (from wrk's latency histogram), requests/s and errors as JSON. Then the RSS
-of each gunicorn worker after the run, and pgbench with a one-row insert for context.
+of each gunicorn worker after the run. Then, for context, what the database alone does, with
+pgbench (4 clients, prepared statements, 10 s, after the server stopped): a one-row insert
+(beside the intake) and, for the queue page and the list API, the same data statements
+hand-written (the count, the page, the page's open deadlines), with the page's requests/s as
+a ratio of their transactions/s.
 
 ``--scenario`` takes a comma-separated subset (e.g. ``--scenario intake``) to run only those.
 The database is not migrated here (bench/kpi.py does); the server's log goes to
@@ -70,6 +74,7 @@ def prepare(db):
 
     from cases.management.commands.load_cn_calendar import load_cn_years
     from cases.models import Department, DepartmentMembership
+    from cases.models.case import OPEN_STATUSES
 
     load_cn_years([2025, 2026, 2027])  # intake computes deadlines from the calendar
     dept = Department.objects.get(code="D0")
@@ -91,6 +96,15 @@ def prepare(db):
         cursor.execute("SELECT reference FROM cases_complaint WHERE department_id = %s AND status = 'investigating' "
                        "ORDER BY next_due LIMIT 200", [dept.pk])
         users["references"] = [r[0] for r in cursor.fetchall()]
+        # For the hand-written SQL of the queue page and the list API (hand_sql): their pages.
+        users["department_id"], users["open_statuses"] = dept.pk, [s.value for s in OPEN_STATUSES]
+        cursor.execute("SELECT id FROM cases_complaint WHERE department_id = %s AND merged_into_id IS NULL "
+                       "AND status = ANY(%s) ORDER BY next_due NULLS LAST, received_at LIMIT 25",
+                       [dept.pk, users["open_statuses"]])
+        users["queue_page_ids"] = [r[0] for r in cursor.fetchall()]
+        cursor.execute("SELECT id FROM cases_complaint WHERE department_id = %s AND status = 'investigating' "
+                       "ORDER BY next_due NULLS LAST, received_at, id LIMIT 50", [dept.pk])
+        users["api_page_ids"] = [r[0] for r in cursor.fetchall()]
     return users
 
 
@@ -251,16 +265,67 @@ def rss_mb(pid):
             yield line.split(":")[0], int(line.split()[1]) / 1024
 
 
-def pgbench(db):
+def pgbench(db, script_text, clients=4, seconds=10):
+    """pgbench with ``script_text`` (prepared statements, ``clients`` connections): its latency
+    and tps lines."""
     with tempfile.NamedTemporaryFile("w", suffix=".sql", delete=False) as script:
-        script.write("INSERT INTO bench_pgbench_one_row (at, note) VALUES (now(), 'x');\n")
+        script.write(script_text)
+    try:
+        out = subprocess.run(["pgbench", "-n", "-M", "prepared", "-c", str(clients), "-j", "2", "-T", str(seconds),
+                              "-f", script.name, "-h", "127.0.0.1", "-U", "postgres", db],
+                             capture_output=True, text=True, check=True).stdout
+    finally:
+        os.unlink(script.name)
+    return [line for line in out.splitlines() if "tps" in line or "latency average" in line]
+
+
+def pgbench_insert(db):
+    """pgbench with a one-row insert: what the database alone does for the intake's writes."""
     base = ["-h", "127.0.0.1", "-U", "postgres", db]
     subprocess.run(["psql", "-q", *base, "-c", "CREATE TABLE IF NOT EXISTS bench_pgbench_one_row "
                     "(id bigserial PRIMARY KEY, at timestamptz, note text)"], check=True)
-    out = subprocess.run(["pgbench", "-n", "-c", "4", "-j", "2", "-T", "10", "-f", script.name, *base],
-                         capture_output=True, text=True).stdout
-    subprocess.run(["psql", "-q", *base, "-c", "DROP TABLE bench_pgbench_one_row"], check=True)
-    return [line for line in out.splitlines() if "tps" in line or "latency average" in line]
+    try:
+        return pgbench(db, "INSERT INTO bench_pgbench_one_row (at, note) VALUES (now(), 'x');\n")
+    finally:
+        subprocess.run(["psql", "-q", *base, "-c", "DROP TABLE bench_pgbench_one_row"], check=True)
+
+
+def pgbench_result(lines):
+    """{"tps": …, "latency_ms": …} from pgbench's output lines."""
+    result = {}
+    for line in lines:
+        if line.startswith("tps"):
+            result["tps"] = float(line.split("=")[1].split()[0])
+        elif line.startswith("latency average"):
+            result["latency_ms"] = float(line.split("=")[1].split()[0])
+    return result
+
+
+def hand_sql(creds):
+    """{scenario key: pgbench script}: the data statements of the department queue page and of
+    the list API written by hand, for the same department and page: the count, the page of
+    rows and the page's open deadlines (what the page reads besides the session and the user;
+    the row ids of the page are fixed in the script as the page's query returns them)."""
+    dept, statuses = creds["department_id"], ", ".join(f"'{s}'" for s in creds["open_statuses"])
+    open_cases = f"department_id = {dept} AND merged_into_id IS NULL AND status IN ({statuses})"
+    investigating = f"department_id = {dept} AND status = 'investigating'"
+    queue_ids, api_ids = (", ".join(map(str, creds[k])) for k in ("queue_page_ids", "api_page_ids"))
+    return {
+        "queue": (
+            f"SELECT count(*) FROM cases_complaint WHERE {open_cases};\n"
+            "SELECT id, reference, round, channel, next_due, status, customer_name, customer_phone, summary, "
+            f"category, received_at FROM cases_complaint WHERE {open_cases} "
+            "ORDER BY next_due NULLS LAST, received_at LIMIT 25;\n"
+            f"SELECT case_id, stage FROM cases_casedeadline WHERE case_id IN ({queue_ids}) "
+            "AND met_at IS NULL AND stopped_at IS NULL ORDER BY due_on, id;\n"),
+        "list_api": (
+            f"SELECT count(*) FROM cases_complaint WHERE {investigating};\n"
+            "SELECT id, reference, status, round, version, channel, category, complaint_type, summary, "
+            "customer_name, customer_phone, customer_id_number, policy_numbers, tier, received_at, next_due, "
+            f"outcome, merged_into_id FROM cases_complaint WHERE {investigating} "
+            "ORDER BY next_due NULLS LAST, received_at, id LIMIT 50;\n"
+            f"SELECT case_id, stage, due_on FROM cases_casedeadline WHERE case_id IN ({api_ids}) ORDER BY due_on;\n"),
+    }
 
 
 def main():
@@ -288,6 +353,7 @@ def main():
         if probe.connect_ex(("127.0.0.1", PORT)) == 0:
             p.error(f"127.0.0.1:{PORT} is already in use (another server would be measured): use --port")
     creds = prepare(args.db)
+    measured = {}  # scenario key -> requests/s
     print(json.dumps({"calibration_ms": calibration_ms(), "when": "before", "load": os.getloadavg()[0]}), flush=True)
 
     env = {**os.environ, **ENV, "DATABASE_URL": f"postgres://postgres@127.0.0.1:5432/{args.db}"}
@@ -312,6 +378,7 @@ def main():
             # templates, its database connection) before the measurement starts.
             drive(name, method, paths, headers, body, expect, 3, args.concurrency)
             result = drive(name, method, paths, headers, body, expect, args.seconds, args.concurrency)
+            measured[key] = result["rps"]
             print(json.dumps(result, ensure_ascii=False), flush=True)
         print(json.dumps({"calibration_ms": calibration_ms(), "when": "after", "load": os.getloadavg()[0]}), flush=True)
         workers = subprocess.run(["pgrep", "-P", str(server.pid)], capture_output=True, text=True).stdout.split()
@@ -322,8 +389,16 @@ def main():
         server.wait(timeout=30)
         log.close()
     if not args.no_pgbench:
-        for line in pgbench(args.db):
+        for line in pgbench_insert(args.db):
             print("pgbench one-row insert, 4 clients:", line, flush=True)
+        # The database alone, after the server stopped: the same statements as the pages' data,
+        # hand-written, 4 clients; the page's requests/s divided by these tps is its ratio.
+        for key, script in hand_sql(creds).items():
+            if key in wanted:
+                result = pgbench_result(pgbench(args.db, script))
+                rps = measured.get(key)
+                print(json.dumps({"hand_sql": key, **result, "load": os.getloadavg()[0],
+                                  "ratio_rps_to_sql_tps": round(rps / result["tps"], 3) if rps else None}), flush=True)
 
 
 if __name__ == "__main__":

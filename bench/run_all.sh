@@ -14,6 +14,9 @@ run() { local name="$1"; shift; echo "== $name"; machine | tee "$OUT/$name.txt";
 run import-100k .venv/bin/python bench/import_complaints.py 100000
 # The import's peak RSS must stay flat as N grows: the same at ten times the rows.
 run import-1m .venv/bin/python bench/import_complaints.py 1000000 --insert-only
+# The KPI computation's peak RSS must stay flat as N grows too: a tenth of the cases first,
+# in a database of its own.
+run kpi-100k env BENCH_KPI_DB=complaints_bench_kpi_100k .venv/bin/python bench/kpi.py "$((CASES / 10))"
 run kpi-and-dashboard .venv/bin/python bench/kpi.py "$CASES"
 run load .venv/bin/python bench/load.py --seconds "${LOAD_SECONDS:-20}" --concurrency 4
 # The dashboard's server time: one client at a time.
