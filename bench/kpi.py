@@ -15,6 +15,7 @@ day before its end, computed on every request). Each figure: median and p95 of -
 1-minute load average, and the peak RSS of this process.
 """
 import datetime
+import gc
 import os
 import resource
 import statistics
@@ -290,6 +291,7 @@ def dashboard(period):
 
     cache.clear()
     report("dashboard, cold cache (9 KPI tables computed)", [timed_get(url)])
+    gc.freeze()  # as each gunicorn worker does once started (gunicorn.conf.py)
     report("dashboard, warm (finished quarters cached)", [timed_get(url) for _ in range(RUNS)])
     # A quarter in progress is computed on every request (an as-of date before the quarter's
     # end is never cached): the last generated quarter, as of the day before it ends.

@@ -16,6 +16,7 @@ figure on a shared machine: it does not count time spent waiting for a core.
 """
 import argparse
 import cProfile
+import gc
 import io
 import json
 import os
@@ -78,6 +79,7 @@ def main():
             status, body = call(method, paths[i % len(paths)], headers)
             if not status.startswith("200"):
                 raise SystemExit(f"{name}: {status} {body[:300]!r}")
+        gc.freeze()  # as each gunicorn worker does once started (gunicorn.conf.py)
         cpu, wall, queries, db = [], [], [], []
         profiler = cProfile.Profile() if args.profile else None
         with connection.execute_wrapper(timed):
