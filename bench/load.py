@@ -75,7 +75,6 @@ def prepare(db):
 
     from cases.management.commands.load_cn_calendar import load_cn_years
     from cases.models import Department, DepartmentMembership
-    from cases.models.case import OPEN_STATUSES
 
     load_cn_years([2025, 2026, 2027])  # intake computes deadlines from the calendar
     dept = Department.objects.get(code="D0")
@@ -100,15 +99,7 @@ def prepare(db):
         cursor.execute("SELECT reference FROM cases_complaint WHERE department_id = %s AND status = 'investigating' "
                        "ORDER BY next_due LIMIT 200", [dept.pk])
         users["references"] = [r[0] for r in cursor.fetchall()]
-        # For the hand-written SQL of the queue page and the list API (hand_sql): their pages.
-        users["department_id"], users["open_statuses"] = dept.pk, [s.value for s in OPEN_STATUSES]
-        cursor.execute("SELECT id FROM cases_complaint WHERE department_id = %s AND merged_into_id IS NULL "
-                       "AND status = ANY(%s) ORDER BY next_due NULLS LAST, received_at LIMIT 25",
-                       [dept.pk, users["open_statuses"]])
-        users["queue_page_ids"] = [r[0] for r in cursor.fetchall()]
-        cursor.execute("SELECT id FROM cases_complaint WHERE department_id = %s AND status = 'investigating' "
-                       "ORDER BY next_due NULLS LAST, received_at, id LIMIT 50", [dept.pk])
-        users["api_page_ids"] = [r[0] for r in cursor.fetchall()]
+    users["department_id"] = dept.pk
     return users
 
 
@@ -308,28 +299,34 @@ def pgbench_result(lines):
 def hand_sql(creds):
     """{scenario key: pgbench script}: the data statements of the department queue page and of
     the list API written by hand, for the same department and page: the count, the page of
-    rows and the page's open deadlines (what the page reads besides the session and the user;
-    the row ids of the page are fixed in the script as the page's query returns them)."""
-    dept, statuses = creds["department_id"], ", ".join(f"'{s}'" for s in creds["open_statuses"])
-    open_cases = f"department_id = {dept} AND merged_into_id IS NULL AND status IN ({statuses})"
-    investigating = f"department_id = {dept} AND status = 'investigating'"
-    queue_ids, api_ids = (", ".join(map(str, creds[k])) for k in ("queue_page_ids", "api_page_ids"))
-    return {
-        "queue": (
-            f"SELECT count(*) FROM cases_complaint WHERE {open_cases};\n"
-            "SELECT id, reference, round, channel, next_due, status, customer_name, customer_phone, summary, "
-            f"category, received_at FROM cases_complaint WHERE {open_cases} "
-            "ORDER BY next_due NULLS LAST, received_at LIMIT 25;\n"
-            f"SELECT case_id, stage FROM cases_casedeadline WHERE case_id IN ({queue_ids}) "
-            "AND met_at IS NULL AND stopped_at IS NULL ORDER BY due_on, id;\n"),
-        "list_api": (
-            f"SELECT count(*) FROM cases_complaint WHERE {investigating};\n"
-            "SELECT id, reference, status, round, version, channel, category, complaint_type, summary, "
-            "customer_name, customer_phone, customer_id_number, policy_numbers, tier, received_at, next_due, "
-            f"outcome, merged_into_id FROM cases_complaint WHERE {investigating} "
-            "ORDER BY next_due NULLS LAST, received_at, id LIMIT 50;\n"
-            f"SELECT case_id, stage, due_on FROM cases_casedeadline WHERE case_id IN ({api_ids}) ORDER BY due_on;\n"),
+    rows and the page's open deadlines (what the page reads besides the session and the user).
+    The page's row ids are fixed in the script as its page statement returns them now."""
+    from django.db import connection
+
+    from cases.models.case import OPEN_STATUSES
+
+    dept, statuses = creds["department_id"], ", ".join(f"'{s.value}'" for s in OPEN_STATUSES)
+    pages = {
+        "queue": (f"department_id = {dept} AND merged_into_id IS NULL AND status IN ({statuses})",
+                  "id, reference, round, channel, next_due, status, customer_name, customer_phone, summary, "
+                  "category, received_at", "next_due NULLS LAST, received_at LIMIT 25",
+                  "case_id, stage", "AND met_at IS NULL AND stopped_at IS NULL ORDER BY due_on, id"),
+        "list_api": (f"department_id = {dept} AND status = 'investigating'",
+                     "id, reference, status, round, version, channel, category, complaint_type, summary, "
+                     "customer_name, customer_phone, customer_id_number, policy_numbers, tier, received_at, "
+                     "next_due, outcome, merged_into_id", "next_due NULLS LAST, received_at, id LIMIT 50",
+                     "case_id, stage, due_on", "ORDER BY due_on"),
     }
+    scripts = {}
+    with connection.cursor() as cursor:
+        for key, (where, columns, order, deadline_columns, deadline_tail) in pages.items():
+            page = f"SELECT {columns} FROM cases_complaint WHERE {where} ORDER BY {order}"
+            cursor.execute(page)  # noqa: S608 - constants and integers only
+            ids = ", ".join(str(row[0]) for row in cursor.fetchall())
+            scripts[key] = (f"SELECT count(*) FROM cases_complaint WHERE {where};\n{page};\n"
+                            f"SELECT {deadline_columns} FROM cases_casedeadline WHERE case_id IN ({ids}) "
+                            f"{deadline_tail};\n")
+    return scripts
 
 
 def main():
