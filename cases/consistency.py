@@ -19,13 +19,15 @@ from .models.case import OPEN_STATUSES, Status
 # Timestamp each state implies on a case that went through the portal's lifecycle. A case
 # may skip `acknowledged` (assign straight from received), so acknowledged_at is required only
 # while the case sits in `acknowledged`.
+# team_formed_at is not among them: a reassignment ends the team at any stage, and the case
+# waits for the new department's team with it cleared.
 REQUIRED_TIMESTAMPS = {
     Status.ACKNOWLEDGED: ("acknowledged_at",),
     Status.ASSIGNED: ("assigned_at",),
-    Status.INVESTIGATING: ("assigned_at", "team_formed_at"),
-    Status.REPORTED: ("assigned_at", "team_formed_at", "reported_at"),
-    Status.PLAN_PENDING: ("assigned_at", "team_formed_at", "reported_at", "plan_proposed_at"),
-    Status.PLAN_APPROVED: ("assigned_at", "team_formed_at", "reported_at", "plan_proposed_at", "plan_approved_at"),
+    Status.INVESTIGATING: ("assigned_at",),
+    Status.REPORTED: ("assigned_at", "reported_at"),
+    Status.PLAN_PENDING: ("assigned_at", "reported_at", "plan_proposed_at"),
+    Status.PLAN_APPROVED: ("assigned_at", "reported_at", "plan_proposed_at", "plan_approved_at"),
     Status.RESPONDED: ("notified_at",),
     Status.CLOSED: ("closed_at",),
     Status.ARCHIVED: ("closed_at", "archived_at"),

@@ -51,14 +51,21 @@ def team_known_empty(case):
 
 
 def is_team_member(user, case):
-    """Member (or lead) of the team of the case's current round."""
+    """Member (or lead) of the case's active team: the current round's, not ended by a
+    reassignment (SPEC §1)."""
     if case.__dict__.get("_team_empty"):
         return False
     cache = case.__dict__.setdefault("_team_cache", {})
     key = (case.round, user.pk)
     if key not in cache:
-        cache[key] = case.team.filter(round=case.round, user=user).exists()
+        cache[key] = case.team.filter(round=case.round, user=user, ended_at__isnull=True).exists()
     return cache[key]
+
+
+def has_active_team(case):
+    """Whether the case has an investigation team now: ``team_formed_at`` is set when a team is
+    formed and cleared when it is ended (a reassignment, a dispute opening the review)."""
+    return case.team_formed_at is not None
 
 
 def is_senior(user):
@@ -156,6 +163,8 @@ def actions_for(user, case, *, open_pause=None):
         a for a in candidates
         if (extend_tiers(user, case) if a == "extend" else can_act(user, case, checked.get(a, a)))
     ]
+    if "form_team" in actions and has_active_team(case):
+        actions.remove("form_team")
     if "pause" in actions or "resume" in actions:
         # Only one of the two makes sense at a time: one query, only for those who may do either.
         paused = case.pauses.filter(end__isnull=True).exists() if open_pause is None else open_pause

@@ -30,7 +30,7 @@ def case_list_visible_to(user, *, team_list=False):
     if user_roles(user) & {INVESTIGATOR, DEPARTMENT_HEAD}:
         # A subquery, not a join on ``team``: the join multiplies rows and needs DISTINCT
         # over every column, which at a million cases made each list a sort of the backlog.
-        teams = _team_case_ids(user) if team_list else TeamMember.objects.filter(user=user).values("case_id")
+        teams = _team_case_ids(user) if team_list else TeamMember.objects.filter(user=user, ended_at__isnull=True).values("case_id")
         return qs.filter(Q(department_id__in=department_ids(user)) | Q(pk__in=teams))
     return qs.none()
 

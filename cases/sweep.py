@@ -67,7 +67,7 @@ def assignees(case, stage):
     if stage in (Stage.FORM_TEAM, Stage.APPROVAL):
         return department_heads(case)
     lead = (
-        TeamMember.objects.filter(case=case, round=case.round, role=TeamMember.Role.LEAD)
+        TeamMember.objects.filter(case=case, round=case.round, role=TeamMember.Role.LEAD, ended_at__isnull=True)
         .select_related("user").first()
     )
     if lead and lead.user.is_active:

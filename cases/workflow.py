@@ -17,6 +17,11 @@ WITH_DEPARTMENT = (S.ASSIGNED, S.INVESTIGATING, S.REPORTED, S.PLAN_PENDING, S.PL
 class Transition:
     sources: tuple
     target: str | None  # None: the state stays as it is
+    # Sources from which the action keeps the state although it has a target.
+    keeps: tuple = ()
+
+    def target_from(self, status):
+        return status if self.target is None or status in self.keeps else self.target
 
 
 TRANSITIONS = {
@@ -25,7 +30,9 @@ TRANSITIONS = {
     "acknowledge": Transition((S.RECEIVED,), S.ACKNOWLEDGED),
     "acknowledge_late": Transition(WITH_DEPARTMENT, None),
     "assign": Transition((S.RECEIVED, S.ACKNOWLEDGED), S.ASSIGNED),
-    "form_team": Transition((S.ASSIGNED,), S.INVESTIGATING),
+    # After a reassignment the new department forms a new team whatever stage the case is at
+    # (SPEC §1); the state stays. The service allows it there only while no team is active.
+    "form_team": Transition(WITH_DEPARTMENT, S.INVESTIGATING, keeps=WITH_DEPARTMENT[1:]),
     "submit_report": Transition((S.INVESTIGATING,), S.REPORTED),
     "propose_plan": Transition((S.REPORTED,), S.PLAN_PENDING),
     "approve_plan": Transition((S.PLAN_PENDING,), S.PLAN_APPROVED),
@@ -55,7 +62,7 @@ def target_state(action, status):
     transition = TRANSITIONS[action]
     if status not in transition.sources:
         raise ValueError(f"{action} not allowed from {status}")
-    return transition.target or status
+    return transition.target_from(status)
 
 
 def allowed_actions(status):
@@ -65,7 +72,6 @@ def allowed_actions(status):
 def graph_edges():
     """(source, action, target) for every state-changing transition; used to draw the graph."""
     for action, transition in TRANSITIONS.items():
-        if transition.target is None:
-            continue
         for source in transition.sources:
-            yield source, action, transition.target
+            if transition.target_from(source) != source:
+                yield source, action, transition.target

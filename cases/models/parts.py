@@ -23,10 +23,18 @@ class TeamMember(models.Model):
     attested_at = models.DateTimeField(null=True, blank=True)
     named_by = models.ForeignKey(User, on_delete=models.PROTECT, related_name="+")
     named_at = models.DateTimeField()
+    # A team is ended, never deleted: when the case moves to another department (reassign) or
+    # into a review round (dispute), its members lose the case from that moment (SPEC §1), and
+    # the row stays as the record of who handled it.
+    ended_at = models.DateTimeField(_("ended at"), null=True, blank=True)
     history = HistoricalRecords()
 
     class Meta:
-        constraints = [models.UniqueConstraint(fields=["case", "round", "user"], name="team_member_unique")]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["case", "round", "user"], condition=models.Q(ended_at__isnull=True), name="team_member_unique"
+            )
+        ]
         verbose_name = _("team member")
         verbose_name_plural = _("team members")
 

@@ -36,7 +36,7 @@ from ..models import (
 )
 from ..models.case import Outcome, RootCause, Status
 from ..models.deadlines import Tier
-from ..permissions import can_act, is_head_of
+from ..permissions import can_act, has_active_team, is_head_of
 from ..selectors import case_get_for_user
 from .common import choice, require
 
@@ -123,6 +123,17 @@ def _assign(case, actor, data, now):
     return {"department": case.department.code}
 
 
+def _end_team(case, now):
+    """End the case's active team (kept as the record of who handled it): its members lose the
+    case from now on (SPEC §1). Row by row, so that each end is in the team's history."""
+    ended = []
+    for member in TeamMember.objects.filter(case=case, ended_at__isnull=True).select_related("user"):
+        member.ended_at = now
+        member.save(update_fields=["ended_at"])
+        ended.append(member.user.username)
+    return ended
+
+
 def _reassign(case, actor, data, now):
     department = _department(data)
     require(data, "reason")
@@ -132,7 +143,10 @@ def _reassign(case, actor, data, now):
     old = case.department.code if case.department else None
     case.department = department
     case.assigned_at = now
-    return {"from": old, "to": department.code, "reason": data["reason"]}
+    ended = _end_team(case, now)
+    # The new department's head forms a new team; until then nobody investigates.
+    case.team_formed_at = None
+    return {"from": old, "to": department.code, "reason": data["reason"], "team_ended": ended}
 
 
 def _form_team(case, actor, data, now):
@@ -154,14 +168,18 @@ def _form_team(case, actor, data, now):
                 _("A review must be done by staff who did not handle the first round: %(names)s") % {"names": ", ".join(conflicted)},
                 code="review_conflict", extra={"fields": {"members": [_("Handled the first round.")]}},
             )
+    if has_active_team(case):
+        raise TransitionNotAllowed(_("The case already has its investigation team."))
     attested = bool(data.get("recusal_attested"))
-    TeamMember.objects.filter(case=case, round=case.round).delete()
-    TeamMember.objects.bulk_create([
-        TeamMember(case=case, round=case.round, user=u, role=TeamMember.Role.LEAD if u.pk == lead.pk else TeamMember.Role.MEMBER,
-                   recusal_attested=attested, attested_at=now if attested else None, named_by=actor, named_at=now)
-        for u in everyone
-    ])
+    for u in everyone:
+        # One save per member (not bulk_create): each row gets its history entry.
+        TeamMember.objects.create(
+            case=case, round=case.round, user=u,
+            role=TeamMember.Role.LEAD if u.pk == lead.pk else TeamMember.Role.MEMBER,
+            recusal_attested=attested, attested_at=now if attested else None, named_by=actor, named_at=now,
+        )
     case.__dict__.pop("_team_cache", None)
+    case.__dict__.pop("_team_empty", None)
     case.team_formed_at = now
     return {"lead": lead.username, "members": [u.username for u in everyone], "recusal_attested": attested}
 
@@ -250,6 +268,8 @@ def _customer_accepts(case, actor, data, now):
 def _customer_disputes(case, actor, data, now):
     require(data, "reason")
     case.disputed_at = _datetime(data.get("received_at"), "received_at", now)
+    # The first round's team does not act in the review (it is done by others, SPEC §3).
+    _end_team(case, now)
     case.round += 1
     case.team_formed_at = case.reported_at = case.plan_proposed_at = case.plan_approved_at = None
     return {"reason": data["reason"], "round": case.round}
@@ -426,7 +446,7 @@ def case_transition(*, actor, reference, action, data=None, expected_version=Non
         now = at or timezone.now()
         from_status = case.status
         event_data = HANDLERS[name](case, actor, data, now)
-        case.status = transition.target or case.status
+        case.status = transition.target_from(case.status)
         case.version += 1
         # A late acknowledgement fulfils the same stage as an ordinary one.
         deadlines.on_action(case, "acknowledge" if name == "acknowledge_late" else name, now)

@@ -24,7 +24,7 @@ ACCESS_SQL = (
     "SELECT 'g', g.{name}, NULL FROM {group} g INNER JOIN {through} ug ON ug.{through_group} = g.{group_pk} "
     "WHERE ug.{through_user} = %s "
     "UNION ALL SELECT 'm', m.{role}, m.{department} FROM {membership} m WHERE m.{member} = %s "
-    "UNION ALL SELECT 't', NULL, t.{team_case} FROM {team} t WHERE t.{team_user} = %s "
+    "UNION ALL SELECT 't', NULL, t.{team_case} FROM {team} t WHERE t.{team_user} = %s AND t.{ended_at} IS NULL "
     "UNION ALL SELECT 'n', NULL, COUNT(*) FROM {notification} n WHERE n.{recipient} = %s AND n.{read_at} IS NULL"
 )
 
@@ -95,6 +95,7 @@ def _access_sql(alias):
         "membership": qn(membership._meta.db_table), "department": column(membership, "department"),
         "role": column(membership, "role"), "member": column(membership, "user"),
         "team": qn(team._meta.db_table), "team_case": column(team, "case"), "team_user": column(team, "user"),
+        "ended_at": column(team, "ended_at"),
         "notification": qn(notification._meta.db_table), "recipient": column(notification, "recipient"),
         "read_at": column(notification, "read_at"),
     }

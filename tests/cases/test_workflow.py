@@ -35,6 +35,9 @@ EXPECTED = {
     **{(s, "withdraw"): "closed" for s in OPEN},
     **{(s, a): SAME for s in BEFORE_DECISION for a in ("extend", "pause", "resume", "restart_clock", "merge")},
     **{(s, "reassign"): SAME for s in WITH_DEPARTMENT},
+    # After a reassignment the new department forms a new team at whatever stage the case is
+    # (SPEC §1); the service refuses it while a team is active.
+    **{(s, "form_team"): SAME for s in WITH_DEPARTMENT[1:]},
     # A clerk who dispatched first still records the first contact later (the clock ran on).
     **{(s, "acknowledge_late"): SAME for s in WITH_DEPARTMENT},
     ("closed", "legal_hold"): SAME,

@@ -136,8 +136,8 @@ def test_reassign_moves_the_case_and_notifies_the_new_head(people):
                            data={"department": "CS", "reason": "A claims matter."})
     # then
     assert case.department.code == "CS" and case.status == "investigating"
-    assert CaseEvent.objects.get(case=case, kind="reassign").data == {"from": "SALES", "to": "CS",
-                                                                      "reason": "A claims matter."}
+    assert CaseEvent.objects.get(case=case, kind="reassign").data == {
+        "from": "SALES", "to": "CS", "reason": "A claims matter.", "team_ended": ["inv_sales"]}
     assert Notification.objects.filter(case=case, recipient=people["head_cs"], kind="case_assigned").exists()
 
 
