@@ -271,7 +271,7 @@ class ComplaintSerializer(ComplaintListSerializer):
 
     class Meta(ComplaintListSerializer.Meta):
         fields = ComplaintListSerializer.Meta.fields + [
-            "description", "expected_resolution", "regulator_reference", "review_due", "acknowledged_at",
+            "public_code", "description", "expected_resolution", "regulator_reference", "review_due", "acknowledged_at",
             "assigned_at", "team_formed_at", "reported_at", "plan_proposed_at", "plan_approved_at", "notified_at",
             "disputed_at", "closed_at", "withdrawn_at", "archived_at", "at_fault", "root_cause", "redress_amount",
             "legal_hold", "allowed_actions",

@@ -5,7 +5,7 @@ from simple_history.models import HistoricalRecords
 
 from complaints_portal.common.models import TimeStampedModel
 
-from ..fields import EncryptedTextField
+from ..fields import PUBLIC_CODE_LENGTH, EncryptedTextField, format_public_code, new_public_code
 from .deadlines import Tier
 
 
@@ -109,6 +109,13 @@ class Complaint(TimeStampedModel):
     """One complaint case. Status changes only through cases.services.case_transition."""
 
     reference = models.CharField(_("reference"), max_length=20, unique=True)
+    # What the customer types into the public status look-up with their phone number: random,
+    # so that the look-up cannot be walked through the sequential references (SPEC §1).
+    # Empty (NULL) for cases migrated from the legacy system, whose customers never had one.
+    public_code = models.CharField(
+        _("status look-up code"), max_length=PUBLIC_CODE_LENGTH, unique=True, null=True, blank=True,
+        default=new_public_code, editable=False,
+    )
     status = models.CharField(_("status"), max_length=20, choices=Status.choices, default=Status.RECEIVED)
     # Bumped by every write through the services; HTML forms carry it so that a stale form
     # is refused instead of silently overwriting someone else's change.
@@ -200,7 +207,7 @@ class Complaint(TimeStampedModel):
     # history row eight index insertions (reference twice, phone twice, four foreign keys).
     history = HistoricalRecords(
         excluded_fields=["updated_at"],
-        no_db_index=["reference", "customer_phone", "deadline_policy", "department", "merged_into", "registered_by"],
+        no_db_index=["reference", "public_code", "customer_phone", "deadline_policy", "department", "merged_into", "registered_by"],
     )
 
     class Meta:
@@ -261,6 +268,11 @@ class Complaint(TimeStampedModel):
 
     def __str__(self):
         return self.reference
+
+    @property
+    def public_code_display(self):
+        """The look-up code as printed for the customer (ABCD-1234-EFGH)."""
+        return format_public_code(self.public_code)
 
     @property
     def is_open(self):

@@ -7,6 +7,7 @@ from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.utils.translation import gettext_lazy as _
 
+from ..fields import normalise_public_code
 from ..models.case import Category, DisputeType, IdType, MisconductKind
 from ..services.attachments import AttachmentRefused, attachment_check
 
@@ -16,7 +17,6 @@ ACCEPT = ".pdf,.jpg,.jpeg,.png,.docx,.xlsx,.mp3,.wav,.m4a"
 _MOBILE = re.compile(r"^1[3-9]\d{9}$")
 _LANDLINE = re.compile(r"^0\d{9,11}$")
 _RESIDENT_ID = re.compile(r"^\d{17}[\dX]$")
-_REFERENCE = re.compile(r"^TS-\d{4}-\d{6}$")
 
 
 def normalise_phone(value):
@@ -185,13 +185,17 @@ class PublicComplaintForm(StyledForm):
 
 
 class StatusLookupForm(StyledForm):
-    reference = forms.CharField(label=_("Reference number"), max_length=20,
-                                widget=forms.TextInput(attrs={"placeholder": "TS-2026-000123", "autocomplete": "off",
-                                                              "autocapitalize": "characters"}))
+    code = forms.CharField(
+        label=_("Status look-up code"), max_length=20,
+        help_text=_("The 12-character code in our confirmation message, e.g. K7Q4-MZ9T-P2X8."),
+        widget=forms.TextInput(attrs={"placeholder": "K7Q4-MZ9T-P2X8", "autocomplete": "off",
+                                      "autocapitalize": "characters", "spellcheck": "false"}),
+    )
     phone = PhoneField(label=_("The phone number you gave us"))
 
-    def clean_reference(self):
-        reference = self.cleaned_data["reference"].strip().upper()
-        if not _REFERENCE.match(reference):
-            raise ValidationError(_("A reference number looks like TS-2026-000123."), code="bad_reference")
-        return reference
+    def clean_code(self):
+        code = normalise_public_code(self.cleaned_data["code"])
+        if code is None:
+            raise ValidationError(_("A status look-up code has 12 letters and digits, e.g. K7Q4-MZ9T-P2X8."),
+                                  code="bad_code")
+        return code

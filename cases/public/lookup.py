@@ -1,9 +1,10 @@
-"""The customer's status look-up: reference + phone → stage in plain words and the due date.
+"""The customer's status look-up: look-up code + phone → stage in plain words and the due date.
 
-Privacy rule: without the matching phone number a reference reveals nothing, not even that
-it exists. `case_status_for_customer` does the same work on both paths (one query by
-reference, one constant-time comparison against a real or a dummy number) and returns None
-for every mismatch, so the caller renders one generic message.
+Privacy rule: without the matching phone number a code reveals nothing, not even that it
+exists. `case_status_for_customer` does the same work on both paths (one query by code, one
+constant-time comparison against a real or a dummy number) and returns None for every
+mismatch, so the caller renders one generic message. The code is random (cases.fields), not
+the sequential reference, so the look-up cannot be walked case by case.
 """
 import hmac
 
@@ -41,10 +42,10 @@ def _phones_match(stored, given):
     return hmac.compare_digest(stored_norm.encode(), (given or "").encode())
 
 
-def case_status_for_customer(reference, phone):
-    """{"stage": text, "due": date or None} for the case with this reference and phone; else None."""
+def case_status_for_customer(code, phone):
+    """{"stage": text, "due": date or None} for the case with this look-up code and phone; else None."""
     case = (
-        Complaint.objects.filter(reference=reference)
+        Complaint.objects.filter(public_code=code)
         .only("pk", "status", "round", "outcome", "merged_into", "due_overall", "customer_phone")
         .first()
     )

@@ -68,23 +68,24 @@ def complaint_done(request):
 
 @require_http_methods(["GET", "POST"])
 def status_lookup(request):
-    """Reference + phone → plain-words stage and decision due date; one generic message for
-    every mismatch. POST only, so the phone number never appears in a URL."""
+    """Look-up code + phone → plain-words stage and decision due date; one generic message for
+    every mismatch. POST only, so the phone number never appears in a URL. Limited per client:
+    requests per hour, and failed look-ups per day (whatever code they named), so guessing is
+    stopped without ever locking the real customer out of their own case."""
     result, not_found = None, False
     if request.method != "POST":
         form = StatusLookupForm()
     else:
-        if not ratelimit.hit("status_ip", ratelimit.client_ip(request)):
+        client = ratelimit.client_ip(request)
+        if not ratelimit.hit("status_ip", client):
             return _too_many(request, "status_ip")
+        if ratelimit.exceeded("status_failures_ip", client):
+            return _too_many(request, "status_failures_ip")
         form = StatusLookupForm(request.POST)
         if form.is_valid():
-            reference = form.cleaned_data["reference"]
-            if ratelimit.exceeded("status_reference", reference):
-                return _too_many(request, "status_reference")
-            result = case_status_for_customer(reference, form.cleaned_data["phone"])
+            result = case_status_for_customer(form.cleaned_data["code"], form.cleaned_data["phone"])
             if result is None:
-                # Counted per submitted reference whether it exists or not, against phone guessing.
-                ratelimit.hit("status_reference", reference)
+                ratelimit.hit("status_failures_ip", client)
                 not_found = True
     return render(request, "public/status.html", {"form": form, "result": result, "not_found": not_found})
 

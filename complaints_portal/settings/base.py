@@ -379,8 +379,9 @@ PUBLIC_RATE_LIMITS = {
     "complaint_ip": (env_value("PUBLIC_COMPLAINTS_PER_IP_HOUR", int, 10), 3600),
     "complaint_phone": (env_value("PUBLIC_COMPLAINTS_PER_PHONE_DAY", int, 3), 86400),
     "status_ip": (env_value("PUBLIC_STATUS_LOOKUPS_PER_IP_HOUR", int, 30), 3600),
-    # Failed look-ups of one reference (whether it exists or not), against phone guessing.
-    "status_reference": (env_value("PUBLIC_STATUS_FAILURES_PER_REFERENCE_DAY", int, 10), 86400),
+    # Failed look-ups from one client, against guessing codes and phone numbers. Counted per
+    # client, not per code: a stranger's failures never lock the real customer out.
+    "status_failures_ip": (env_value("PUBLIC_STATUS_FAILURES_PER_IP_DAY", int, 10), 86400),
 }
 PUBLIC_MAX_ATTACHMENTS = env_value("PUBLIC_MAX_ATTACHMENTS", int, 5)
 # Where customer SMS go: a class with send(phone, text). No real gateway is wired in; the log

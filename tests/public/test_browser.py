@@ -68,13 +68,15 @@ def test_customer_files_a_complaint_on_a_phone_and_checks_its_status(browser, po
     # then a reference is shown and the case waits in the intake queue
     reference = page.inner_text("#reference").strip()
     case = Complaint.objects.get(reference=reference)
+    page_code = page.inner_text("#public-code").strip()
+    assert page_code == case.public_code_display
     assert (case.channel, case.status, case.customer_phone) == ("online", "received", "13800138000")
     if shots:
         page.screenshot(path=f"{shots}/done-zh-hans.png", full_page=True)
 
-    # and the status look-up with reference + phone shows the stage
+    # and the status look-up with the look-up code + phone shows the stage
     page.click("a[href='/public/status/'].btn")
-    page.fill("[name=reference]", reference.lower())
+    page.fill("[name=code]", page_code.lower())
     page.fill("[name=phone]", "13800138000")
     page.click("form button[type=submit]:visible")
     page.wait_for_selector("#status-result")

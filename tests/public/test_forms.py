@@ -91,12 +91,13 @@ def test_category_must_be_one_of_the_choices(complaint_data, category):
     assert "category" in PublicComplaintForm(data=complaint_data).errors
 
 
-def test_status_form_normalises_reference_and_phone():
-    form = StatusLookupForm(data={"reference": " ts-2026-000123 ", "phone": "+86 13800138000"})
+def test_status_form_normalises_code_and_phone():
+    form = StatusLookupForm(data={"code": " k7q4-mz9t-p2x8 ", "phone": "+86 13800138000"})
     assert form.is_valid(), form.errors
-    assert form.cleaned_data == {"reference": "TS-2026-000123", "phone": "13800138000"}
+    assert form.cleaned_data == {"code": "K7Q4MZ9TP2X8", "phone": "13800138000"}
 
 
-def test_status_form_refuses_a_malformed_reference():
-    form = StatusLookupForm(data={"reference": "123", "phone": "13800138000"})
-    assert "reference" in form.errors
+@pytest.mark.parametrize("code", ["123", "K7Q4-MZ9T-P2X", "K7Q4-MZ9T-P2XU"])
+def test_status_form_refuses_a_malformed_code(code):
+    form = StatusLookupForm(data={"code": code, "phone": "13800138000"})
+    assert "code" in form.errors

@@ -10,7 +10,7 @@ pytestmark = pytest.mark.django_db
 def tight_limits(settings):
     settings.PUBLIC_RATE_LIMITS = {
         "complaint_ip": (3, 3600), "complaint_phone": (2, 86400),
-        "status_ip": (3, 3600), "status_reference": (2, 86400),
+        "status_ip": (3, 3600), "status_failures_ip": (2, 86400),
     }
 
 
@@ -52,15 +52,23 @@ def test_honeypot_submissions_count_against_the_ip(submit, tight_limits):
 
 
 def test_status_lookups_from_one_ip_are_limited(client, tight_limits):
-    data = {"reference": "TS-2026-000001", "phone": "13800138000"}
-    codes = [client.post("/public/status/", {**data, "reference": f"TS-2026-00000{i}"}).status_code for i in range(4)]
+    # malformed codes: refused by the form, counted against the hourly limit only
+    codes = [client.post("/public/status/", {"code": f"x{i}", "phone": "13800138000"}).status_code for i in range(4)]
     assert codes == [200, 200, 200, 429]
 
 
-def test_failed_lookups_of_one_reference_are_limited_across_ips(client, tight_limits):
-    data = {"reference": "TS-2026-000001", "phone": "13800138000"}
-    codes = [client.post("/public/status/", data, REMOTE_ADDR=f"198.51.100.{i}").status_code for i in range(3)]
-    assert codes == [200, 200, 429]
+def test_failed_lookups_are_limited_per_client_and_never_lock_out_the_customer(client, submit, tight_limits):
+    # given: a stranger guesses codes and phones from one address until refused
+    submit(customer_phone="13800138000")
+    case = Complaint.objects.get()
+    guesses = [client.post("/public/status/", {"code": case.public_code, "phone": f"1390013900{i}"},
+                           REMOTE_ADDR="198.51.100.9").status_code for i in range(3)]
+    assert guesses == [200, 200, 429]
+    # when: the real customer looks up from their own address
+    response = client.post("/public/status/", {"code": case.public_code, "phone": "13800138000"},
+                           REMOTE_ADDR="198.51.100.1")
+    # then
+    assert response.status_code == 200 and "Received." in response.content.decode()
 
 
 def test_get_requests_are_not_counted(client, tight_limits):
