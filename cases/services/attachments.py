@@ -1,6 +1,8 @@
 """Attachments: size limit, type checked by content (not by name), stored outside the web root."""
 import hashlib
+import io
 import logging
+import zipfile
 
 import filetype
 from django.conf import settings
@@ -40,16 +42,41 @@ class AttachmentRefused(ValidationFailed):
     code = "attachment_refused"
 
 
-def _sniff(head):
-    kind = filetype.guess(head)
+# An Office Open XML document is a zip with a content-types part naming its main part
+# (ECMA-376 part 2): a zip that merely contains a folder called "word/" is not a document.
+OOXML = {
+    "application/vnd.openxmlformats-officedocument.wordprocessingml.document": (
+        "word/document.xml", b"application/vnd.openxmlformats-officedocument.wordprocessingml.document.main+xml"),
+    "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet": (
+        "xl/workbook.xml", b"application/vnd.openxmlformats-officedocument.spreadsheetml.sheet.main+xml"),
+}
+_CONTENT_TYPES = "[Content_Types].xml"
+_CONTENT_TYPES_MAX = 256 * 1024  # a real one is a few kB; never inflate more than this
+
+
+def _ooxml(data):
+    """The MIME type of a .docx or .xlsx whose zip structure is that of the document, else None."""
+    try:
+        with zipfile.ZipFile(io.BytesIO(data)) as archive:
+            names = set(archive.namelist())
+            info = archive.getinfo(_CONTENT_TYPES) if _CONTENT_TYPES in names else None
+            if info is None or info.file_size > _CONTENT_TYPES_MAX:
+                return None
+            content_types = archive.read(info)
+    except (zipfile.BadZipFile, zipfile.LargeZipFile, OSError, EOFError, NotImplementedError):
+        return None
+    for mime, (main_part, main_type) in OOXML.items():
+        if main_part in names and main_type in content_types:
+            return mime
+    return None
+
+
+def _sniff(data):
+    kind = filetype.guess(data[:8192])
     if kind is None:
         return None
-    mime = kind.mime
-    if mime == "application/zip":
-        if b"word/" in head:
-            mime = "application/vnd.openxmlformats-officedocument.wordprocessingml.document"
-        elif b"xl/" in head:
-            mime = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+    # filetype names some zips .docx/.xlsx itself by looking for a folder name: check either way.
+    mime = _ooxml(data) if kind.mime == "application/zip" or kind.mime in OOXML else kind.mime
     return mime if mime in ALLOWED else None
 
 
@@ -61,7 +88,7 @@ def attachment_add(*, actor, reference, uploaded_file, kind=Attachment.Kind.EVID
             _("The file is larger than %(mb)d MB.") % {"mb": settings.ATTACHMENT_MAX_BYTES // (1024 * 1024)}
         )
     data = uploaded_file.read()
-    mime = _sniff(data[:8192] if not data[:4] == b"PK\x03\x04" else data)
+    mime = _sniff(data)
     if mime is None:
         raise AttachmentRefused(_("This file type is not accepted. Allowed: PDF, JPG, PNG, DOCX, XLSX, MP3, WAV, M4A."))
     with transaction.atomic():
@@ -122,7 +149,7 @@ def attachment_check(uploaded_file):
             _("The file is larger than %(mb)d MB.") % {"mb": settings.ATTACHMENT_MAX_BYTES // (1024 * 1024)}
         )
     data = uploaded_file.read()
-    mime = _sniff(data[:8192] if not data[:4] == b"PK\x03\x04" else data)
+    mime = _sniff(data)
     if mime is None:
         raise AttachmentRefused(_("This file type is not accepted. Allowed: PDF, JPG, PNG, DOCX, XLSX, MP3, WAV, M4A."))
     return data, mime

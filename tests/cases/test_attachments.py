@@ -1,5 +1,9 @@
 """Attachments (SPEC §8): size limit, type by content not by name, stored outside the web root,
 downloaded only through the permission check."""
+import io
+import zipfile
+
+import openpyxl
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 from rest_framework.test import APIClient
@@ -15,6 +19,32 @@ pytestmark = pytest.mark.django_db
 PDF = b"%PDF-1.4\n1 0 obj << /Type /Catalog >> endobj\ntrailer << /Root 1 0 R >>\n%%EOF\n"
 PNG = (b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR\x00\x00\x00\x01\x00\x00\x00\x01\x08\x06\x00\x00\x00\x1f\x15\xc4\x89"
        b"\x00\x00\x00\rIDATx\x9cc\xf8\x0f\x00\x00\x01\x01\x00\x05\x18\xd8N\x00\x00\x00\x00IEND\xaeB`\x82")
+
+
+def zipped(entries):
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as archive:
+        for name, content in entries.items():
+            archive.writestr(name, content)
+    return buffer.getvalue()
+
+
+DOCX_TYPES = (
+    '<?xml version="1.0" encoding="UTF-8"?><Types xmlns="http://schemas.openxmlformats.org/package/2006/content-types">'
+    '<Default Extension="xml" ContentType="application/xml"/>'
+    '<Override PartName="/word/document.xml" '
+    'ContentType="application/vnd.openxmlformats-officedocument.wordprocessingml.document.main+xml"/></Types>'
+)
+DOCX = zipped({"[Content_Types].xml": DOCX_TYPES, "_rels/.rels": "<Relationships/>",
+               "word/document.xml": "<w:document/>"})
+
+
+def xlsx():
+    workbook = openpyxl.Workbook()
+    workbook.active["A1"] = "理赔金额"
+    buffer = io.BytesIO()
+    workbook.save(buffer)
+    return buffer.getvalue()
 
 
 @pytest.fixture(autouse=True)
@@ -37,6 +67,8 @@ def api(user):
     ("letter.pdf", PDF, "application/pdf"),
     ("photo.png", PNG, "image/png"),
     ("scan-without-extension", PDF, "application/pdf"),
+    ("statement.docx", DOCX, "application/vnd.openxmlformats-officedocument.wordprocessingml.document"),
+    ("figures.xlsx", xlsx(), "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"),
 ])
 def test_allowed_types_are_stored_by_content_with_an_event(people, media, name, content, mime):
     case = ComplaintFactory(investigating=True)
@@ -66,6 +98,12 @@ def test_oversized_file_is_refused_and_nothing_is_stored(people, settings, media
     ("invoice.pdf", b"just some text pretending to be a PDF"),
     ("photo.png", b"<html><script>alert(1)</script></html>"),
     ("tool.pdf", b"MZ\x90\x00\x03\x00\x00\x00\x04\x00\x00\x00\xff\xff\x00\x00"),  # a Windows executable
+    # zips that only look like Office documents by a folder name
+    ("report.docx", zipped({"word/evil.html": "<script>alert(1)</script>", "run.exe": b"MZ\x90\x00"})),
+    ("report.docx", zipped({"word/document.xml": "<w:document/>", "run.exe": b"MZ\x90\x00"})),
+    ("figures.xlsx", zipped({"[Content_Types].xml": DOCX_TYPES.replace("word/document", "xl/other"),
+                             "xl/evil.html": "<script/>"})),
+    ("report.docx", b"PK\x03\x04 a broken zip"),
 ])
 def test_disguised_file_is_refused_whatever_its_name(people, name, content):
     case = ComplaintFactory(investigating=True)
