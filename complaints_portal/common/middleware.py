@@ -1,4 +1,5 @@
-"""Security headers every page needs: a Content-Security-Policy without inline scripts."""
+"""Security headers every page needs: a Content-Security-Policy without inline scripts, and no
+caching of anything the application answers (SPEC §8)."""
 
 CSP = "; ".join(
     [
@@ -26,4 +27,9 @@ class SecurityHeadersMiddleware:
         response.headers.setdefault("Content-Security-Policy", CSP)
         response.headers.setdefault("Permissions-Policy", "camera=(), microphone=(), geolocation=()")
         response.headers.setdefault("Cross-Origin-Opener-Policy", "same-origin")
+        # Pages, API answers, attachments and exports carry personal data: no browser, proxy or
+        # shared cache may keep them (the back button after logout, a shared office PC). Static
+        # files never get here (WhiteNoise answers them first, with its own long-lived caching).
+        if "Cache-Control" not in response.headers:
+            response.headers["Cache-Control"] = "no-store"
         return response

@@ -334,6 +334,9 @@ def test_every_url_answers_each_role_as_the_matrix_says(world, role):
             want = expected[role]
             if response.status_code not in (want if isinstance(want, tuple) else (want,)):
                 wrong.append(f"{method} {url} ({name}): {response.status_code}, expected {want}")
+            # Pages, API answers, attachments and exports carry personal data: never cached.
+            if response.status_code == 200 and "no-store" not in response.get("Cache-Control", ""):
+                wrong.append(f"{method} {url} ({name}): Cache-Control {response.get('Cache-Control')!r}")
     assert wrong == [], "\n".join(wrong)
 
 
