@@ -102,5 +102,5 @@ def test_public_status_page_has_a_fixed_query_count(world, django_assert_max_num
     _, case, _, _ = world
     client = Client()
     with django_assert_max_num_queries(3):
-        response = client.post("/public/status/", {"reference": case.reference, "phone": case.customer_phone})
-    assert response.status_code == 200 and case.reference in response.content.decode()
+        response = client.post("/public/status/", {"code": case.public_code, "phone": case.customer_phone})
+    assert response.status_code == 200 and 'id="status-result"' in response.content.decode()
