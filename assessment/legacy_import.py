@@ -136,6 +136,8 @@ class _Context:
         if self.case_defaults is None:
             fields = Complaint._meta.concrete_fields
             self.case_defaults = {f.attname: f.get_default() for f in fields}
+            # The one callable default: a legacy customer never got a status look-up code.
+            self.case_defaults["public_code"] = None
             self.case_fast = not (
                 signals.pre_init.has_listeners(Complaint) or signals.post_init.has_listeners(Complaint)
             ) and all(

@@ -18,6 +18,15 @@ def pytest_collection_modifyitems(config, items):
             item.add_marker(skip)
 
 
+@pytest.fixture(autouse=True)
+def _empty_cache():
+    """Each test starts with an empty cache: rate-limit and log-in failure counters, cached KPI
+    tables, the calendar are not carried from one test into the next."""
+    from django.core.cache import cache
+
+    cache.clear()
+
+
 @pytest.fixture
 def on_postgres():
     return connection.vendor == "postgresql"

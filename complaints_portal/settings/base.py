@@ -79,6 +79,7 @@ MIDDLEWARE = [
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "simple_history.middleware.HistoryRequestMiddleware",
     "complaints_portal.common.middleware.SecurityHeadersMiddleware",
+    "complaints_portal.common.login_limits.LoginAddressLimitMiddleware",
     # Last, so that it sees the authenticated user and wraps every view.
     "axes.middleware.AxesMiddleware",
 ]
@@ -174,6 +175,9 @@ CSRF_COOKIE_HTTPONLY = True
 AXES_FAILURE_LIMIT = env_value("AXES_FAILURE_LIMIT", int, 5)
 AXES_COOLOFF_TIME = timedelta(minutes=env_value("AXES_COOLOFF_MINUTES", int, 15))
 AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
+# Failed log-ins from one address, whatever the username, within AXES_COOLOFF_MINUTES
+# (complaints_portal.common.login_limits).
+LOGIN_FAILURES_PER_IP = env_value("LOGIN_FAILURES_PER_IP", int, 20)
 AXES_RESET_ON_SUCCESS = True
 AXES_LOCKOUT_TEMPLATE = "registration/locked_out.html"
 

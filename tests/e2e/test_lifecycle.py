@@ -86,11 +86,12 @@ def test_a_complaint_through_its_whole_life_by_clicking(browser, demo):
     customer.click("form.public-form button[type=submit]")
     customer.wait_for_url("**/public/complain/done/")
     reference = customer.inner_text("#reference").strip()
+    code = customer.inner_text("#public-code").strip()
     assert Complaint.objects.get(reference=reference).status == "received"
 
     def status_lookup():
         customer.goto(f"{base}/public/status/")
-        customer.fill("[name=reference]", reference)
+        customer.fill("[name=code]", code)
         customer.fill("[name=phone]", PHONE)
         customer.click("form button[type=submit]:visible")
         return customer.inner_text("#status-result")

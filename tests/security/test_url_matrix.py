@@ -453,6 +453,24 @@ def test_repeated_failed_logins_lock_the_account(world, settings):
     assert "_auth_user_id" not in client.session
 
 
+def test_one_password_across_many_usernames_from_one_address_is_stopped(world, settings):
+    # given: the per-address limit, below the number of usernames tried
+    settings.LOGIN_FAILURES_PER_IP = 4
+    people, ctx = world
+    attacker = Client(REMOTE_ADDR="203.0.113.7")
+    usernames = ["clerk", "senior", "supervisor", "inv_own", "head_own", "admin"]
+    # when: one wrong password per username (axes' per-username lock never triggers)
+    codes = [attacker.post("/accounts/login/", {"username": u, "password": "Summer2026!"}).status_code
+             for u in usernames]
+    # then: refused from the limit on, on the admin's log-in too, even with a right password
+    assert codes == [200, 200, 200, 200, 429, 429]
+    assert attacker.post("/admin/login/", {"username": "admin", "password": f.PASSWORD}).status_code == 429
+    assert attacker.post("/accounts/login/", {"username": "clerk", "password": f.PASSWORD}).status_code == 429
+    # and another address is not affected
+    other = Client(REMOTE_ADDR="203.0.113.8")
+    assert other.post("/accounts/login/", {"username": "clerk", "password": f.PASSWORD}).status_code == 302
+
+
 def test_an_unrouted_api_path_answers_in_the_api_error_format(db):
     response = Client().get("/api/v1/complaints/TS.2026/")
     assert response.status_code == 404
