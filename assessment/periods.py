@@ -16,6 +16,9 @@ from django.utils.translation import gettext_lazy as _
 from complaints_portal.common.errors import ApplicationError
 
 _PERIOD_RE = re.compile(r"^(\d{4})(?:Q([1-4]))?$")
+# The years a period or an as-of date may name: wide enough for any data the portal holds and
+# its history, narrow enough that no date arithmetic on them leaves Python's date range.
+MIN_YEAR, MAX_YEAR = 1990, 2100
 
 
 class InvalidPeriod(ApplicationError):
@@ -62,8 +65,11 @@ def period_parse(text):
             extra={"period": text},
         )
     year = int(match.group(1))
-    if year < 1900:
-        raise InvalidPeriod(_("“%(period)s” is not a period; use a period like 2026Q3 or 2026.") % {"period": text})
+    if not MIN_YEAR <= year <= MAX_YEAR:
+        raise InvalidPeriod(
+            _("“%(period)s” is outside the years %(first)s–%(last)s.") % {"period": text, "first": MIN_YEAR, "last": MAX_YEAR},
+            extra={"period": text},
+        )
     if match.group(2):
         quarter = int(match.group(2))
         start = datetime.date(year, 3 * quarter - 2, 1)
@@ -119,10 +125,17 @@ def period_bounds(period):
 
 
 def date_parse(text):
-    """Parse an ISO date (YYYY-MM-DD) or raise InvalidPeriod with a clear message."""
+    """Parse an ISO date (YYYY-MM-DD) between MIN_YEAR and MAX_YEAR, or raise InvalidPeriod
+    with a clear message."""
     try:
-        return datetime.date.fromisoformat((text or "").strip())
+        day = datetime.date.fromisoformat((text or "").strip())
     except ValueError:
         raise InvalidPeriod(
             _("“%(date)s” is not a date; use YYYY-MM-DD.") % {"date": text}, code="invalid_date"
         ) from None
+    if not MIN_YEAR <= day.year <= MAX_YEAR:
+        raise InvalidPeriod(
+            _("“%(date)s” is outside the years %(first)s–%(last)s.") % {"date": text, "first": MIN_YEAR, "last": MAX_YEAR},
+            code="invalid_date",
+        )
+    return day

@@ -39,7 +39,7 @@ from complaints_portal.db_router import replica_reads
 
 from . import calculations as calc
 from . import selectors
-from .periods import Period, day_end_exclusive, local_today, period_bounds, period_parse
+from .periods import MAX_YEAR, MIN_YEAR, Period, day_end_exclusive, local_today, period_bounds, period_parse
 from .supervision_models import (
     ChecklistItem,
     CorrectiveAction,
@@ -500,9 +500,12 @@ def month_period(day):
 
 def month_parse(text):
     try:
-        return month_period(datetime.date.fromisoformat(f"{(text or '').strip()}-01"))
+        day = datetime.date.fromisoformat(f"{(text or '').strip()}-01")
     except ValueError:
         raise ValidationFailed(_("Use a month like 2026-03."), code="invalid_month") from None
+    if not MIN_YEAR <= day.year <= MAX_YEAR:
+        raise ValidationFailed(_("Use a month like 2026-03."), code="invalid_month")
+    return month_period(day)
 
 
 def previous_month(day):

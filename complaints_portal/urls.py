@@ -24,6 +24,7 @@ urlpatterns = [
     path("", include("cases.urls")),
 ]
 
+handler400 = "complaints_portal.common.views.error_400"
 handler403 = "complaints_portal.common.views.error_403"
 handler404 = "complaints_portal.common.views.error_404"
 handler500 = "complaints_portal.common.views.error_500"

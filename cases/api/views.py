@@ -5,7 +5,6 @@ from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiResponse, extend_schema, extend_schema_view
 from rest_framework import mixins, permissions, status, viewsets
 from rest_framework.decorators import action
-from rest_framework.parsers import FormParser, JSONParser, MultiPartParser
 from rest_framework.response import Response
 
 from ..fields import mask_id_number, mask_phone
@@ -83,7 +82,6 @@ class ComplaintViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewset
     lookup_field = "reference"
     filterset_class = ComplaintFilter
     permission_classes = [permissions.IsAuthenticated, RegisterPermission]
-    parser_classes = [JSONParser, FormParser, MultiPartParser]
 
     def get_queryset(self):
         # Visibility first: another department's case never enters the queryset.

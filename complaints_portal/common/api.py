@@ -1,7 +1,7 @@
 """DRF error handler: every error leaves the API as {"message", "code", "extra"}."""
 from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
 from django.http import Http404
-from rest_framework import exceptions, status
+from rest_framework import exceptions, parsers, status
 from rest_framework.response import Response
 from rest_framework.views import exception_handler as drf_exception_handler
 
@@ -40,3 +40,14 @@ def exception_handler(exc, context):
         body["code"] = "throttled"
     response.data = body
     return response
+
+
+class JSONParser(parsers.JSONParser):
+    """DRF's JSON parser, refusing a body nested too deeply for the decoder (a 400 instead of
+    the RecursionError that escaped as a 500)."""
+
+    def parse(self, stream, media_type=None, parser_context=None):
+        try:
+            return super().parse(stream, media_type, parser_context)
+        except RecursionError:
+            raise exceptions.ParseError("JSON parse error - nested too deeply.") from None

@@ -33,3 +33,29 @@ class SecurityHeadersMiddleware:
         if "Cache-Control" not in response.headers:
             response.headers["Cache-Control"] = "no-store"
         return response
+
+
+def _has_control_characters(text):
+    return any(ord(c) < 32 or ord(c) == 127 for c in text)
+
+
+class RequestSanityMiddleware:
+    """Refuses, with a 400 in the error format, a request whose path or query string carries
+    control characters (a NUL byte from %00): no route or filter is written for them, and
+    PostgreSQL refuses NUL in text, which surfaced as a 500 wherever a path segment reached a
+    query (a case reference, a follow-up's reference)."""
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        if _has_control_characters(request.path) or any(
+            _has_control_characters(value) for values in request.GET.lists() for value in [values[0], *values[1]]
+        ):
+            from django.utils.translation import gettext
+
+            from .views import bad_request
+
+            return bad_request(request, gettext("The address contains characters that are not allowed."),
+                               code="invalid_characters")
+        return self.get_response(request)

@@ -1,6 +1,7 @@
 import logging
 import sys
 
+from django.core.exceptions import RequestDataTooBig
 from django.db import connection
 from django.db.utils import InterfaceError, OperationalError
 from django.http import JsonResponse
@@ -41,6 +42,21 @@ def healthz(request):
     checks = {"database": _database_ok(), "broker": _broker_ok()}
     ok = all(checks.values())
     return JsonResponse({"status": "ok" if ok else "unavailable", "checks": checks}, status=200 if ok else 503)
+
+
+def bad_request(request, message, *, code="bad_request", status=400):
+    """A refused request in the API's error format under /api/, as a page elsewhere."""
+    if request.path.startswith("/api/"):
+        return JsonResponse({"message": str(message), "code": code, "extra": {}}, status=status)
+    return render(request, "errors/400.html", {"message": message}, status=status)
+
+
+def error_400(request, exception=None):
+    """Requests Django refuses before any view runs: a body over DATA_UPLOAD_MAX_MEMORY_SIZE,
+    too many fields, a malformed multipart body."""
+    if isinstance(exception, RequestDataTooBig):
+        return bad_request(request, gettext("The request body is too large."), code="request_too_large", status=413)
+    return bad_request(request, gettext("The request could not be read."))
 
 
 def error_403(request, exception=None):

@@ -79,6 +79,7 @@ MIDDLEWARE = [
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "simple_history.middleware.HistoryRequestMiddleware",
     "complaints_portal.common.middleware.SecurityHeadersMiddleware",
+    "complaints_portal.common.middleware.RequestSanityMiddleware",
     "complaints_portal.common.login_limits.LoginAddressLimitMiddleware",
     # Last, so that it sees the authenticated user and wraps every view.
     "axes.middleware.AxesMiddleware",
@@ -235,6 +236,11 @@ REST_FRAMEWORK = {
     "DEFAULT_FILTER_BACKENDS": ["django_filters.rest_framework.DjangoFilterBackend"],
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
     "EXCEPTION_HANDLER": "complaints_portal.common.api.exception_handler",
+    "DEFAULT_PARSER_CLASSES": [
+        "complaints_portal.common.api.JSONParser",
+        "rest_framework.parsers.FormParser",
+        "rest_framework.parsers.MultiPartParser",
+    ],
 }
 SPECTACULAR_SETTINGS = {
     "TITLE": "Complaint case management API",
