@@ -51,3 +51,30 @@ class JSONParser(parsers.JSONParser):
             return super().parse(stream, media_type, parser_context)
         except RecursionError:
             raise exceptions.ParseError("JSON parse error - nested too deeply.") from None
+
+
+ERROR_SCHEMA = {
+    "type": "object",
+    "properties": {"message": {"type": "string"}, "code": {"type": "string"}, "extra": {"type": "object"}},
+    "required": ["message", "code", "extra"],
+}
+
+
+def _error_response(description):
+    return {"description": description, "content": {"application/json": {"schema": ERROR_SCHEMA}}}
+
+
+def document_refusals(result, generator, request, public):
+    """drf-spectacular post-processing hook: the refusals every operation can answer before its
+    view runs, in the error format — 400 (control characters in the path or query, see
+    RequestSanityMiddleware; an unreadable body) and, with a request body, 413 (over the
+    upload limit; complaints_portal.common.views.error_400)."""
+    for methods in result.get("paths", {}).values():
+        for method, operation in methods.items():
+            if not isinstance(operation, dict) or "responses" not in operation:
+                continue
+            responses = operation["responses"]
+            responses.setdefault("400", _error_response("Refused: the request could not be read or is malformed."))
+            if method in ("post", "put", "patch"):
+                responses.setdefault("413", _error_response("Refused: the request body is too large."))
+    return result

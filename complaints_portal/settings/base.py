@@ -253,6 +253,10 @@ SPECTACULAR_SETTINGS = {
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "REDOC_DIST": "SIDECAR",
     # Two different "outcome" choice sets (case outcome, follow-up outcome) need distinct names.
+    "POSTPROCESSING_HOOKS": [
+        "drf_spectacular.hooks.postprocess_schema_enums",
+        "complaints_portal.common.api.document_refusals",
+    ],
     "ENUM_NAME_OVERRIDES": {
         "CaseOutcomeEnum": "cases.models.case.Outcome.choices",
         "FollowUpOutcomeEnum": "assessment.models.FOLLOWUP_OUTCOME_CHOICES",
