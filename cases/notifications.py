@@ -12,7 +12,7 @@ from django.core.mail import send_mail
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
-from complaints_portal.common.roles import forget_unread_notification_count
+from complaints_portal.common.queueing import enqueue_on_commit
 
 from .models import Notification
 
@@ -35,17 +35,9 @@ def notify(recipient, kind, subject, body="", case=None, *, dedupe_key, channel=
     except IntegrityError:
         notification, created = Notification.objects.get(dedupe_key=dedupe_key), False
     if created:
-        transaction.on_commit(lambda: _schedule_delivery(notification.pk), robust=True)
+        # If the broker is down the row stays pending for the beat retry (deliver_pending).
+        enqueue_on_commit("cases.tasks.deliver_notification", notification.pk)
     return notification, created
-
-
-def _schedule_delivery(notification_id):
-    from . import tasks
-
-    try:
-        tasks.deliver_notification.delay(notification_id)
-    except Exception as exc:  # broker unreachable: the row stays pending and the beat retry sends it
-        logger.warning("Notification %s not queued for delivery (%s); left for the retry task.", notification_id, exc)
 
 
 def deliver(notification_id):
@@ -114,5 +106,4 @@ def mark_read(user, ids=None):
     qs = Notification.objects.filter(recipient=user, read_at__isnull=True)
     if ids is not None:
         qs = qs.filter(pk__in=ids)
-    forget_unread_notification_count(user)
     return qs.update(read_at=timezone.now())

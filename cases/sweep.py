@@ -9,7 +9,6 @@ rolls the claim back so the retry does the work. Notification dedupe keys are a 
 """
 import logging
 
-from django.contrib.auth import get_user_model
 from django.db import transaction
 from django.db.models import Q, Value
 from django.db.models.functions import Coalesce
@@ -20,59 +19,17 @@ from complaints_portal.common import roles
 from complaints_portal.common.errors import CalendarMissing
 
 from .calendar import load_calendar
-from .models import CaseDeadline, DeadlinePolicy, DepartmentMembership, TeamMember
+from .models import CaseDeadline, DeadlinePolicy
 from .models.case import OPEN_STATUSES
 from .models.deadlines import Stage
 from .notifications import notify
+from .recipients import assignees, department_heads, users_with_role
 
 logger = logging.getLogger(__name__)
 
 OPEN = Q(met_at__isnull=True, stopped_at__isnull=True)
 REGULATORY = [Stage.OVERALL.value, Stage.REVIEW.value]
 AT_RISK_WORKING_DAYS = 1
-
-
-# -- recipients ----------------------------------------------------------------------------
-def _active_users(qs):
-    return list(qs.filter(is_active=True).distinct().order_by("pk"))
-
-
-def users_with_role(role):
-    User = get_user_model()
-    qs = User.objects.filter(groups__name=role)
-    if role == roles.ADMINISTRATOR:
-        qs = User.objects.filter(Q(groups__name=role) | Q(is_superuser=True))
-    return _active_users(qs)
-
-
-def department_users(case, role):
-    if not case.department_id:
-        return []
-    User = get_user_model()
-    return _active_users(User.objects.filter(memberships__department_id=case.department_id, memberships__role=role))
-
-
-def department_heads(case):
-    return department_users(case, DepartmentMembership.Role.HEAD)
-
-
-def assignees(case, stage):
-    """Who must act for `stage`: acknowledge/dispatch → the registering clerk (else every
-    intake clerk); form_team/approval → the department's heads; report/plan/decision and the
-    regulatory deadlines → the round's team lead, else the department's investigators."""
-    if stage in (Stage.ACKNOWLEDGE, Stage.DISPATCH) or not case.department_id:
-        if case.registered_by_id and case.registered_by.is_active:
-            return [case.registered_by]
-        return users_with_role(roles.INTAKE_CLERK)
-    if stage in (Stage.FORM_TEAM, Stage.APPROVAL):
-        return department_heads(case)
-    lead = (
-        TeamMember.objects.filter(case=case, round=case.round, role=TeamMember.Role.LEAD, ended_at__isnull=True)
-        .select_related("user").first()
-    )
-    if lead and lead.user.is_active:
-        return [lead.user]
-    return department_users(case, DepartmentMembership.Role.INVESTIGATOR) or department_heads(case)
 
 
 # -- messages ------------------------------------------------------------------------------

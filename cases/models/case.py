@@ -96,6 +96,10 @@ OPEN_STATUSES = (
     Status.PLAN_APPROVED,
     Status.RESPONDED,
 )
+# Before the decision is notified: the stage deadlines are tracked, the clock can be changed.
+BEFORE_DECISION = OPEN_STATUSES[:-1]
+# With a responsible department, before the decision.
+WITH_DEPARTMENT = BEFORE_DECISION[2:]
 
 
 class ReferenceCounter(models.Model):

@@ -19,6 +19,8 @@ from django.urls import reverse
 from django.utils import translation
 from django.utils.module_loading import import_string
 
+from complaints_portal.common.queueing import enqueue_on_commit
+
 from ..models import Notification
 from ..notifications import MAX_ATTEMPTS, attempt_delivery
 
@@ -117,15 +119,9 @@ def send_customer_message(case, kind, *, language=None, context=None, key_suffix
                 created = False
             if created:
                 created_rows.append(row)
-                transaction.on_commit(lambda pk=row.pk: _schedule(pk), robust=True)
+                # If the broker is down the row stays pending for the beat job (deliver_pending).
+                enqueue_on_commit("cases.public.tasks.deliver_customer_message", row.pk)
     return created_rows
-
-
-def _schedule(notification_id):
-    """Hand the row to the worker. If the broker is down the row stays pending for the beat job."""
-    from . import tasks
-
-    tasks.deliver_customer_message.delay(notification_id)
 
 
 def _send(notification):

@@ -11,6 +11,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from complaints_portal.common.errors import NotFound, PermissionDenied, ReadOnlyCase, ValidationFailed
+from complaints_portal.common.roles import Access
 from complaints_portal.common.storage import STREAM_CHUNK, open_for_streaming
 
 from ..events import event_record
@@ -65,21 +66,22 @@ def attachment_add(*, actor, reference, uploaded_file, kind=Attachment.Kind.EVID
     if mime is None:
         raise AttachmentRefused(_("This file type is not accepted. Allowed: PDF, JPG, PNG, DOCX, XLSX, MP3, WAV, M4A."))
     with transaction.atomic():
-        case = case_get_for_user(actor, reference, for_update=True)
+        access = Access.of(actor)
+        case = case_get_for_user(access, reference, for_update=True)
         if case.status == Status.ARCHIVED:
             raise ReadOnlyCase()
-        if not can_upload(actor, case):
+        if not can_upload(access, case):
             raise PermissionDenied()
         now = timezone.now()
         digest = hashlib.sha256(data).hexdigest()
         attachment = Attachment(
             case=case, kind=kind, original_name=(uploaded_file.name or "file")[-200:], content_type=mime,
-            size=len(data), sha256=digest, uploaded_by=actor, uploaded_at=now,
+            size=len(data), sha256=digest, uploaded_by=access.user, uploaded_at=now,
         )
         attachment.file.save("upload", ContentFile(data), save=False)
         try:
             attachment.save()
-            event_record(case, "attachment", actor, data={"attachment": attachment.pk, "type": ALLOWED[mime]}, at=now)
+            event_record(case, "attachment", access.user, data={"attachment": attachment.pk, "type": ALLOWED[mime]}, at=now)
         except Exception:
             # The row is rolled back: remove the stored bytes too, so nothing half-written remains.
             attachment.file.delete(save=False)
