@@ -25,9 +25,9 @@ ALL_ROLES = (INTAKE_CLERK, INVESTIGATOR, DEPARTMENT_HEAD, SENIOR_MANAGER, SUPERV
 # What every page and API call needs to know about the user, in one statement (four before):
 # groups, department memberships, the case teams the user sits on now, and the number of unread
 # notifications. Each branch tags its rows with a kind; the second column holds names, the
-# third and fourth numbers.
+# third and fourth numbers (typed in the first branch: PostgreSQL would take NULLs for text).
 ACCESS_SQL = (
-    "SELECT 'g', g.{name}, NULL, NULL FROM {group} g INNER JOIN {through} ug ON ug.{through_group} = g.{group_pk} "
+    "SELECT 'g', g.{name}, CAST(NULL AS INTEGER), CAST(NULL AS INTEGER) FROM {group} g INNER JOIN {through} ug ON ug.{through_group} = g.{group_pk} "
     "WHERE ug.{through_user} = %s "
     "UNION ALL SELECT 'm', m.{role}, m.{department}, NULL FROM {membership} m WHERE m.{member} = %s "
     "UNION ALL SELECT 't', NULL, t.{team_case}, t.{team_round} FROM {team} t "

@@ -173,8 +173,11 @@ def test_a_change_gives_a_new_version_in_its_own_transaction():
 
 @pytest.mark.postgres
 @pytest.mark.django_db
-def test_no_table_of_the_cases_app_keeps_a_trigger():
+def test_the_cases_migrations_leave_no_trigger_function_or_change_table():
     with connection.cursor() as cursor:
-        cursor.execute("SELECT count(*) FROM pg_trigger t JOIN pg_class c ON c.oid = t.tgrelid "
-                       "WHERE NOT t.tgisinternal AND c.relname LIKE 'cases\\_%%'")
-        assert cursor.fetchone()[0] == 0
+        cursor.execute("SELECT count(*) FROM pg_trigger WHERE NOT tgisinternal AND tgname LIKE 'deadline\\_inputs\\_%%'")
+        triggers = cursor.fetchone()[0]
+        cursor.execute("SELECT count(*) FROM pg_proc WHERE proname = 'cases_deadline_inputs_changed'")
+        functions = cursor.fetchone()[0]
+    assert (triggers, functions) == (0, 0)
+    assert "cases_deadlineinputchange" not in connection.introspection.table_names()
