@@ -53,15 +53,16 @@ def has_active_team(case):
     return case.team_formed_at is not None
 
 
-def is_senior(who):
+# A role's predicate also serves as an action's `may` (who, case, data): it ignores the rest.
+def is_senior(who, *_):
     return SENIOR_MANAGER in Access.of(who).roles
 
 
-def is_clerk(who):
+def is_clerk(who, *_):
     return INTAKE_CLERK in Access.of(who).roles
 
 
-def is_supervisor(who):
+def is_supervisor(who, *_):
     return SUPERVISOR in Access.of(who).roles
 
 
@@ -69,37 +70,19 @@ def sees_all_cases(who):
     return Access.of(who).has(INTAKE_CLERK, SENIOR_MANAGER, SUPERVISOR, ADMINISTRATOR)
 
 
-def handles_case(who, case):
+def handles_case(who, case, data=None):
     """Team member of the current round, head of the case's department, or senior manager."""
     access = Access.of(who)
     return is_senior(access) or is_head_of(access, case) or is_team_member(access, case)
 
 
 # -- who may perform an action: the `may` column of cases.actions, (who, case, data) -> bool ----
-def clerk(who, case=None, data=None):
-    return is_clerk(who)
-
-
-def supervisor(who, case=None, data=None):
-    return is_supervisor(who)
-
-
-def clerk_or_supervisor(who, case=None, data=None):
+def clerk_or_supervisor(who, *_):
     return Access.of(who).has(INTAKE_CLERK, SUPERVISOR)
 
 
-def team_former(who, case, data=None):
-    """A review's team is formed by a senior manager only (SPEC §3)."""
-    access = Access.of(who)
-    return is_senior(access) or (case.round == 1 and is_head_of(access, case))
-
-
-def case_handler(who, case, data=None):
-    return handles_case(who, case)
-
-
-def plan_approver(who, case, data=None):
-    """A review's plan is approved by a senior manager, not the department head."""
+def senior_or_first_round_head(who, case, data=None):
+    """A review's team is formed, and its plan approved, by a senior manager only (SPEC §3)."""
     access = Access.of(who)
     return is_senior(access) or (case.round == 1 and is_head_of(access, case))
 

@@ -155,14 +155,10 @@ def round_one_handlers(case):
 
 
 # -- the choices an action's form offers (cases.actions: a field's `options`) -----------------
-def department_options(case, access):
-    return [(d.code, d.name) for d in Department.objects.filter(active=True).order_by("code")]
-
-
-def other_department_options(case, access):
-    """Active departments other than the case's own (a reassignment)."""
-    departments = Department.objects.filter(active=True).exclude(pk=case.department_id).order_by("code")
-    return [(d.code, d.name) for d in departments]
+def department_options(case, access, *, other=False):
+    """Active departments; ``other``: except the case's own (a reassignment)."""
+    departments = Department.objects.filter(active=True).order_by("code")
+    return [(d.code, d.name) for d in (departments.exclude(pk=case.department_id) if other else departments)]
 
 
 def team_options(case, access):

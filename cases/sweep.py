@@ -19,16 +19,15 @@ from complaints_portal.common import roles
 from complaints_portal.common.errors import CalendarMissing
 
 from .calendar import load_calendar
+from .deadlines.compute import REGULATORY_STAGES
 from .models import CaseDeadline, DeadlinePolicy
 from .models.case import OPEN_STATUSES
 from .models.deadlines import Stage
-from .notifications import notify
-from .recipients import assignees, department_heads, users_with_role
+from .notifications import assignees, department_heads, notify, users_with_role
 
 logger = logging.getLogger(__name__)
 
 OPEN = Q(met_at__isnull=True, stopped_at__isnull=True)
-REGULATORY = [Stage.OVERALL.value, Stage.REVIEW.value]
 AT_RISK_WORKING_DAYS = 1
 
 
@@ -94,7 +93,7 @@ def _overdue(today, now, counts):
         with transaction.atomic():
             if _stop_if_closed(row, now):
                 continue
-            regulatory = row.stage in REGULATORY
+            regulatory = row.stage in REGULATORY_STAGES
             stamps = {"overdue_at": now, "escalated_head_at": now,
                       "reminded_at": Coalesce("reminded_at", Value(now))}
             if regulatory:
@@ -114,7 +113,7 @@ def _overdue(today, now, counts):
 
 def _at_risk(calendar, today, now, counts):
     horizon = calendar.add_working_days(today, AT_RISK_WORKING_DAYS)
-    for row in _rows(Q(stage__in=REGULATORY, due_on__lte=horizon), "at_risk_notified_at"):
+    for row in _rows(Q(stage__in=REGULATORY_STAGES, due_on__lte=horizon), "at_risk_notified_at"):
         with transaction.atomic():
             if _stop_if_closed(row, now) or not _claim(row, at_risk_notified_at=now):
                 continue

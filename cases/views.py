@@ -31,8 +31,8 @@ from complaints_portal.common.roles import (
 from complaints_portal.db_router import replica_view
 
 from . import exports, listing, selectors, services
-from .actions import ACTIONS, actions_for
 from .actions.forms import action_form
+from .actions.table import ACTIONS, actions_for
 from .deadlines import explain_in_language
 from .forms import (
     AttachmentForm,

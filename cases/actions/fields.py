@@ -6,6 +6,7 @@ The same declaration gives the HTML form (cases.actions.forms), the API body and
 flags and amounts converted. Which fields an action requires is therefore written once.
 """
 from dataclasses import dataclass
+from functools import partial
 from typing import Any
 
 from django.utils.translation import gettext as _
@@ -26,8 +27,8 @@ class Field:
     the form requires ticked (an attestation), optional for the service."""
 
     name: str
-    kind: str
     label: Any
+    kind: str = TEXT
     required: bool = False
     choices: Any = None
     options: Any = None
@@ -38,36 +39,15 @@ class Field:
     attest: bool = False
 
 
-def text(name, label, *, required=True, lines=2, max_length=None, **more):
-    return Field(name, TEXT, label, required=required, lines=lines, max_length=max_length, **more)
-
-
-def line(name, label, *, required=True, max_length=200, **more):
-    return Field(name, TEXT, label, required=required, max_length=max_length, **more)
-
-
-def pick(name, label, choices=None, *, required=True, **more):
-    return Field(name, CHOICE, label, required=required, choices=choices, **more)
-
-
-def flag(name, label, *, required=False, **more):
-    return Field(name, FLAG, label, required=required, **more)
-
-
-def date(name, label, *, required=False, **more):
-    return Field(name, DATE, label, required=required, **more)
-
-
-def moment(name, label, *, required=False, **more):
-    return Field(name, DATETIME, label, required=required, **more)
-
-
-def amount(name, label, *, required=False, **more):
-    return Field(name, AMOUNT, label, required=required, **more)
-
-
-def names(name, label, *, required=False, **more):
-    return Field(name, NAMES, label, required=required, **more)
+# The kinds of field, as the table's rows name them: text(name, label, ...) and so on.
+text = partial(Field, kind=TEXT, required=True, lines=2)  # a few lines
+line = partial(Field, kind=TEXT, required=True, max_length=200)  # one line
+pick = partial(Field, kind=CHOICE, required=True)
+flag = partial(Field, kind=FLAG)
+date = partial(Field, kind=DATE)
+moment = partial(Field, kind=DATETIME)
+amount = partial(Field, kind=AMOUNT)
+names = partial(Field, kind=NAMES)
 
 
 _CONVERT = {DATE: to_date, DATETIME: to_datetime, FLAG: to_bool, AMOUNT: to_amount}

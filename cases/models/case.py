@@ -270,6 +270,13 @@ class Complaint(TimeStampedModel):
     def is_open(self):
         return self.status in OPEN_STATUSES
 
+
     @property
-    def is_review(self):
-        return self.round > 1
+    def department_code(self):
+        """The responsible department's code; None before dispatch."""
+        return self.department.code if self.department_id else None
+
+    @property
+    def merged_into_reference(self):
+        """The reference of the case this one was merged into, if any."""
+        return self.merged_into.reference if self.merged_into_id else None

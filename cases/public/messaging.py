@@ -21,8 +21,9 @@ from django.utils.module_loading import import_string
 
 from complaints_portal.common.queueing import enqueue_on_commit
 
+from .. import notifications
 from ..models import Notification
-from ..notifications import MAX_ATTEMPTS, attempt_delivery
+from ..notifications import attempt_delivery
 
 logger = logging.getLogger(__name__)
 
@@ -155,17 +156,8 @@ def deliver(notification_id):
 
 def deliver_pending(limit=500):
     """Retry customer messages still pending (beat); returns {status: count}."""
-    ids = list(
-        Notification.objects.filter(recipient__isnull=True, channel__in=CUSTOMER_CHANNELS,
-                                    delivery=Notification.Delivery.PENDING, attempts__lt=MAX_ATTEMPTS)
-        .order_by("pk").values_list("pk", flat=True)[:limit]
-    )
-    result = {}
-    for pk in ids:
-        status = deliver(pk)
-        if status:
-            result[status] = result.get(status, 0) + 1
-    return result
+    customer = Notification.objects.filter(recipient__isnull=True, channel__in=CUSTOMER_CHANNELS)
+    return notifications.deliver_pending(limit, rows=customer, send=deliver)
 
 
 def retry_delay(retries):

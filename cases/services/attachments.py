@@ -57,14 +57,7 @@ def _sniff(head):
 def attachment_add(*, actor, reference, uploaded_file, kind=Attachment.Kind.EVIDENCE):
     """Store one attachment on a case the actor may work on. Refuses oversize files and files
     whose content is not one of the allowed types, whatever their name says."""
-    if uploaded_file.size > settings.ATTACHMENT_MAX_BYTES:
-        raise AttachmentRefused(
-            _("The file is larger than %(mb)d MB.") % {"mb": settings.ATTACHMENT_MAX_BYTES // (1024 * 1024)}
-        )
-    data = uploaded_file.read()
-    mime = _sniff(data[:8192] if not data[:4] == b"PK\x03\x04" else data)
-    if mime is None:
-        raise AttachmentRefused(_("This file type is not accepted. Allowed: PDF, JPG, PNG, DOCX, XLSX, MP3, WAV, M4A."))
+    data, mime = attachment_check(uploaded_file)
     with transaction.atomic():
         access = Access.of(actor)
         case = case_get_for_user(access, reference, for_update=True)
@@ -72,21 +65,8 @@ def attachment_add(*, actor, reference, uploaded_file, kind=Attachment.Kind.EVID
             raise ReadOnlyCase()
         if not can_upload(access, case):
             raise PermissionDenied()
-        now = timezone.now()
-        digest = hashlib.sha256(data).hexdigest()
-        attachment = Attachment(
-            case=case, kind=kind, original_name=(uploaded_file.name or "file")[-200:], content_type=mime,
-            size=len(data), sha256=digest, uploaded_by=access.user, uploaded_at=now,
-        )
-        attachment.file.save("upload", ContentFile(data), save=False)
-        try:
-            attachment.save()
-            event_record(case, "attachment", access.user, data={"attachment": attachment.pk, "type": ALLOWED[mime]}, at=now)
-        except Exception:
-            # The row is rolled back: remove the stored bytes too, so nothing half-written remains.
-            attachment.file.delete(save=False)
-            raise
-    return attachment
+        return attachment_store_checked(case, data=data, mime=mime, name=uploaded_file.name, actor=access.user,
+                                        kind=kind)
 
 
 def attachment_open(*, actor, reference, attachment_id):
@@ -146,6 +126,7 @@ def attachment_store_checked(case, *, data, mime, name, actor=None, kind=Attachm
         attachment.save()
         event_record(case, "attachment", actor, data={"attachment": attachment.pk, "type": ALLOWED[mime]}, at=now)
     except Exception:
+        # The row is rolled back: remove the stored bytes too, so nothing half-written remains.
         attachment.file.delete(save=False)
         raise
     return attachment

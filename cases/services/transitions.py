@@ -14,8 +14,8 @@ from complaints_portal.common.errors import (
 from complaints_portal.common.roles import Access
 
 from .. import deadlines
-from ..actions import ACTIONS, public_rows, refusal, resolve
 from ..actions.fields import clean
+from ..actions.table import ACTIONS, public_rows, refusal, resolve
 from ..events import event_record
 from ..models.case import Status
 from ..notifications import notify

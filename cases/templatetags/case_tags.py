@@ -7,7 +7,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from .. import deadlines
-from ..actions import event_label
+from ..actions.table import event_label
 from ..fields import mask_phone
 from ..models.case import Category, Channel, Status
 from ..models.deadlines import Stage, Tier

@@ -6,7 +6,7 @@ from django.template.loader import render_to_string
 from django.test.html import parse_html
 from django.utils import translation
 
-from cases.actions import PUBLIC_ACTIONS
+from cases.actions.table import PUBLIC_ACTIONS
 from cases.form_html import form_fields_html
 from cases.views import _action_form
 from tests.factories.cases import ComplaintFactory

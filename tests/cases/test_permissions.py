@@ -4,7 +4,7 @@ Outcomes: "ok" the action is performed; "403" PermissionDenied; "404" the case i
 the actor at all (another department's case, exactly like a missing one)."""
 import pytest
 
-from cases.actions import actions_for
+from cases.actions.table import actions_for
 from cases.models import CaseEvent, Complaint
 from cases.services import case_transition
 from complaints_portal.common.errors import NotFound, PermissionDenied

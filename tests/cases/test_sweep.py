@@ -13,7 +13,7 @@ from django.utils import timezone
 
 from cases.deadlines import apply_deadlines
 from cases.models import CalendarYear, CaseDeadline, Notification, TeamMember
-from cases.recipients import assignees
+from cases.notifications import assignees
 from cases.sweep import run_sweep
 from complaints_portal.common import roles
 from tests.factories.calendar import (

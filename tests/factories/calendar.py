@@ -87,7 +87,7 @@ def due_dates(case):
 def deadline_effect(case, action, at):
     """What action ``action`` does to the case's deadlines (its row in cases.actions), as the
     lifecycle service applies it after the handler."""
-    from cases.actions import ACTIONS
+    from cases.actions.table import ACTIONS
     from cases.deadlines import on_action
 
     row = ACTIONS[action]

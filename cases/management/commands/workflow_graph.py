@@ -1,6 +1,6 @@
 from django.core.management.base import BaseCommand
 
-from cases import actions
+from cases.actions import table
 
 
 class Command(BaseCommand):
@@ -10,7 +10,7 @@ class Command(BaseCommand):
         parser.add_argument("--format", choices=["mermaid", "dot"], default="mermaid")
 
     def handle(self, *args, **options):
-        edges = sorted(actions.graph_edges())
+        edges = sorted(table.graph_edges())
         if options["format"] == "dot":
             self.stdout.write("digraph lifecycle {")
             for source, action, target in edges:
@@ -20,5 +20,5 @@ class Command(BaseCommand):
             self.stdout.write("stateDiagram-v2")
             for source, action, target in edges:
                 self.stdout.write(f"  {source} --> {target}: {action}")
-        stays = [name for name, row in actions.ACTIONS.items() if row.target is None]
+        stays = [name for name, row in table.ACTIONS.items() if row.target is None]
         self.stderr.write("Actions that keep the state: " + ", ".join(stays))

@@ -4,9 +4,9 @@ offers its form and the API has its body."""
 import pytest
 
 from cases import permissions as who
-from cases.actions import ACTIONS, Action, actions_for, event_label
 from cases.actions.fields import flag, line
 from cases.actions.forms import action_form
+from cases.actions.table import ACTIONS, Action, actions_for, event_label
 from cases.api.serializers import action_serializer
 from cases.models import CaseEvent
 from cases.models.case import BEFORE_DECISION

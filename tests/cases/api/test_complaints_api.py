@@ -5,7 +5,7 @@ from django.core.management import call_command
 from rest_framework.authtoken.models import Token
 from rest_framework.test import APIClient
 
-from cases.actions import ACTIONS, PUBLIC_ACTIONS
+from cases.actions.table import ACTIONS, PUBLIC_ACTIONS
 from cases.models import AccessLog, CaseDeadline, CaseEvent, Complaint
 from tests.factories.cases import ComplaintFactory, local_dt
 
