@@ -22,6 +22,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from cases.calendar import load_calendar
+from cases.deadlines import DUE_SOON_DAYS
 from cases.models import Complaint, Decision, Department, DepartmentMembership
 from cases.models.case import Channel, RootCause, Status
 from cases.notifications import notify
@@ -662,16 +663,16 @@ def regulator_report(period, departments=None):
 
 
 def supervision_reminders(today=None):
-    """Remind owners of open rectifications and corrective actions due within two working
-    days, and escalate overdue ones to the department heads and the supervisors.
+    """Remind owners of open rectifications and corrective actions due soon (within
+    DUE_SOON_DAYS working days), and escalate overdue ones to the department heads and the supervisors.
 
     Idempotent: each notification has a dedupe key per item and due date, and the marker
     columns are set with conditional updates, so beat firing twice sends nothing twice."""
     today = today or local_today()
     try:
-        soon = _working_days_from(today, 2)
+        soon = _working_days_from(today, DUE_SOON_DAYS)
     except CalendarMissing:
-        soon = today + datetime.timedelta(days=2)
+        soon = today + datetime.timedelta(days=DUE_SOON_DAYS)
     sent = {"reminded": 0, "escalated": 0}
     for model, kind in ((Rectification, "rectification"), (CorrectiveAction, "corrective_action")):
         open_status = model.Status.OPEN

@@ -7,6 +7,8 @@ class CasesConfig(AppConfig):
     verbose_name = _("Complaint cases")
 
     def ready(self):
-        # Connects the signals that recompute open cases' deadlines when the calendar or a
-        # deadline policy changes, in every process (web, worker, commands).
-        from . import deadlines  # noqa: F401
+        # In every process (web, worker, commands): the configuration's change signals
+        # (cases.deadlines.configuration), and the tasks that the services schedule by name.
+        from . import tasks  # noqa: F401
+        from .deadlines import configuration  # noqa: F401
+        from .public import tasks as public_tasks  # noqa: F401

@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from django.db.models import Exists, F, OuterRef, Q
 
 from .models import CaseDeadline, Complaint
-from .models.case import OPEN_STATUSES, Status
+from .models.case import BEFORE_DECISION, OPEN_STATUSES, WITH_DEPARTMENT, Status
 
 # Timestamp each state implies on a case that went through the portal's lifecycle. A case
 # may skip `acknowledged` (assign straight from received), so acknowledged_at is required only
@@ -33,12 +33,10 @@ REQUIRED_TIMESTAMPS = {
     Status.ARCHIVED: ("closed_at", "archived_at"),
 }
 # States in which a responsible department must be set.
-NEEDS_DEPARTMENT = (Status.ASSIGNED, Status.INVESTIGATING, Status.REPORTED, Status.PLAN_PENDING,
-                    Status.PLAN_APPROVED, Status.RESPONDED)
+NEEDS_DEPARTMENT = (*WITH_DEPARTMENT, Status.RESPONDED)
 # Open states in which some stage deadline is still being tracked. `responded` waits for the
 # customer, with nothing due; a merged case stops its deadlines.
-TRACKED_STATES = (Status.RECEIVED, Status.ACKNOWLEDGED, Status.ASSIGNED, Status.INVESTIGATING, Status.REPORTED,
-                  Status.PLAN_PENDING, Status.PLAN_APPROVED)
+TRACKED_STATES = BEFORE_DECISION
 
 
 @dataclass(frozen=True)

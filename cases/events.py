@@ -4,32 +4,12 @@ from django.utils.translation import gettext_lazy as _
 
 from .models import CaseEvent
 
-# Human labels of event kinds, for the timeline. Kinds are stored as plain strings.
+# Timeline labels of the events that are not actions (an action's label is on its row in
+# cases.actions; cases.actions.event_label gives either). Kinds are stored as plain strings.
 EVENT_LABELS = {
     "created": _("Complaint registered"),
-    "acknowledge": _("Customer contacted"),
-    "acknowledge_late": _("Customer contacted"),
-    "assign": _("Dispatched to department"),
-    "form_team": _("Investigation team formed"),
-    "submit_report": _("Investigation report submitted"),
-    "propose_plan": _("Resolution plan proposed"),
-    "approve_plan": _("Plan approved"),
-    "reject_plan": _("Plan rejected"),
-    "notify_decision": _("Decision notified to the customer"),
-    "customer_accepts": _("Customer accepted the decision"),
-    "customer_disputes": _("Customer disputed the decision: review opened"),
-    "close": _("Case closed"),
-    "withdraw": _("Complaint withdrawn"),
-    "archive": _("Case archived"),
-    "extend": _("Deadline extended"),
     "extend_refused": _("Extension recorded too late: it does not count"),
-    "pause": _("Deadline paused"),
-    "resume": _("Deadline resumed"),
-    "restart_clock": _("New facts received: deadline clock restarted"),
-    "merge": _("Merged into another case"),
     "merged_duplicate": _("A duplicate was merged into this case"),
-    "reassign": _("Reassigned to another department"),
-    "legal_hold": _("Legal hold changed"),
     "attachment": _("Attachment added"),
     "followup_attempt": _("Follow-up attempt recorded"),
     "followup": _("Follow-up visit recorded"),
@@ -51,6 +31,3 @@ def event_record(case, kind, actor=None, *, from_status="", to_status="", data=N
         data=data or {},
     )
 
-
-def event_label(kind):
-    return EVENT_LABELS.get(kind, kind)

@@ -1,4 +1,6 @@
-"""Notifications to staff: the portal bell and email (SPEC §4 reminders and escalations).
+"""Notifications to staff: the portal bell and email (SPEC §4 reminders and escalations), and
+who is told (the sweep's reminders and escalations, the notices of the actions in cases.actions:
+active users only, each once).
 
 `notify` is idempotent by `dedupe_key` (unique in the table): the beat job and retried tasks
 call it freely, and a key already used returns the existing row without sending again.
@@ -8,13 +10,17 @@ retried by `deliver_pending` (beat), up to MAX_ATTEMPTS.
 import logging
 
 from django.conf import settings
+from django.contrib.auth import get_user_model
 from django.core.mail import send_mail
 from django.db import IntegrityError, transaction
+from django.db.models import Q
 from django.utils import timezone
 
-from complaints_portal.common.roles import forget_unread_notification_count
+from complaints_portal.common import roles
+from complaints_portal.common.queueing import enqueue_on_commit
 
-from .models import Notification
+from .models import DepartmentMembership, Notification, TeamMember
+from .models.deadlines import Stage
 
 logger = logging.getLogger(__name__)
 
@@ -35,17 +41,9 @@ def notify(recipient, kind, subject, body="", case=None, *, dedupe_key, channel=
     except IntegrityError:
         notification, created = Notification.objects.get(dedupe_key=dedupe_key), False
     if created:
-        transaction.on_commit(lambda: _schedule_delivery(notification.pk), robust=True)
+        # If the broker is down the row stays pending for the beat retry (deliver_pending).
+        enqueue_on_commit("cases.tasks.deliver_notification", notification.pk)
     return notification, created
-
-
-def _schedule_delivery(notification_id):
-    from . import tasks
-
-    try:
-        tasks.deliver_notification.delay(notification_id)
-    except Exception as exc:  # broker unreachable: the row stays pending and the beat retry sends it
-        logger.warning("Notification %s not queued for delivery (%s); left for the retry task.", notification_id, exc)
 
 
 def deliver(notification_id):
@@ -94,16 +92,18 @@ def attempt_delivery(notification, send, *, describe_error=None, label="Notifica
     return notification.delivery
 
 
-def deliver_pending(limit=500):
-    """Retry every pending notification (beat task); returns {"sent": n, "pending": n, ...}."""
-    ids = list(
+def deliver_pending(limit=500, *, rows=None, send=deliver):
+    """Retry every pending notification (beat task); returns {"sent": n, "pending": n, ...}.
+
+    ``rows``/``send``: other notifications and how they are sent (customer messages,
+    cases.public.messaging); by default staff notifications by email."""
+    if rows is None:
         # Customer messages (no staff recipient) have their own retry task in cases.public.
-        Notification.objects.filter(delivery=Notification.Delivery.PENDING, attempts__lt=MAX_ATTEMPTS, recipient__isnull=False)
-        .order_by("pk").values_list("pk", flat=True)[:limit]
-    )
+        rows = Notification.objects.filter(recipient__isnull=False)
+    pending = rows.filter(delivery=Notification.Delivery.PENDING, attempts__lt=MAX_ATTEMPTS)
     result = {}
-    for pk in ids:
-        status = deliver(pk)
+    for pk in pending.order_by("pk").values_list("pk", flat=True)[:limit]:
+        status = send(pk)
         if status:
             result[status] = result.get(status, 0) + 1
     return result
@@ -114,5 +114,56 @@ def mark_read(user, ids=None):
     qs = Notification.objects.filter(recipient=user, read_at__isnull=True)
     if ids is not None:
         qs = qs.filter(pk__in=ids)
-    forget_unread_notification_count(user)
     return qs.update(read_at=timezone.now())
+
+
+# -- who is told ------------------------------------------------------------------------
+def _active_users(qs):
+    return list(qs.filter(is_active=True).distinct().order_by("pk"))
+
+
+def users_with_role(role):
+    User = get_user_model()
+    qs = User.objects.filter(groups__name=role)
+    if role == roles.ADMINISTRATOR:
+        qs = User.objects.filter(Q(groups__name=role) | Q(is_superuser=True))
+    return _active_users(qs)
+
+
+def department_users(case, role):
+    if not case.department_id:
+        return []
+    User = get_user_model()
+    return _active_users(User.objects.filter(memberships__department_id=case.department_id, memberships__role=role))
+
+
+def department_heads(case):
+    return department_users(case, DepartmentMembership.Role.HEAD)
+
+
+def senior_managers(case):
+    return users_with_role(roles.SENIOR_MANAGER)
+
+
+def plan_approvers(case):
+    """A review's plan goes to the senior managers, a first round's to the department's heads."""
+    return senior_managers(case) if case.round > 1 else department_heads(case)
+
+
+def assignees(case, stage):
+    """Who must act for `stage`: acknowledge/dispatch → the registering clerk (else every
+    intake clerk); form_team/approval → the department's heads; report/plan/decision and the
+    regulatory deadlines → the round's team lead, else the department's investigators."""
+    if stage in (Stage.ACKNOWLEDGE, Stage.DISPATCH) or not case.department_id:
+        if case.registered_by_id and case.registered_by.is_active:
+            return [case.registered_by]
+        return users_with_role(roles.INTAKE_CLERK)
+    if stage in (Stage.FORM_TEAM, Stage.APPROVAL):
+        return department_heads(case)
+    lead = (
+        TeamMember.objects.filter(case=case, round=case.round, role=TeamMember.Role.LEAD, ended_at__isnull=True)
+        .select_related("user").first()
+    )
+    if lead and lead.user.is_active:
+        return [lead.user]
+    return department_users(case, DepartmentMembership.Role.INVESTIGATOR) or department_heads(case)

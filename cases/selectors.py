@@ -1,52 +1,50 @@
 """Every read of cases on behalf of a user goes through here, already limited to what the
 user may see. A case the user may not see is NotFound, exactly like a missing one."""
-from datetime import timedelta
-
+from django.contrib.auth import get_user_model
 from django.db.models import F, Q
 from django.utils import timezone
 
 from complaints_portal.common.errors import NotFound
-from complaints_portal.common.roles import DEPARTMENT_HEAD, INVESTIGATOR, user_review_case_ids, user_roles
+from complaints_portal.common.roles import DEPARTMENT_HEAD, INVESTIGATOR, Access
 
-from .models import CaseEvent, Complaint, TeamMember
+from .deadlines import due_soon_until
+from .models import CaseEvent, Complaint, Department, PlanApproval, TeamMember
 from .models.case import OPEN_STATUSES, Status
-from .permissions import department_ids, sees_all_cases
+from .permissions import sees_all_cases
 
 
-def case_list_visible_to(user, *, team_list=False):
+def due_soon_condition(today):
+    """Cases whose nearest due date is today or "due soon" (cases.deadlines.DUE_SOON_DAYS)."""
+    return Q(next_due__gte=today, next_due__lte=due_soon_until(today))
+
+
+def case_list_visible_to(who, *, team_list=False):
     """All cases the user may see (SPEC §1): everything for clerks, senior managers and
     supervisors; for department staff, their departments' cases and the reviews they sit on.
 
-    ``team_list`` (read-only requests): the review teams' case ids are read first and filtered
-    by as a list (see ``_team_case_ids``), so PostgreSQL counts and pages a department's cases
-    from its indexes alone; with the subquery it read every matching row of the table (57 ms
-    for one department's 15,000 investigating cases at a million). The list is read once per
-    request, so a request that changes the user's teams must not use it."""
+    ``team_list`` (read-only requests): the ids of the cases whose team the user sits on are
+    taken from the user's Access (read with the roles) and filtered by as a list: PostgreSQL
+    cannot combine ``department OR id IN (subquery)`` through indexes, while ``department_id IN
+    (…) OR id IN (…)`` is a BitmapOr of the queue index and the primary key, so a department's
+    queue reads only that department's rows (57 ms against the subquery for one department's
+    15,000 investigating cases at a million). A write reads the teams fresh (the subquery)."""
+    access = Access.of(who)
     qs = Complaint.objects.all()
-    if not getattr(user, "is_authenticated", False):
+    if not getattr(access.user, "is_authenticated", False):
         return qs.none()
-    if sees_all_cases(user):
+    if sees_all_cases(access):
         return qs
-    if user_roles(user) & {INVESTIGATOR, DEPARTMENT_HEAD}:
+    if access.has(INVESTIGATOR, DEPARTMENT_HEAD):
         # A subquery, not a join on ``team``: the join multiplies rows and needs DISTINCT
         # over every column, which at a million cases made each list a sort of the backlog.
-        teams = _team_case_ids(user) if team_list else TeamMember.objects.filter(user=user, ended_at__isnull=True).values("case_id")
-        return qs.filter(Q(department_id__in=department_ids(user)) | Q(pk__in=teams))
+        teams = access.team_case_ids if team_list else \
+            TeamMember.objects.filter(user=access.user, ended_at__isnull=True).values("case_id")
+        return qs.filter(Q(department_id__in=access.departments()) | Q(pk__in=teams))
     return qs.none()
 
 
-def _team_case_ids(user):
-    """Ids of the cases whose review team the user sits on (a handful), read first.
-
-    PostgreSQL cannot combine ``department OR id IN (subquery)`` through indexes. With a list, ``department_id IN (…) OR id IN (…)`` is a BitmapOr of the queue index and the
-    primary key, so a department's queue reads only that department's rows at a million cases
-    (bench/README.md). Read with the user's roles in one query and cached on the user object
-    for the request (complaints_portal.common.roles.user_review_case_ids)."""
-    return user_review_case_ids(user)
-
-
-def case_get_for_user(user, reference, *, for_update=False):
-    qs = case_list_visible_to(user)
+def case_get_for_user(who, reference, *, for_update=False):
+    qs = case_list_visible_to(who)
     if for_update:
         # of=("self",): PostgreSQL cannot lock the nullable side of the department outer join.
         case = qs.select_for_update(of=("self",)).select_related("department").filter(reference=reference).first()
@@ -61,14 +59,14 @@ def case_get_for_user(user, reference, *, for_update=False):
     return case
 
 
-def case_queue(user, *, status=None, department=None, category=None, channel=None, overdue=None,
+def case_queue(who, *, status=None, department=None, category=None, channel=None, overdue=None,
                due_soon=None, search=None, received_after=None, received_before=None, open_only=False, today=None,
                within=None):
     """Cases the user may see, filtered, nearest due date first (indexed: department, status, next_due).
 
     ``within``: a condition naming only cases of the user's departments and review teams (see
     ``_visible_within``); it replaces the visibility filter instead of repeating it."""
-    qs = (_visible_within(user, within) if within is not None else case_list_visible_to(user)).select_related("department")
+    qs = (_visible_within(who, within) if within is not None else case_list_visible_to(who)).select_related("department")
     today = today or timezone.localdate()
     if open_only:
         qs = qs.filter(status__in=OPEN_STATUSES, merged_into__isnull=True)
@@ -85,7 +83,7 @@ def case_queue(user, *, status=None, department=None, category=None, channel=Non
     elif overdue is False:
         qs = qs.filter(Q(next_due__gte=today) | Q(next_due__isnull=True))
     if due_soon:
-        qs = qs.filter(next_due__gte=today, next_due__lte=today + timedelta(days=2))
+        qs = qs.filter(due_soon_condition(today))
     if received_after:
         qs = qs.filter(received_at__date__gte=received_after)
     if received_before:
@@ -101,15 +99,15 @@ def case_queue(user, *, status=None, department=None, category=None, channel=Non
     return qs.order_by(F("next_due").asc(nulls_last=True), "received_at")
 
 
-def intake_queue(user, **filters):
+def intake_queue(who, **filters):
     """Cases not yet with a department, or not yet acknowledged."""
-    return case_queue(user, **filters).filter(
+    return case_queue(who, **filters).filter(
         Q(status__in=[Status.RECEIVED, Status.ACKNOWLEDGED]) | Q(acknowledged_at__isnull=True, status__in=OPEN_STATUSES),
         merged_into__isnull=True,
     )
 
 
-def _visible_within(user, condition):
+def _visible_within(who, condition):
     """``case_list_visible_to(user).filter(condition)`` for a condition that names only cases of
     the user's departments and of the review teams they sit on, without repeating the visibility.
 
@@ -117,15 +115,17 @@ def _visible_within(user, condition):
     exactly their visibility, the other roles see every case. Repeating the visibility's
     ``OR id IN (subquery)`` made PostgreSQL count a department's open cases from the table
     (3,600 pages at a million cases) instead of the partial index ``case_open_queue`` alone."""
-    if sees_all_cases(user) or user_roles(user) & {INVESTIGATOR, DEPARTMENT_HEAD}:
+    access = Access.of(who)
+    if sees_all_cases(access) or access.has(INVESTIGATOR, DEPARTMENT_HEAD):
         return Complaint.objects.filter(condition)
-    return case_list_visible_to(user).filter(condition)
+    return case_list_visible_to(access).filter(condition)
 
 
-def department_queue(user, **filters):
+def department_queue(who, **filters):
     """Open cases of the user's departments (and reviews the user sits on)."""
-    own = Q(department_id__in=department_ids(user)) | Q(pk__in=_team_case_ids(user))
-    return case_queue(user, open_only=True, within=own, **filters)
+    access = Access.of(who)
+    own = Q(department_id__in=access.departments()) | Q(pk__in=access.team_case_ids)
+    return case_queue(access, open_only=True, within=own, **filters)
 
 
 def possible_duplicates(phone, policy_numbers="", exclude_pk=None):
@@ -142,3 +142,33 @@ def possible_duplicates(phone, policy_numbers="", exclude_pk=None):
 def case_events(case):
     """The case timeline, oldest first."""
     return CaseEvent.objects.filter(case=case).select_related("actor").order_by("at", "id")
+
+
+def round_one_handlers(case):
+    """Ids of everyone who handled the first round: a review must be done by others (SPEC §3)."""
+    ids = set(case.team.filter(round=1).values_list("user_id", flat=True))
+    ids |= set(case.reports.filter(round=1).values_list("submitted_by_id", flat=True))
+    ids |= set(case.plans.filter(round=1).values_list("proposed_by_id", flat=True))
+    ids |= set(PlanApproval.objects.filter(plan__case=case, plan__round=1).values_list("approver_id", flat=True))
+    ids |= set(case.decisions.filter(round=1).values_list("notified_by_id", flat=True))
+    return ids
+
+
+# -- the choices an action's form offers (cases.actions: a field's `options`) -----------------
+def department_options(case, access, *, other=False):
+    """Active departments; ``other``: except the case's own (a reassignment)."""
+    departments = Department.objects.filter(active=True).order_by("code")
+    return [(d.code, d.name) for d in (departments.exclude(pk=case.department_id) if other else departments)]
+
+
+def team_options(case, access):
+    """Who may be named to the case's team: staff of the responsible department in the first
+    round; in a review, staff of any department who did not handle the first round (the
+    service refuses others too)."""
+    User = get_user_model()
+    if case.round == 1:
+        qs = User.objects.filter(memberships__department_id=case.department_id)
+    else:
+        qs = User.objects.filter(memberships__isnull=False).exclude(pk__in=round_one_handlers(case))
+    qs = qs.filter(is_active=True).distinct().order_by("username")
+    return [(u.username, u.get_full_name() or u.username) for u in qs]

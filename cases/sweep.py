@@ -9,7 +9,6 @@ rolls the claim back so the retry does the work. Notification dedupe keys are a 
 """
 import logging
 
-from django.contrib.auth import get_user_model
 from django.db import transaction
 from django.db.models import Q, Value
 from django.db.models.functions import Coalesce
@@ -20,59 +19,16 @@ from complaints_portal.common import roles
 from complaints_portal.common.errors import CalendarMissing
 
 from .calendar import load_calendar
-from .models import CaseDeadline, DeadlinePolicy, DepartmentMembership, TeamMember
+from .deadlines.compute import REGULATORY_STAGES
+from .models import CaseDeadline, DeadlinePolicy
 from .models.case import OPEN_STATUSES
 from .models.deadlines import Stage
-from .notifications import notify
+from .notifications import assignees, department_heads, notify, users_with_role
 
 logger = logging.getLogger(__name__)
 
 OPEN = Q(met_at__isnull=True, stopped_at__isnull=True)
-REGULATORY = [Stage.OVERALL.value, Stage.REVIEW.value]
 AT_RISK_WORKING_DAYS = 1
-
-
-# -- recipients ----------------------------------------------------------------------------
-def _active_users(qs):
-    return list(qs.filter(is_active=True).distinct().order_by("pk"))
-
-
-def users_with_role(role):
-    User = get_user_model()
-    qs = User.objects.filter(groups__name=role)
-    if role == roles.ADMINISTRATOR:
-        qs = User.objects.filter(Q(groups__name=role) | Q(is_superuser=True))
-    return _active_users(qs)
-
-
-def department_users(case, role):
-    if not case.department_id:
-        return []
-    User = get_user_model()
-    return _active_users(User.objects.filter(memberships__department_id=case.department_id, memberships__role=role))
-
-
-def department_heads(case):
-    return department_users(case, DepartmentMembership.Role.HEAD)
-
-
-def assignees(case, stage):
-    """Who must act for `stage`: acknowledge/dispatch → the registering clerk (else every
-    intake clerk); form_team/approval → the department's heads; report/plan/decision and the
-    regulatory deadlines → the round's team lead, else the department's investigators."""
-    if stage in (Stage.ACKNOWLEDGE, Stage.DISPATCH) or not case.department_id:
-        if case.registered_by_id and case.registered_by.is_active:
-            return [case.registered_by]
-        return users_with_role(roles.INTAKE_CLERK)
-    if stage in (Stage.FORM_TEAM, Stage.APPROVAL):
-        return department_heads(case)
-    lead = (
-        TeamMember.objects.filter(case=case, round=case.round, role=TeamMember.Role.LEAD, ended_at__isnull=True)
-        .select_related("user").first()
-    )
-    if lead and lead.user.is_active:
-        return [lead.user]
-    return department_users(case, DepartmentMembership.Role.INVESTIGATOR) or department_heads(case)
 
 
 # -- messages ------------------------------------------------------------------------------
@@ -137,7 +93,7 @@ def _overdue(today, now, counts):
         with transaction.atomic():
             if _stop_if_closed(row, now):
                 continue
-            regulatory = row.stage in REGULATORY
+            regulatory = row.stage in REGULATORY_STAGES
             stamps = {"overdue_at": now, "escalated_head_at": now,
                       "reminded_at": Coalesce("reminded_at", Value(now))}
             if regulatory:
@@ -157,7 +113,7 @@ def _overdue(today, now, counts):
 
 def _at_risk(calendar, today, now, counts):
     horizon = calendar.add_working_days(today, AT_RISK_WORKING_DAYS)
-    for row in _rows(Q(stage__in=REGULATORY, due_on__lte=horizon), "at_risk_notified_at"):
+    for row in _rows(Q(stage__in=REGULATORY_STAGES, due_on__lte=horizon), "at_risk_notified_at"):
         with transaction.atomic():
             if _stop_if_closed(row, now) or not _claim(row, at_risk_notified_at=now):
                 continue

@@ -1,5 +1,11 @@
-"""Celery tasks of the case lifecycle: thin, idempotent, each calling a service."""
+"""Celery tasks of the case lifecycle: thin, idempotent, each calling a service.
+
+The services schedule these by name after their transaction commits
+(complaints_portal.common.queueing), so this module imports them and never the reverse."""
 from celery import shared_task
+
+from . import notifications, retention, sweep
+from .deadlines import recompute_open_cases
 
 
 @shared_task
@@ -7,33 +13,27 @@ def deadline_sweep():
     """Remind, mark overdue and escalate stage deadlines (cases.sweep.run_sweep).
 
     Safe to run twice or concurrently: rows are claimed with conditional updates."""
-    from . import sweep
-
     return sweep.run_sweep()
 
 
 @shared_task
 def deliver_pending_notifications():
     """Retry notifications whose email has not gone out yet."""
-    from . import notifications
-
     return notifications.deliver_pending()
 
 
 @shared_task
 def deliver_notification(notification_id):
-    """Send one notification; a no-op when it is no longer pending."""
-    from . import notifications
-
+    """Send one notification; a no-op when it is no longer pending (the beat retry,
+    deliver_pending_notifications, sends what was never queued)."""
     return notifications.deliver(notification_id)
 
 
 @shared_task
 def recompute_deadlines(reason, policy_id=None):
-    """Recompute open cases' due dates after a calendar or policy change; returns what changed."""
-    from . import deadlines
-
-    return deadlines.recompute_open_cases(reason, policy_id=policy_id)
+    """Recompute open cases' due dates after a calendar or policy change; returns what changed.
+    Not queued (broker down): `manage.py recompute_deadlines` does the same."""
+    return recompute_open_cases(reason, policy_id=policy_id)
 
 
 @shared_task
@@ -41,6 +41,4 @@ def anonymise_expired_cases():
     """Anonymise the personal data of cases past their retention date and not on legal hold.
 
     Safe to run twice: each case is re-checked under its row lock (cases.retention)."""
-    from . import retention
-
     return retention.anonymise_expired()

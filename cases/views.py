@@ -4,7 +4,6 @@ Every business failure is an ApplicationError from a service; the page re-render
 message on the form that caused it, with the error's HTTP status (400/403/409). A case the user
 may not see is NotFound and becomes a 404, exactly like a missing reference.
 """
-from datetime import timedelta
 from functools import lru_cache
 
 from django.contrib import messages
@@ -28,15 +27,14 @@ from complaints_portal.common.roles import (
     INVESTIGATOR,
     SENIOR_MANAGER,
     SUPERVISOR,
-    user_roles,
 )
 from complaints_portal.db_router import replica_view
 
-from . import deadline_inputs, exports, listing, selectors, services
-from .calendar import load_calendar
-from .deadlines import clock_inputs, compute_deadlines
+from . import exports, listing, selectors, services
+from .actions.forms import action_form
+from .actions.table import ACTIONS, actions_for
+from .deadlines import explain_in_language
 from .forms import (
-    ACTION_FORMS,
     AttachmentForm,
     CaseFilterForm,
     DuplicateCheckForm,
@@ -55,26 +53,11 @@ from .models import (
     TeamMember,
 )
 from .models.case import Status
-from .models.deadlines import STAGE_ORDER, Stage, Tier
-from .permissions import (
-    actions_for,
-    can_see_personal_data,
-    can_upload,
-    extend_tiers,
-    is_clerk,
-    sees_all_cases,
-    team_known_empty,
-)
+from .models.deadlines import STAGE_ORDER, Stage
+from .permissions import can_see_personal_data, can_upload, is_clerk, sees_all_cases
 from .services.privacy import REVEALABLE, masked
 
 PAGE_SIZE = 25
-
-# The lifecycle step a user most likely came to do comes first and opens by default; the
-# others (which do not move the case forward) are grouped below it.
-PRIMARY_ACTIONS = (
-    "acknowledge", "assign", "form_team", "submit_report", "propose_plan", "approve_plan", "reject_plan",
-    "notify_decision", "customer_accepts", "customer_disputes", "close", "archive",
-)
 STAGE_POSITION = {stage: i for i, stage in enumerate([*STAGE_ORDER, Stage.OVERALL, Stage.REVIEW])}
 
 
@@ -98,15 +81,14 @@ def _counts(qs, today):
     return qs.aggregate(
         total=Count("pk", distinct=True),
         overdue=Count("pk", filter=Q(next_due__lt=today), distinct=True),
-        due_soon=Count("pk", filter=Q(next_due__gte=today, next_due__lte=today + timedelta(days=2)),
-                       distinct=True),
+        due_soon=Count("pk", filter=selectors.due_soon_condition(today), distinct=True),
     )
 
 
 @login_required
 def home(request):
     """Landing page fitted to the user's roles: the queues they work, with overdue counts."""
-    user, roles, today = request.user, user_roles(request.user), timezone.localdate()
+    user, roles, today = request.access, request.access.roles, timezone.localdate()
     panels = []
     if INTAKE_CLERK in roles:
         panels.append({"title": _("Intake queue"), "url": "intake_queue",
@@ -138,7 +120,7 @@ def home(request):
 def _case_list_page(request, *, title, selector, template="cases/case_list.html", department_filter=False, intro=""):
     departments = Department.objects.filter(active=True).order_by("code") if department_filter else None
     form = CaseFilterForm(request.GET or None, departments=departments)
-    qs = listing.case_table_queryset(selector(request.user, **form.selector_filters()))
+    qs = listing.case_table_queryset(selector(request.access, **form.selector_filters()))
     page = Paginator(qs, PAGE_SIZE).get_page(request.GET.get("page"))
     return render(request, template, {
         "title": title, "intro": intro, "filter_form": form, "page": page, "rows": listing.case_rows(page.object_list),
@@ -150,7 +132,7 @@ def _case_list_page(request, *, title, selector, template="cases/case_list.html"
 def case_list(request):
     """Every case the user may see (selectors decide), newest due date first."""
     return _case_list_page(request, title=_("All cases"), selector=selectors.case_queue,
-                           department_filter=sees_all_cases(request.user))
+                           department_filter=sees_all_cases(request.access))
 
 
 @login_required
@@ -159,10 +141,10 @@ def case_list_export(request, fmt):
     """The all-cases list with the page's filters, as CSV or XLSX (no personal data)."""
     if fmt not in ("csv", "xlsx"):
         raise Http404
-    departments = Department.objects.filter(active=True).order_by("code") if sees_all_cases(request.user) else None
+    departments = Department.objects.filter(active=True).order_by("code") if sees_all_cases(request.access) else None
     form = CaseFilterForm(request.GET or None, departments=departments)
     filters = form.selector_filters()
-    qs = selectors.case_queue(request.user, **filters)
+    qs = selectors.case_queue(request.access, **filters)
     if fmt == "xlsx":
         return exports.case_list_xlsx(qs, filters, request.user)
     return exports.case_list_csv(qs, filters, request.user)
@@ -187,14 +169,14 @@ def department_queue(request):
 @require_http_methods(["GET", "POST"])
 def case_create(request):
     """The clerk's intake form; on success the new case page."""
-    if not is_clerk(request.user):
+    if not is_clerk(request.access):
         raise DjangoPermissionDenied
     form = IntakeForm(request.POST or None)
     status = 200
     if request.method == "POST":
         if form.is_valid():
             try:
-                case = services.case_create(actor=request.user, data=form.to_data())
+                case = services.case_create(actor=request.access, data=form.to_data())
             except ApplicationError as exc:
                 _apply_error(form, exc)
                 status = exc.status_code
@@ -210,7 +192,7 @@ def case_create(request):
 @require_POST
 def duplicate_check(request):
     """htmx: open cases with the same phone or policy number. POST, so no personal data in URLs."""
-    if not is_clerk(request.user):
+    if not is_clerk(request.access):
         raise DjangoPermissionDenied
     form = DuplicateCheckForm(request.POST)
     duplicates = []
@@ -222,41 +204,15 @@ def duplicate_check(request):
 
 # --- the case page ----------------------------------------------------------------------------
 
-def _get_case(user, reference):
+def _get_case(access, reference):
     try:
-        return selectors.case_get_for_user(user, reference)
+        return selectors.case_get_for_user(access, reference)
     except NotFound as exc:
         raise Http404 from exc
 
 
-def _action_form(name, user, case, data=None):
-    kwargs = {"case": case, "user": user}
-    if name == "extend":
-        kwargs["tiers"] = [Tier(t) for t in extend_tiers(user, case)]
-    return ACTION_FORMS[name](data, **kwargs)
-
-
-def _explain_in_active_language(case, deadlines, extensions, pauses):
-    """The stored explanation is in the language of whoever triggered the computation; redo it
-    in the reader's language where the due date is still the one the rules give today.
-
-    ``extensions`` / ``pauses``: all of the case's rows (the page lists them anyway). On
-    PostgreSQL the calendar, the policies and the result come from the process memo
-    (cases.deadline_inputs: one query checks the configuration is unchanged); elsewhere, or
-    inside a transaction, they are read as before."""
-    try:
-        current = deadline_inputs.memo()
-        if current is not None:
-            fresh = current.deadlines_for_case(case, extensions, pauses)
-        else:
-            inputs = clock_inputs(case, extensions=extensions, pauses=pauses)
-            fresh = compute_deadlines(case, load_calendar(), inputs=inputs)
-    except ApplicationError:
-        return
-    for row in deadlines:
-        due, text = fresh.get(row.stage, (None, None))
-        if due == row.due_on and text:
-            row.explanation = text
+def _action_form(name, access, case, data=None):
+    return action_form(name, data, case=case, access=access)
 
 
 # The case page's sections that are often empty: (name, model, the case's foreign key, extra condition).
@@ -291,20 +247,17 @@ def _section_flags(case):
 
 
 def _case_page(request, case, *, failed_action=None, failed_form=None, upload_form=None, status=200, error=None):
-    user = request.user
+    user = request.access
     has = _section_flags(case)
-    if not has["team"]:
-        team_known_empty(case)
     deadlines = sorted(case.deadlines.all(), key=lambda d: STAGE_POSITION.get(d.stage, 99))
     pauses = list(case.pauses.select_related("created_by")) if has["pauses"] else []
     extensions = list(case.extensions.select_related("decided_by")) if has["extensions"] else []
-    _explain_in_active_language(case, deadlines, extensions, pauses)
-    open_pause = any(p.end is None for p in pauses)
-    actions = actions_for(user, case, open_pause=open_pause)
+    explain_in_language(case, deadlines, extensions, pauses)
+    actions = actions_for(user, case, paused=any(p.end is None for p in pauses))
     forms = []
     for name in actions:
         form = failed_form if name == failed_action else _action_form(name, user, case)
-        forms.append({"name": name, "form": form, "primary": name in PRIMARY_ACTIONS})
+        forms.append({"name": name, "form": form, "primary": ACTIONS[name].primary})
     primary = [f for f in forms if f["primary"]]
     secondary = [f for f in forms if not f["primary"]]
     # Open the failed form, or else the first lifecycle step: the likely next thing to do.
@@ -341,31 +294,31 @@ def _case_page(request, case, *, failed_action=None, failed_form=None, upload_fo
 
 @login_required
 def case_detail(request, reference):
-    return _case_page(request, _get_case(request.user, reference))
+    return _case_page(request, _get_case(request.access, reference))
 
 
 @login_required
 @require_POST
 def case_action(request, reference, action):
     """Perform one action from the case page's action panel."""
-    case = _get_case(request.user, reference)
-    if action not in ACTION_FORMS:
+    case = _get_case(request.access, reference)
+    if action not in ACTIONS or not ACTIONS[action].public:
         raise Http404
-    form = _action_form(action, request.user, case, request.POST)
+    form = _action_form(action, request.access, case, request.POST)
     if not form.is_valid():
         if "version" in form.errors:
             form.add_error(None, _("The form is incomplete. Reload the page and try again."))
         return _case_page(request, case, failed_action=action, failed_form=form, status=400)
     try:
-        services.case_transition(actor=request.user, reference=case.reference, action=action, data=form.to_data(),
-                        expected_version=form.cleaned_data["version"])
+        services.case_transition(actor=request.access, reference=case.reference, action=action, data=form.to_data(),
+                                 expected_version=form.cleaned_data["version"])
     except NotFound as exc:
         raise Http404 from exc
     except ApplicationError as exc:
         _apply_error(form, exc)
         # Re-read: the page must show the case as it is now, not as the stale form saw it.
-        case = _get_case(request.user, reference)
-        failed = action if action in actions_for(request.user, case) else None
+        case = _get_case(request.access, reference)
+        failed = action if action in actions_for(request.access, case) else None
         return _case_page(request, case, failed_action=failed, failed_form=form if failed else None,
                           status=exc.status_code, error=None if failed else exc.message)
     messages.success(request, _("Done: %(action)s.") % {"action": form.title})
@@ -380,7 +333,7 @@ def personal_data_show(request, reference, field):
     if field not in REVEALABLE:
         raise Http404
     try:
-        value = services.personal_data_reveal(actor=request.user, reference=reference, field=field)
+        value = services.personal_data_reveal(actor=request.access, reference=reference, field=field)
     except NotFound as exc:
         raise Http404 from exc
     except ApplicationError as exc:
@@ -391,18 +344,18 @@ def personal_data_show(request, reference, field):
 @login_required
 @require_POST
 def attachment_upload(request, reference):
-    case = _get_case(request.user, reference)
+    case = _get_case(request.access, reference)
     form = AttachmentForm(request.POST, request.FILES)
     if not form.is_valid():
         return _case_page(request, case, upload_form=form, status=400)
     try:
-        services.attachment_add(actor=request.user, reference=case.reference, uploaded_file=form.cleaned_data["file"],
-                       kind=form.cleaned_data["kind"])
+        services.attachment_add(actor=request.access, reference=case.reference,
+                                uploaded_file=form.cleaned_data["file"], kind=form.cleaned_data["kind"])
     except NotFound as exc:
         raise Http404 from exc
     except ApplicationError as exc:
         form.add_error("file", exc.message)
-        return _case_page(request, _get_case(request.user, reference), upload_form=form, status=exc.status_code)
+        return _case_page(request, _get_case(request.access, reference), upload_form=form, status=exc.status_code)
     messages.success(request, _("File uploaded."))
     return redirect("case_detail", reference=case.reference)
 
@@ -410,7 +363,7 @@ def attachment_upload(request, reference):
 @login_required
 def attachment_download(request, reference, attachment_id):
     try:
-        return services.attachment_open(actor=request.user, reference=reference, attachment_id=attachment_id)
+        return services.attachment_open(actor=request.access, reference=reference, attachment_id=attachment_id)
     except NotFound as exc:
         raise Http404 from exc
 

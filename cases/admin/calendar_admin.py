@@ -8,7 +8,6 @@ from simple_history.admin import SimpleHistoryAdmin
 
 from complaints_portal.common.admin import ReadOnlyAdminMixin
 
-from .. import deadlines  # noqa: F401  (connects the recompute-on-change signals)
 from ..models import (
     CalendarDay,
     CalendarYear,
@@ -83,9 +82,10 @@ class DeadlinePolicyAdmin(SimpleHistoryAdmin):
                 policy.effective_from = timezone.localdate()
                 policy.save()
                 for rule in rules:
+                    # One save per rule (not bulk_create): each copy gets its history row.
                     rule.pk = None
                     rule.policy = policy
-                StageRule.objects.bulk_create(rules)
+                    rule.save()
             self.message_user(request, _("Created version %(v)s.") % {"v": next_version}, messages.SUCCESS)
 
 

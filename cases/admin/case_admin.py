@@ -76,59 +76,24 @@ class ReadOnlyInline(admin.TabularInline):
         return False
 
 
-class DeadlineInline(ReadOnlyInline):
-    model = CaseDeadline
-    fields = ["stage", "due_on", "met_at", "stopped_at", "overdue_at", "explanation"]
-    readonly_fields = fields
+def read_only_inline(model, *fields):
+    """The inline of one kind of part of a case, showing ``fields``."""
+    return type(f"{model.__name__}Inline", (ReadOnlyInline,), {"model": model, "fields": fields, "readonly_fields": fields})
 
 
-class TeamInline(ReadOnlyInline):
-    model = TeamMember
-    fields = ["round", "user", "role", "recusal_attested", "named_by", "named_at"]
-    readonly_fields = fields
-
-
-class ReportInline(ReadOnlyInline):
-    model = Report
-    fields = ["round", "facts", "at_fault", "responsible_staff", "recommendation", "root_cause", "submitted_by",
-              "submitted_at"]
-    readonly_fields = fields
-
-
-class PlanInline(ReadOnlyInline):
-    model = Plan
-    fields = ["round", "text", "redress_amount", "state", "proposed_by", "proposed_at"]
-    readonly_fields = fields
-
-
-class DecisionInline(ReadOnlyInline):
-    model = Decision
-    fields = ["round", "method", "text", "notified_by", "notified_at"]
-    readonly_fields = fields
-
-
-class ExtensionInline(ReadOnlyInline):
-    model = Extension
-    fields = ["from_tier", "to_tier", "reason", "decided_by", "decided_at", "due_before", "counts"]
-    readonly_fields = fields
-
-
-class PauseInline(ReadOnlyInline):
-    model = Pause
-    fields = ["kind", "start", "end", "customer_told_proof", "created_by"]
-    readonly_fields = fields
-
-
-class AttachmentInline(ReadOnlyInline):
-    model = Attachment
-    fields = ["kind", "original_name", "content_type", "size", "uploaded_by", "uploaded_at", "removed_at"]
-    readonly_fields = fields
-
-
-class EventInline(ReadOnlyInline):
-    model = CaseEvent
-    fields = ["at", "kind", "actor", "from_status", "to_status", "data"]
-    readonly_fields = fields
+CASE_PARTS = [
+    read_only_inline(CaseDeadline, "stage", "due_on", "met_at", "stopped_at", "overdue_at", "explanation"),
+    read_only_inline(TeamMember, "round", "user", "role", "recusal_attested", "named_by", "named_at", "ended_at"),
+    read_only_inline(Report, "round", "facts", "at_fault", "responsible_staff", "recommendation", "root_cause",
+                     "submitted_by", "submitted_at"),
+    read_only_inline(Plan, "round", "text", "redress_amount", "state", "proposed_by", "proposed_at"),
+    read_only_inline(Decision, "round", "method", "text", "notified_by", "notified_at"),
+    read_only_inline(Extension, "from_tier", "to_tier", "reason", "decided_by", "decided_at", "due_before", "counts"),
+    read_only_inline(Pause, "kind", "start", "end", "customer_told_proof", "created_by"),
+    read_only_inline(Attachment, "kind", "original_name", "content_type", "size", "uploaded_by", "uploaded_at",
+                     "removed_at"),
+    read_only_inline(CaseEvent, "at", "kind", "actor", "from_status", "to_status", "data"),
+]
 
 
 @admin.register(Complaint)
@@ -144,8 +109,7 @@ class ComplaintAdmin(SimpleHistoryAdmin):
     date_hierarchy = "received_at"
     ordering = ["-received_at"]
     history_list_display = ["status", "version"]
-    inlines = [DeadlineInline, TeamInline, ReportInline, PlanInline, DecisionInline, ExtensionInline, PauseInline,
-               AttachmentInline, EventInline]
+    inlines = CASE_PARTS
     fieldsets = [
         (None, {"fields": ["reference", "status", "version", "round", "department", "tier", "outcome", "merged_into"]}),
         (_("Intake"), {"fields": ["channel", "regulator_reference", "regulator_date", "complaint_type", "category",

@@ -1,21 +1,24 @@
 """Serializers of the complaint API (SPEC §9). Input serializers check shapes and types only;
 business rules (who, when, which fields an action needs) live in the services."""
-from functools import lru_cache
+import datetime
+from functools import cache, cached_property, lru_cache
 
+from django.db import connections, router
+from django.db.models import F
 from django.utils import timezone
-from django.utils.functional import lazy
-from django.utils.translation import get_language, gettext
+from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
-from drf_spectacular.utils import extend_schema_field
+from drf_spectacular.utils import PolymorphicProxySerializer, extend_schema_field
 from rest_framework import serializers
+from rest_framework.fields import SkipField
+from rest_framework.relations import PKOnlyObject, RelatedField
 
-from .. import workflow
-from ..events import event_label
+from ..actions.fields import AMOUNT, CHOICE, DATE, DATETIME, FLAG, NAMES, TEXT
+from ..actions.table import ACTIONS, PUBLIC_ACTIONS, actions_for, event_label
 from ..fields import mask_id_number, mask_phone
-from ..models import Attachment, CaseDeadline, Complaint, Decision
-from ..models.case import OPEN_STATUSES, Category, Channel, ComplaintType, Outcome, RootCause
-from ..models.deadlines import STAGE_ORDER, Stage, Tier
-from ..permissions import actions_for
+from ..models import Attachment, CaseDeadline, Complaint
+from ..models.case import OPEN_STATUSES, Category, Channel, ComplaintType, Outcome, RootCause, Status
+from ..models.deadlines import STAGE_ORDER, Stage
 
 DEADLINE_KEYS = [s.value for s in STAGE_ORDER] + [Stage.OVERALL.value]
 
@@ -68,63 +71,56 @@ class ComplaintCreateSerializer(FreshDeclaredFields, serializers.Serializer):
     )
 
 
-def _used_by(*actions):
-    return gettext("Used by: %(actions)s.") % {"actions": ", ".join(actions)}
-
-
-# Help texts are evaluated when the schema is rendered, in the request's language.
-_for = lazy(_used_by, str)
-_methods_help = lazy(lambda: gettext(
-    "notify_decision (required, one of %(methods)s); acknowledge (how the customer was contacted)."
-) % {"methods": ", ".join(Decision.Method.values)}, str)
-
-
 class TransitionSerializer(serializers.Serializer):
-    """One body for every action; each field names the actions that read it. Which fields an
-    action requires is checked by the service (400 with `extra.fields` naming them)."""
+    """What every action's body has: the action, and the case version the client saw."""
 
-    action = serializers.ChoiceField(choices=[(a, a) for a in workflow.PUBLIC_ACTIONS])
+    action = serializers.ChoiceField(choices=[(a, a) for a in PUBLIC_ACTIONS])
     version = serializers.IntegerField(
         required=False, min_value=1,
         help_text=_("The case version the client saw; a different current version is refused with 409 case_changed."),
     )
-    department = serializers.CharField(required=False, help_text=_for("assign (required)", "reassign (required)"))
-    lead = serializers.CharField(required=False, help_text=_for("form_team (required, username)"))
-    members = serializers.ListField(child=serializers.CharField(), required=False,
-                                    help_text=_for("form_team (usernames)"))
-    recusal_attested = serializers.BooleanField(required=False, help_text=_for("form_team"))
-    facts = serializers.CharField(required=False, help_text=_for("submit_report (required)"))
-    at_fault = serializers.BooleanField(required=False, help_text=_for("submit_report (required)"))
-    recommendation = serializers.CharField(required=False, help_text=_for("submit_report (required)"))
-    responsible_staff = serializers.CharField(required=False, allow_blank=True, help_text=_for("submit_report"))
-    root_cause = serializers.ChoiceField(choices=RootCause.choices, required=False, help_text=_for("submit_report"))
-    plan = serializers.CharField(required=False, help_text=_for("propose_plan (required)"))
-    redress_amount = serializers.DecimalField(max_digits=12, decimal_places=2, required=False, min_value=0,
-                                              help_text=_for("propose_plan"))
-    method = serializers.CharField(
-        required=False, max_length=30,
-        help_text=_methods_help(),
+
+
+def _api_field(spec):
+    """The API field of one of an action's fields (cases.actions.fields): its type and its
+    schema. The body is checked for types only (the view validates it partially): which
+    fields an action requires the service checks after the state and the permission."""
+    common = {"required": spec.required, "help_text": spec.help or spec.label}
+    if spec.kind == TEXT:
+        return serializers.CharField(max_length=spec.max_length, allow_blank=not spec.required, **common)
+    if spec.kind == CHOICE and spec.choices is not None:
+        return serializers.ChoiceField(choices=spec.choices.choices, **common)
+    if spec.kind == FLAG:
+        return serializers.BooleanField(**common)
+    if spec.kind == DATE:
+        return serializers.DateField(**common)
+    if spec.kind == DATETIME:
+        return serializers.DateTimeField(**common)
+    if spec.kind == AMOUNT:
+        return serializers.DecimalField(max_digits=12, decimal_places=2, min_value=0, **common)
+    if spec.kind == NAMES:
+        return serializers.ListField(child=serializers.CharField(), **common)
+    return serializers.CharField(**common)  # a name the handler resolves (department code, username)
+
+
+def action_serializer(name):
+    """The body of action ``name``: `action`, `version` and the action's own fields."""
+    return _serializer_of(ACTIONS[name])
+
+
+@cache
+def _serializer_of(row):
+    attrs = {spec.name: _api_field(spec) for spec in row.fields}
+    return type(f"{row.name.title().replace('_', '')}TransitionSerializer", (TransitionSerializer,), attrs)
+
+
+def transition_request_schema():
+    """The transitions endpoint's request in the schema: one body per action, told apart by
+    `action`."""
+    return PolymorphicProxySerializer(
+        component_name="Transition", resource_type_field_name="action",
+        serializers={name: action_serializer(name) for name in PUBLIC_ACTIONS},
     )
-    decision = serializers.CharField(required=False, help_text=_for("notify_decision (required)"))
-    remedies = serializers.CharField(required=False, help_text=_for("notify_decision"))
-    note = serializers.CharField(required=False, allow_blank=True, help_text=_for("acknowledge"))
-    reason = serializers.CharField(
-        required=False,
-        help_text=_for("reject_plan, customer_disputes, close, withdraw, extend, reassign (required)", "legal_hold"),
-    )
-    # The full tier choice set (one enum in the schema); extending to "simple" is refused by the service.
-    tier = serializers.ChoiceField(choices=Tier.choices, required=False, help_text=_for("extend (required: complex or special)"))
-    customer_told_at = serializers.DateTimeField(required=False, help_text=_for("extend"))
-    received_at = serializers.DateTimeField(required=False, help_text=_for("customer_disputes (when the dispute arrived)"))
-    into = serializers.CharField(required=False, help_text=_for("merge (required: the master case's reference)"))
-    # A plain string here (checked by the service) so that the schema keeps one "kind" enum, the attachment's.
-    kind = serializers.CharField(required=False, max_length=20,
-                                 help_text=_for("pause (required: appraisal, testing or valuation)"))
-    proof = serializers.CharField(required=False, help_text=_for("pause (required: how the customer was told)"))
-    start = serializers.DateField(required=False, help_text=_for("pause"))
-    end = serializers.DateField(required=False, help_text=_for("resume"))
-    received_on = serializers.DateField(required=False, help_text=_for("restart_clock (required)"))
-    hold = serializers.BooleanField(required=False, help_text=_for("legal_hold (required)"))
 
 
 class AttachmentUploadSerializer(serializers.Serializer):
@@ -137,10 +133,62 @@ class RevealSerializer(serializers.Serializer):
 
 
 # -- output --------------------------------------------------------------------------------
-class CustomerSerializer(FreshDeclaredFields, serializers.Serializer):
+class PlannedRepresentation:
+    """Serializer.to_representation with the decisions DRF takes anew for every instance and
+    field taken once per serializer: a field that shows one plain attribute of the object (a
+    column, a property) reads it with getattr, which is what DRF's get_attribute comes to for
+    it; any other field (a method, a relation, a nested serializer) goes through DRF's own
+    path. Date-times are given the time zone once. The output is DRF's
+    (tests/cases/api/test_serializer_fields.py). On a list page of 50 cases DRF's generic path
+    cost more CPU than the rest of the request (bench/profile_pages.py, list API)."""
+
+    plan_model = None  # the model whose attributes the fields read (default: Meta.model)
+
+    @cached_property
+    def _plan(self):
+        """(name, field, how) per readable field: ``how`` is the attribute to read, "*" for the
+        object itself (method fields, nested serializers of the same object), None for DRF's
+        get_attribute."""
+        model = self.plan_model or self.Meta.model
+        zone = timezone.get_current_timezone()
+        plan = []
+        for field in self._readable_fields:
+            if isinstance(field, serializers.DateTimeField) and not hasattr(field, "timezone"):
+                field.timezone = zone
+            how = None
+            if field.source == "*":
+                how = "*"
+            elif len(field.source_attrs) == 1 and not isinstance(field, RelatedField | serializers.BaseSerializer):
+                attr = field.source_attrs[0]
+                how = attr if hasattr(model, attr) and not callable(getattr(model, attr)) else None
+            plan.append((field.field_name, field, how))
+        return plan
+
+    def to_representation(self, instance):
+        ret = {}
+        for name, field, how in self._plan:
+            if how == "*":
+                ret[name] = field.to_representation(instance)
+                continue
+            if how is not None:
+                attribute = getattr(instance, how)
+            else:
+                try:
+                    attribute = field.get_attribute(instance)
+                except SkipField:
+                    continue
+                if isinstance(attribute, PKOnlyObject):
+                    ret[name] = None if attribute.pk is None else field.to_representation(attribute)
+                    continue
+            ret[name] = None if attribute is None else field.to_representation(attribute)
+        return ret
+
+
+class CustomerSerializer(FreshDeclaredFields, PlannedRepresentation, serializers.Serializer):
     """Personal data leaves the API masked; a full phone number needs the logged reveal call,
     and the ID number is never given out in full."""
 
+    plan_model = Complaint
     name = serializers.CharField(source="customer_name")
     phone = serializers.SerializerMethodField()
     id_number = serializers.SerializerMethodField()
@@ -151,23 +199,6 @@ class CustomerSerializer(FreshDeclaredFields, serializers.Serializer):
 
     def get_id_number(self, case) -> str:
         return mask_id_number(case.customer_id_number)
-
-
-@extend_schema_field({
-    "type": "object",
-    "properties": {key: {"type": "string", "format": "date", "nullable": True} for key in DEADLINE_KEYS},
-})
-class DeadlinesField(serializers.Field):
-    """{stage: YYYY-MM-DD or null} from the case's CaseDeadline rows (prefetched by the view)."""
-
-    def __init__(self, **kwargs):
-        kwargs["source"] = "*"
-        kwargs["read_only"] = True
-        super().__init__(**kwargs)
-
-    def to_representation(self, case):
-        due = {row.stage: row.due_on for row in case.deadlines.all()}
-        return {key: due[key].isoformat() if due.get(key) else None for key in DEADLINE_KEYS}
 
 
 class FieldsBuiltOnce:
@@ -184,15 +215,66 @@ class FieldsBuiltOnce:
         return fresh_fields(built)
 
 
-class ComplaintListSerializer(FieldsBuiltOnce, serializers.ModelSerializer):
+class BatchedListSerializer(serializers.ListSerializer):
+    """A list whose items' related data is read once for all of them (the child's
+    ``get_attrs``), as Sentry's serializers do, instead of a query per item."""
+
+    def to_representation(self, data):
+        items = list(data.all() if hasattr(data, "all") else data)
+        self.child.attrs = self.child.get_attrs(items)
+        return [self.child.to_representation(item) for item in items]
+
+
+DEADLINES_SQL = "SELECT {case}, {stage}, {due_on} FROM {table} WHERE {case} IN ({placeholders})"
+
+
+@lru_cache(maxsize=64)
+def _deadlines_sql(alias, count):
+    qn = connections[alias].ops.quote_name
+    meta = CaseDeadline._meta
+    names = {name: qn(meta.get_field(name).column) for name in ("case", "stage", "due_on")}
+    return DEADLINES_SQL.format(table=qn(meta.db_table), placeholders=", ".join(["%s"] * count), **names)  # noqa: S608  # nosec B608 - names from _meta
+
+
+def _deadline_rows(case_ids):
+    """(case id, stage, due date) of the cases' deadline rows. Plain SQL kept per number of
+    cases: compiling the same ORM query for every list page cost more CPU than running it
+    (0.3 of 0.7 ms for a page of 50, bench/profile_pages.py list API)."""
+    if not case_ids:
+        return []
+    alias = router.db_for_read(CaseDeadline)
+    with connections[alias].cursor() as cursor:
+        cursor.execute(_deadlines_sql(alias, len(case_ids)), case_ids)
+        rows = cursor.fetchall()
+    # SQLite hands dates back as text.
+    return [(c, s, d if isinstance(d, datetime.date) else datetime.date.fromisoformat(d)) for c, s, d in rows]
+
+
+@lru_cache(maxsize=8)
+def _status_labels(language):
+    """The statuses' labels in ``language`` (the active one: the argument keys the cache).
+    get_status_display() hashed and translated every choice for every case of a list page."""
+    return {value: str(label) for value, label in Status.choices}
+
+
+class ComplaintListSerializer(FieldsBuiltOnce, PlannedRepresentation, serializers.ModelSerializer):
+    """A case in the list (GET /api/v1/complaints/) and the start of every case's JSON: of a
+    Complaint, or of a row of the columns the list shows (``rows``), which reads what the list
+    needs at a fraction of the cost of model instances.
+
+    What the cases need besides their columns is read for all the cases of a page (or the one
+    case) at once (``get_attrs``)."""
+
     # Nullable and blank values are declared, so the schema says what the API really returns.
-    department = serializers.SlugRelatedField(slug_field="code", read_only=True, allow_null=True)
-    merged_into = serializers.SlugRelatedField(slug_field="reference", read_only=True, allow_null=True)
+    department = serializers.CharField(source="department_code", read_only=True, allow_null=True)
+    merged_into = serializers.CharField(source="merged_into_reference", read_only=True, allow_null=True)
     outcome = serializers.ChoiceField(choices=Outcome.choices, allow_blank=True, read_only=True)
-    status_display = serializers.CharField(source="get_status_display", read_only=True)
+    status_display = serializers.SerializerMethodField()
     customer = CustomerSerializer(source="*", read_only=True)
-    deadlines = DeadlinesField()
+    deadlines = serializers.SerializerMethodField()
     overdue = serializers.SerializerMethodField()
+
+    attrs = None  # {case pk: attrs} of the cases being serialized (get_attrs)
 
     class Meta:
         model = Complaint
@@ -202,69 +284,55 @@ class ComplaintListSerializer(FieldsBuiltOnce, serializers.ModelSerializer):
             "outcome", "merged_into",
         ]
         read_only_fields = fields
+        list_serializer_class = BatchedListSerializer
+
+    # What the list reads besides its model fields: the customer's (nested) fields'.
+    CUSTOMER_COLUMNS = ("customer_name", "customer_phone", "customer_id_number", "policy_numbers")
+
+    @classmethod
+    def rows(cls, queryset):
+        """The cases of ``queryset`` as rows of what the list shows (named tuples): building
+        a model instance per case (forty columns) cost more than serializing it (1.1 ms for a
+        page of 50, bench/profile_pages.py list API)."""
+        own = [name for name in cls.Meta.fields if name not in cls._declared_fields]
+        return queryset.annotate(department_code=F("department__code"), merged_into_reference=F(
+            "merged_into__reference")).values_list(
+            "id", *own, "outcome", *cls.CUSTOMER_COLUMNS, "department_code", "merged_into_reference", named=True)
+
+    def get_attrs(self, cases):
+        """What the cases' JSON needs besides their columns, for all of them at once: their
+        deadline rows (one query), their status label and whether they are overdue (the
+        language and today looked up once)."""
+        labels, today = _status_labels(get_language()), timezone.localdate()
+        attrs = {case.id: {"deadlines": {}, "status_display": labels.get(case.status, case.status),
+                           "overdue": bool(case.status in OPEN_STATUSES and case.next_due and case.next_due < today)}
+                 for case in cases}
+        for case_id, stage, due_on in _deadline_rows(list(attrs)):
+            attrs[case_id]["deadlines"][stage] = due_on
+        return attrs
+
+    def attrs_of(self, case):
+        if self.attrs is None or case.id not in self.attrs:
+            self.attrs = self.get_attrs([case])
+        return self.attrs[case.id]
+
+    def get_status_display(self, case) -> str:
+        return self.attrs_of(case)["status_display"]
+
+    @extend_schema_field({"type": "object", "properties": {
+        key: {"type": "string", "format": "date", "nullable": True} for key in DEADLINE_KEYS}})
+    def get_deadlines(self, case):
+        """{stage: YYYY-MM-DD or null}: the stage deadlines of §4 (capped) and `overall`."""
+        due = self.attrs_of(case)["deadlines"]
+        return {key: due[key].isoformat() if due.get(key) else None for key in DEADLINE_KEYS}
 
     def get_overdue(self, case) -> bool:
-        return bool(case.is_open and case.next_due and case.next_due < timezone.localdate())
-
-
-# The list's rows without model instances or serializer fields (GET /api/v1/complaints/ is
-# the busiest read of the API): the same JSON as ComplaintListSerializer, field for field
-# (tests/cases/api/test_list_rows.py compares the two), from the columns below and one query
-# for the page's deadline rows. ComplaintListSerializer stays the schema of the list.
-LIST_COLUMNS = (
-    "id", "reference", "status", "round", "version", "channel", "category", "complaint_type", "summary",
-    "customer_name", "customer_phone", "customer_id_number", "policy_numbers", "department__code", "tier",
-    "received_at", "next_due", "outcome", "merged_into__reference",
-)
-_DATE = serializers.DateField()
-
-
-@lru_cache(maxsize=8)
-def _status_labels(language):
-    """get_status_display() of every status in ``language`` (the active one; it keys the cache)."""
-    return {value: str(label) for value, label in Complaint._meta.get_field("status").flatchoices}
-
-
-def _iso_datetime(value, tz):
-    """serializers.DateTimeField().to_representation(value) with the current time zone ``tz``."""
-    text = value.astimezone(tz).isoformat()
-    return text[:-6] + "Z" if text.endswith("+00:00") else text
-
-
-def complaint_list_rows(rows):
-    """ComplaintListSerializer(many=True).data for ``rows``: dicts of LIST_COLUMNS."""
-    cases = list(rows)
-    due = {case["id"]: {} for case in cases}
-    for case_id, stage, due_on in CaseDeadline.objects.filter(case_id__in=list(due)).values_list(
-            "case_id", "stage", "due_on"):
-        due[case_id][stage] = due_on
-    labels = _status_labels(get_language())
-    today = timezone.localdate()
-    tz = timezone.get_current_timezone()  # once, not per row (DateTimeField looks it up per value)
-    out = []
-    for case in cases:
-        deadlines = due[case["id"]]
-        next_due = case["next_due"]
-        out.append({
-            "reference": case["reference"], "status": case["status"],
-            "status_display": labels.get(case["status"], case["status"]), "round": case["round"],
-            "version": case["version"], "channel": case["channel"], "category": case["category"],
-            "complaint_type": case["complaint_type"], "summary": case["summary"],
-            "customer": {
-                "name": case["customer_name"], "phone": mask_phone(case["customer_phone"]),
-                "id_number": mask_id_number(case["customer_id_number"]), "policy_number": case["policy_numbers"],
-            },
-            "department": case["department__code"], "tier": case["tier"],
-            "received_at": _iso_datetime(case["received_at"], tz),
-            "next_due": _DATE.to_representation(next_due) if next_due else None,
-            "overdue": bool(case["status"] in OPEN_STATUSES and next_due and next_due < today),
-            "deadlines": {key: deadlines[key].isoformat() if deadlines.get(key) else None for key in DEADLINE_KEYS},
-            "outcome": case["outcome"], "merged_into": case["merged_into__reference"],
-        })
-    return out
+        return self.attrs_of(case)["overdue"]
 
 
 class ComplaintSerializer(ComplaintListSerializer):
+    """One case (GET /api/v1/complaints/{reference}/ and the answer to every write)."""
+
     review_due = serializers.SerializerMethodField()
     root_cause = serializers.ChoiceField(choices=RootCause.choices, allow_blank=True, read_only=True)
     allowed_actions = serializers.SerializerMethodField()
@@ -280,12 +348,13 @@ class ComplaintSerializer(ComplaintListSerializer):
 
     @extend_schema_field(serializers.DateField(allow_null=True))
     def get_review_due(self, case):
-        row = next((r for r in case.deadlines.all() if r.stage == Stage.REVIEW), None)
-        return row.due_on.isoformat() if row else None
+        due = self.attrs_of(case)["deadlines"].get(Stage.REVIEW)
+        return due.isoformat() if due else None
 
     def get_allowed_actions(self, case) -> list[str]:
-        request = self.context.get("request")
-        return actions_for(request.user, case) if request else []
+        """The actions open to the reader: the context's ``access`` (after a write, read again)."""
+        access = self.context.get("access")
+        return actions_for(access, case) if access is not None else []
 
 
 class HistoryEntrySerializer(serializers.Serializer):

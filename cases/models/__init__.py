@@ -1,6 +1,6 @@
 from .calendar import CalendarDay, CalendarYear
 from .case import Complaint, ReferenceCounter
-from .deadlines import CaseDeadline, DeadlinePolicy, StageRule
+from .deadlines import CaseDeadline, ConfigurationVersion, DeadlinePolicy, StageRule
 from .notifications import Notification
 from .org import Department, DepartmentMembership
 from .parts import (
@@ -24,6 +24,7 @@ __all__ = [
     "CaseDeadline",
     "CaseEvent",
     "Complaint",
+    "ConfigurationVersion",
     "Decision",
     "DeadlinePolicy",
     "Department",

@@ -96,6 +96,10 @@ OPEN_STATUSES = (
     Status.PLAN_APPROVED,
     Status.RESPONDED,
 )
+# Before the decision is notified: the stage deadlines are tracked, the clock can be changed.
+BEFORE_DECISION = OPEN_STATUSES[:-1]
+# With a responsible department, before the decision.
+WITH_DEPARTMENT = BEFORE_DECISION[2:]
 
 
 class ReferenceCounter(models.Model):
@@ -278,6 +282,13 @@ class Complaint(TimeStampedModel):
     def is_open(self):
         return self.status in OPEN_STATUSES
 
+
     @property
-    def is_review(self):
-        return self.round > 1
+    def department_code(self):
+        """The responsible department's code; None before dispatch."""
+        return self.department.code if self.department_id else None
+
+    @property
+    def merged_into_reference(self):
+        """The reference of the case this one was merged into, if any."""
+        return self.merged_into.reference if self.merged_into_id else None

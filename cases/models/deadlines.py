@@ -140,3 +140,15 @@ class CaseDeadline(models.Model):
 
     def __str__(self):
         return f"{self.case_id} {self.stage} {self.due_on}"
+
+
+class ConfigurationVersion(models.Model):
+    """One row naming the current version of the deadline configuration (the calendar and the
+    deadline policies with their stage rules). Every change of those tables gives it a new
+    token in the same transaction (cases.deadlines.configuration), so whatever a process keeps
+    in memory under one token is dropped as soon as a change is committed."""
+
+    token = models.UUIDField()
+
+    class Meta:
+        verbose_name = _("deadline configuration version")

@@ -19,8 +19,11 @@ from django.urls import reverse
 from django.utils import translation
 from django.utils.module_loading import import_string
 
+from complaints_portal.common.queueing import enqueue_on_commit
+
+from .. import notifications
 from ..models import Notification
-from ..notifications import MAX_ATTEMPTS, attempt_delivery
+from ..notifications import attempt_delivery
 
 logger = logging.getLogger(__name__)
 
@@ -117,15 +120,9 @@ def send_customer_message(case, kind, *, language=None, context=None, key_suffix
                 created = False
             if created:
                 created_rows.append(row)
-                transaction.on_commit(lambda pk=row.pk: _schedule(pk), robust=True)
+                # If the broker is down the row stays pending for the beat job (deliver_pending).
+                enqueue_on_commit("cases.public.tasks.deliver_customer_message", row.pk)
     return created_rows
-
-
-def _schedule(notification_id):
-    """Hand the row to the worker. If the broker is down the row stays pending for the beat job."""
-    from . import tasks
-
-    tasks.deliver_customer_message.delay(notification_id)
 
 
 def _send(notification):
@@ -159,17 +156,8 @@ def deliver(notification_id):
 
 def deliver_pending(limit=500):
     """Retry customer messages still pending (beat); returns {status: count}."""
-    ids = list(
-        Notification.objects.filter(recipient__isnull=True, channel__in=CUSTOMER_CHANNELS,
-                                    delivery=Notification.Delivery.PENDING, attempts__lt=MAX_ATTEMPTS)
-        .order_by("pk").values_list("pk", flat=True)[:limit]
-    )
-    result = {}
-    for pk in ids:
-        status = deliver(pk)
-        if status:
-            result[status] = result.get(status, 0) + 1
-    return result
+    customer = Notification.objects.filter(recipient__isnull=True, channel__in=CUSTOMER_CHANNELS)
+    return notifications.deliver_pending(limit, rows=customer, send=deliver)
 
 
 def retry_delay(retries):

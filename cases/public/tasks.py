@@ -1,5 +1,10 @@
-"""Celery tasks for customer messages. The worker imports this module through CELERY_IMPORTS."""
+"""Celery tasks for customer messages. The worker imports this module through CELERY_IMPORTS;
+the messages are scheduled by name (cases.public.messaging), so this module is the only one
+that imports the other."""
 from celery import shared_task
+
+from ..models import Notification
+from . import messaging
 
 
 @shared_task(bind=True, max_retries=5, name="cases.public.tasks.deliver_customer_message")
@@ -9,9 +14,6 @@ def deliver_customer_message(self, notification_id):
     While the row stays pending after a failed attempt the task retries itself with back-off;
     once sent or failed for good, a retry or a duplicate delivery of the task is a no-op.
     """
-    from ..models import Notification
-    from . import messaging
-
     status = messaging.deliver(notification_id)
     if status == Notification.Delivery.PENDING:
         raise self.retry(countdown=messaging.retry_delay(self.request.retries))
@@ -21,6 +23,4 @@ def deliver_customer_message(self, notification_id):
 @shared_task(name="cases.public.tasks.deliver_pending_customer_messages")
 def deliver_pending_customer_messages():
     """Beat: deliver customer messages left pending (broker was down, retries exhausted)."""
-    from . import messaging
-
     return messaging.deliver_pending()

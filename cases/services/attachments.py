@@ -13,6 +13,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from complaints_portal.common.errors import NotFound, PermissionDenied, ReadOnlyCase, ValidationFailed
+from complaints_portal.common.roles import Access
 from complaints_portal.common.storage import STREAM_CHUNK, open_for_streaming
 
 from ..events import event_record
@@ -83,35 +84,16 @@ def _sniff(data):
 def attachment_add(*, actor, reference, uploaded_file, kind=Attachment.Kind.EVIDENCE):
     """Store one attachment on a case the actor may work on. Refuses oversize files and files
     whose content is not one of the allowed types, whatever their name says."""
-    if uploaded_file.size > settings.ATTACHMENT_MAX_BYTES:
-        raise AttachmentRefused(
-            _("The file is larger than %(mb)d MB.") % {"mb": settings.ATTACHMENT_MAX_BYTES // (1024 * 1024)}
-        )
-    data = uploaded_file.read()
-    mime = _sniff(data)
-    if mime is None:
-        raise AttachmentRefused(_("This file type is not accepted. Allowed: PDF, JPG, PNG, DOCX, XLSX, MP3, WAV, M4A."))
+    data, mime = attachment_check(uploaded_file)
     with transaction.atomic():
-        case = case_get_for_user(actor, reference, for_update=True)
+        access = Access.of(actor)
+        case = case_get_for_user(access, reference, for_update=True)
         if case.status == Status.ARCHIVED:
             raise ReadOnlyCase()
-        if not can_upload(actor, case):
+        if not can_upload(access, case):
             raise PermissionDenied()
-        now = timezone.now()
-        digest = hashlib.sha256(data).hexdigest()
-        attachment = Attachment(
-            case=case, kind=kind, original_name=(uploaded_file.name or "file")[-200:], content_type=mime,
-            size=len(data), sha256=digest, uploaded_by=actor, uploaded_at=now,
-        )
-        attachment.file.save("upload", ContentFile(data), save=False)
-        try:
-            attachment.save()
-            event_record(case, "attachment", actor, data={"attachment": attachment.pk, "type": ALLOWED[mime]}, at=now)
-        except Exception:
-            # The row is rolled back: remove the stored bytes too, so nothing half-written remains.
-            attachment.file.delete(save=False)
-            raise
-    return attachment
+        return attachment_store_checked(case, data=data, mime=mime, name=uploaded_file.name, actor=access.user,
+                                        kind=kind)
 
 
 def attachment_open(*, actor, reference, attachment_id):
@@ -171,6 +153,7 @@ def attachment_store_checked(case, *, data, mime, name, actor=None, kind=Attachm
         attachment.save()
         event_record(case, "attachment", actor, data={"attachment": attachment.pk, "type": ALLOWED[mime]}, at=now)
     except Exception:
+        # The row is rolled back: remove the stored bytes too, so nothing half-written remains.
         attachment.file.delete(save=False)
         raise
     return attachment

@@ -1,3 +1,4 @@
+"""case_create: registering a complaint (SPEC §2) with its deadlines."""
 import datetime
 
 from django.db import connection, transaction
@@ -5,13 +6,14 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from complaints_portal.common.errors import PermissionDenied, ValidationFailed
+from complaints_portal.common.roles import Access
 
-from .. import deadline_inputs, deadlines
+from ..deadlines import configuration, initial_deadlines
 from ..events import event_record
-from ..models import CaseDeadline, Complaint, DeadlinePolicy, ReferenceCounter
+from ..inputs import choice, invalid, require, to_datetime
+from ..models import CaseDeadline, Complaint, ReferenceCounter
 from ..models.case import Category, Channel, ComplaintType, DisputeType, IdType, MisconductKind
 from ..permissions import is_clerk
-from .common import choice, require
 
 TEXT_LIMITS = {"summary": 200, "customer_name": 100, "customer_phone": 30, "policy_numbers": 200,
                "regulator_reference": 60, "product_line": 100, "agent_name": 100}
@@ -40,22 +42,19 @@ def reference_next(year):
     raise RuntimeError(f"reference counter of {year} could not be created")
 
 
-def policy_for(d0):
-    """The deadline policy version in force on D0."""
-    policy = DeadlinePolicy.objects.filter(effective_from__lte=d0).order_by("-version").first()
-    return policy or DeadlinePolicy.objects.order_by("version").first()
-
-
 def case_create(*, actor, data, public=False, at=None):
     """Register a complaint (SPEC §2) and compute its deadlines.
 
-    `public=True` is the customer's online form: no staff actor, channel forced to online.
+    `actor`: an Access or a user. `public=True` is the customer's online form: no staff
+    actor, channel forced to online.
     Raises ValidationFailed for bad fields and CalendarMissing when the calendar does not
     cover the deadlines; in both cases nothing is saved. `at` backdates the registration
     event (demo data and migrations only).
     """
-    if not public and not is_clerk(actor):
+    access = None if public else Access.of(actor)
+    if access is not None and not is_clerk(access):
         raise PermissionDenied(_("Only intake clerks register complaints."))
+    staff = access.user if access is not None else None
     data = dict(data)
     customer = data.pop("customer", None) or {}
     for key in ("name", "phone", "id_number", "id_type", "email", "policy_number"):
@@ -81,23 +80,12 @@ def case_create(*, actor, data, public=False, at=None):
         value = (data.get(name) or "").strip() if isinstance(data.get(name) or "", str) else data.get(name)
         limit = TEXT_LIMITS.get(name)
         if limit and value and len(value) > limit:
-            raise ValidationFailed(
-                _("%(field)s is longer than %(limit)d characters.") % {"field": name, "limit": limit},
-                extra={"fields": {name: [_("Too long.")]}},
-            )
+            raise invalid(name, _("%(field)s is longer than %(limit)d characters.") % {"field": name, "limit": limit},
+                          _("Too long."))
         fields[name] = value or ""
     if fields["category"] != Category.MISCONDUCT:
         fields["misconduct_kind"] = ""
-    received_at = data.get("received_at") or timezone.now()
-    if isinstance(received_at, str):
-        from django.utils.dateparse import parse_datetime
-
-        parsed = parse_datetime(received_at)
-        if parsed is None:
-            raise ValidationFailed(_("received_at is not a valid date and time."), extra={"fields": {"received_at": [_("Invalid.")]}})
-        received_at = parsed
-    if timezone.is_naive(received_at):
-        received_at = timezone.make_aware(received_at)
+    received_at = to_datetime(data["received_at"], "received_at") if data.get("received_at") else timezone.now()
     if received_at > timezone.now() + datetime.timedelta(minutes=5):
         raise ValidationFailed(_("The receipt time cannot be in the future."), extra={"fields": {"received_at": [_("In the future.")]}})
     if channel == Channel.REGULATOR:
@@ -106,36 +94,21 @@ def case_create(*, actor, data, public=False, at=None):
     d0 = timezone.localdate(received_at)
     # Calendar, policies and the deadlines of a new case are the same all day: memoised per
     # process while the configuration does not change (None inside a transaction).
-    memo = deadline_inputs.memo()
+    memo = configuration.memo()
     case = Complaint(
         received_at=received_at,
         clock_start=d0,
-        registered_by=None if public else actor,
-        deadline_policy=memo.policy_for(d0) if memo else policy_for(d0),
+        registered_by=staff,
+        deadline_policy=memo.policy_for(d0) if memo else configuration.policy_for(d0),
         **fields,
     )
     # Computed before anything is written (a missing calendar raises here): the case is
     # inserted once, with its due dates, and its deadline rows in one statement.
-    rows = deadlines.initial_deadlines(case, computed=memo.deadlines_for_new_case(case) if memo else None)
+    rows = initial_deadlines(case, computed=memo.deadlines_for_new_case(case) if memo else None)
     case.reference = reference_next(d0.year)
     with transaction.atomic():
-        case._history_user = None if public else actor
+        case._history_user = staff
         case.save()
         CaseDeadline.objects.bulk_create(rows)
-        event_record(case, "created", None if public else actor, to_status=case.status,
-                     data={"channel": channel, "public": public}, at=at)
-    _prefetched(case, "deadlines", rows)
-    if actor is not None and not public:
-        # A case registered a moment ago has no team: spare permissions.is_team_member the query
-        # when the caller renders the actions open to the clerk.
-        case.__dict__.setdefault("_team_cache", {})[(case.round, actor.pk)] = False
+        event_record(case, "created", staff, to_status=case.status, data={"channel": channel, "public": public}, at=at)
     return case
-
-
-def _prefetched(case, relation, rows):
-    """Hand `rows` over as the prefetched `case.<relation>.all()`, as prefetch_related would,
-    so that rendering the new case (the API's 201 body) does not read back what was just written."""
-    queryset = getattr(case, relation).all()
-    queryset._result_cache = list(rows)
-    queryset._prefetch_done = True
-    case.__dict__.setdefault("_prefetched_objects_cache", {})[relation] = queryset

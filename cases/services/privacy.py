@@ -1,4 +1,5 @@
 from complaints_portal.common.errors import PermissionDenied
+from complaints_portal.common.roles import Access
 
 from ..fields import mask_id_number, mask_phone
 from ..models import AccessLog
@@ -10,10 +11,11 @@ REVEALABLE = {"customer_phone", "customer_id_number"}
 
 def personal_data_reveal(*, actor, reference, field, via="web"):
     """Return the full value of a personal field and log the view (SPEC §8)."""
-    case = case_get_for_user(actor, reference)
-    if field not in REVEALABLE or not can_see_personal_data(actor, case):
+    access = Access.of(actor)
+    case = case_get_for_user(access, reference)
+    if field not in REVEALABLE or not can_see_personal_data(access, case):
         raise PermissionDenied()
-    AccessLog.objects.create(user=actor, case=case, field=field, via=via)
+    AccessLog.objects.create(user=access.user, case=case, field=field, via=via)
     return getattr(case, field)
 
 

@@ -6,16 +6,13 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
-from ..events import event_label
+from .. import deadlines
+from ..actions.table import event_label
 from ..fields import mask_phone
 from ..models.case import Category, Channel, Status
 from ..models.deadlines import Stage, Tier
 
 register = template.Library()
-
-# How many days ahead a due date counts as "due soon" (matches selectors.case_queue due_soon).
-DUE_SOON_DAYS = 2
-
 
 def _label(choices, value):
     try:
@@ -61,17 +58,10 @@ def kind_label(kind):
 
 @register.filter
 def due_state(due_on, met_at=None):
-    """'overdue', 'soon' or '' for a due date that is still open."""
-    if not due_on or met_at:
+    """'overdue', 'soon' or '' for a due date that is still open (cases.deadlines.due_state)."""
+    if met_at:
         return ""
-    today = timezone.localdate()
-    if isinstance(due_on, datetime.datetime):
-        due_on = due_on.date()
-    if due_on < today:
-        return "overdue"
-    if due_on <= today + datetime.timedelta(days=DUE_SOON_DAYS):
-        return "soon"
-    return ""
+    return deadlines.due_state(due_on.date() if isinstance(due_on, datetime.datetime) else due_on)
 
 
 @register.simple_tag

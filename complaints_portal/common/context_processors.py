@@ -1,12 +1,6 @@
-from .roles import unread_notification_count, user_roles
-
-
 def portal(request):
     """Roles of the current user (navigation fits the role) and the unread-notification count."""
-    user = getattr(request, "user", None)
-    if user is None or not user.is_authenticated:
+    access = getattr(request, "access", None)
+    if access is None or not getattr(access.user, "is_authenticated", False):
         return {"portal_roles": frozenset(), "unread_notifications": 0}
-    return {
-        "portal_roles": user_roles(user),
-        "unread_notifications": unread_notification_count(user),
-    }
+    return {"portal_roles": access.roles, "unread_notifications": access.unread}

@@ -75,6 +75,8 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    # request.access: the user's roles, memberships, teams and unread count, read on first use.
+    "complaints_portal.common.roles.AccessMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "simple_history.middleware.HistoryRequestMiddleware",
@@ -252,13 +254,16 @@ SPECTACULAR_SETTINGS = {
     "SWAGGER_UI_DIST": "SIDECAR",
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "REDOC_DIST": "SIDECAR",
-    # Two different "outcome" choice sets (case outcome, follow-up outcome) need distinct names.
     "POSTPROCESSING_HOOKS": [
         "drf_spectacular.hooks.postprocess_schema_enums",
         "complaints_portal.common.api.document_refusals",
     ],
+    # Two different "outcome" choice sets (case outcome, follow-up outcome) need distinct names,
+    # as do the two "kind" sets (an attachment's, a pause's).
     "ENUM_NAME_OVERRIDES": {
         "CaseOutcomeEnum": "cases.models.case.Outcome.choices",
+        "AttachmentKindEnum": "cases.models.parts.Attachment.Kind",
+        "PauseKindEnum": "cases.models.parts.Pause.Kind",
         "FollowUpOutcomeEnum": "assessment.models.FOLLOWUP_OUTCOME_CHOICES",
     },
 }

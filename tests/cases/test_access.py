@@ -1,13 +1,17 @@
-"""What every page reads about its user: roles, department memberships, review teams and the
-unread-notification count, in one statement, fresh on every request."""
+"""What every page reads about its user (an Access): roles, department memberships, the case
+teams they sit on and the unread-notification count, in one statement, once per request."""
 import pytest
+from django.contrib.auth.models import AnonymousUser
+from django.db import connection
 from django.test import Client
+from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import timezone
 
 from cases.models import Notification, TeamMember
 from cases.notifications import mark_read, notify
 from complaints_portal.common import roles
+from complaints_portal.common.roles import Access
 from tests.factories import cases as f
 
 pytestmark = pytest.mark.django_db
@@ -30,36 +34,53 @@ def head(calendar):
     return user, review
 
 
-def test_roles_memberships_review_teams_and_unread_count_come_from_one_query(head, django_assert_num_queries):
+def test_roles_memberships_teams_and_unread_count_come_from_one_query(head, django_assert_num_queries):
     user, review = head
     sales = user.memberships.get().department_id
     with django_assert_num_queries(1):
-        assert roles.user_roles(user) == {roles.DEPARTMENT_HEAD}
-        assert roles.user_memberships(user) == ((sales, "head"),)
-        assert list(roles.user_review_case_ids(user)) == [review.pk]
-        assert roles.unread_notification_count(user) == 2
+        access = Access.load(user)
+    with django_assert_num_queries(0):
+        assert access.roles == {roles.DEPARTMENT_HEAD}
+        assert access.memberships == ((sales, "head"),)
+        assert access.departments("head") == {sales} and access.departments("investigator") == set()
+        assert access.team_case_ids == (review.pk,) and access.on_team(review)
+        assert access.unread == 2
+        assert Access.of(access) is access
 
 
 def test_a_user_with_nothing_reads_empty_values_and_anonymous_users_read_nothing(calendar, django_assert_num_queries):
-    user = f.clerk()
+    clerk = f.clerk()
     with django_assert_num_queries(1):
-        assert roles.user_roles(user) == {roles.INTAKE_CLERK}
-        assert roles.user_memberships(user) == ()
-        assert roles.user_review_case_ids(user) == ()
-        assert roles.unread_notification_count(user) == 0
-    from django.contrib.auth.models import AnonymousUser
-
+        access = Access.load(clerk)
+    assert (access.roles, access.memberships, access.teams, access.unread) == ({roles.INTAKE_CLERK}, (), (), 0)
     with django_assert_num_queries(0):
-        assert roles.unread_notification_count(AnonymousUser()) == 0
-        assert roles.user_review_case_ids(AnonymousUser()) == ()
+        anonymous = Access.load(AnonymousUser())
+    assert (anonymous.roles, anonymous.team_case_ids, anonymous.unread) == (frozenset(), (), 0)
 
 
-def test_marking_notifications_read_is_seen_by_the_same_request(head):
+def test_a_team_of_an_earlier_round_does_not_make_a_member_of_the_review(head):
+    user, review = head
+    review.round = 2
+    assert review.pk in Access.load(user).team_case_ids
+    assert not Access.load(user).on_team(review)
+
+
+def test_an_access_is_a_value_a_change_shows_in_the_next_one(head):
     user, _ = head
-    assert roles.unread_notification_count(user) == 2
+    access = Access.load(user)
     mark_read(user)
-    assert roles.unread_notification_count(user) == 0
+    assert access.unread == 2
+    assert Access.load(user).unread == 0
     assert Notification.objects.filter(recipient=user, read_at__isnull=True).count() == 0
+
+
+def test_a_page_reads_the_access_once_however_many_checks_it_makes(head):
+    user, _ = head
+    client = Client()
+    client.force_login(user)
+    with CaptureQueriesContext(connection) as queries:
+        assert client.get(reverse("department_queue")).status_code == 200
+    assert sum("UNION ALL" in q["sql"] for q in queries.captured_queries) == 1
 
 
 def test_the_bell_and_the_department_queue_use_what_the_query_read(head):

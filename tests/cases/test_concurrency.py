@@ -22,7 +22,7 @@ pytestmark = [
 @pytest.fixture(autouse=True)
 def no_celery_publishing():
     """Notifications are published to Celery after commit; that leaves the process."""
-    with mock.patch("cases.notifications._schedule_delivery"):
+    with mock.patch("cases.notifications.enqueue_on_commit"):
         yield
 
 

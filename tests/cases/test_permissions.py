@@ -4,8 +4,8 @@ Outcomes: "ok" the action is performed; "403" PermissionDenied; "404" the case i
 the actor at all (another department's case, exactly like a missing one)."""
 import pytest
 
+from cases.actions.table import actions_for
 from cases.models import CaseEvent, Complaint
-from cases.permissions import actions_for
 from cases.services import case_transition
 from complaints_portal.common.errors import NotFound, PermissionDenied
 from tests.factories.cases import ComplaintFactory, frozen_now, investigator, local_dt, review_case

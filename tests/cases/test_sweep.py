@@ -11,11 +11,19 @@ from django.conf import settings
 from django.db import connection
 from django.utils import timezone
 
-from cases.deadlines import apply_deadlines, on_action
+from cases.deadlines import apply_deadlines
 from cases.models import CalendarYear, CaseDeadline, Notification, TeamMember
-from cases.sweep import assignees, run_sweep
+from cases.notifications import assignees
+from cases.sweep import run_sweep
 from complaints_portal.common import roles
-from tests.factories.calendar import local_dt, make_case, make_department, make_user, seed_calendar
+from tests.factories.calendar import (
+    deadline_effect,
+    local_dt,
+    make_case,
+    make_department,
+    make_user,
+    seed_calendar,
+)
 
 
 @pytest.fixture
@@ -75,7 +83,7 @@ def test_left_alone_case_goes_overdue_and_escalates_once_per_level(org):
 def test_regulatory_deadline_one_working_day_away_alerts_the_supervisor_once(org):
     case = open_case(org)
     for action in ("acknowledge", "assign", "form_team"):
-        on_action(case, action, local_dt(date(2025, 9, 28)))
+        deadline_effect(case, action, local_dt(date(2025, 9, 28)))
     run_sweep(local_dt(date(2025, 10, 10)))
     run_sweep(local_dt(date(2025, 10, 10), 15))
     assert kinds(org["supervisor"]) == ["deadline_at_risk"]
@@ -95,9 +103,9 @@ def test_team_lead_of_the_round_is_reminded_of_the_report(org):
 
 def test_met_and_stopped_stages_are_neither_reminded_nor_escalated(org):
     case = open_case(org)
-    on_action(case, "acknowledge", local_dt(date(2025, 9, 26)))
+    deadline_effect(case, "acknowledge", local_dt(date(2025, 9, 26)))
     other = open_case(org)
-    on_action(other, "withdraw", local_dt(date(2025, 9, 27)))
+    deadline_effect(other, "withdraw", local_dt(date(2025, 9, 27)))
     result = run_sweep(local_dt(date(2025, 9, 29)))
     assert result["overdue"] == 1  # only `case` dispatch (due 09-28)
     assert not Notification.objects.filter(case=other).exists()

@@ -2,7 +2,7 @@ from io import StringIO
 
 from django.core.management import call_command
 
-from cases import workflow
+from cases.actions import table
 
 
 def test_workflow_graph_prints_every_state_changing_transition():
@@ -12,7 +12,7 @@ def test_workflow_graph_prints_every_state_changing_transition():
     assert text.startswith("stateDiagram-v2")
     assert "  responded --> assigned: customer_disputes" in text
     assert "  closed --> archived: archive" in text
-    assert text.count("-->") == len(list(workflow.graph_edges()))
+    assert text.count("-->") == len(list(table.graph_edges()))
 
 
 def test_workflow_graph_dot_format_names_both_ends():

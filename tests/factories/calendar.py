@@ -82,3 +82,13 @@ def make_case(d0, **fields):
 
 def due_dates(case):
     return dict(CaseDeadline.objects.filter(case=case).values_list("stage", "due_on"))
+
+
+def deadline_effect(case, action, at):
+    """What action ``action`` does to the case's deadlines (its row in cases.actions), as the
+    lifecycle service applies it after the handler."""
+    from cases.actions.table import ACTIONS
+    from cases.deadlines import on_action
+
+    row = ACTIONS[action]
+    on_action(case, at, meets=row.stages_met(case.round), clock=row.clock)

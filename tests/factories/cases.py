@@ -12,6 +12,7 @@ from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.contrib.auth.models import Group
 
+from cases.deadlines.configuration import configuration_changed
 from cases.models import CalendarDay, CalendarYear, Complaint, Department, DepartmentMembership
 from cases.services import case_create, case_transition
 from complaints_portal.common.roles import (
@@ -39,8 +40,9 @@ def local_dt(day, hour=10, minute=0):
 def calendar_seed(years=None):
     """Cover `years` (default: calendar_years()) with the State Council exceptions from chinesecalendar.
 
-    Written with bulk_create on purpose: no post_save signal, so no deadline recompute is
-    queued (that would publish a Celery task in transactional tests)."""
+    Written in bulk on purpose (test data: thousands of days): the configuration's change is
+    then recorded by hand, without the recompute that would publish a Celery task in
+    transactional tests."""
     from chinese_calendar import constants
 
     years = years or calendar_years()
@@ -53,6 +55,7 @@ def calendar_seed(years=None):
             days.append(CalendarDay(date=d, kind=CalendarDay.Kind.WORKDAY, name=str(name), source="test"))
     CalendarDay.objects.bulk_create(days, ignore_conflicts=True)
     CalendarYear.objects.bulk_create([CalendarYear(year=y, source="test") for y in years], ignore_conflicts=True)
+    configuration_changed("calendar", recompute=False)
 
 
 # -- people ------------------------------------------------------------------------------------

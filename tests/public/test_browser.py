@@ -5,7 +5,7 @@ import os
 import pytest
 
 from cases.models import CalendarYear, Complaint, DeadlinePolicy
-from cases.public import messaging
+from cases.public import messaging, tasks
 from tests.browser import HAS_CHROMIUM
 
 PHONE = {"width": 390, "height": 844}
@@ -24,7 +24,7 @@ def portal(live_server, monkeypatch):
         CalendarYear.objects.get_or_create(year=year)
     assert DeadlinePolicy.objects.exists()
     # Deliver in the server thread instead of publishing to a broker.
-    monkeypatch.setattr(messaging, "_schedule", messaging.deliver)
+    monkeypatch.setattr(tasks.deliver_customer_message, "delay", messaging.deliver)
     return live_server.url
 
 

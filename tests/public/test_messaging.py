@@ -4,6 +4,7 @@ from celery.exceptions import Retry
 from django.db import transaction
 from django.utils import translation
 
+from cases import notifications
 from cases.models import Complaint, Notification
 from cases.public import messaging, tasks
 from cases.public.messaging import LocmemSmsBackend
@@ -80,10 +81,10 @@ def test_retry_after_failure_delivers_exactly_once(case, settings):
 def test_delivery_gives_up_after_the_maximum_attempts(case, settings):
     settings.SMS_BACKEND = "tests.public.test_messaging.FailingSmsBackend"
     row = Notification.objects.get(case=case, channel="sms")
-    statuses = [messaging.deliver(row.pk) for _ in range(messaging.MAX_ATTEMPTS + 1)]
-    assert statuses == ["pending"] * (messaging.MAX_ATTEMPTS - 1) + ["failed", None]
+    statuses = [messaging.deliver(row.pk) for _ in range(notifications.MAX_ATTEMPTS + 1)]
+    assert statuses == ["pending"] * (notifications.MAX_ATTEMPTS - 1) + ["failed", None]
     row.refresh_from_db()
-    assert row.attempts == messaging.MAX_ATTEMPTS
+    assert row.attempts == notifications.MAX_ATTEMPTS
 
 
 def test_pending_sweep_delivers_what_was_left_behind(case, mailoutbox):

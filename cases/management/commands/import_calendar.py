@@ -6,7 +6,7 @@ from django.core.management.base import BaseCommand, CommandError
 from django.db import transaction
 from django.utils.translation import gettext as _
 
-from cases.deadlines import recompute_deferred, schedule_recompute
+from cases.deadlines.configuration import calendar_day_save
 from cases.models import CalendarDay, CalendarYear
 
 KINDS = {CalendarDay.Kind.HOLIDAY.value, CalendarDay.Kind.WORKDAY.value}
@@ -38,7 +38,9 @@ def import_calendar_rows(lines, source):
                            % {"cols": ", ".join(sorted(missing))})
     counts = {"created": 0, "updated": 0, "same": 0}
     errors, years = [], set()
-    with transaction.atomic(), recompute_deferred():
+    # One transaction: each saved day records its history and changes the deadline
+    # configuration, and the open cases are recomputed once, after the commit.
+    with transaction.atomic():
         for row in reader:
             line = reader.line_num
             try:
@@ -47,21 +49,9 @@ def import_calendar_rows(lines, source):
                 errors.append((line, str(exc)))
                 continue
             years.add(d.year)
-            existing = CalendarDay.objects.filter(date=d).first()
-            if existing is None:
-                CalendarDay.objects.create(date=d, kind=kind, name=name, source=source)
-                counts["created"] += 1
-            elif (existing.kind, existing.name) != (kind, name):
-                existing.kind, existing.name, existing.source = kind, name, source
-                existing.save()
-                counts["updated"] += 1
-            else:
-                counts["same"] += 1
-        new_years = 0
+            counts[calendar_day_save(d, kind, name, source)] += 1
         for year in sorted(years):
-            new_years += CalendarYear.objects.get_or_create(year=year, defaults={"source": source})[1]
-        if counts["created"] or counts["updated"] or new_years:
-            schedule_recompute("calendar")
+            CalendarYear.objects.get_or_create(year=year, defaults={"source": source})
     return counts, errors, sorted(years)
 
 

@@ -6,7 +6,7 @@ from django.core.management.base import BaseCommand, CommandError
 from django.db import transaction
 from django.utils.translation import gettext as _
 
-from cases.deadlines import recompute_deferred, schedule_recompute
+from cases.deadlines.configuration import calendar_day_save
 from cases.models import CalendarDay, CalendarYear
 
 SOURCE = "chinesecalendar"
@@ -36,23 +36,13 @@ def cn_exceptions(year):
 
 @transaction.atomic
 def load_cn_years(years):
+    """One transaction: each saved day records its history and changes the deadline
+    configuration, and the open cases are recomputed once, after the commit."""
     counts = {"created": 0, "updated": 0, "same": 0}
-    with recompute_deferred():
-        for year in years:
-            for d, (kind, name) in sorted(cn_exceptions(year).items()):
-                row = CalendarDay.objects.filter(date=d).first()
-                if row is None:
-                    CalendarDay.objects.create(date=d, kind=kind, name=name, source=SOURCE)
-                    counts["created"] += 1
-                elif (row.kind, row.name) != (kind, name):
-                    row.kind, row.name, row.source = kind, name, SOURCE
-                    row.save()
-                    counts["updated"] += 1
-                else:
-                    counts["same"] += 1
-            CalendarYear.objects.get_or_create(year=year, defaults={"source": SOURCE})
-    if counts["created"] or counts["updated"]:
-        schedule_recompute("calendar")
+    for year in years:
+        for d, (kind, name) in sorted(cn_exceptions(year).items()):
+            counts[calendar_day_save(d, kind, name, SOURCE)] += 1
+        CalendarYear.objects.get_or_create(year=year, defaults={"source": SOURCE})
     return counts
 
 

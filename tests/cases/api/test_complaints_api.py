@@ -5,6 +5,7 @@ from django.core.management import call_command
 from rest_framework.authtoken.models import Token
 from rest_framework.test import APIClient
 
+from cases.actions.table import ACTIONS, PUBLIC_ACTIONS
 from cases.models import AccessLog, CaseDeadline, CaseEvent, Complaint
 from tests.factories.cases import ComplaintFactory, local_dt
 
@@ -99,9 +100,10 @@ def test_create_query_count_is_fixed(people, django_assert_max_num_queries):
     client = client_for(people["clerk"])
     client.post(URL, BODY, format="json")  # warm the content-type and group caches
 
-    # roles with memberships; policy, calendar (2), stage rules; reference; case, its history record, deadline
-    # rows (one statement), event; savepoint and release (the test runs in a transaction)
-    with django_assert_max_num_queries(11):
+    # the user's access (each request reads its own); policy, calendar (2), stage rules; reference; case, its
+    # history record, deadline rows (one statement), event; savepoint and release (the test runs in a
+    # transaction); the body's deadlines read in one statement
+    with django_assert_max_num_queries(13):
         response = client.post(URL, {**BODY, "summary": "Second"}, format="json")
     assert response.status_code == 201
 
@@ -220,8 +222,8 @@ def test_list_query_count_does_not_grow_with_cases(people, django_assert_max_num
     client = client_for(people["supervisor"])
     client.get(URL)  # warm the content-type and group caches
 
-    # roles with memberships, count, page (the client is authenticated without a session)
-    with django_assert_max_num_queries(3):
+    # the user's access (each request reads its own), count, page, the page's deadlines (one query)
+    with django_assert_max_num_queries(4):
         response = client.get(URL)
     assert response.json()["count"] == 6
 
@@ -425,15 +427,24 @@ def test_personal_data_reveal_through_the_api_logs_the_access(people):
     assert AccessLog.objects.filter(field="customer_id_number").count() == 0
 
 
-def test_schema_is_served_and_describes_the_transition_body(people):
+def test_schema_is_served_and_documents_each_actions_body(people):
     response = client_for(people["clerk"]).get("/api/schema/", {"format": "json"})
 
     assert response.status_code == 200
     schema = response.json()
+    components = schema["components"]["schemas"]
     path = schema["paths"]["/api/v1/complaints/{reference}/transitions/"]["post"]
-    ref = path["requestBody"]["content"]["application/json"]["schema"]["$ref"].rsplit("/", 1)[-1]
-    props = schema["components"]["schemas"][ref]["properties"]
-    assert {"action", "version", "department", "lead", "members", "facts", "at_fault", "reason", "tier"} <= set(props)
+    body = components[path["requestBody"]["content"]["application/json"]["schema"]["$ref"].rsplit("/", 1)[-1]]
+    mapping = body["discriminator"]["mapping"]
+    assert body["discriminator"]["propertyName"] == "action" and set(mapping) == set(PUBLIC_ACTIONS)
+    for name in PUBLIC_ACTIONS:
+        component = components[mapping[name].rsplit("/", 1)[-1]]
+        row = ACTIONS[name]
+        assert set(component["properties"]) == {"action", "version", *(f.name for f in row.fields)}
+        assert set(component.get("required", [])) == {"action", *(f.name for f in row.fields if f.required)}
+    # e.g. SPEC §9: submit_report {facts, at_fault, recommendation}
+    report = components[mapping["submit_report"].rsplit("/", 1)[-1]]
+    assert set(report["required"]) == {"action", "facts", "at_fault", "recommendation"}
     create = schema["paths"]["/api/v1/complaints/"]["post"]
     assert "201" in create["responses"]
 
@@ -499,7 +510,8 @@ def test_history_query_count_is_fixed(people, django_assert_max_num_queries):
     client = client_for(people["supervisor"])
     client.get(f"{URL}{case.reference}/history/")
 
-    with django_assert_max_num_queries(3):
+    # the user's access, the case, its events, its history records
+    with django_assert_max_num_queries(4):
         response = client.get(f"{URL}{case.reference}/history/")
     assert len(response.json()) >= 10
 

@@ -52,3 +52,32 @@ def test_validation_state_does_not_leak_between_instances():
     assert not bad.is_valid() and "channel" in bad.errors
     ok = ComplaintCreateSerializer(data=good)
     assert ok.is_valid(), ok.errors
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("zone", ["Asia/Shanghai", "UTC"])
+def test_the_planned_representation_is_drfs_for_cases_and_for_list_rows(people, zone):
+    # given: no department, a merged duplicate, a review, an ID number
+    from django.utils import timezone
+
+    from cases.models import Complaint
+    from cases.services import case_transition
+    from complaints_portal.common.roles import Access
+    from tests.factories.cases import ComplaintFactory, review_case
+
+    ComplaintFactory(intake={"customer_id_number": "110105199001011234"})
+    review_case("CS")
+    master, duplicate = ComplaintFactory(assigned=True), ComplaintFactory()
+    case_transition(actor=people["clerk"], reference=duplicate.reference, action="merge", data={"into": master.reference})
+    context = {"access": Access.load(people["supervisor"])}
+    with timezone.override(zone):
+        for case in Complaint.objects.select_related("department", "merged_into"):
+            # when / then: DRF's own Serializer.to_representation gives the same
+            planned = ComplaintSerializer(case, context=context)
+            assert planned.data == serializers.Serializer.to_representation(planned, case)
+        rows = ComplaintListSerializer.rows(Complaint.objects.order_by("pk"))
+        listed = ComplaintListSerializer(rows, many=True).data
+        generic = ComplaintListSerializer(many=True).child
+        generic.attrs = generic.get_attrs(list(rows))
+        assert listed == [serializers.Serializer.to_representation(generic, row) for row in rows]
+        assert [row["merged_into"] for row in listed].count(master.reference) == 1

@@ -3,9 +3,9 @@ merges, reassignment, the late acknowledgement, and what each leaves behind."""
 import pytest
 from django.db import transaction
 
+from cases.actions.handlers import ExtensionTooLate
 from cases.models import CaseDeadline, CaseEvent, Extension, Notification, Plan, PlanApproval, TeamMember
 from cases.services import case_transition
-from cases.services.transitions import ExtensionTooLate
 from complaints_portal.common.errors import TransitionNotAllowed, ValidationFailed
 from tests.factories.cases import ComplaintFactory, frozen_now, local_dt
 

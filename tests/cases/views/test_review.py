@@ -54,5 +54,5 @@ def test_supervisor_only_archives_and_holds_a_closed_case(login, make_case, user
     assert actions_on_page(login("supervisor"), case.reference) == {"archive", "legal_hold"}
     assert actions_on_page(login("clerk"), case.reference) == set()
     client = login("supervisor")
-    assert act(client, case.reference, "legal_hold", hold="on", reason="Court case pending").status_code == 302
+    assert act(client, case.reference, "legal_hold", hold="true", reason="Court case pending").status_code == 302
     assert Complaint.objects.get(pk=case.pk).legal_hold

@@ -1,9 +1,9 @@
-"""The TRANSITIONS table against an explicit matrix (SPEC §3): every state × every action."""
+"""The action table against an explicit matrix (SPEC §3): every state × every action."""
 import itertools
 
 import pytest
 
-from cases import workflow
+from cases.actions import table
 from cases.models import CaseEvent, Complaint
 from cases.models.case import Status
 from cases.services import case_transition
@@ -46,31 +46,31 @@ EXPECTED = {
 
 
 def test_the_table_names_exactly_the_expected_actions():
-    assert set(workflow.TRANSITIONS) == {a for _s, a in EXPECTED}
+    assert set(table.ACTIONS) == {a for _s, a in EXPECTED}
 
 
-@pytest.mark.parametrize(("state", "action"), list(itertools.product(STATES, workflow.TRANSITIONS)))
+@pytest.mark.parametrize(("state", "action"), list(itertools.product(STATES, table.ACTIONS)))
 def test_transition_from_state_matches_the_matrix(state, action):
     expected = EXPECTED.get((state, action))
     if expected is None:
         with pytest.raises(ValueError):
-            workflow.target_state(action, state)
-        assert action not in workflow.allowed_actions(state)
+            table.target_state(action, state)
+        assert action not in table.allowed_actions(state)
     else:
-        assert workflow.target_state(action, state) == (state if expected == SAME else expected)
-        assert action in workflow.allowed_actions(state) or action == "acknowledge_late"
+        assert table.target_state(action, state) == (state if expected == SAME else expected)
+        assert action in table.allowed_actions(state) or action == "acknowledge_late"
 
 
 def test_acknowledge_late_is_not_a_public_action():
-    assert "acknowledge_late" not in workflow.PUBLIC_ACTIONS
+    assert "acknowledge_late" not in table.PUBLIC_ACTIONS
 
 
 def test_archived_is_terminal_except_for_the_legal_hold():
-    assert workflow.allowed_actions("archived") == ["legal_hold"]
+    assert table.allowed_actions("archived") == ["legal_hold"]
 
 
 def test_graph_edges_are_the_state_changing_entries_of_the_matrix():
-    edges = set(workflow.graph_edges())
+    edges = set(table.graph_edges())
 
     assert edges == {(s, a, t) for (s, a), t in EXPECTED.items() if t != SAME}
 
@@ -81,7 +81,7 @@ def test_service_refuses_every_action_the_matrix_does_not_allow_and_changes_noth
     # given a case walked to `state` through the services
     case = ComplaintFactory(state=state)
     events = CaseEvent.objects.filter(case=case).count()
-    refused = [a for a in workflow.PUBLIC_ACTIONS if (state, a) not in EXPECTED]
+    refused = [a for a in table.PUBLIC_ACTIONS if (state, a) not in EXPECTED]
     for action in refused:
         # when: the state is checked before the actor's permission, so anyone who sees the case
         # gets the state refusal
@@ -98,7 +98,7 @@ def test_service_refuses_every_action_the_matrix_does_not_allow_and_changes_noth
 @pytest.mark.django_db
 def test_service_refuses_every_action_but_legal_hold_on_an_archived_case(calendar):
     case = ComplaintFactory(archived=True)
-    for action in workflow.PUBLIC_ACTIONS:
+    for action in table.PUBLIC_ACTIONS:
         if action == "legal_hold":
             continue
         with pytest.raises(ReadOnlyCase):

@@ -1,0 +1,88 @@
+"""The HTML form of an action, built from its row (cases.actions.table): its fields, title,
+button and confirmation. The form only shapes and pre-checks the input; `to_data()` is the
+`data` that cases.services.case_transition takes, so the browser and the API feed the same
+service, which checks everything again.
+"""
+from functools import cache
+
+from django import forms
+from django.utils.translation import gettext_lazy as _
+
+from ..forms import StyledForm
+from .fields import AMOUNT, CHOICE, DATE, DATETIME, FLAG, NAMES, TEXT
+from .table import ACTIONS
+
+YES_NO = [("true", _("Yes")), ("false", _("No"))]
+BLANK = ("", "—")
+
+
+class ActionForm(StyledForm):
+    """Base of every action form: carries the case version so a stale form is refused."""
+
+    version = forms.IntegerField(widget=forms.HiddenInput)
+    row = None  # the action's row; its title, button_class and confirm are the row's too
+
+    def __init__(self, data=None, *, case, access):
+        self.case = case
+        super().__init__(data)
+        if not self.is_bound:
+            self.initial["version"] = case.version
+        options = {}  # per provider: the team's lead and members offer the same staff
+        for spec in self.row.fields:
+            field = self.fields[spec.name]
+            if spec.options is not None:
+                if spec.options not in options:
+                    options[spec.options] = list(spec.options(case, access))
+                field.choices = [BLANK, *options[spec.options]] if spec.kind == CHOICE else options[spec.options]
+            initial = spec.initial(case) if callable(spec.initial) else spec.initial
+            if initial is not None:
+                field.initial = ("true" if initial else "false") if _is_yes_no(spec) else initial
+
+    def to_data(self):
+        return {k: v for k, v in self.cleaned_data.items() if k != "version" and v not in (None, "")}
+
+
+def _is_yes_no(spec):
+    """A required flag is asked as yes/no: a checkbox left empty would answer "no" unasked."""
+    return spec.kind == FLAG and spec.required
+
+
+def _form_field(spec):
+    common = {"label": spec.label, "required": spec.required, "help_text": spec.help}
+    if spec.kind == TEXT:
+        widget = forms.Textarea(attrs={"rows": spec.lines}) if spec.lines else None
+        return forms.CharField(max_length=spec.max_length, widget=widget, **common)
+    if spec.kind == CHOICE:
+        choices = list(spec.choices.choices) if spec.choices is not None else []
+        if not spec.required and spec.initial is None:
+            choices = [BLANK, *choices]
+        return forms.ChoiceField(choices=choices, **common)
+    if spec.kind == FLAG:
+        if _is_yes_no(spec):
+            return forms.TypedChoiceField(choices=YES_NO, coerce=lambda v: v == "true", widget=forms.RadioSelect,
+                                          **common)
+        return forms.BooleanField(**{**common, "required": spec.attest})
+    if spec.kind == DATE:
+        return forms.DateField(widget=forms.DateInput(attrs={"type": "date"}), **common)
+    if spec.kind == DATETIME:
+        return forms.DateTimeField(widget=forms.DateTimeInput(attrs={"type": "datetime-local"}, format="%Y-%m-%dT%H:%M"),
+                                   **common)
+    if spec.kind == AMOUNT:
+        return forms.DecimalField(min_value=0, max_digits=12, decimal_places=2, **common)
+    if spec.kind == NAMES:
+        return forms.MultipleChoiceField(widget=forms.CheckboxSelectMultiple, **common)
+    raise ValueError(f"no form field for {spec.kind}")
+
+
+@cache
+def form_class(row):
+    """The form class of ``row`` (built once per row)."""
+    attrs = {spec.name: _form_field(spec) for spec in row.fields}
+    return type(f"{row.name.title().replace('_', '')}Form", (ActionForm,),
+                {"row": row, "title": row.title, "button_class": row.button, "confirm": row.confirm, **attrs})
+
+
+def action_form(name, data=None, *, case, access):
+    """The form of the public action ``name`` for ``case`` as ``access`` sees it (choices and
+    initial values may depend on both), bound to ``data`` when given."""
+    return form_class(ACTIONS[name])(data, case=case, access=access)

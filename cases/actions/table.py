@@ -1,0 +1,271 @@
+"""The case lifecycle as data (SPEC §3): one row per action.
+
+A row says everything about its action: the states it may start from and the state it leads
+to, the condition the case must also meet (its guard), who may do it, its fields (which give
+its HTML form, its API body and schema, and the service's check of its input), its handler,
+its effect on the deadlines, its label on the timeline, whether it is a step of the lifecycle
+(the case page opens it first) and whom it notifies.
+
+The lifecycle service (cases.services.case_transition) applies a row; the case page, the API
+and its schema, the tests and `manage.py workflow_graph` read the rows. To add an action, add
+its row here and its handler in cases.actions.handlers.
+"""
+from dataclasses import dataclass
+from functools import partial
+from typing import Any
+
+from django.utils import timezone
+from django.utils.translation import gettext
+from django.utils.translation import gettext_lazy as _
+
+from complaints_portal.common.errors import TransitionNotAllowed
+from complaints_portal.common.roles import Access
+
+from .. import notifications, selectors
+from .. import permissions as who
+from ..deadlines import Clock
+from ..events import EVENT_LABELS
+from ..models import Decision, Pause
+from ..models.case import BEFORE_DECISION, OPEN_STATUSES, WITH_DEPARTMENT, RootCause, Status
+from ..models.deadlines import Stage, Tier
+from . import handlers
+from .fields import amount, date, flag, line, moment, names, pick, text
+
+S = Status
+
+
+@dataclass(frozen=True)
+class Guard:
+    """A condition on the case beside its state: ``test(case, paused)``, where ``paused()``
+    tells (at most one query) whether the deadline is paused now; ``refusal``: why not."""
+
+    test: Any
+    refusal: Any = ""
+
+
+@dataclass(frozen=True)
+class Notice:
+    """A notification the action sends, after it is done, to ``to(case)`` (the actor excepted)."""
+
+    kind: str
+    subject: Any  # with %(ref)s
+    to: Any
+
+
+@dataclass(frozen=True)
+class Action:
+    name: str
+    sources: tuple
+    target: str | None  # None: the state stays as it is
+    may: Any  # (who, case, data) -> bool: cases.permissions
+    handler: Any  # (case, access, data, now) -> event data: cases.actions.handlers
+    label: Any  # the timeline's
+    title: Any = ""  # the form's heading and button
+    fields: tuple = ()
+    primary: bool = False  # a step of the lifecycle: the case page opens it first
+    button: str = "btn-primary"
+    confirm: Any = ""
+    guard: Guard | None = None
+    keeps: tuple = ()  # sources from which the action keeps the state although it has a target
+    meets: tuple = ()  # the stages it fulfils
+    meets_in_review: tuple | None = None  # ... in a review round, where they differ
+    clock: str | None = None  # cases.deadlines.Clock
+    notice: Notice | None = None
+    public: bool = True  # False: chosen by the service itself, never named by a client
+    later: str = ""  # the action this one becomes once the case has left its sources
+    on_frozen_case: bool = False  # also on an archived or merged case
+
+    def target_from(self, status):
+        return status if self.target is None or status in self.keeps else self.target
+
+    def stages_met(self, round_):
+        return self.meets if round_ <= 1 or self.meets_in_review is None else self.meets_in_review
+
+
+NOT_CONTACTED = Guard(lambda case, paused: case.acknowledged_at is None)
+NO_TEAM = Guard(lambda case, paused: not who.has_active_team(case), _("The case already has its investigation team."))
+NOT_PAUSED = Guard(lambda case, paused: not paused(), _("The deadline is already paused."))
+PAUSED = Guard(lambda case, paused: paused(), _("The deadline is not paused."))
+
+REASON = text("reason", _("Reason"))
+DEPARTMENT_HEADS = Notice("case_assigned", _("New case for your department: %(ref)s"), notifications.department_heads)
+CONTACT = (pick("method", _("Contact method"), choices=Decision.Method, required=False, initial=Decision.Method.PHONE),
+           text("note", _("What the customer was told"), required=False))
+
+ROWS = (
+    # The acknowledgement clock keeps running when a clerk dispatches first, so contacting the
+    # customer stays possible (once) after assignment; it then does not change the state.
+    Action("acknowledge", (S.RECEIVED,), S.ACKNOWLEDGED, who.is_clerk, handlers.acknowledge, _("Customer contacted"),
+           _("Record contact with the customer"), CONTACT, primary=True, guard=NOT_CONTACTED,
+           meets=(Stage.ACKNOWLEDGE,), later="acknowledge_late"),
+    Action("acknowledge_late", WITH_DEPARTMENT, None, who.is_clerk, handlers.acknowledge, _("Customer contacted"),
+           _("Record contact with the customer"), CONTACT, guard=NOT_CONTACTED, meets=(Stage.ACKNOWLEDGE,),
+           public=False),
+    Action("assign", (S.RECEIVED, S.ACKNOWLEDGED), S.ASSIGNED, who.is_clerk, handlers.assign, _("Dispatched to department"),
+           _("Dispatch to a department"),
+           (pick("department", _("Responsible department"), options=selectors.department_options),),
+           primary=True, meets=(Stage.DISPATCH,), notice=DEPARTMENT_HEADS),
+    # After a reassignment the new department forms a new team whatever stage the case is at
+    # (SPEC §1); the state stays. It is allowed there only while no team is active.
+    Action("form_team", WITH_DEPARTMENT, S.INVESTIGATING, who.senior_or_first_round_head, handlers.form_team,
+           _("Investigation team formed"), _("Form the investigation team"),
+           (pick("lead", _("Team lead"), options=selectors.team_options),
+            names("members", _("Members"), options=selectors.team_options,
+                  help=_("In a review, staff who handled the first round are not listed.")),
+            flag("recusal_attested", _("Every member attests having no direct interest in this complaint"),
+                 attest=True)),
+           primary=True, guard=NO_TEAM, keeps=WITH_DEPARTMENT[1:], meets=(Stage.FORM_TEAM,)),
+    Action("submit_report", (S.INVESTIGATING,), S.REPORTED, who.handles_case, handlers.submit_report,
+           _("Investigation report submitted"), _("Submit the investigation report"),
+           (text("facts", _("Facts established"), lines=4), flag("at_fault", _("Is the company at fault?"), required=True),
+            line("responsible_staff", _("Responsible staff"), required=False),
+            pick("root_cause", _("Root cause"), choices=RootCause, required=False),
+            text("recommendation", _("Recommendation"), lines=3)),
+           primary=True, meets=(Stage.REPORT,)),
+    Action("propose_plan", (S.REPORTED,), S.PLAN_PENDING, who.handles_case, handlers.propose_plan,
+           _("Resolution plan proposed"), _("Propose a resolution plan"),
+           (text("plan", _("Plan"), lines=4), amount("redress_amount", _("Redress amount (CNY)"))),
+           primary=True, meets=(Stage.PLAN,),
+           notice=Notice("approval_requested", _("Plan awaiting your approval: %(ref)s"), notifications.plan_approvers)),
+    Action("approve_plan", (S.PLAN_PENDING,), S.PLAN_APPROVED, who.senior_or_first_round_head, handlers.approve_plan,
+           _("Plan approved"), _("Approve the plan"), (text("reason", _("Comment"), required=False),),
+           primary=True, button="btn-success", meets=(Stage.APPROVAL,)),
+    Action("reject_plan", (S.PLAN_PENDING,), S.REPORTED, who.senior_or_first_round_head, handlers.reject_plan, _("Plan rejected"),
+           _("Reject the plan"), (text("reason", _("Why it is rejected")),), primary=True, button="btn-outline-danger"),
+    Action("notify_decision", (S.PLAN_APPROVED,), S.RESPONDED, who.clerk_or_case_handler, handlers.notify_decision,
+           _("Decision notified to the customer"), _("Record the decision notice"),
+           (pick("method", _("How the customer was told"), choices=Decision.Method), text("decision", _("Decision"), lines=4),
+            text("remedies", _("Remedies open to the customer"), required=False, initial=handlers.DEFAULT_REMEDIES)),
+           primary=True, meets=(Stage.DECISION, Stage.OVERALL), meets_in_review=(Stage.REVIEW,)),
+    Action("customer_accepts", (S.RESPONDED,), S.CLOSED, who.clerk_or_case_handler, handlers.customer_accepts,
+           _("Customer accepted the decision"), _("Customer accepts the decision"), primary=True,
+           button="btn-success", clock=Clock.STOP),
+    Action("customer_disputes", (S.RESPONDED,), S.ASSIGNED, who.clerk_or_case_handler, handlers.customer_disputes,
+           _("Customer disputed the decision: review opened"), _("Customer disputes the decision (open a review)"),
+           (text("reason", _("What the customer disputes")),
+            moment("received_at", _("Dispute received at"), help=_("Leave empty for now."))),
+           primary=True, button="btn-outline-danger", clock=Clock.OPEN_REVIEW,
+           notice=Notice("review_opened", _("Customer disputed the decision, review needed: %(ref)s"),
+                         notifications.senior_managers)),
+    Action("close", (S.RESPONDED,), S.CLOSED, who.clerk_or_case_handler, handlers.close, _("Case closed"),
+           _("Close (obligations fulfilled)"), (REASON,), primary=True, button="btn-outline-secondary",
+           confirm=_("Close this case?"), clock=Clock.STOP),
+    Action("withdraw", OPEN_STATUSES, S.CLOSED, who.clerk_or_case_handler, handlers.withdraw, _("Complaint withdrawn"),
+           _("Customer withdraws the complaint"), (REASON,), button="btn-outline-danger",
+           confirm=_("Record the withdrawal? Processing stops today."), clock=Clock.STOP),
+    Action("archive", (S.CLOSED,), S.ARCHIVED, who.is_supervisor, handlers.archive, _("Case archived"), _("Archive"),
+           primary=True, button="btn-outline-secondary", confirm=_("Archive this case? It becomes read-only."),
+           clock=Clock.STOP),
+    # Actions that do not change the state.
+    Action("extend", BEFORE_DECISION, None, who.extender, handlers.extend, _("Deadline extended"),
+           _("Extend the deadline (change tier)"),
+           (pick("tier", _("New tier"), choices=Tier, options=lambda case, access: [
+               (t, Tier(t).label) for t in who.extend_tiers(access, case)]),
+            REASON, moment("customer_told_at", _("Customer told at"), help=_("Leave empty for now."))),
+           clock=Clock.RECOMPUTE),
+    Action("pause", BEFORE_DECISION, None, who.handles_case, handlers.pause, _("Deadline paused"),
+           _("Pause the deadline"),
+           (pick("kind", _("Why"), choices=Pause.Kind), date("start", _("From"), initial=lambda case: timezone.localdate()),
+            line("proof", _("Proof the customer was told"))),
+           guard=NOT_PAUSED, clock=Clock.RECOMPUTE),
+    Action("resume", BEFORE_DECISION, None, who.handles_case, handlers.resume, _("Deadline resumed"),
+           _("Resume the deadline"), (date("end", _("Pause ended on"), initial=lambda case: timezone.localdate()),),
+           guard=PAUSED, clock=Clock.RECOMPUTE),
+    Action("restart_clock", BEFORE_DECISION, None, who.clerk_or_case_handler, handlers.restart_clock,
+           _("New facts received: deadline clock restarted"), _("New facts received (restart the clock)"),
+           (date("received_on", _("New facts received on"), required=True),), clock=Clock.RECOMPUTE),
+    Action("merge", BEFORE_DECISION, None, who.clerk_senior_or_head, handlers.merge, _("Merged into another case"),
+           _("Merge into another case (duplicate)"), (line("into", _("Reference of the master case"), max_length=20),),
+           button="btn-outline-secondary", confirm=_("Merge this case into the other one? This case stops here."),
+           clock=Clock.STOP),
+    Action("reassign", WITH_DEPARTMENT, None, who.clerk_or_supervisor, handlers.reassign,
+           _("Reassigned to another department"), _("Reassign to another department"),
+           (pick("department", _("New department"), options=partial(selectors.department_options, other=True)), REASON),
+           clock=Clock.RECOMPUTE, notice=DEPARTMENT_HEADS),
+    Action("legal_hold", (S.CLOSED, S.ARCHIVED), None, who.is_supervisor, handlers.legal_hold, _("Legal hold changed"),
+           _("Legal hold"),
+           (flag("hold", _("Hold (stop disposal)"), required=True, initial=lambda case: not case.legal_hold),
+            text("reason", _("Reason"), required=False)),
+           button="btn-outline-secondary", on_frozen_case=True),
+)
+
+
+ACTIONS = {row.name: row for row in ROWS}
+# Actions a client may name (acknowledge_late is chosen by the service itself).
+PUBLIC_ACTIONS = tuple(row.name for row in ROWS if row.public)
+
+
+def public_rows():
+    return [row for row in ACTIONS.values() if row.public]
+
+
+def resolve(name, case):
+    """The row of action ``name`` on ``case``: the late variant once the case has left the
+    action's sources (a first contact recorded after dispatch)."""
+    row = ACTIONS[name]
+    return ACTIONS[row.later] if row.later and case.status not in row.sources else row
+
+
+def refusal(name, case, paused):
+    """None when the case's state and the guard of action ``name`` allow it now, else the
+    TransitionNotAllowed to raise (409). ``paused()``: whether the deadline is paused."""
+    row = resolve(name, case)
+    if case.status in row.sources and (row.guard is None or row.guard.test(case, paused)):
+        return None
+    specific = row.guard.refusal if row.guard and case.status in row.sources else ""
+    return TransitionNotAllowed(
+        str(specific) or gettext("“%(action)s” is not allowed while the case is “%(status)s”.")
+        % {"action": name, "status": case.get_status_display()},
+        extra={"status": case.status, "allowed": allowed_actions(case.status)},
+    )
+
+
+def actions_for(who, case, *, paused=None):
+    """The public actions ``who`` may perform on ``case`` now: allowed by the state, the
+    guard and the actor's permission. Drives the case page's forms and the API's
+    `allowed_actions`; the service checks again on submit. ``paused``: whether the deadline
+    is paused, when the caller knows (else one query, only if pause or resume is in question)."""
+    access = Access.of(who)
+    frozen = case.status == S.ARCHIVED or case.merged_into_id
+    known = [] if paused is None else [paused]
+
+    def is_paused():
+        if not known:
+            known.append(case.pauses.filter(end__isnull=True).exists())
+        return known[0]
+
+    names = []
+    for public in public_rows():
+        name, row = public.name, resolve(public.name, case)
+        if frozen and not row.on_frozen_case or case.status not in row.sources or not row.may(access, case, {}):
+            continue
+        if row.guard is None or row.guard.test(case, is_paused):
+            names.append(name)
+    return names
+
+
+def allowed_actions(status):
+    """The public actions the state ``status`` allows (guards and permissions aside)."""
+    return [row.name for row in public_rows() if status in row.sources]
+
+
+def target_state(name, status):
+    """The state after action ``name`` from ``status``; KeyError/ValueError if not allowed."""
+    row = ACTIONS[name]
+    if status not in row.sources:
+        raise ValueError(f"{name} not allowed from {status}")
+    return row.target_from(status)
+
+
+def graph_edges():
+    """(source, action, target) for every state-changing entry; used to draw the graph."""
+    for row in ROWS:
+        for source in row.sources:
+            if row.target_from(source) != source:
+                yield source, row.name, row.target
+
+
+def event_label(kind):
+    """The timeline's label of an event kind: an action's, or another event's (cases.events)."""
+    row = ACTIONS.get(kind)
+    return row.label if row is not None else EVENT_LABELS.get(kind, kind)
