@@ -1,6 +1,4 @@
 """Presentation helpers for case pages: labels, masking, due-date states."""
-import datetime
-
 from django import template
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -8,13 +6,11 @@ from django.utils.translation import gettext_lazy
 
 from ..events import event_label
 from ..fields import mask_phone
+from ..listing import due_state
 from ..models.case import Category, Channel, Status
 from ..models.deadlines import Stage, Tier
 
 register = template.Library()
-
-# How many days ahead a due date counts as "due soon" (matches selectors.case_queue due_soon).
-DUE_SOON_DAYS = 2
 
 
 def _label(choices, value):
@@ -59,19 +55,7 @@ def kind_label(kind):
     return event_label(kind)
 
 
-@register.filter
-def due_state(due_on, met_at=None):
-    """'overdue', 'soon' or '' for a due date that is still open."""
-    if not due_on or met_at:
-        return ""
-    today = timezone.localdate()
-    if isinstance(due_on, datetime.datetime):
-        due_on = due_on.date()
-    if due_on < today:
-        return "overdue"
-    if due_on <= today + datetime.timedelta(days=DUE_SOON_DAYS):
-        return "soon"
-    return ""
+register.filter("due_state", due_state)
 
 
 @register.simple_tag
@@ -126,30 +110,3 @@ def event_details(event):
             value = tier_label(value)
         rows.append((str(label), value))
     return rows
-
-
-@register.filter
-def case_rows_html(rows):
-    """The case table's rows (cases/listing.py writes them out)."""
-    from ..listing import case_rows_html as render
-
-    return render(rows)
-
-
-@register.filter
-def form_fields_html(form):
-    """includes/form_fields.html written out in Python (cases/form_html.py)."""
-    from ..form_html import form_fields_html as render
-
-    return render(form)
-
-
-@register.simple_tag(takes_context=True)
-def action_items_html(context, items):
-    """templates/cases/_action_item.html for each item, written out in Python (cases/form_html.py)."""
-    from django.template.defaulttags import CsrfTokenNode
-
-    from ..form_html import action_items_html as render
-
-    return render(items, expanded=context.get("expanded"), reference=context["case"].reference,
-                  csrf_input=CsrfTokenNode().render(context))
