@@ -31,11 +31,11 @@ _REFERENCE = "REFERENCE"
 DUE_SOON_DAYS = 2
 
 
-def due_state(due_on, met_at=None):
-    """'overdue', 'soon' or '' for a due date that is still open."""
+def due_state(due_on, met_at=None, today=None):
+    """'overdue', 'soon' or '' for a due date that is still open (``today``: the local date)."""
     if not due_on or met_at:
         return ""
-    today = timezone.localdate()
+    today = today or timezone.localdate()
     if isinstance(due_on, datetime.datetime):
         due_on = due_on.date()
     if due_on < today:
@@ -103,6 +103,7 @@ def case_rows(values):
     labels = _labels(get_language())
     url_prefix, url_suffix = reverse("case_detail", args=[_REFERENCE]).split(_REFERENCE)
     safe = RFC3986_SUBDELIMS + "/~:@"  # what reverse() leaves unquoted
+    today = timezone.localdate()
     rows = []
     for case in cases:
         received = timezone.localtime(case["received_at"])
@@ -114,7 +115,7 @@ def case_rows(values):
             "review": case["round"] > 1,
             "regulator": case["channel"] == Channel.REGULATOR,
             "next_due": next_due.isoformat() if next_due else "",
-            "state": due_state(next_due),
+            "state": due_state(next_due, today=today),
             "stage": _label(labels["stage"], stage) if stage else "",
             "status": case["status"],
             "status_label": _label(labels["status"], case["status"]),

@@ -58,7 +58,7 @@ def kind_label(kind):
 register.filter("due_state", due_state)
 
 
-@register.simple_tag
+@register.filter
 def deadline_state(deadline):
     """State of one CaseDeadline row: met on time, met late, stopped, overdue, due soon, open."""
     if deadline.met_at:

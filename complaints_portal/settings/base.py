@@ -115,7 +115,10 @@ TEMPLATES = [
         "NAME": "jinja2",
         "DIRS": [BASE_DIR / "jinja2", Path(django.forms.__file__).parent / "jinja2"],
         "APP_DIRS": False,
-        "OPTIONS": {"environment": "complaints_portal.common.rendering.environment"},
+        "OPTIONS": {
+            "environment": "complaints_portal.common.rendering.environment",
+            "filter_libraries": ["cases.templatetags.case_tags"],
+        },
     },
 ]
 # Every form renders through jinja2/includes/form_fields.html (a whole form) and
