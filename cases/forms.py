@@ -35,7 +35,7 @@ def _textarea(rows=3):
 
 
 class StyledForm(forms.Form):
-    """Adds the Bootstrap classes so templates/includes/field.html can stay generic."""
+    """Adds the Bootstrap classes so jinja2/includes/field.html can stay generic."""
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
