@@ -1,22 +1,12 @@
 """The case page's action panel as the user sees it: one form per action with its fields, their
 labels and required marks, the errors of a refused submission, the confirmation, in English
 and in Chinese."""
-import pytest
 from django.urls import reverse
 from django.utils import translation
 
-from cases.models import Complaint
-from cases.services import case_transition
 from tests.html import attr, classes, element, elements, text
 
 from .helpers import act
-
-
-@pytest.fixture
-def assigned_case(make_case, users):
-    case = make_case()
-    case_transition(actor=users["clerk"], reference=case.reference, action="assign", data={"department": "SALES"})
-    return Complaint.objects.get(pk=case.pk)
 
 
 def _form(page, action):
