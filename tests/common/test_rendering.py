@@ -36,7 +36,7 @@ def test_a_field_shows_its_label_required_mark_widget_help_and_errors_escaped():
     assert (attr(box, "type"), attr(box, "value"), attr(box, "maxlength")) == ("text", "x" * 30, "20")
     assert ("required", None) in box.attributes
     assert text(element(wrapper, "div", class_="form-text")) == "As on the ID & policy"
-    assert "at most 20 characters" in text(element(wrapper, "div", class_="invalid-feedback d-block"))
+    assert text(element(wrapper, "div", class_="invalid-feedback d-block")) == form.errors["name"][0]
     assert "<b>" not in html
 
 

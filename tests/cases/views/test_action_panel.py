@@ -78,8 +78,9 @@ def test_a_stale_form_shows_why_above_its_fields(login, assigned_case):
 def test_the_panel_speaks_chinese_to_a_chinese_reader(login, assigned_case):
     client = login("head_sales")
     client.cookies["django_language"] = "zh-hans"
-    page = client.get(reverse("case_detail", args=[assigned_case.reference])).content.decode()
+    # (override: the language the request activates is not left active for the next test)
     with translation.override("zh-hans"):
+        page = client.get(reverse("case_detail", args=[assigned_case.reference])).content.decode()
         title, lead = translation.gettext("Form the investigation team"), translation.gettext("Team lead")
     assert title != "Form the investigation team"
     form = _form(page, "form_team")
