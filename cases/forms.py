@@ -1,12 +1,8 @@
 """HTML forms. They only shape and pre-check input; the services decide (and re-check) everything.
 The actions' forms are built from their rows (cases.actions.forms)."""
-import copy
-
 from django import forms
 from django.urls import reverse
 from django.utils import timezone
-from django.utils.html import conditional_escape
-from django.utils.safestring import mark_safe
 from django.utils.translation import gettext_lazy as _
 
 from .models.case import (
@@ -28,78 +24,12 @@ def _textarea(rows=3):
     return forms.Textarea(attrs={"rows": rows})
 
 
-def _flat_attrs(attrs):
-    # As django/forms/widgets/attrs.html: False leaves the attribute out, True writes its name.
-    return "".join(
-        f" {conditional_escape(name)}" if value is True else f' {conditional_escape(name)}="{conditional_escape(str(value))}"'
-        for name, value in attrs.items() if value is not False
-    )
-
-
-# Widgets whose markup is built in Python: character for character what Django's widget
-# templates (select.html + select_option.html, input.html, textarea.html, each with attrs.html)
-# produce, without rendering two to three templates per widget and per option. The case page's
-# action forms and the queue filters render some forty widgets per request; through the
-# templates they were the largest part of those pages' cost. tests/cases/test_lean_widgets.py
-# compares every one with Django's rendering.
-class LeanSelect(forms.Select):
-    def render(self, name, value, attrs=None, renderer=None):
-        widget = self.get_context(name, value, attrs)["widget"]
-        parts = [f'<select name="{conditional_escape(widget["name"])}"{_flat_attrs(widget["attrs"])}>']
-        for group_name, options, _index in widget["optgroups"]:
-            if group_name:  # grouped choices: the templates
-                return super().render(name, value, attrs, renderer)
-            for option in options:
-                parts.append(f'\n  <option value="{conditional_escape(str(option["value"]))}"'
-                             f'{_flat_attrs(option["attrs"])}>{conditional_escape(option["label"])}</option>\n')
-        parts.append("\n</select>")
-        return mark_safe("".join(parts))  # noqa: S308  # nosec B308 B703 - every value above is escaped
-
-
-class _LeanInput:
-    def render(self, name, value, attrs=None, renderer=None):
-        widget = self.get_context(name, value, attrs)["widget"]
-        shown = "" if widget["value"] is None else f' value="{conditional_escape(str(widget["value"]))}"'
-        return mark_safe(  # noqa: S308  # nosec B308 B703 - every value is escaped
-            f'<input type="{conditional_escape(widget["type"])}" name="{conditional_escape(widget["name"])}"'
-            f'{shown}{_flat_attrs(widget["attrs"])}>'
-        )
-
-
-class LeanTextarea(forms.Textarea):
-    def render(self, name, value, attrs=None, renderer=None):
-        widget = self.get_context(name, value, attrs)["widget"]
-        text = conditional_escape(widget["value"]) if widget["value"] else ""
-        return mark_safe(  # noqa: S308  # nosec B308 B703 - every value is escaped
-            f'<textarea name="{conditional_escape(widget["name"])}"{_flat_attrs(widget["attrs"])}>\n{text}</textarea>'
-        )
-
-
-_LEAN = {forms.Select: LeanSelect, forms.Textarea: LeanTextarea, **{
-    cls: type(f"Lean{cls.__name__}", (_LeanInput, cls), {})
-    for cls in (forms.TextInput, forms.NumberInput, forms.EmailInput, forms.URLInput, forms.PasswordInput,
-                forms.HiddenInput, forms.DateInput, forms.DateTimeInput, forms.TimeInput, forms.CheckboxInput)
-}}
-
-
-def lean_widget(widget):
-    """The same widget (attributes, choices, flags), rendered in Python when its class and
-    template are Django's own; any other widget unchanged."""
-    lean = _LEAN.get(type(widget))
-    if lean is None or widget.template_name != type(widget).template_name:
-        return widget
-    copied = copy.copy(widget)
-    copied.__class__ = lean
-    return copied
-
-
 class StyledForm(forms.Form):
-    """Adds the Bootstrap classes so templates/includes/form_fields.html can stay generic."""
+    """Adds the Bootstrap classes so jinja2/includes/field.html can stay generic."""
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         for field in self.fields.values():
-            field.widget = lean_widget(field.widget)
             widget = field.widget
             if isinstance(widget, forms.CheckboxInput):
                 widget.attrs.setdefault("class", "form-check-input")

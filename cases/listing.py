@@ -5,25 +5,22 @@ work (a URL reverse, four label look-ups through lazy translations, three date f
 due-date state) cost more CPU than the page's queries. Here the page reads only the columns the
 table shows (no model instances), its open deadlines in one more query, and every display value
 is computed in Python with what is fixed for the request (labels in the active language, the
-case URL, today) computed once, so templates/cases/_case_table.html only places strings.
+case URL, today) computed once, so jinja2/cases/_case_table.html only places them.
 """
 from functools import lru_cache
-from html import escape
 from urllib.parse import quote
 
 from django.db import connections, router
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.http import RFC3986_SUBDELIMS
-from django.utils.safestring import mark_safe
 from django.utils.translation import get_language
-from django.utils.translation import gettext as _
 
+from .deadlines import due_state
 from .fields import mask_phone
 from .models import CaseDeadline
 from .models.case import Category, Channel, Status
 from .models.deadlines import Stage
-from .templatetags.case_tags import due_state
 
 COLUMNS = (
     "id", "reference", "round", "channel", "next_due", "status", "customer_name", "customer_phone", "summary",
@@ -79,8 +76,8 @@ def _open_stages(case_ids):
 
 
 def case_rows(values):
-    """Rows of templates/cases/_case_table.html from ``case_table_queryset`` dicts (a page's
-    object list or a slice): two queries in all, whatever the number of rows."""
+    """Rows of jinja2/cases/_case_table.html from ``case_table_queryset`` dicts (a page's object
+    list or a slice): two queries in all, whatever the number of rows."""
     cases = list(values)
     if not cases:
         return []
@@ -90,6 +87,7 @@ def case_rows(values):
     labels = _labels(get_language())
     url_prefix, url_suffix = reverse("case_detail", args=[_REFERENCE]).split(_REFERENCE)
     safe = RFC3986_SUBDELIMS + "/~:@"  # what reverse() leaves unquoted
+    today = timezone.localdate()
     rows = []
     for case in cases:
         received = timezone.localtime(case["received_at"])
@@ -101,7 +99,7 @@ def case_rows(values):
             "review": case["round"] > 1,
             "regulator": case["channel"] == Channel.REGULATOR,
             "next_due": next_due.isoformat() if next_due else "",
-            "state": due_state(next_due),
+            "state": due_state(next_due, today=today),
             "stage": _label(labels["stage"], stage) if stage else "",
             "status": case["status"],
             "status_label": _label(labels["status"], case["status"]),
@@ -115,64 +113,3 @@ def case_rows(values):
             "received_time": received.strftime("%H:%M"),
         })
     return rows
-
-
-@lru_cache(maxsize=8)
-def _row_texts(language):
-    """The table's fixed texts in ``language`` (the active one: the argument keys the cache)."""
-    return {
-        "review_title": escape(_("Review after a dispute")), "review": escape(_("Review")),
-        "regulator_title": escape(_("Regulator referral")),
-        "overdue": escape(_("Overdue")), "soon": escape(_("Due soon")),
-    }
-
-
-_ROW_CLASS = {"overdue": "table-danger", "soon": "table-warning"}
-_DUE_CLASS = {"overdue": "due-overdue", "soon": "due-soon"}
-
-
-def case_rows_html(rows):
-    """The <tr> elements of templates/cases/_case_table.html for ``case_rows`` rows.
-
-    Written out in Python rather than by the template engine: a queue page has 25 rows of 17
-    values, and placing them through template variable nodes cost more CPU than the rest of the
-    page. Every value is escaped as the template would (tests/cases/test_listing_html.py
-    compares the two)."""
-    texts = _row_texts(get_language())
-    out = []
-    for case in rows:
-        e = {key: escape(value) for key, value in case.items() if isinstance(value, str)}
-        state = case["state"]
-        badges = ""
-        if case["review"]:
-            badges += f'<span class="badge text-bg-info" title="{texts["review_title"]}">{texts["review"]}</span>'
-        if case["regulator"]:
-            badges += (f'<span class="badge text-bg-dark" title="{texts["regulator_title"]}">'
-                       '<i class="bi bi-bank"></i></span>')
-        if case["next_due"]:
-            if state == "overdue":
-                icon = ('<i class="bi bi-exclamation-triangle-fill" aria-hidden="true"></i> '
-                        f'<span class="visually-hidden">{texts["overdue"]}</span>')
-            elif state == "soon":
-                icon = ('<i class="bi bi-clock-fill" aria-hidden="true"></i> '
-                        f'<span class="visually-hidden">{texts["soon"]}</span>')
-            else:
-                icon = ""
-            due = f'<span class="{_DUE_CLASS.get(state, "")}">{icon} {e["next_due"]}</span>'
-            if case["stage"]:
-                due += f'<div class="small text-muted">{e["stage"]}</div>'
-        else:
-            due = '<span class="text-muted">—</span>'
-        out.append(
-            f'<tr class="{_ROW_CLASS.get(state, "")}">'
-            f'<td class="text-nowrap"><a class="fw-semibold" href="{e["url"]}">{e["reference"]}</a> {badges}</td>'
-            f'<td class="text-nowrap">{due}</td>'
-            f'<td><span class="badge text-bg-secondary status-{e["status"]}">{e["status_label"]}</span></td>'
-            f'<td class="text-nowrap">{e["customer_name"]}<div class="small text-muted font-monospace">{e["phone"]}</div></td>'
-            f'<td class="text-truncate summary-cell" title="{e["summary"]}">{e["summary"]}</td>'
-            f'<td>{e["category"]}<div class="small text-muted">{e["channel"]}</div></td>'
-            f'<td>{e["department"]}</td>'
-            f'<td class="text-nowrap small">{e["received_on"]}<div class="text-muted">{e["received_time"]}</div></td>'
-            "</tr>"
-        )
-    return mark_safe("\n".join(out))  # noqa: S308  # nosec B308 B703 - every value above is escaped

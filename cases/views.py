@@ -12,10 +12,9 @@ from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
 from django.core.paginator import Paginator
 from django.db import connections, router
 from django.db.models import Count, Prefetch, Q
-from django.http import Http404, HttpResponse
+from django.http import Http404
 from django.shortcuts import redirect, render
 from django.utils import timezone
-from django.utils.html import format_html
 from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_http_methods, require_POST
@@ -337,8 +336,8 @@ def personal_data_show(request, reference, field):
     except NotFound as exc:
         raise Http404 from exc
     except ApplicationError as exc:
-        return HttpResponse(format_html('<span class="text-danger">{}</span>', exc.message), status=exc.status_code)
-    return HttpResponse(format_html('<span class="font-monospace" data-revealed="1">{}</span>', value or "—"))
+        return render(request, "cases/_personal_data.html", {"error": exc.message}, status=exc.status_code)
+    return render(request, "cases/_personal_data.html", {"value": value or "—"})
 
 
 @login_required

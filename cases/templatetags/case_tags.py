@@ -14,6 +14,7 @@ from ..models.deadlines import Stage, Tier
 
 register = template.Library()
 
+
 def _label(choices, value):
     try:
         return choices(value).label
@@ -64,7 +65,7 @@ def due_state(due_on, met_at=None):
     return deadlines.due_state(due_on.date() if isinstance(due_on, datetime.datetime) else due_on)
 
 
-@register.simple_tag
+@register.filter
 def deadline_state(deadline):
     """State of one CaseDeadline row: met on time, met late, stopped, overdue, due soon, open."""
     if deadline.met_at:
@@ -116,30 +117,3 @@ def event_details(event):
             value = tier_label(value)
         rows.append((str(label), value))
     return rows
-
-
-@register.filter
-def case_rows_html(rows):
-    """The case table's rows (cases/listing.py writes them out)."""
-    from ..listing import case_rows_html as render
-
-    return render(rows)
-
-
-@register.filter
-def form_fields_html(form):
-    """includes/form_fields.html written out in Python (cases/form_html.py)."""
-    from ..form_html import form_fields_html as render
-
-    return render(form)
-
-
-@register.simple_tag(takes_context=True)
-def action_items_html(context, items):
-    """templates/cases/_action_item.html for each item, written out in Python (cases/form_html.py)."""
-    from django.template.defaulttags import CsrfTokenNode
-
-    from ..form_html import action_items_html as render
-
-    return render(items, expanded=context.get("expanded"), reference=context["case"].reference,
-                  csrf_input=CsrfTokenNode().render(context))

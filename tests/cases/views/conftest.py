@@ -3,8 +3,8 @@ import pytest
 from django.utils import timezone
 
 from cases.demo import ensure_demo_org
-from cases.models import CalendarYear
-from cases.services import case_create
+from cases.models import CalendarYear, Complaint
+from cases.services import case_create, case_transition
 
 
 @pytest.fixture
@@ -47,3 +47,12 @@ def make_case(users):
     def _make(**overrides):
         return case_create(actor=users["clerk"], data={**INTAKE, **overrides})
     return _make
+
+
+@pytest.fixture
+def assigned_case(make_case, users):
+    """A case the clerk acknowledged and dispatched to SALES."""
+    case = make_case()
+    case_transition(actor=users["clerk"], reference=case.reference, action="acknowledge", data={"method": "phone"})
+    case_transition(actor=users["clerk"], reference=case.reference, action="assign", data={"department": "SALES"})
+    return Complaint.objects.get(pk=case.pk)

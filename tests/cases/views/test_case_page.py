@@ -16,14 +16,6 @@ def actions_on_page(client, reference):
     return {chunk.split('"', 1)[0] for chunk in html.split('data-action="')[1:]}
 
 
-@pytest.fixture
-def assigned_case(make_case, users):
-    case = make_case()
-    case_transition(actor=users["clerk"], reference=case.reference, action="acknowledge", data={"method": "phone"})
-    case_transition(actor=users["clerk"], reference=case.reference, action="assign", data={"department": "SALES"})
-    return Complaint.objects.get(pk=case.pk)
-
-
 def test_illegal_action_shows_the_message_and_changes_nothing(login, make_case):
     # given a case just received
     case = make_case()
