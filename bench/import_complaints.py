@@ -81,7 +81,7 @@ def main():
     use_database("complaints_bench_import")
     from django.db import connection
 
-    from assessment.legacy_import import complaints_import, writer_count
+    from assessment.kpi.legacy_import import complaints_import, writer_count
     from assessment.models import FollowUpVisit
     from cases.models import CalendarYear, Complaint, Department
 

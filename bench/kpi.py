@@ -208,8 +208,8 @@ def main():
     from django.core.cache import cache
     from django.db import connection
 
-    from assessment.periods import day_end_exclusive, period_bounds, period_parse
-    from assessment.selectors import kpi_table
+    from assessment.kpi.periods import day_end_exclusive, period_bounds, period_parse
+    from assessment.kpi.selectors import kpi_table
 
     fill(cases)
     period, as_of = period_parse("2026Q1"), datetime.date(2026, 7, 1)

@@ -6,7 +6,7 @@ from rest_framework import status
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from assessment import services
+from assessment.kpi import services
 from cases.api.views import ERROR
 from cases.selectors import case_get_for_user
 

@@ -3,9 +3,9 @@ import csv
 
 from django.core.management.base import BaseCommand, CommandError
 
-from assessment import calculations as calc
-from assessment.periods import InvalidPeriod, date_parse, period_parse
-from assessment.selectors import kpi_table
+from assessment.kpi import calculations as calc
+from assessment.kpi.periods import InvalidPeriod, date_parse, period_parse
+from assessment.kpi.selectors import kpi_table
 from complaints_portal.db_router import replica_reads
 
 HEADER = [

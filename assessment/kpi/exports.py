@@ -1,0 +1,60 @@
+"""KPI table exports (CSV and XLSX) with the period, as-of date and scope written in the file."""
+import csv
+import io
+
+from django.utils.translation import gettext as _
+from openpyxl import Workbook
+
+from assessment.management.commands.kpi_report import HEADER, kpi_csv_row
+
+from . import calculations as calc
+
+EXTRA = ["revisit_success_rate", "regulator_complaints", "excluded", "late"]
+
+
+def _rows(table):
+    rows = table.rows + ([table.company] if table.company else [])
+    for row in rows:
+        yield kpi_csv_row(row) + [
+            calc.format_rate(row.revisit_success_rate), row.regulator_complaints, row.excluded, row.late,
+        ]
+
+
+def _preamble(table, scope):
+    return [
+        [_("Period"), table.period.code],
+        [_("As of"), table.as_of.isoformat()],
+        [_("Scope"), scope],
+        [],
+    ]
+
+
+def kpi_table_csv(table, scope):
+    out = io.StringIO()
+    writer = csv.writer(out, lineterminator="\n")
+    for line in _preamble(table, scope):
+        writer.writerow(line)
+    writer.writerow(HEADER + EXTRA)
+    writer.writerows(_rows(table))
+    return out.getvalue()
+
+
+def kpi_table_xlsx(table, scope):
+    workbook = Workbook()
+    sheet = workbook.active
+    sheet.title = "KPI"
+    for line in _preamble(table, scope):
+        sheet.append(line)
+    sheet.append(HEADER + EXTRA)
+    for row in _rows(table):
+        # Rates go in as numbers so that Excel can chart them; N/A stays empty.
+        sheet.append([_number(v) for v in row])
+    out = io.BytesIO()
+    workbook.save(out)
+    return out.getvalue()
+
+
+def _number(value):
+    if isinstance(value, str) and value and value.replace(".", "", 1).isdigit():
+        return float(value) if "." in value else int(value)
+    return value
