@@ -42,6 +42,7 @@ from .models import (
 )
 from .models.case import OPEN_STATUSES
 from .models.deadlines import STAGE_ORDER, Stage, Tier
+from .signals import case_changed
 
 logger = logging.getLogger(__name__)
 
@@ -362,6 +363,8 @@ def recompute_open_cases(reason, policy_id=None):
                 changes = apply_deadlines(case, calendar, _rules_cache=cache)
                 if (case.due_overall, case.next_due) != before:
                     case.save(update_fields=["due_overall", "next_due", "updated_at"])
+                if changes:
+                    case_changed.send(sender=type(case), case=case)
         except CalendarMissing as exc:
             summary["errors"].append({"case": case.reference, "error": exc.message})
             logger.error("Deadline recompute (%s): %s: %s", reason, case.reference, exc.message)

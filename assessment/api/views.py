@@ -1,12 +1,12 @@
 """Follow-up visits through the API (SPEC §9). Thin: the case is found through
 cases.selectors (another department's case is a 404 like a missing one) and written through
-assessment.services, so the API follows the rules of the HTML pages."""
+assessment.kpi.followups, so the API follows the rules of the HTML pages."""
 from drf_spectacular.utils import extend_schema
 from rest_framework import status
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from assessment.kpi import services
+from assessment.kpi import followups
 from cases.api.views import ERROR
 from cases.selectors import case_get_for_user
 
@@ -29,7 +29,7 @@ class FollowUpCreateView(APIView):
         serializer = FollowUpCreateSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
         data = serializer.validated_data
-        visit = services.followup_record(
+        visit = followups.followup_record(
             case, request.user, data["outcome"], rating=data.get("rating"),
             visited_at=data.get("visited_at"), comment=data.get("comment", ""),
         )
@@ -47,7 +47,7 @@ class FollowUpAttemptCreateView(APIView):
         serializer = FollowUpAttemptCreateSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
         data = serializer.validated_data
-        attempt = services.followup_attempt_record(
+        attempt = followups.followup_attempt_record(
             case, request.user, at=data.get("at"), channel=data["channel"], result=data["result"], note=data["note"]
         )
         return Response(FollowUpAttemptSerializer(attempt).data, status=status.HTTP_201_CREATED)

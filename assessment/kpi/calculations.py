@@ -1,10 +1,9 @@
-"""KPI arithmetic on plain values (SPEC §5). No ORM here: the selectors count in the database
-and hand the counts to these functions, and the tests check the rules without a database.
+"""KPI arithmetic on plain values (SPEC §5). No ORM here: the rules (rules.py) classify the
+cases in the database, the selectors count them and hand the counts to these functions.
 
 Rates are percentages rounded half-up; a zero (or missing) denominator gives None, which the
 reports show as N/A (empty in CSV). Never 0 or 100 for "no data".
 """
-import datetime
 import enum
 from decimal import ROUND_HALF_UP, Decimal
 
@@ -66,44 +65,9 @@ def format_rate(value):
 
 
 class Timeliness(enum.StrEnum):
+    """How a cohort case counts in the on-time rate (rules.timeliness decides)."""
+
     EXCLUDED = "excluded"
     PENDING = "pending"
     ON_TIME = "on_time"
     LATE = "late"
-
-
-def _local_date(value, tz):
-    if value is None or isinstance(value, datetime.date) and not isinstance(value, datetime.datetime):
-        return value
-    return value.astimezone(tz).date() if tz is not None else value.date()
-
-
-def classify_on_time(*, due_on, as_of, notified_at=None, withdrawn_at=None, tz=None):
-    """How one complaint counts in the on-time rate as of the end of local day ``as_of``.
-
-    ``notified_at`` is the first-round decision notice (a review does not change the first
-    round's judgement), ``withdrawn_at`` the withdrawal; both aware datetimes (converted to
-    local dates with ``tz``) or None. Events after ``as_of`` have not happened yet.
-
-    - excluded: withdrawn on or before the due date, before any decision was notified;
-    - on time / late: decision notified on / after the due date;
-    - pending: no decision yet and the due date is today or later (or not known yet);
-    - late: otherwise — open (or withdrawn) past the due date without a decision.
-    """
-    notified_on = _local_date(notified_at, tz)
-    withdrawn_on = _local_date(withdrawn_at, tz)
-    if notified_on is not None and notified_on > as_of:
-        notified_at = notified_on = None
-    if withdrawn_on is not None and withdrawn_on > as_of:
-        withdrawn_at = withdrawn_on = None
-    withdrawn_first = withdrawn_on is not None and (notified_at is None or notified_at > withdrawn_at)
-    if withdrawn_first and due_on is not None and withdrawn_on <= due_on:
-        return Timeliness.EXCLUDED
-    if notified_on is not None:
-        if due_on is not None and notified_on <= due_on:
-            return Timeliness.ON_TIME
-        # A decision with no known due date cannot be judged; it waits like a pending case.
-        return Timeliness.LATE if due_on is not None else Timeliness.PENDING
-    if due_on is None or due_on >= as_of:
-        return Timeliness.PENDING
-    return Timeliness.LATE

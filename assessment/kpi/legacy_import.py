@@ -51,6 +51,7 @@ from complaints_portal.common.errors import CalendarMissing
 from .import_pipeline import ReferenceRegister, WriterThread
 from .imports import ImportResult, LineError, local_datetime, read_rows
 from .models import FollowUpVisit
+from .readmodel import kpi_cases_refresh
 
 REQUIRED = ("reference", "received_at", "channel", "category", "department")
 OPTIONAL = (
@@ -329,6 +330,8 @@ def _write_batch(batch, result):
                 _write_batch_copy(written, new, updated)
             else:
                 _write_batch_orm(written, new, updated)
+            # The KPI read model of the batch's cases, in the batch's transaction.
+            kpi_cases_refresh([p.case.pk for p in written])
     with _RESULT_LOCK:  # writer threads may report at the same time
         result.created += len(new)
         result.updated += len(updated)
@@ -543,25 +546,17 @@ def _copy_fields(*values):
 
 
 # The deadline COPY's columns: per case, then per deadline (the tails formatted when parsing).
-DEADLINE_COPY_COLUMNS = [
-    "case_id", "kpi_received_at", "kpi_department_id", "met_at", "stopped_at", "stage", "due_on", "explanation",
-]
+DEADLINE_COPY_COLUMNS = ["case_id", "met_at", "stopped_at", "stage", "due_on", "explanation"]
 
 
-def _deadline_copy_text(batch, merged):
-    """The COPY text of the batch's deadlines with their KPI copies (assessment 0006): the
-    case's receipt time while it is a complaint not merged into another case, and its
-    department. Written here rather than by psycopg's row formatter: a case has 8 deadline
-    rows, most fields are the case's or come from a shared computed set, so each value is
-    formatted once per case or per set instead of once per row."""
-    complaint = ComplaintType.COMPLAINT
+def _deadline_copy_text(batch):
+    """The COPY text of the batch's deadlines. Written here rather than by psycopg's row
+    formatter: a case has 8 deadline rows, most fields come from a shared computed set, so
+    each value is formatted once per case or per set instead of once per row."""
     parts = []
     append = parts.append
     for p in batch:
-        case = p.case
-        pk = case.pk
-        received = case.received_at if case.complaint_type == complaint and pk not in merged else None
-        head = f"{pk}\t{_copy_field(received)}\t{_copy_field(case.department_id)}\t"
+        head = f"{p.case.pk}\t"
         formatted = {None: "\\N"}
         for (_stage, _due, met_at, stopped_at, _text), tail in zip(p.deadlines, p.copy_tails, strict=True):
             met = formatted.get(met_at)
@@ -574,24 +569,18 @@ def _deadline_copy_text(batch, merged):
     return "".join(parts)
 
 
-# A new imported visit: no comment, nobody recorded it in the portal; with its KPI copies.
-VISIT_COPY_COLUMNS = [
-    "id", "case_id", "outcome", "rating", "visited_at", "comment", "by_id", "kpi_department_id", "kpi_first",
-]
+# A new imported visit: no comment, nobody recorded it in the portal.
+VISIT_COPY_COLUMNS = ["id", "case_id", "outcome", "rating", "visited_at", "comment", "by_id"]
 
 
 def _visit_copy_text(batch, ids):
-    """The COPY text of the visits of new cases, with the KPI copies the INSERT trigger would
-    fill (assessment 0006): the case's department, and whether the visit is the case's first
-    completed one — a new case has no other visit, so a completed visit is."""
-    completed = FollowUpVisit.Outcome.COMPLETED
+    """The COPY text of the visits of new cases."""
     lines = []
     for p, pk in zip(batch, ids, strict=True):
-        visit, case = p.visit, p.case
-        first = "t" if visit["outcome"] == completed else "f"
+        visit = p.visit
         lines.append(
-            f"{pk}\t{case.pk}\t{_copy_field(visit['outcome'])}\t{_copy_field(visit['rating'])}\t"
-            f"{_copy_field(visit['visited_at'])}\t\t\\N\t{_copy_field(case.department_id)}\t{first}\n"
+            f"{pk}\t{p.case.pk}\t{_copy_field(visit['outcome'])}\t{_copy_field(visit['rating'])}\t"
+            f"{_copy_field(visit['visited_at'])}\t\t\\N\n"
         )
     return "".join(lines)
 
@@ -605,8 +594,7 @@ def _copy_text(cursor, table, columns, text):
 # A stored deadline of a re-imported case stays when the recomputed one is the same row.
 _SAME_DEADLINE = """n.case_id = d.case_id AND n.stage = d.stage AND n.due_on = d.due_on
   AND n.explanation = d.explanation AND n.met_at IS NOT DISTINCT FROM d.met_at
-  AND n.stopped_at IS NOT DISTINCT FROM d.stopped_at AND n.kpi_received_at IS NOT DISTINCT FROM d.kpi_received_at
-  AND n.kpi_department_id IS NOT DISTINCT FROM d.kpi_department_id"""
+  AND n.stopped_at IS NOT DISTINCT FROM d.stopped_at"""
 _DELETE_CHANGED_DEADLINES = f"""DELETE FROM cases_casedeadline d WHERE d.case_id = ANY(%s)
   AND NOT EXISTS (SELECT 1 FROM legacy_import_deadlines n WHERE {_SAME_DEADLINE})"""  # noqa: S608  # nosec B608 - constant SQL
 _INSERT_MISSING_DEADLINES = f"""INSERT INTO cases_casedeadline ({', '.join(DEADLINE_COPY_COLUMNS)})
@@ -616,7 +604,6 @@ _INSERT_MISSING_DEADLINES = f"""INSERT INTO cases_casedeadline ({', '.join(DEADL
 
 def _write_batch_copy(batch, new, updated):
     now = timezone.now()
-    merged = set()  # re-imported cases merged into another case (new cases never are)
     case_fields = Complaint._meta.concrete_fields
     with connection.cursor() as cursor:
         if new:
@@ -635,13 +622,10 @@ def _write_batch_copy(batch, new, updated):
             )
             _copy_objects(cursor, "legacy_import_update", [p.case for p in updated], fields, False)
             assignments = ", ".join(f"{_qn(c)} = u.{_qn(c)}" for c in columns[1:])
-            # RETURNING: whether each case is merged, read from the row as locked by this
-            # UPDATE (a merge committed since the batch read the cases is seen here).
             cursor.execute(
                 f"UPDATE {_qn(Complaint._meta.db_table)} c SET {assignments} FROM legacy_import_update u "  # noqa: S608  # nosec B608 - identifiers quoted from model metadata, values bound as parameters
-                f"WHERE c.{_qn(columns[0])} = u.{_qn(columns[0])} RETURNING c.id, c.merged_into_id IS NOT NULL"
+                f"WHERE c.{_qn(columns[0])} = u.{_qn(columns[0])}"
             )
-            merged = {pk for pk, is_merged in cursor.fetchall() if is_merged}
             cursor.execute("DROP TABLE legacy_import_update")
             ids = [p.case.pk for p in updated]
             _copy_history(cursor, Complaint, ids, "~", now)
@@ -655,28 +639,20 @@ def _write_batch_copy(batch, new, updated):
                 f"CREATE TEMPORARY TABLE legacy_import_deadlines AS SELECT {', '.join(DEADLINE_COPY_COLUMNS)} "  # noqa: S608  # nosec B608 - constant column list and table name
                 f"FROM {_qn(CaseDeadline._meta.db_table)} WITH NO DATA"
             )
-            _copy_text(cursor, "legacy_import_deadlines", DEADLINE_COPY_COLUMNS, _deadline_copy_text(updated, merged))
+            _copy_text(cursor, "legacy_import_deadlines", DEADLINE_COPY_COLUMNS, _deadline_copy_text(updated))
             cursor.execute(_DELETE_CHANGED_DEADLINES, [ids])
-        # The KPI copies of assessment 0006 are supplied here, from the cases as just stored
-        # (receipt time while a complaint not merged, department), and the INSERT triggers
-        # skip their look-up of the case while the transaction-local setting is on
-        # (assessment 0008). It is set back before anything else is written; a failure
-        # rolls it back with the batch's savepoint or transaction.
-        cursor.execute("SELECT set_config('portal.kpi_columns_supplied', 'on', true)")
         if new:
-            _copy_text(cursor, CaseDeadline._meta.db_table, DEADLINE_COPY_COLUMNS, _deadline_copy_text(new, merged))
+            _copy_text(cursor, CaseDeadline._meta.db_table, DEADLINE_COPY_COLUMNS, _deadline_copy_text(new))
         if updated:
             cursor.execute(_INSERT_MISSING_DEADLINES)
             cursor.execute("DROP TABLE legacy_import_deadlines")
-        # Visits of new cases by COPY (a new case has no other visit: its visit, if completed,
-        # is its first completed one); those of re-imported cases may replace or remove an
-        # earlier visit and are written with the triggers' look-up (_write_visits_copy).
+        # Visits of new cases by COPY; those of re-imported cases may replace or remove an
+        # earlier visit (_write_visits_copy).
         updated_ids = {p.case.pk for p in updated}
         fresh = [p for p in new if p.visit is not None]
         if fresh:
             visit_ids = _next_ids(cursor, FollowUpVisit, len(fresh))
             _copy_text(cursor, FollowUpVisit._meta.db_table, VISIT_COPY_COLUMNS, _visit_copy_text(fresh, visit_ids))
-        cursor.execute("SELECT set_config('portal.kpi_columns_supplied', 'off', true)")
         if fresh:
             _copy_history(cursor, FollowUpVisit, visit_ids, "+", now)
         if updated:

@@ -4,6 +4,7 @@ from django.db import models
 from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
 
+from cases.models.deadlines import STAGE_ORDER
 from complaints_portal.common.models import TimeStampedModel
 
 from .periods import PERIOD_VALIDATOR
@@ -53,8 +54,7 @@ class FollowUpVisit(models.Model):
         ordering = ["visited_at", "id"]
         indexes = [
             models.Index(fields=["visited_at"], name="followup_visited"),
-            # "First completed visit of the case" (selectors.first_completed_visits): the
-            # NOT EXISTS probe per visit reads this index only.
+            # "First completed visit of the case", looked up by the KPI read model's writer.
             models.Index(
                 fields=["case", "visited_at", "id"], name="followup_completed",
                 condition=models.Q(outcome="completed"),
@@ -130,6 +130,69 @@ class KpiSnapshot(models.Model):
         ordering = ["-created_at"]
         verbose_name = _("KPI snapshot")
         verbose_name_plural = _("KPI snapshots")
+
+
+class KpiCase(models.Model):
+    """The KPI read model (SPEC §5): one row per case with what the rules of kpi/rules.py judge,
+    each moment of a deadline as its local date (met at 23:59 local is met on that day), so
+    that no figure converts a time zone per row.
+
+    Written only by kpi/readmodel.py, in the transaction of the change it reflects (intake,
+    each transition, a deadline recomputation, a follow-up visit, the legacy import); rebuilt
+    from the cases by ``manage.py kpi_rebuild``. It holds inputs, not judgements: a change of
+    a rule in rules.py needs no rebuild.
+    """
+
+    case = models.OneToOneField("cases.Complaint", primary_key=True, on_delete=models.CASCADE, related_name="kpi")
+    # The case's department (a copy: no constraint or index of its own).
+    department = models.ForeignKey(
+        "cases.Department", null=True, on_delete=models.DO_NOTHING, db_constraint=False, db_index=False, related_name="+"
+    )
+    received_at = models.DateTimeField()  # the original D0: periods are ranges of instants
+    complaint_type = models.CharField(max_length=20)
+    merged = models.BooleanField()  # merged into another case
+    channel = models.CharField(max_length=20)
+    category = models.CharField(max_length=20)
+    dispute_type = models.CharField(max_length=20, blank=True)
+    root_cause = models.CharField(max_length=30, blank=True)
+    due_overall = models.DateField(null=True)
+    notified_on = models.DateField(null=True)  # the first round's decision notice
+    withdrawn_on = models.DateField(null=True)
+    # Withdrawn while no decision had been notified (the notice, if any, came later).
+    withdrawn_before_decision = models.BooleanField()
+    first_visit_at = models.DateTimeField(null=True)  # the case's first completed follow-up visit
+    first_visit_rating = models.PositiveSmallIntegerField(null=True)
+    # Then, for each stage of STAGE_ORDER, <stage>_due, <stage>_met and <stage>_stopped (below).
+
+    class Meta:
+        indexes = [
+            models.Index(fields=["received_at"], name="kpi_received"),
+            models.Index(
+                fields=["first_visit_at"], name="kpi_first_visit", include=["department", "first_visit_rating"],
+                condition=models.Q(first_visit_at__isnull=False),
+            ),
+        ]
+
+
+def _add_stage_fields(model):
+    """Each stage's due date and the local dates its act was done (met) or its tracking ended
+    without the act (stopped); all NULL when the case has no deadline for the stage."""
+    for stage in STAGE_ORDER:
+        for suffix in ("due", "met", "stopped"):
+            model.add_to_class(f"{stage.value}_{suffix}", models.DateField(null=True))
+
+
+_add_stage_fields(KpiCase)
+
+
+class KpiChange(models.Model):
+    """A change stamp of a finished quarter's KPI inputs, written by the read model's writer
+    with the change; part of the cache key of the quarter's figures (kpi/cache.py)."""
+
+    quarter = models.CharField(max_length=6)
+
+    class Meta:
+        indexes = [models.Index(fields=["quarter", "-id"], name="kpi_change_latest")]
 
 
 # Importable path for drf-spectacular's ENUM_NAME_OVERRIDES (nested classes cannot be named there).

@@ -4,31 +4,27 @@ Visibility: supervisors and senior managers see every department; a department h
 departments they head; everyone else gets 403. Follow-ups go through cases.selectors, so a
 case the user may not see is a 404.
 """
-import datetime
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
-from django.db.models import Count
 from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
-from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from assessment.selectors import KPI_COMPANY_ROLES, departments_visible_to
-from cases.calendar import load_calendar
 from cases.models.case import OPEN_STATUSES, Category, Channel, DisputeType, RootCause, Status
 from cases.models.deadlines import Stage
-from cases.selectors import case_get_for_user, case_list_visible_to
-from complaints_portal.common.errors import ApplicationError, CalendarMissing, NotFound, PermissionDenied
+from cases.selectors import case_get_for_user
+from complaints_portal.common.errors import ApplicationError, NotFound, PermissionDenied
 from complaints_portal.common.roles import SUPERVISOR, has_role
 from complaints_portal.db_router import replica_view
 
-from . import exports, selectors, services
+from . import drilldown as lists
+from . import exports, followups, selectors, services
 from .forms import AttemptForm, TargetForm, VisitForm
-from .models import FollowUpVisit
 from .periods import (
     InvalidPeriod,
     date_parse,
@@ -101,7 +97,7 @@ def dashboard(request):
         for key, value in (("timeliness", company.timeliness_rate), ("satisfaction", company.satisfaction_rate),
                            ("complaint_rate", company.complaint_rate)):
             trend[key].append(None if value is None else float(value))
-    backlog, overdue = selectors.backlog_counts(departments)
+    backlog, overdue = lists.backlog_counts(departments)
     context = {
         "table": table,
         "rows": rows,
@@ -111,7 +107,7 @@ def dashboard(request):
         "backlog": [(code, Status(code).label, n) for code, n in sorted(backlog.items())],
         "overdue": overdue,
         "volumes": {dim: [(value, _choice_label(dim, value), n) for value, n in counts]
-                    for dim, counts in selectors.volumes(period, as_of, departments).items()},
+                    for dim, counts in lists.volumes(period, as_of, departments).items()},
         "stages": [(stage, Stage(stage).label, rates) for stage, rates in table.company.stage_rates.items()],
         "query": f"period={period.code}&as_of={as_of.isoformat()}",
         "is_supervisor": has_role(request.user, SUPERVISOR),
@@ -135,21 +131,21 @@ def drilldown(request):
     title = None
     try:
         if backlog == "overdue":
-            cases, title = selectors.overdue_now(departments), _("Overdue now")
+            cases, title = lists.overdue_now(departments), _("Overdue now")
         elif backlog:
             if backlog not in {s.value for s in OPEN_STATUSES}:
                 raise KeyError(backlog)
-            cases = selectors.backlog_cases(departments).filter(status=backlog)
+            cases = lists.backlog_cases(departments).filter(status=backlog)
             title = _("Backlog: %(status)s") % {"status": Status(backlog).label}
         elif stage:
             states = {"met": ("met",), "denominator": ("met", "late")}[state]
-            cases = selectors.stage_cases(period, stage, states, as_of, departments)
+            cases = lists.stage_cases(period, stage, states, as_of, departments)
             title = (_("Stage %(stage)s met on time") if state == "met" else _(
                 "Stage %(stage)s met on time or late")) % {"stage": Stage(stage).label}
         elif dimension:
-            cases = selectors.volume_cases(period, as_of, dimension, value, departments)
+            cases = lists.volume_cases(period, as_of, dimension, value, departments)
         else:
-            cases = selectors.kpi_cases(period, figure, department, as_of)
+            cases = lists.kpi_cases(period, figure, department, as_of)
     except (KeyError, ValueError):  # unknown figure, dimension, status or stage
         raise Http404 from None
     if departments is not None:
@@ -206,34 +202,10 @@ def targets(request):
 
 @login_required
 def followup_queue(request):
-    """Cases with the decision notified and no visit outcome yet, due within 5 working days
-    of the decision (nearest first)."""
-    cases = (
-        case_list_visible_to(request.user)
-        .filter(notified_at__isnull=False, merged_into__isnull=True)
-        .exclude(followups__outcome__in=FollowUpVisit.Outcome.values)
-        .select_related("department", "deadline_policy")
-        # The attempts counted in the same query (was one COUNT per listed case).
-        .annotate(attempt_count=Count("followup_attempts"))
-        .order_by("notified_at")[:200]
-    )
-    try:
-        calendar = load_calendar()
-    except CalendarMissing:
-        calendar = None
-    items = []
-    for case in cases:
-        due = None
-        if calendar is not None:
-            try:
-                notified_on = timezone.localdate(case.notified_at)
-                due = calendar.add_working_days(notified_on, case.deadline_policy.followup_working_days)
-            except ApplicationError:
-                due = None
-        items.append({"case": case, "due": due, "attempts": case.attempt_count})
-    items.sort(key=lambda i: (i["due"] is None, i["due"] or datetime.date.max))
+    """Cases waiting for a follow-up visit, nearest due date first."""
     return render(request, "assessment/followup_queue.html", {
-        "items": items, "attempt_form": AttemptForm(), "visit_form": VisitForm(), "today": local_today(),
+        "items": followups.followup_queue(request.user), "attempt_form": AttemptForm(), "visit_form": VisitForm(),
+        "today": local_today(),
     })
 
 
@@ -252,7 +224,7 @@ def followup_attempt(request, reference):
     form = AttemptForm(request.POST)
     if form.is_valid():
         try:
-            services.followup_attempt_record(case, request.user, channel=form.cleaned_data["channel"],
+            followups.followup_attempt_record(case, request.user, channel=form.cleaned_data["channel"],
                                              result=form.cleaned_data["result"], note=form.cleaned_data["note"])
             messages.success(request, _("Attempt recorded."))
         except ApplicationError as exc:
@@ -269,7 +241,7 @@ def followup_visit(request, reference):
     form = VisitForm(request.POST)
     if form.is_valid():
         try:
-            services.followup_record(case, request.user, form.cleaned_data["outcome"], rating=form.cleaned_data["rating"],
+            followups.followup_record(case, request.user, form.cleaned_data["outcome"], rating=form.cleaned_data["rating"],
                                      comment=form.cleaned_data["comment"])
             messages.success(request, _("Follow-up visit recorded."))
         except ApplicationError as exc:

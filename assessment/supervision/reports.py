@@ -12,12 +12,12 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from assessment.kpi import calculations as calc
-from assessment.kpi import selectors
+from assessment.kpi import drilldown, rules, selectors
+from assessment.kpi.calculations import Timeliness
 from assessment.kpi.periods import Period, day_end_exclusive, local_today, period_bounds
 from assessment.selectors import departments_visible_to
 from cases.calendar import load_calendar
 from cases.models import Decision, Department, DepartmentMembership
-from cases.models.case import Channel
 from cases.notifications import notify
 from complaints_portal.common.errors import (
     CalendarMissing,
@@ -91,17 +91,17 @@ def month_figures(department, month, as_of=None):
     department's row of ``selectors.kpi_table`` for the month (overdue = the KPI's "late":
     decided after the due date, or undecided and past it); closed and in progress split the
     same cohort by whether it was closed by the end of the month; decisions are the decision
-    notices (all rounds) sent in the month; top causes are ``selectors.volume_by(root_cause)``.
+    notices (all rounds) sent in the month; top causes are ``drilldown.volume_by(root_cause)``.
     """
     today = local_today()
     as_of = min(as_of or month.end, today)
     row = selectors.kpi_table(month, as_of, departments=[department]).rows[0]
-    cohort = selectors.complaint_cohort(month, as_of).filter(department=department)
+    cohort = drilldown.complaint_cohort(month, as_of).filter(department=department)
     closed = cohort.filter(closed_at__lt=day_end_exclusive(as_of)).count()
     start, end = period_bounds(month)
     decisions = Decision.objects.filter(case__department=department, notified_at__gte=start,
                                         notified_at__lt=min(end, day_end_exclusive(as_of))).count()
-    causes = selectors.volume_by(month, as_of, "root_cause", departments=[department])[:5]
+    causes = drilldown.volume_by(month, as_of, "root_cause", departments=[department])[:5]
     return {
         "month": month.code,
         "as_of": as_of.isoformat(),
@@ -194,17 +194,16 @@ def regulator_report(period, departments=None):
     time, late, not yet due, the on-time rate, and first-round decisions notified. The same
     cohort and timeliness rule as the KPI table, restricted to the regulator channel."""
     as_of = min(period.end, local_today())
-    qs = selectors.annotated_cohort(period, as_of).filter(channel=Channel.REGULATOR)
+    qs = drilldown.judged_cohort(period, as_of).filter(rules.REGULATOR)
     if departments is not None:
         qs = qs.filter(department__in=departments)
-    a_end = day_end_exclusive(as_of)
     rows = list(
         qs.values("department__code").annotate(
-            received=Count("id"),
-            on_time=Count("id", filter=Q(timeliness="on_time")),
-            late=Count("id", filter=Q(timeliness="late")),
-            pending=Count("id", filter=Q(timeliness="pending")),
-            decisions=Count("id", filter=Q(first_notified_at__lt=a_end)),
+            received=Count("pk"),
+            on_time=Count("pk", filter=Q(timeliness=Timeliness.ON_TIME.value)),
+            late=Count("pk", filter=Q(timeliness=Timeliness.LATE.value)),
+            pending=Count("pk", filter=Q(timeliness=Timeliness.PENDING.value)),
+            decisions=Count("pk", filter=rules.decided(as_of)),
         ).order_by("department__code")
     )
     total = {k: sum(r[k] for r in rows) for k in ("received", "on_time", "late", "pending", "decisions")}

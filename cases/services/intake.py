@@ -11,6 +11,7 @@ from ..events import event_record
 from ..models import CaseDeadline, Complaint, DeadlinePolicy, ReferenceCounter
 from ..models.case import Category, Channel, ComplaintType, DisputeType, IdType, MisconductKind
 from ..permissions import is_clerk
+from ..signals import case_changed
 from .common import choice, require
 
 TEXT_LIMITS = {"summary": 200, "customer_name": 100, "customer_phone": 30, "policy_numbers": 200,
@@ -122,6 +123,7 @@ def case_create(*, actor, data, public=False, at=None):
         case._history_user = None if public else actor
         case.save()
         CaseDeadline.objects.bulk_create(rows)
+        case_changed.send(sender=type(case), case=case)
         event_record(case, "created", None if public else actor, to_status=case.status,
                      data={"channel": channel, "public": public}, at=at)
     _prefetched(case, "deadlines", rows)

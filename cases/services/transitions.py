@@ -38,6 +38,7 @@ from ..models.case import Outcome, RootCause, Status
 from ..models.deadlines import Tier
 from ..permissions import can_act, has_active_team, is_head_of
 from ..selectors import case_get_for_user
+from ..signals import case_changed
 from .common import choice, require
 
 User = get_user_model()
@@ -452,6 +453,7 @@ def case_transition(*, actor, reference, action, data=None, expected_version=Non
         deadlines.on_action(case, "acknowledge" if name == "acknowledge_late" else name, now)
         case._history_user = actor
         case.save()
+        case_changed.send(sender=type(case), case=case)
         event_record(case, name, actor, from_status=from_status, to_status=case.status, data=event_data, at=now)
         _notify_after(case, name, actor)
     return case

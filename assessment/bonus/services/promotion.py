@@ -4,13 +4,13 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 
 from django.contrib.auth import get_user_model
-from django.db.models import F
+from django.db.models import Case, F, When
 from django.utils.translation import gettext as _
 
 from assessment.kpi import calculations as calc
-from assessment.kpi.models import FollowUpVisit
-from assessment.kpi.periods import day_start, local_today, period_bounds, period_parse
-from assessment.kpi.selectors import annotated_cohort
+from assessment.kpi import rules
+from assessment.kpi.drilldown import judged_cohort
+from assessment.kpi.periods import local_today, period_bounds, period_parse
 from cases.models import DepartmentMembership, Report, TeamMember
 from complaints_portal.common.errors import ValidationFailed
 
@@ -19,7 +19,6 @@ from ..models import (
     PromotionPolicy,
 )
 from ._common import (
-    _ONE_DAY,
     table_csv,
     table_xlsx,
 )
@@ -103,21 +102,18 @@ def promotion_review(year, as_of=None):
     if not period.is_year:
         raise ValidationFailed(_("Promotion is reviewed per year, like 2026."), code="invalid_period")
     as_of = as_of or min(local_today(), period.end)
-    cohort = annotated_cohort(period, as_of)
-    cases = {c["id"]: c for c in cohort.annotate(judged=F("timeliness")).values("id", "reference", "at_fault", "judged")}
+    cohort = judged_cohort(period, as_of).annotate(
+        judged=F("timeliness"), rating=Case(When(rules.revisited_by(as_of), then=F("first_visit_rating"))))
+    cases = {c["case_id"]: c for c in cohort.values("case_id", "case__reference", "case__at_fault", "judged", "rating")}
     handlers = set(TeamMember.objects.filter(case_id__in=cases).values_list("user_id", "case_id"))
     handlers |= set(Report.objects.filter(case_id__in=cases).values_list("submitted_by_id", "case_id"))
-    ratings = {}
-    for case_id, rating in (FollowUpVisit.objects.filter(case_id__in=cases, outcome=FollowUpVisit.Outcome.COMPLETED,
-                                                         visited_at__lt=day_start(as_of) + _ONE_DAY)
-                            .order_by("visited_at", "id").values_list("case_id", "rating")):
-        ratings.setdefault(case_id, rating)
+    ratings = {case_id: c["rating"] for case_id, c in cases.items() if c["rating"] is not None}
     per_user = {}
     for user_id, case_id in handlers:
         per_user.setdefault(user_id, set()).add(case_id)
     handled_ids = {case_id for _u, case_id in handlers}
     average = bonus.EmployeeFigures(handled=len(handled_ids),
-                                    at_fault=sum(1 for i in handled_ids if cases[i]["at_fault"])).complaint_rate
+                                    at_fault=sum(1 for i in handled_ids if cases[i]["case__at_fault"])).complaint_rate
     disqualified, unmatched = _disqualifications(period)
     member_ids = set(DepartmentMembership.objects.values_list("user_id", flat=True))
     thresholds = promotion_thresholds()
@@ -128,14 +124,14 @@ def promotion_review(year, as_of=None):
         timeliness = [cases[i]["judged"] for i in ids]
         rated = [ratings[i] for i in ids if i in ratings]
         figures = bonus.EmployeeFigures(
-            handled=len(ids), at_fault=sum(1 for i in ids if cases[i]["at_fault"]),
+            handled=len(ids), at_fault=sum(1 for i in ids if cases[i]["case__at_fault"]),
             on_time=timeliness.count(calc.Timeliness.ON_TIME.value),
             judged=sum(1 for t in timeliness if t in (calc.Timeliness.ON_TIME.value, calc.Timeliness.LATE.value)),
             satisfied=sum(1 for r in rated if r >= 4), revisited=len(rated),
         )
         refs = disqualified.get(user.pk, [])
         decision = bonus.promotion_decide(figures, average, thresholds, refs)
-        rows.append(EmployeeReview(user, figures, decision, sorted(cases[i]["reference"] for i in ids), refs))
+        rows.append(EmployeeReview(user, figures, decision, sorted(cases[i]["case__reference"] for i in ids), refs))
     return PromotionReport(period.code, as_of, thresholds, average, rows, unmatched)
 
 

@@ -6,8 +6,9 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from assessment.kpi import calculations as calc
+from assessment.kpi.drilldown import judged_cohort
 from assessment.kpi.periods import local_today, period_parse
-from assessment.kpi.selectors import annotated_cohort, kpi_table
+from assessment.kpi.selectors import kpi_table
 from cases.models import Department, DepartmentMembership
 from complaints_portal.common.errors import ValidationFailed
 
@@ -135,7 +136,7 @@ def quarter_pending_cases(quarter, as_of=None):
     """Complaints of the quarter still pending (no decision, not yet due) as of today: while
     there are any, the quarter's on-time rate is not final."""
     period = _quarter(quarter)
-    return annotated_cohort(period, as_of or local_today()).filter(timeliness=calc.Timeliness.PENDING.value).count()
+    return judged_cohort(period, as_of or local_today()).filter(timeliness=calc.Timeliness.PENDING.value).count()
 
 
 @transaction.atomic

@@ -6,8 +6,8 @@ from django.db.models import Count
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from assessment.kpi.drilldown import complaint_cohort
 from assessment.kpi.periods import day_start, local_today, period_parse
-from assessment.kpi.selectors import complaint_cohort
 from cases.models import Complaint, Department
 from complaints_portal.common.errors import ValidationFailed
 

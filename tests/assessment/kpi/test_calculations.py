@@ -1,19 +1,9 @@
-import datetime
-import zoneinfo
 from decimal import Decimal
 
 from hypothesis import given
 from hypothesis import strategies as st
 
 from assessment.kpi import calculations as calc
-from assessment.kpi.calculations import Timeliness, classify_on_time
-
-TZ = zoneinfo.ZoneInfo("Asia/Shanghai")
-DUE = datetime.date(2026, 4, 27)
-
-
-def at(day, hour=10):
-    return datetime.datetime.combine(datetime.date.fromisoformat(day), datetime.time(hour), tzinfo=TZ)
 
 
 def test_rate_rounds_half_up_not_to_even():
@@ -76,39 +66,3 @@ def test_half_values_round_up(k):
     # (2k+1)/200 % = k.5 hundredths of a percent... build n/d with an exact half at 2 places
     value = calc.rate(2 * k + 1, 20_000, 2)  # exact = (2k+1)/200 = k/100 + 0.005
     assert value == (Decimal(k) / 100 + Decimal("0.01")).quantize(Decimal("0.01"))
-
-
-def test_decision_on_the_due_date_is_on_time_until_midnight_local():
-    assert classify_on_time(due_on=DUE, as_of=DUE, notified_at=at("2026-04-27", 23), tz=TZ) == Timeliness.ON_TIME
-
-
-def test_decision_the_day_after_due_is_late():
-    assert classify_on_time(due_on=DUE, as_of=datetime.date(2026, 5, 30), notified_at=at("2026-04-28", 0), tz=TZ) == Timeliness.LATE
-
-
-def test_withdrawn_on_or_before_due_without_decision_is_excluded():
-    assert classify_on_time(due_on=DUE, as_of=datetime.date(2026, 6, 1), withdrawn_at=at("2026-04-27", 22), tz=TZ) == Timeliness.EXCLUDED
-
-
-def test_withdrawn_after_due_without_decision_is_late():
-    assert classify_on_time(due_on=DUE, as_of=datetime.date(2026, 6, 1), withdrawn_at=at("2026-04-28"), tz=TZ) == Timeliness.LATE
-
-
-def test_withdrawn_after_a_decision_is_judged_on_the_decision():
-    result = classify_on_time(
-        due_on=DUE, as_of=datetime.date(2026, 6, 1), notified_at=at("2026-04-20"), withdrawn_at=at("2026-04-21"), tz=TZ
-    )
-    assert result == Timeliness.ON_TIME
-
-
-def test_open_case_not_yet_due_is_pending_and_past_due_is_late():
-    assert classify_on_time(due_on=DUE, as_of=DUE, tz=TZ) == Timeliness.PENDING
-    assert classify_on_time(due_on=DUE, as_of=DUE + datetime.timedelta(days=1), tz=TZ) == Timeliness.LATE
-
-
-def test_events_after_the_as_of_date_have_not_happened_yet():
-    as_of = datetime.date(2026, 4, 20)
-    assert classify_on_time(due_on=DUE, as_of=as_of, notified_at=at("2026-04-21"), tz=TZ) == Timeliness.PENDING
-    assert classify_on_time(due_on=DUE, as_of=as_of, withdrawn_at=at("2026-04-21"), tz=TZ) == Timeliness.PENDING
-    late_as_of = datetime.date(2026, 4, 30)
-    assert classify_on_time(due_on=DUE, as_of=late_as_of, notified_at=at("2026-05-02"), tz=TZ) == Timeliness.LATE

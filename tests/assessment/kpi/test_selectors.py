@@ -4,8 +4,9 @@ from decimal import Decimal
 
 import pytest
 
+from assessment.kpi.drilldown import kpi_cases
 from assessment.kpi.periods import period_parse
-from assessment.kpi.selectors import CASE_FIGURES, kpi_cases, kpi_table
+from assessment.kpi.selectors import CASE_FIGURES, kpi_table
 from tests.factories.assessment import (
     CaseDeadlineFactory,
     ComplaintFactory,

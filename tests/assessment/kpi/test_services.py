@@ -6,8 +6,9 @@ import pytest
 from django.contrib.auth.models import Group, User
 from rest_framework.test import APIClient
 
-from assessment.kpi import services
+from assessment.kpi import followups, services
 from assessment.kpi.periods import period_parse
+from assessment.kpi.readmodel import kpi_cases_refresh
 from assessment.models import FollowUpVisit, KpiSnapshot, Target
 from cases.models import CaseEvent, DepartmentMembership
 from complaints_portal.common.errors import PermissionDenied
@@ -46,45 +47,45 @@ def notified_case():
 
 def test_completed_visit_needs_a_rating_from_1_to_5(clerk, notified_case):
     for rating in (None, 0, 6):
-        with pytest.raises(services.FollowUpInvalid) as exc:
-            services.followup_record(notified_case, clerk, "completed", rating=rating)
+        with pytest.raises(followups.FollowUpInvalid) as exc:
+            followups.followup_record(notified_case, clerk, "completed", rating=rating)
         assert exc.value.code == "followup_invalid"
-    visit = services.followup_record(notified_case, clerk, "completed", rating=4, comment="ok")
+    visit = followups.followup_record(notified_case, clerk, "completed", rating=4, comment="ok")
     assert visit.rating == 4 and visit.by == clerk
     assert CaseEvent.objects.filter(case=notified_case, kind="followup").count() == 1
     assert visit.history.count() == 1
 
 
 def test_unreachable_needs_three_recorded_attempts(clerk, notified_case):
-    services.followup_attempt_record(notified_case, clerk, at=local_dt("2026-04-21", 9), result="no_answer")
-    services.followup_attempt_record(notified_case, clerk, at=local_dt("2026-04-21", 15), result="no_answer")
-    with pytest.raises(services.FollowUpNeedsAttempts) as exc:
-        services.followup_record(notified_case, clerk, "unreachable", visited_at=local_dt("2026-04-23"))
+    followups.followup_attempt_record(notified_case, clerk, at=local_dt("2026-04-21", 9), result="no_answer")
+    followups.followup_attempt_record(notified_case, clerk, at=local_dt("2026-04-21", 15), result="no_answer")
+    with pytest.raises(followups.FollowUpNeedsAttempts) as exc:
+        followups.followup_record(notified_case, clerk, "unreachable", visited_at=local_dt("2026-04-23"))
     assert exc.value.code == "followup_needs_attempts" and exc.value.extra == {"attempts": 2}
-    services.followup_attempt_record(notified_case, clerk, at=local_dt("2026-04-22", 9), result="no_answer")
-    visit = services.followup_record(notified_case, clerk, "unreachable", visited_at=local_dt("2026-04-23"))
+    followups.followup_attempt_record(notified_case, clerk, at=local_dt("2026-04-22", 9), result="no_answer")
+    visit = followups.followup_record(notified_case, clerk, "unreachable", visited_at=local_dt("2026-04-23"))
     assert visit.outcome == "unreachable" and visit.rating is None
     assert CaseEvent.objects.filter(case=notified_case, kind="followup_attempt").count() == 3
 
 
 def test_followup_before_the_decision_is_refused(clerk):
     case = ComplaintFactory()
-    with pytest.raises(services.FollowUpNotDue) as exc:
-        services.followup_record(case, clerk, "refused")
+    with pytest.raises(followups.FollowUpNotDue) as exc:
+        followups.followup_record(case, clerk, "refused")
     assert exc.value.code == "followup_before_decision"
     assert not FollowUpVisit.objects.exists()
 
 
 def test_rating_on_a_refused_visit_is_refused(clerk, notified_case):
-    with pytest.raises(services.FollowUpInvalid):
-        services.followup_record(notified_case, clerk, "refused", rating=3)
+    with pytest.raises(followups.FollowUpInvalid):
+        followups.followup_record(notified_case, clerk, "refused", rating=3)
 
 
 def test_investigator_of_another_department_may_not_record_a_visit(notified_case):
     other = DepartmentFactory(code="CS", name="CS")
     user = make_user("inv_cs", "investigator", other)
     with pytest.raises(PermissionDenied):
-        services.followup_record(notified_case, user, "refused")
+        followups.followup_record(notified_case, user, "refused")
 
 
 def test_target_set_creates_then_updates_and_only_a_supervisor_may(supervisor, clerk):
@@ -106,9 +107,10 @@ def test_snapshot_stores_rule_version_and_diff_shows_later_changes(supervisor):
     all_row = snapshot.rows[-1]
     assert all_row["department"] == "ALL" and all_row["complaints"] == 1 and all_row["late"] == 1
     assert services.snapshot_diff(snapshot) == []
-    # when: a late correction of the data
+    # when: a late correction of the data (with its read-model row, as every write path writes it)
     case.complaint_type = "feedback"
     case.save()
+    kpi_cases_refresh([case.pk])
     # then
     diff = services.snapshot_diff(snapshot)
     assert {"department": "ALL", "figure": "complaints", "stored": 1, "now": 0} in diff

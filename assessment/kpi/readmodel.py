@@ -1,0 +1,166 @@
+"""The writer of the KPI read model (models.KpiCase) and of the change stamps of finished
+quarters (models.KpiChange), the only code that writes either.
+
+A row is derived from its case, the case's deadlines and its first completed follow-up visit
+by one query (``_derived``), run inside the database: ``kpi_cases_refresh`` replaces the rows
+of some cases with ``INSERT … SELECT`` in the caller's transaction, so a figure never sees a
+case without its row; ``kpi_rebuild`` replaces them all (``manage.py kpi_rebuild``), and
+``kpi_differences`` compares the table with what the query derives now.
+
+Who calls the writer: the cases app sends ``cases.signals.case_changed`` from intake, every
+transition and the deadline recomputation, inside their transactions (AssessmentConfig
+connects ``case_changed_received``); the follow-up service and the legacy import, both in
+this app, call ``kpi_cases_refresh`` directly.
+"""
+import datetime
+
+from django.db import connections, router, transaction
+from django.db.models import BooleanField, ExpressionWrapper, F, FilteredRelation, OuterRef, Q, Subquery
+from django.db.models.functions import TruncDate
+from django.utils import timezone
+
+from cases.models import Complaint
+
+from .models import FollowUpVisit, KpiCase, KpiChange
+from .periods import day_start, local_tz, quarter_of
+from .rules import STAGES
+
+ALL_QUARTERS = "ALL"  # the stamp of a change to every quarter (a rebuild); part of every key
+# A quarter's figures are served from the cache from CACHE_AFTER_DAYS after its end (kpi/cache.py).
+# Writes to quarters that began before now − STAMP_MARGIN_DAYS's quarter are stamped: the
+# margin covers a clock a little ahead on some host, and recent quarters, which intake writes
+# all day, are never cached, so their writes need no stamp.
+CACHE_AFTER_DAYS = 7
+STAMP_MARGIN_DAYS = 2
+
+
+def _derived(case_ids=None):
+    """(column names, queryset): the read-model rows of ``case_ids`` (None: every case) as the
+    cases, their deadlines and visits say now, one row per case in column order."""
+    tz = local_tz()
+    first_visit = FollowUpVisit.objects.filter(
+        case=OuterRef("pk"), outcome=FollowUpVisit.Outcome.COMPLETED
+    ).order_by("visited_at", "id")
+    columns = {
+        "case_id": F("pk"),
+        "department_id": F("department_id"),
+        "received_at": F("received_at"),
+        "complaint_type": F("complaint_type"),
+        "merged": ExpressionWrapper(Q(merged_into__isnull=False), output_field=BooleanField()),
+        "channel": F("channel"),
+        "category": F("category"),
+        "dispute_type": F("dispute_type"),
+        "root_cause": F("root_cause"),
+        "due_overall": F("due_overall"),
+        "notified_on": TruncDate("first_notified_at", tzinfo=tz),
+        "withdrawn_on": TruncDate("withdrawn_at", tzinfo=tz),
+        "withdrawn_before_decision": ExpressionWrapper(
+            Q(withdrawn_at__isnull=False) & (Q(first_notified_at__isnull=True) | Q(first_notified_at__gt=F("withdrawn_at"))),
+            output_field=BooleanField(),
+        ),
+        "first_visit_at": Subquery(first_visit.values("visited_at")[:1]),
+        "first_visit_rating": Subquery(first_visit.values("rating")[:1]),
+    }
+    # Each stage's deadline is joined on its own (case_deadline_unique: at most one row per
+    # case and stage), so no grouping is needed; all NULL when the case has none.
+    joins = {}
+    for stage in STAGES:
+        joins[f"kpi_{stage}"] = FilteredRelation("deadlines", condition=Q(deadlines__stage=stage))
+        columns[f"{stage}_due"] = F(f"kpi_{stage}__due_on")
+        columns[f"{stage}_met"] = TruncDate(f"kpi_{stage}__met_at", tzinfo=tz)
+        columns[f"{stage}_stopped"] = TruncDate(f"kpi_{stage}__stopped_at", tzinfo=tz)
+    cases = Complaint.objects.all() if case_ids is None else Complaint.objects.filter(pk__in=case_ids)
+    names = [f"kpi_{name}" for name in columns]  # annotation names may not be field names
+    queryset = cases.alias(**joins).annotate(**dict(zip(names, columns.values(), strict=True)))
+    return list(columns), queryset.values_list(*names).order_by()
+
+
+def _write(case_ids, using):
+    """Replace the rows of ``case_ids`` (None: all) with the derived ones, in the database."""
+    KpiCase.objects.using(using).filter(**({} if case_ids is None else {"pk__in": case_ids})).delete()
+    columns, queryset = _derived(case_ids)
+    sql, params = queryset.using(using).query.sql_with_params()
+    connection = connections[using]
+    listed = ", ".join(connection.ops.quote_name(column) for column in columns)
+    with connection.cursor() as cursor:
+        cursor.execute(f"INSERT INTO {connection.ops.quote_name(KpiCase._meta.db_table)} ({listed}) {sql}", params)  # noqa: S608  # nosec B608 - identifiers from model metadata, values bound as parameters
+
+
+def kpi_cases_refresh(case_ids):
+    """Rewrite the KPI rows of ``case_ids`` from their cases, deadlines and visits, in the
+    caller's transaction (or one of its own), and stamp the finished quarters whose figures
+    the change may move: those of the rows' receipt and first visit, before and after, and of
+    every visit of the cases (a failed visit counts for the case's department)."""
+    case_ids = sorted(set(case_ids))
+    if not case_ids:
+        return
+    using = router.db_for_write(KpiCase)
+    cutoff = _stamp_cutoff()
+    with transaction.atomic(using=using):
+        touched = _moments(case_ids, using, cutoff)
+        touched += FollowUpVisit.objects.using(using).filter(
+            case_id__in=case_ids, visited_at__lt=cutoff).values_list("visited_at", flat=True)
+        _write(case_ids, using)
+        touched += _moments(case_ids, using, cutoff)
+        kpi_stamp({_quarter(moment) for moment in touched}, using)
+
+
+def kpi_rebuild():
+    """Rewrite the whole read model from the cases (one statement) and stamp every quarter.
+    Returns the number of rows."""
+    using = router.db_for_write(KpiCase)
+    with transaction.atomic(using=using):
+        _write(None, using)
+        kpi_stamp({ALL_QUARTERS}, using)
+        return KpiCase.objects.using(using).count()
+
+
+def kpi_differences(chunk=20_000):
+    """Case ids whose stored KPI row differs from the one derived now (or is missing or left
+    over): empty when the writer kept the read model equal to a rebuild."""
+    columns, _queryset = _derived()
+    stored = KpiCase.objects.values_list(*columns)
+    differing = []
+    ids = sorted(set(Complaint.objects.values_list("pk", flat=True)) | set(KpiCase.objects.values_list("pk", flat=True)))
+    for start in range(0, len(ids), chunk):
+        part = ids[start:start + chunk]
+        now = {row[0]: row for row in _derived(part)[1]}
+        kept = {row[0]: row for row in stored.filter(pk__in=part)}
+        differing += [pk for pk in part if now.get(pk) != kept.get(pk)]
+    return differing
+
+
+def case_changed_received(sender, case, **kwargs):
+    """Receiver of cases.signals.case_changed: the case's KPI inputs may have changed."""
+    kpi_cases_refresh([case.pk])
+
+
+# ---------------------------------------------------------------------------------------------
+# Change stamps
+
+
+def _stamp_cutoff():
+    """Moments before this are in quarters that a cached figure may cover."""
+    return day_start(quarter_of(timezone.localdate(timezone.now(), local_tz())
+                                - datetime.timedelta(days=STAMP_MARGIN_DAYS)).start)
+
+
+def _quarter(moment):
+    return quarter_of(timezone.localdate(moment, local_tz())).code
+
+
+def _moments(case_ids, using, cutoff):
+    """The receipt and first-visit moments before ``cutoff`` of the stored rows of ``case_ids``."""
+    rows = KpiCase.objects.using(using).filter(Q(received_at__lt=cutoff) | Q(first_visit_at__lt=cutoff),
+                                               pk__in=case_ids).values_list("received_at", "first_visit_at")
+    return [moment for row in rows for moment in row if moment is not None and moment < cutoff]
+
+
+def kpi_stamp(quarters, using=None):
+    """Record a change to the KPI inputs of ``quarters`` (codes like 2026Q1, or ALL_QUARTERS),
+    in the caller's transaction. Stamps are only added, never updated: writers take no lock on
+    a shared row."""
+    if quarters:
+        KpiChange.objects.using(using or router.db_for_write(KpiChange)).bulk_create(
+            KpiChange(quarter=quarter) for quarter in sorted(quarters)
+        )
