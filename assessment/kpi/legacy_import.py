@@ -569,8 +569,9 @@ def _deadline_copy_text(batch):
     return "".join(parts)
 
 
-# A new imported visit: no comment, nobody recorded it in the portal.
-VISIT_COPY_COLUMNS = ["id", "case_id", "outcome", "rating", "visited_at", "comment", "by_id"]
+# A new imported visit: no comment, nobody recorded it in the portal; the case's department
+# (the copy the KPI read model's writer keeps, written here with the row).
+VISIT_COPY_COLUMNS = ["id", "case_id", "outcome", "rating", "visited_at", "comment", "by_id", "department_id"]
 
 
 def _visit_copy_text(batch, ids):
@@ -580,7 +581,7 @@ def _visit_copy_text(batch, ids):
         visit = p.visit
         lines.append(
             f"{pk}\t{p.case.pk}\t{_copy_field(visit['outcome'])}\t{_copy_field(visit['rating'])}\t"
-            f"{_copy_field(visit['visited_at'])}\t\t\\N\n"
+            f"{_copy_field(visit['visited_at'])}\t\t\\N\t{_copy_field(p.case.department_id)}\n"
         )
     return "".join(lines)
 

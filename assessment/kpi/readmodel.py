@@ -76,8 +76,14 @@ def _derived(case_ids=None):
 
 
 def _write(case_ids, using):
-    """Replace the rows of ``case_ids`` (None: all) with the derived ones, in the database."""
-    KpiCase.objects.using(using).filter(**({} if case_ids is None else {"pk__in": case_ids})).delete()
+    """Replace the rows of ``case_ids`` (None: all) with the derived ones, in the database, and
+    bring their visits' department copy in step with the case."""
+    of_cases = {} if case_ids is None else {"case_id__in": case_ids}
+    # The department is not history (excluded from the visit's history records), so this
+    # update loses no history row.
+    FollowUpVisit.objects.using(using).filter(**of_cases).exclude(department_id=F("case__department_id")).update(
+        department_id=Subquery(Complaint.objects.filter(pk=OuterRef("case_id")).values("department_id")[:1]))
+    KpiCase.objects.using(using).filter(**of_cases).delete()
     columns, queryset = _derived(case_ids)
     sql, params = queryset.using(using).query.sql_with_params()
     connection = connections[using]
@@ -117,7 +123,8 @@ def kpi_rebuild():
 
 def kpi_differences(chunk=20_000):
     """Case ids whose stored KPI row differs from the one derived now (or is missing or left
-    over): empty when the writer kept the read model equal to a rebuild."""
+    over), or whose visits' department copy is not the case's: empty when the writer kept the
+    read model equal to a rebuild."""
     columns, _queryset = _derived()
     stored = KpiCase.objects.values_list(*columns)
     differing = []
@@ -127,7 +134,8 @@ def kpi_differences(chunk=20_000):
         now = {row[0]: row for row in _derived(part)[1]}
         kept = {row[0]: row for row in stored.filter(pk__in=part)}
         differing += [pk for pk in part if now.get(pk) != kept.get(pk)]
-    return differing
+    stale = FollowUpVisit.objects.exclude(department_id=F("case__department_id")).values_list("case_id", flat=True)
+    return sorted(set(differing) | set(stale))
 
 
 def case_changed_received(sender, case, **kwargs):

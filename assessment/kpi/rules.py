@@ -116,6 +116,6 @@ FAILED_OUTCOMES = (FollowUpVisit.Outcome.UNREACHABLE.value, FollowUpVisit.Outcom
 
 def failed_visits(period, as_of, outcomes=FAILED_OUTCOMES):
     """Follow-up visits that did not reach or were refused by the customer, in the period:
-    each one counts (they feed the revisit success rate)."""
+    each one counts, for the case's department (they feed the revisit success rate)."""
     start, end = _range(period, as_of)
     return Q(outcome__in=outcomes, visited_at__gte=start, visited_at__lt=end)

@@ -180,38 +180,34 @@ def _computed_counts(period, as_of):
             with connections[alias].cursor() as cursor:
                 cursor.execute("SELECT set_config('jit', 'off', true), "
                                "set_config('plan_cache_mode', 'force_custom_plan', true)")
-        # The cohort in one pass: one group per (department, timeliness class), so the class is
-        # evaluated once per case, and each stage's classes counted in the same scan.
-        stage_counts = {
-            f"{stage}:{state}": Count("pk", filter=Q(**{f"stage_{stage}": state}))
-            for stage in rules.STAGES for state in rules.STAGE_STATES
-        }
-        cohort = KpiCase.objects.using(alias).filter(rules.cohort(period, as_of)).alias(
-            **{f"stage_{stage}": rules.stage_state(stage, as_of) for stage in rules.STAGES}
-        )
-        for group in cohort.values("department_id", state=rules.timeliness(as_of)).annotate(
-            n=Count("pk"), regulator=Count("pk", filter=rules.REGULATOR), **stage_counts
-        ).order_by():
+        # The cohort in one pass, one group per department, timeliness class and class of each
+        # stage (a few hundred groups: a case's stages advance together), so that each class is
+        # evaluated once per case; 28 counts with a FILTER each evaluated the stage classes four
+        # times per case (82 vs 262 ms for a quarter of 117,000 complaints, bench/kpi.py).
+        # Counted over a column of the covering index, not the key, to keep the scan index-only.
+        stages = {f"stage_{stage}": rules.stage_state(stage, as_of) for stage in rules.STAGES}
+        cohort = KpiCase.objects.using(alias).filter(rules.cohort(period, as_of)).values(
+            "department_id", state=rules.timeliness(as_of), **stages
+        ).annotate(n=Count("received_at"), regulator=Count("received_at", filter=rules.REGULATOR)).order_by()
+        for group in cohort:
             row = rows[group["department_id"]]
             row.complaints += group["n"]
             row.regulator_complaints += group["regulator"]
             setattr(row, group["state"], getattr(row, group["state"]) + group["n"])
             for stage in rules.STAGES:
-                counts = {state: group[f"{stage}:{state}"] for state in rules.STAGE_STATES}
-                if any(counts.values()):
-                    mine = row.stages.setdefault(stage, dict.fromkeys(rules.STAGE_STATES, 0))
-                    for state, n in counts.items():
-                        mine[state] += n
+                if group[f"stage_{stage}"] is not None:  # None: no deadline of this stage
+                    counts = row.stages.setdefault(stage, dict.fromkeys(rules.STAGE_STATES, 0))
+                    counts[group[f"stage_{stage}"]] += group["n"]
 
         for group in KpiCase.objects.using(alias).filter(rules.revisited(period, as_of)).values(
             "department_id"
-        ).annotate(revisited=Count("pk"), satisfied=Count("pk", filter=rules.SATISFIED)).order_by():
+        ).annotate(revisited=Count("first_visit_at"), satisfied=Count("first_visit_at", filter=rules.SATISFIED)).order_by():
             row = rows[group["department_id"]]
             row.revisited, row.satisfied = group["revisited"], group["satisfied"]
         for group in FollowUpVisit.objects.using(alias).filter(rules.failed_visits(period, as_of)).values(
-            "case__department_id", "outcome"
-        ).annotate(n=Count("pk")).order_by():
-            setattr(rows[group["case__department_id"]], group["outcome"], group["n"])
+            "department_id", "outcome"
+        ).annotate(n=Count("*")).order_by():
+            setattr(rows[group["department_id"]], group["outcome"], group["n"])
     return dict(rows)
 
 

@@ -81,6 +81,10 @@ def fill(apps, schema_editor):
         f"FROM cases_complaint c {joins}",  # noqa: S608  # nosec B608 - constant identifiers and settings.TIME_ZONE
         params=None,
     )
+    schema_editor.execute(
+        "UPDATE assessment_followupvisit SET department_id = (SELECT c.department_id FROM cases_complaint c "
+        "WHERE c.id = assessment_followupvisit.case_id)", params=None,
+    )
     schema_editor.execute("INSERT INTO assessment_kpichange (quarter) VALUES ('ALL')", params=None)
     if connection.vendor == "postgresql":
         schema_editor.execute("ANALYZE assessment_kpicase", params=None)
@@ -90,21 +94,12 @@ class Migration(migrations.Migration):
 
     dependencies = [
         ('assessment', '0009_autovacuum_for_index_only_scans'),
-        ('cases', '0012_team_member_ended'),
+        ('cases', '0013_kpi_cohort_index_dropped'),
+        migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
     operations = [
         migrations.RunPython(teardown, migrations.RunPython.noop),
-        migrations.CreateModel(
-            name='KpiChange',
-            fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('quarter', models.CharField(max_length=6)),
-            ],
-            options={
-                'indexes': [models.Index(fields=['quarter', '-id'], name='kpi_change_latest')],
-            },
-        ),
         migrations.CreateModel(
             name='KpiCase',
             fields=[
@@ -143,11 +138,48 @@ class Migration(migrations.Migration):
                 ('decision_due', models.DateField(null=True)),
                 ('decision_met', models.DateField(null=True)),
                 ('decision_stopped', models.DateField(null=True)),
-                ('department', models.ForeignKey(db_constraint=False, db_index=False, null=True, on_delete=django.db.models.deletion.DO_NOTHING, related_name='+', to='cases.department')),
             ],
-            options={
-                'indexes': [models.Index(fields=['received_at'], name='kpi_received'), models.Index(condition=models.Q(('first_visit_at__isnull', False)), fields=['first_visit_at'], include=('department', 'first_visit_rating'), name='kpi_first_visit')],
-            },
+        ),
+        migrations.CreateModel(
+            name='KpiChange',
+            fields=[
+                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
+                ('quarter', models.CharField(max_length=6)),
+            ],
+        ),
+        migrations.RemoveIndex(
+            model_name='followupvisit',
+            name='followup_visited',
+        ),
+        migrations.AddField(
+            model_name='followupvisit',
+            name='department',
+            field=models.ForeignKey(blank=True, db_constraint=False, db_index=False, editable=False, null=True, on_delete=django.db.models.deletion.DO_NOTHING, related_name='+', to='cases.department'),
+        ),
+        migrations.AddIndex(
+            model_name='followupvisit',
+            index=models.Index(fields=['visited_at'], include=('department', 'outcome'), name='followup_visited'),
+        ),
+        migrations.AddField(
+            model_name='kpicase',
+            name='department',
+            field=models.ForeignKey(db_constraint=False, db_index=False, null=True, on_delete=django.db.models.deletion.DO_NOTHING, related_name='+', to='cases.department'),
         ),
         migrations.RunPython(fill, migrations.RunPython.noop),
+        migrations.AddIndex(
+            model_name='kpichange',
+            index=models.Index(fields=['quarter', '-id'], name='kpi_change_latest'),
+        ),
+        migrations.AddIndex(
+            model_name='kpicase',
+            index=models.Index(fields=['received_at'], include=('department', 'complaint_type', 'merged', 'channel', 'due_overall', 'notified_on', 'withdrawn_on', 'withdrawn_before_decision', 'acknowledge_due', 'acknowledge_met', 'acknowledge_stopped', 'dispatch_due', 'dispatch_met', 'dispatch_stopped', 'form_team_due', 'form_team_met', 'form_team_stopped', 'report_due', 'report_met', 'report_stopped', 'plan_due', 'plan_met', 'plan_stopped', 'approval_due', 'approval_met', 'approval_stopped', 'decision_due', 'decision_met', 'decision_stopped'), name='kpi_cohort'),
+        ),
+        migrations.AddIndex(
+            model_name='kpicase',
+            index=models.Index(fields=['received_at'], include=('department', 'complaint_type', 'merged', 'category', 'channel', 'dispute_type', 'root_cause'), name='kpi_volumes'),
+        ),
+        migrations.AddIndex(
+            model_name='kpicase',
+            index=models.Index(condition=models.Q(('first_visit_at__isnull', False)), fields=['first_visit_at'], include=('department', 'first_visit_rating'), name='kpi_first_visit'),
+        ),
     ]
