@@ -1,5 +1,5 @@
-"""Migration assessment 0009: the tables behind the index-only KPI and queue counts are
-vacuumed and analysed after a fixed number of new rows (PostgreSQL storage parameters)."""
+"""Migrations assessment 0009 and 0010: the tables behind the index-only KPI and queue counts
+are vacuumed and analysed after a fixed number of new rows (PostgreSQL storage parameters)."""
 import importlib
 
 import pytest
@@ -20,7 +20,7 @@ def _options(table):
     return dict(option.split("=", 1) for option in options or [])
 
 
-@pytest.mark.parametrize("table", ["cases_complaint", "cases_casedeadline", "assessment_followupvisit"])
+@pytest.mark.parametrize("table", ["cases_complaint", "cases_casedeadline", "assessment_followupvisit", "assessment_kpicase"])
 def test_tables_are_vacuumed_after_ten_thousand_inserts(table):
     options = _options(table)
     assert options["autovacuum_vacuum_insert_threshold"] == "10000"
