@@ -1,22 +1,14 @@
 """import_complaints: migrating cases from a legacy system (SPEC §9).
 
-A legacy row is history taken as recorded: its tier stands as given, a visit's outcome stands
-as given, and the dates decide the status. Due dates come from the calendar and the deadline
-policy in force on the receipt date, through cases.deadlines.compute_deadlines, the same
-computation apply_deadlines runs for portal cases.
-
 Speed: every line is parsed, validated and has its deadlines computed in Python first (a bad
 line stops there, nothing written); valid lines are written in batches with explicit history
 rows (simple-history records nothing for bulk writes by itself). If a batch fails in the
 database, it is replayed one line per transaction so that only the offending line is reported
 and the others still import.
 
-On PostgreSQL a batch is written with COPY (ids drawn from the sequences beforehand), one
-``UPDATE … FROM`` a COPY-filled temporary table for re-imported cases, and history rows copied
-server-side with ``INSERT … SELECT`` from the rows just written, so the history is exactly the
-stored row. Django's bulk_create/bulk_update build one parameter per value and one CASE per
-field and row; at 100,000 lines they, not the database, were the bottleneck (bench/README.md).
-Other backends use the ORM bulk operations.
+Rows are parsed in legacy_rows.py; on PostgreSQL a batch is written with COPY
+(legacy_copy.py), on other backends with the ORM bulk operations (here). Each batch writes
+the KPI read model of its cases in its transaction.
 
 Parsing and writing overlap: a second thread writes batch N while the caller parses batch
 N+1 (import_pipeline.WriterThread), and memory stays flat as the file grows: the file is read
@@ -26,277 +18,27 @@ PostgreSQL (import_pipeline.ReferenceRegister).
 """
 import datetime
 import threading
-import zoneinfo
-from collections import OrderedDict
-from dataclasses import dataclass
-from operator import attrgetter
 from typing import NamedTuple
 
 from django.conf import settings
-from django.db import DatabaseError, IntegrityError, connection, models, transaction
-from django.db.models import signals
-from django.db.models.base import ModelState
-from django.db.models.fields.related_descriptors import ForeignKeyDeferredAttribute
+from django.db import DatabaseError, IntegrityError, connection, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from simple_history.utils import bulk_create_with_history, bulk_update_with_history
 
-from cases.calendar import load_calendar
-from cases.deadlines import compute_deadlines, stage_rules
-from cases.models import CaseDeadline, Complaint, DeadlinePolicy, Department, StageRule
-from cases.models.case import Category, Channel, ComplaintType, Outcome, Status
-from cases.models.deadlines import Stage, Tier
-from complaints_portal.common.errors import CalendarMissing
+from cases.models import CaseDeadline, Complaint
 
 from .import_pipeline import ReferenceRegister, WriterThread
-from .imports import ImportResult, LineError, local_datetime, read_rows
+from .imports import ImportResult, LineError, read_rows
+from .legacy_copy import write_batch_copy
+from .legacy_rows import CASE_FIELDS, CHANGE_REASON, OPTIONAL, REQUIRED, Context, parse_row
 from .models import FollowUpVisit
 from .readmodel import kpi_cases_refresh
 
-REQUIRED = ("reference", "received_at", "channel", "category", "department")
-OPTIONAL = (
-    "complaint_type", "tier", "notified_at", "withdrawn_at", "closed_at", "revisit_at", "revisit_outcome",
-    "revisit_rating", "customer_name", "customer_phone", "policy_number", "summary",
-)
-CHANGE_REASON = "legacy import"
 # Lines per write transaction. Larger batches mean fewer round trips and commits; a batch
 # that fails in the database is replayed line by line, which costs more the larger it is.
 BATCH_SIZE = 2000
-# Computed deadline sets kept (one per policy, D0, tier and stage-rule working days): a few
-# years of receipt dates × 3 tiers fit, so a file of any length computes each set about once.
-DEADLINE_CACHE_SIZE = 4096
-
-# Case fields an import writes (and a re-import overwrites).
-CASE_FIELDS = [
-    "received_at", "clock_start", "channel", "category", "department", "complaint_type", "tier",
-    "deadline_policy", "notified_at", "first_notified_at", "withdrawn_at", "closed_at", "status", "outcome",
-    "customer_name", "customer_phone", "policy_numbers", "summary", "due_overall", "next_due", "is_legacy",
-]
-
-
-@dataclass
-class ParsedRow:
-    line: int
-    case: Complaint  # unsaved, fully populated
-    deadlines: list  # [(stage, due_on, met_at, stopped_at, explanation)]
-    visit: dict | None
-    copy_tails: tuple = ()  # per deadline, "stage\tdue_on\texplanation" in COPY's text format
-
-
-_CHOICE_VALUES = {}
-_RESULT_LOCK = threading.Lock()
-
-
-def _choice(value, choices, column, default=None):
-    if value == "" and default is not None:
-        return default
-    allowed = _CHOICE_VALUES.get(choices)
-    if allowed is None:  # Choices.values rebuilds its list on every access
-        allowed = _CHOICE_VALUES[choices] = frozenset(choices.values)
-    if value not in allowed:
-        raise LineError(
-            _("%(col)s: “%(value)s” is not one of %(choices)s.")
-            % {"col": column, "value": value, "choices": "|".join(choices.values)}
-        )
-    return value
-
-
-def _text(value, column, max_length):
-    if len(value) > max_length:
-        raise LineError(_("%(col)s is longer than %(n)s characters.") % {"col": column, "n": max_length})
-    return value
-
-
-class _Context:
-    def __init__(self):
-        self.tz = zoneinfo.ZoneInfo(settings.TIME_ZONE)
-        self.departments = {d.code: d for d in Department.objects.all()}
-        self.policies = list(DeadlinePolicy.objects.order_by("-version"))
-        self.calendar = load_calendar()
-        # Every stage rule, loaded now: parsing then reads nothing from the database, which
-        # lets the writer thread use the connection meanwhile (import_pipeline.WriterThread).
-        self.rules_cache = {(p.pk, tier): [] for p in self.policies for tier in Tier.values}
-        for rule in StageRule.objects.filter(policy__in=self.policies).order_by("pk"):
-            self.rules_cache.setdefault((rule.policy_id, rule.tier), []).append(rule)
-        self.rule_signatures = {}
-        self.deadline_cache = OrderedDict()  # LRU, at most DEADLINE_CACHE_SIZE entries
-        self.case_defaults = self.case_fast = None
-
-    def new_case(self, department, policy, **values):
-        """An unsaved Complaint with ``values`` and every other field at its default.
-
-        Built as Model.__init__ builds an instance from positional values (the way the ORM
-        loads rows), minus the per-field setattr: the instance dict is filled in one update.
-        The keyword path resolves a default per field on every call and was the largest
-        single cost of parsing a line; even the positional path set 61 attributes one by
-        one. This is equivalent only while no field attribute has a setter of its own other
-        than the foreign keys' (which just store the id on a fresh instance) and nothing
-        listens to pre_init/post_init; otherwise Model.__init__ is used. No field has a
-        callable default, so the defaults are taken once.
-        """
-        if self.case_defaults is None:
-            fields = Complaint._meta.concrete_fields
-            self.case_defaults = {f.attname: f.get_default() for f in fields}
-            self.case_fast = not (
-                signals.pre_init.has_listeners(Complaint) or signals.post_init.has_listeners(Complaint)
-            ) and all(
-                isinstance(vars(Complaint).get(f.attname), ForeignKeyDeferredAttribute)
-                or not hasattr(type(vars(Complaint).get(f.attname)), "__set__")
-                for f in fields
-            )
-        attrs = dict(self.case_defaults)
-        attrs.update(values)
-        attrs["department_id"] = department.pk if department is not None else None
-        attrs["deadline_policy_id"] = policy.pk
-        if self.case_fast:
-            case = Complaint.__new__(Complaint)
-            case._state = ModelState()
-            case.__dict__.update(attrs)
-        else:
-            case = Complaint(**attrs)
-        # Related objects the computation reads, cached so that reading them costs no query.
-        Complaint._meta.get_field("department").set_cached_value(case, department)
-        Complaint._meta.get_field("deadline_policy").set_cached_value(case, policy)
-        return case
-
-    def deadlines_for(self, case):
-        """compute_deadlines of an unsaved legacy case. Such a case has no extensions or
-        pauses, so its deadlines depend only on the policy, D0, the tier and the working days
-        of each stage rule that applies (category and channel matter only through which rule
-        applies, and most share the blank rule): computed once per such key."""
-        policy = case.deadline_policy
-        rules_key = (policy.pk, case.tier, case.category, case.channel)
-        signature = self.rule_signatures.get(rules_key)
-        if signature is None:
-            rules = stage_rules(policy, case.tier, case.category, case.channel, _cache=self.rules_cache)
-            signature = self.rule_signatures[rules_key] = tuple(sorted((str(s), n) for s, (n, _r) in rules.items()))
-        key = (policy.pk, case.clock_start, case.tier, signature)
-        cache = self.deadline_cache
-        entry = cache.get(key)
-        if entry is None:
-            try:
-                computed = compute_deadlines(case, self.calendar, _rules_cache=self.rules_cache)
-                # Each deadline's stage, due date and explanation as COPY text, formatted once
-                # per set rather than once per case (the PostgreSQL writer's rows).
-                tails = {stage: _copy_fields(stage, due_on, text) for stage, (due_on, text) in computed.items()}
-                entry = (computed, tails)
-            except CalendarMissing as exc:
-                entry = LineError(exc.message)
-            cache[key] = entry
-            if len(cache) > DEADLINE_CACHE_SIZE:
-                cache.popitem(last=False)
-        else:
-            cache.move_to_end(key)
-        if isinstance(entry, LineError):
-            raise entry
-        return entry
-
-    def policy_for(self, day):
-        for policy in self.policies:
-            if policy.effective_from <= day:
-                return policy
-        raise LineError(_("no deadline policy is in effect on %(date)s.") % {"date": day.isoformat()})
-
-
-def parse_row(line, row, ctx):
-    """Validate one CSV line and build the unsaved case, its deadline rows and its visit."""
-    reference = _text(row["reference"], "reference", 20)
-    if not reference:
-        raise LineError(_("reference is required."))
-    received_at = local_datetime(row["received_at"], "received_at", ctx.tz)
-    if received_at is None:
-        raise LineError(_("received_at is required."))
-    d0 = timezone.localdate(received_at, ctx.tz)
-    department = None
-    if row["department"]:
-        department = ctx.departments.get(row["department"])
-        if department is None:
-            raise LineError(_("unknown department “%(code)s”.") % {"code": row["department"]})
-    dates = {}
-    for column in ("notified_at", "withdrawn_at", "closed_at", "revisit_at"):
-        dates[column] = local_datetime(row.get(column, ""), column, ctx.tz)
-        if dates[column] is not None and dates[column] < received_at:
-            raise LineError(_("%(col)s is before received_at.") % {"col": column})
-    notified_at, withdrawn_at, closed_at = dates["notified_at"], dates["withdrawn_at"], dates["closed_at"]
-
-    if closed_at or withdrawn_at:
-        status = Status.CLOSED
-    elif notified_at:
-        status = Status.RESPONDED
-    elif department:
-        status = Status.ASSIGNED
-    else:
-        status = Status.RECEIVED
-    if withdrawn_at:
-        outcome = Outcome.WITHDRAWN
-    elif closed_at:
-        outcome = Outcome.CLOSED
-    else:
-        outcome = ""
-
-    policy = ctx.policy_for(d0)
-    case = ctx.new_case(
-        department, policy,
-        reference=reference,
-        received_at=received_at,
-        clock_start=d0,
-        channel=_choice(row["channel"], Channel, "channel"),
-        category=_choice(row["category"], Category, "category"),
-        complaint_type=_choice(row.get("complaint_type", ""), ComplaintType, "complaint_type", ComplaintType.COMPLAINT),
-        tier=_choice(row.get("tier", ""), Tier, "tier", Tier.SIMPLE),
-        notified_at=notified_at,
-        first_notified_at=notified_at,
-        withdrawn_at=withdrawn_at,
-        closed_at=closed_at or withdrawn_at,
-        status=status,
-        outcome=outcome,
-        customer_name=_text(row.get("customer_name", ""), "customer_name", 100),
-        customer_phone=_text(row.get("customer_phone", ""), "customer_phone", 30),
-        policy_numbers=_text(row.get("policy_number", ""), "policy_number", 200),
-        summary=_text(row.get("summary", ""), "summary", 200),
-        is_legacy=True,
-    )
-
-    visit = None
-    outcome_text, rating_text = row.get("revisit_outcome", ""), row.get("revisit_rating", "")
-    if outcome_text:
-        visit_outcome = _choice(outcome_text, FollowUpVisit.Outcome, "revisit_outcome")
-        if dates["revisit_at"] is None:
-            raise LineError(_("revisit_at is required with revisit_outcome."))
-        rating = None
-        if visit_outcome == FollowUpVisit.Outcome.COMPLETED:
-            if rating_text not in {"1", "2", "3", "4", "5"}:
-                raise LineError(_("revisit_rating must be 1–5 for a completed visit."))
-            rating = int(rating_text)
-        elif rating_text:
-            raise LineError(_("revisit_rating is only given for a completed visit."))
-        visit = {"outcome": visit_outcome, "rating": rating, "visited_at": dates["revisit_at"]}
-    elif rating_text or dates["revisit_at"]:
-        raise LineError(_("revisit_at and revisit_rating need revisit_outcome."))
-
-    computed, tails = ctx.deadlines_for(case)
-
-    # What happened to each stage is known only for the decision. The other stages were done
-    # outside the portal: once the case has a decision or ended, they are marked as not
-    # tracked from the start (stopped at receipt, before any due date), which excludes them
-    # from stage compliance instead of counting them late, and the reminder job never chases
-    # a migrated case. The decision stages keep what the legacy row says.
-    ended_at = notified_at or withdrawn_at or closed_at
-    decision_stages = (Stage.DECISION.value, Stage.OVERALL.value)
-    deadlines = []
-    for stage, (due_on, text) in computed.items():
-        if stage in decision_stages:
-            met_at = notified_at
-            stopped_at = ended_at if met_at is None else None
-        else:
-            met_at = None
-            stopped_at = case.received_at if ended_at else None
-        deadlines.append((stage, due_on, met_at, stopped_at, text))
-    copy_tails = tuple(tails[stage] for stage in computed)
-    case.due_overall = computed[Stage.OVERALL.value][0]
-    open_dues = [d for _s, d, met, stopped, _t in deadlines if met is None and stopped is None]
-    case.next_due = min(open_dues) if open_dues else None
-    return ParsedRow(line=line, case=case, deadlines=deadlines, visit=visit, copy_tails=copy_tails)
+_RESULT_LOCK = threading.Lock()  # writer threads report into one ImportResult
 
 
 def _write_batch(batch, result):
@@ -327,7 +69,7 @@ def _write_batch(batch, result):
     if written:
         with transaction.atomic():
             if connection.vendor == "postgresql":
-                _write_batch_copy(written, new, updated)
+                write_batch_copy(written, new, updated)
             else:
                 _write_batch_orm(written, new, updated)
             # The KPI read model of the batch's cases, in the batch's transaction.
@@ -355,10 +97,10 @@ def _stored_cases(references):
         # One array parameter: an IN list of a batch's 2,000 placeholders costs the client
         # more to build and send than the look-up costs the database.
         meta = Complaint._meta
-        listed = ", ".join(_qn(meta.get_field(name).column) for name in fields)
+        listed = ", ".join(connection.ops.quote_name(meta.get_field(name).column) for name in fields)
         with connection.cursor() as cursor:
             cursor.execute(
-                f"SELECT {listed} FROM {_qn(meta.db_table)} WHERE {_qn(meta.get_field('reference').column)} = ANY(%s)",  # noqa: S608  # nosec B608 - identifiers quoted from model metadata, values bound as parameters
+                f"SELECT {listed} FROM {connection.ops.quote_name(meta.db_table)} WHERE {connection.ops.quote_name(meta.get_field('reference').column)} = ANY(%s)",  # noqa: S608  # nosec B608 - identifiers quoted from model metadata, values bound as parameters
                 [references],
             )
             rows = cursor.fetchall()
@@ -379,7 +121,7 @@ def _write_batch_orm(batch, new, updated):
             batch_size=100, default_change_reason=CHANGE_REASON,
         )
     # Deadlines are derived data of the legacy row, recomputed; a stored deadline that comes
-    # out the same stays (as _write_batch_copy does it).
+    # out the same stays (as write_batch_copy does it).
     recomputed = {
         (p.case.pk, stage): (due, met, stopped, text) for p in batch for stage, due, met, stopped, text in p.deadlines
     }
@@ -397,305 +139,6 @@ def _write_batch_orm(batch, new, updated):
         for (case_id, stage), (due, met, stopped, text) in recomputed.items()
     )
     _write_visits(batch, {p.case.pk for p in updated})
-
-
-# -- PostgreSQL: COPY -------------------------------------------------------------------------
-def _qn(name):
-    return connection.ops.quote_name(name)
-
-
-def _next_ids(cursor, model, n):
-    table = model._meta.db_table
-    cursor.execute(
-        "SELECT nextval(pg_get_serial_sequence(%s, %s)) FROM generate_series(1, %s)",
-        [table, model._meta.pk.column, n],
-    )
-    return [row[0] for row in cursor.fetchall()]
-
-
-# Field types whose Python value psycopg adapts exactly as the ORM would store it. Exact types:
-# a subclass (an encrypted text field, say) may convert its value and goes the general way.
-_PLAIN_FIELDS = (
-    models.BigAutoField, models.AutoField, models.CharField, models.TextField, models.EmailField,
-    models.BooleanField, models.IntegerField, models.PositiveIntegerField, models.PositiveSmallIntegerField,
-    models.SmallIntegerField, models.DateField, models.DateTimeField, models.ForeignKey,
-)
-
-
-def _is_plain(field):
-    return type(field) in _PLAIN_FIELDS and not getattr(field, "auto_now", False) and not getattr(
-        field, "auto_now_add", False
-    )
-
-
-def _copy_objects(cursor, table, objs, fields, add, extra=None):
-    """COPY the database values of ``objs`` for ``fields`` into ``table``.
-
-    pre_save applies auto_now/auto_now_add like save() would; get_db_prep_save applies the
-    field's own conversion (encryption included), so COPY stores what the ORM would store. It
-    costs a few microseconds a value, so fields whose value needs no conversion skip it and
-    are read in one C-level attrgetter call per object; the columns are listed in that order
-    (plain fields first), which COPY accepts.
-    """
-    plain = [f for f in fields if _is_plain(f)]
-    other = [f for f in fields if not _is_plain(f)]
-    get_plain = attrgetter(*(f.attname for f in plain)) if len(plain) > 1 else None
-    if get_plain is None:  # attrgetter of one name returns the value, not a tuple
-        get_plain = (lambda obj, name=plain[0].attname: (getattr(obj, name),)) if plain else (lambda obj: ())
-
-    extra_columns, get_extra = extra if extra is not None else ([], lambda obj: ())
-    now = timezone.now()
-    converters = [_converter(f, add, now) for f in other]
-
-    def rows():
-        if not other and extra is None:
-            for obj in objs:
-                yield get_plain(obj)
-            return
-        for obj in objs:
-            yield get_plain(obj) + tuple(convert(obj) for convert in converters) + get_extra(obj)
-
-    _copy(cursor, table, [f.column for f in plain + other] + extra_columns, rows())
-
-
-def _converter(field, add, now):
-    """obj -> the database value of ``field``, as ``get_db_prep_save(pre_save(obj, add))``.
-
-    Two shortcuts, same values: an auto_now / auto_now_add date-time field takes one time for
-    the whole COPY (set on each object, as pre_save does; bulk_create would take one per
-    object, microseconds apart), converted once; a field whose pre_save is the plain read
-    converts an empty value (None or "") once per COPY — the same encrypted empty text, say,
-    for every row instead of one encryption per row. Other values are converted one by one.
-    """
-    attname = field.attname
-    if type(field) is models.DateTimeField and (field.auto_now or (add and field.auto_now_add)):
-        value = field.get_db_prep_save(now, connection)
-
-        def convert(obj):
-            setattr(obj, attname, now)
-            return value
-
-        return convert
-    if type(field).pre_save is not models.Field.pre_save and not (
-        isinstance(field, models.DateField) and not field.auto_now and not field.auto_now_add
-    ):
-        return lambda obj: field.get_db_prep_save(field.pre_save(obj, add), connection)
-    empty = {}
-
-    def convert(obj):
-        value = getattr(obj, attname)
-        if value is None or (type(value) is str and not value):
-            key = type(value)
-            if key not in empty:
-                empty[key] = field.get_db_prep_save(value, connection)
-            return empty[key]
-        return field.get_db_prep_save(value, connection)
-
-    return convert
-
-
-def _copy(cursor, table, columns, rows):
-    sql = f"COPY {_qn(table)} ({', '.join(_qn(c) for c in columns)}) FROM STDIN"
-    with connection.wrap_database_errors, cursor.copy(sql) as copy:
-        for row in rows:
-            copy.write_row(row)
-
-
-def _copy_history(cursor, model, ids, history_type, when):
-    """History rows of ``ids`` copied from the rows as now stored (one INSERT … SELECT)."""
-    history = model.history.model
-    source = {f.column for f in model._meta.concrete_fields}
-    columns = [f.column for f in history._meta.concrete_fields if f.column in source]
-    listed = ", ".join(_qn(c) for c in columns)
-    cursor.execute(
-        # Identifiers below come from model metadata, quoted; values are parameters.
-        f"INSERT INTO {_qn(history._meta.db_table)} ({listed}, history_date, history_change_reason, "  # noqa: S608  # nosec B608 - identifiers quoted from model metadata, values bound as parameters
-        f"history_type, history_user_id) SELECT {listed}, %s, %s, %s, NULL FROM {_qn(model._meta.db_table)} "
-        f"WHERE {_qn(model._meta.pk.column)} = ANY(%s)",
-        [when, CHANGE_REASON, history_type, list(ids)],
-    )
-
-
-# COPY's text format: a row is its fields joined by tabs, ended by a newline; NULL is \N; a
-# backslash, tab, newline or carriage return inside a value is escaped with a backslash.
-_COPY_ESCAPES = str.maketrans({"\\": "\\\\", "\t": "\\t", "\n": "\\n", "\r": "\\r"})
-
-
-def _copy_field(value):
-    """``value`` as one field of COPY's text format, read back by PostgreSQL as the same value.
-
-    An aware date-time is written in ISO 8601 with its offset, so it means the same instant
-    whatever the session's time zone; a date in ISO 8601."""
-    if value is None:
-        return "\\N"
-    if type(value) is bool:
-        return "t" if value else "f"
-    if isinstance(value, int):
-        return str(value)
-    if isinstance(value, datetime.datetime):
-        if value.tzinfo is None or value.utcoffset() is None:
-            raise ValueError("a naive date-time has no single meaning in a timestamptz column")
-        return value.isoformat()
-    if isinstance(value, datetime.date):
-        return value.isoformat()
-    return str(value).translate(_COPY_ESCAPES)
-
-
-def _copy_fields(*values):
-    return "\t".join(_copy_field(v) for v in values)
-
-
-# The deadline COPY's columns: per case, then per deadline (the tails formatted when parsing).
-DEADLINE_COPY_COLUMNS = ["case_id", "met_at", "stopped_at", "stage", "due_on", "explanation"]
-
-
-def _deadline_copy_text(batch):
-    """The COPY text of the batch's deadlines. Written here rather than by psycopg's row
-    formatter: a case has 8 deadline rows, most fields come from a shared computed set, so
-    each value is formatted once per case or per set instead of once per row."""
-    parts = []
-    append = parts.append
-    for p in batch:
-        head = f"{p.case.pk}\t"
-        formatted = {None: "\\N"}
-        for (_stage, _due, met_at, stopped_at, _text), tail in zip(p.deadlines, p.copy_tails, strict=True):
-            met = formatted.get(met_at)
-            if met is None:
-                met = formatted[met_at] = _copy_field(met_at)
-            stopped = formatted.get(stopped_at)
-            if stopped is None:
-                stopped = formatted[stopped_at] = _copy_field(stopped_at)
-            append(f"{head}{met}\t{stopped}\t{tail}\n")
-    return "".join(parts)
-
-
-# A new imported visit: no comment, nobody recorded it in the portal; the case's department
-# (the copy the KPI read model's writer keeps, written here with the row).
-VISIT_COPY_COLUMNS = ["id", "case_id", "outcome", "rating", "visited_at", "comment", "by_id", "department_id"]
-
-
-def _visit_copy_text(batch, ids):
-    """The COPY text of the visits of new cases."""
-    lines = []
-    for p, pk in zip(batch, ids, strict=True):
-        visit = p.visit
-        lines.append(
-            f"{pk}\t{p.case.pk}\t{_copy_field(visit['outcome'])}\t{_copy_field(visit['rating'])}\t"
-            f"{_copy_field(visit['visited_at'])}\t\t\\N\t{_copy_field(p.case.department_id)}\n"
-        )
-    return "".join(lines)
-
-
-def _copy_text(cursor, table, columns, text):
-    sql = f"COPY {_qn(table)} ({', '.join(_qn(c) for c in columns)}) FROM STDIN"
-    with connection.wrap_database_errors, cursor.copy(sql) as copy:
-        copy.write(text)
-
-
-# A stored deadline of a re-imported case stays when the recomputed one is the same row.
-_SAME_DEADLINE = """n.case_id = d.case_id AND n.stage = d.stage AND n.due_on = d.due_on
-  AND n.explanation = d.explanation AND n.met_at IS NOT DISTINCT FROM d.met_at
-  AND n.stopped_at IS NOT DISTINCT FROM d.stopped_at"""
-_DELETE_CHANGED_DEADLINES = f"""DELETE FROM cases_casedeadline d WHERE d.case_id = ANY(%s)
-  AND NOT EXISTS (SELECT 1 FROM legacy_import_deadlines n WHERE {_SAME_DEADLINE})"""  # noqa: S608  # nosec B608 - constant SQL
-_INSERT_MISSING_DEADLINES = f"""INSERT INTO cases_casedeadline ({', '.join(DEADLINE_COPY_COLUMNS)})
-  SELECT {', '.join(DEADLINE_COPY_COLUMNS)} FROM legacy_import_deadlines n
-  WHERE NOT EXISTS (SELECT 1 FROM cases_casedeadline d WHERE d.case_id = n.case_id AND d.stage = n.stage)"""  # noqa: S608  # nosec B608 - constant SQL
-
-
-def _write_batch_copy(batch, new, updated):
-    now = timezone.now()
-    case_fields = Complaint._meta.concrete_fields
-    with connection.cursor() as cursor:
-        if new:
-            for parsed, pk in zip(new, _next_ids(cursor, Complaint, len(new)), strict=True):
-                parsed.case.pk = pk
-            _copy_objects(cursor, Complaint._meta.db_table, [p.case for p in new], case_fields, True)
-            _copy_history(cursor, Complaint, [p.case.pk for p in new], "+", now)
-        if updated:
-            fields = [Complaint._meta.pk] + [Complaint._meta.get_field(n) for n in CASE_FIELDS + ["version", "updated_at"]]
-            columns = [f.column for f in fields]
-            listed = ", ".join(_qn(c) for c in columns)
-            cursor.execute("DROP TABLE IF EXISTS legacy_import_update")
-            cursor.execute(
-                f"CREATE TEMPORARY TABLE legacy_import_update AS SELECT {listed} FROM "  # noqa: S608  # nosec B608 - identifiers quoted from model metadata, values bound as parameters
-                f"{_qn(Complaint._meta.db_table)} WITH NO DATA"
-            )
-            _copy_objects(cursor, "legacy_import_update", [p.case for p in updated], fields, False)
-            assignments = ", ".join(f"{_qn(c)} = u.{_qn(c)}" for c in columns[1:])
-            cursor.execute(
-                f"UPDATE {_qn(Complaint._meta.db_table)} c SET {assignments} FROM legacy_import_update u "  # noqa: S608  # nosec B608 - identifiers quoted from model metadata, values bound as parameters
-                f"WHERE c.{_qn(columns[0])} = u.{_qn(columns[0])}"
-            )
-            cursor.execute("DROP TABLE legacy_import_update")
-            ids = [p.case.pk for p in updated]
-            _copy_history(cursor, Complaint, ids, "~", now)
-            # Deadlines are derived data of the legacy row, recomputed: the recomputed rows go
-            # to a temporary table, stored rows that differ from them (or whose stage is gone)
-            # are deleted, and the recomputed rows not stored are inserted (below). A deadline
-            # that comes out the same stays as it is, with any reminder or overdue mark the
-            # sweep gave it; re-importing an unchanged file rewrites no deadline.
-            cursor.execute("DROP TABLE IF EXISTS legacy_import_deadlines")
-            cursor.execute(
-                f"CREATE TEMPORARY TABLE legacy_import_deadlines AS SELECT {', '.join(DEADLINE_COPY_COLUMNS)} "  # noqa: S608  # nosec B608 - constant column list and table name
-                f"FROM {_qn(CaseDeadline._meta.db_table)} WITH NO DATA"
-            )
-            _copy_text(cursor, "legacy_import_deadlines", DEADLINE_COPY_COLUMNS, _deadline_copy_text(updated))
-            cursor.execute(_DELETE_CHANGED_DEADLINES, [ids])
-        if new:
-            _copy_text(cursor, CaseDeadline._meta.db_table, DEADLINE_COPY_COLUMNS, _deadline_copy_text(new))
-        if updated:
-            cursor.execute(_INSERT_MISSING_DEADLINES)
-            cursor.execute("DROP TABLE legacy_import_deadlines")
-        # Visits of new cases by COPY; those of re-imported cases may replace or remove an
-        # earlier visit (_write_visits_copy).
-        updated_ids = {p.case.pk for p in updated}
-        fresh = [p for p in new if p.visit is not None]
-        if fresh:
-            visit_ids = _next_ids(cursor, FollowUpVisit, len(fresh))
-            _copy_text(cursor, FollowUpVisit._meta.db_table, VISIT_COPY_COLUMNS, _visit_copy_text(fresh, visit_ids))
-        if fresh:
-            _copy_history(cursor, FollowUpVisit, visit_ids, "+", now)
-        if updated:
-            _write_visits_copy(cursor, [p for p in batch if p.case.pk in updated_ids], updated_ids, now)
-
-
-def _write_visits_copy(cursor, batch, updated_ids, now):
-    """The visit of each re-imported case, as _write_visits does it, in set operations: the
-    earlier imported visit is updated in place, removed (history row first) or a new one
-    created."""
-    previous = {}
-    for visit in FollowUpVisit.objects.filter(case_id__in=updated_ids, by__isnull=True).order_by("visited_at", "id"):
-        previous.setdefault(visit.case_id, visit)
-    removed, changed, fresh = [], [], []
-    for parsed in batch:
-        old = previous.get(parsed.case.pk)
-        if parsed.visit is None:
-            if old is not None:
-                removed.append(old.pk)
-        elif old is None:
-            fresh.append(FollowUpVisit(case_id=parsed.case.pk, **parsed.visit))
-        else:
-            changed.append((old.pk, parsed.visit["outcome"], parsed.visit["rating"], parsed.visit["visited_at"]))
-    table = _qn(FollowUpVisit._meta.db_table)
-    if removed:
-        _copy_history(cursor, FollowUpVisit, removed, "-", now)
-        cursor.execute(f"DELETE FROM {table} WHERE id = ANY(%s)", [removed])  # noqa: S608  # nosec B608 - identifiers quoted from model metadata, values bound as parameters
-    if changed:
-        ids, outcomes, ratings, dates = (list(column) for column in zip(*changed, strict=True))
-        cursor.execute(
-            f"UPDATE {table} v SET outcome = u.outcome, rating = u.rating, visited_at = u.visited_at "  # noqa: S608  # nosec B608 - identifiers quoted from model metadata, values bound as parameters
-            "FROM unnest(%s::bigint[], %s::varchar[], %s::smallint[], %s::timestamptz[]) "
-            "AS u(id, outcome, rating, visited_at) WHERE v.id = u.id",
-            [ids, outcomes, ratings, dates],
-        )
-        _copy_history(cursor, FollowUpVisit, ids, "~", now)
-    if fresh:
-        for visit, pk in zip(fresh, _next_ids(cursor, FollowUpVisit, len(fresh)), strict=True):
-            visit.pk = pk
-        fields = FollowUpVisit._meta.concrete_fields
-        _copy_objects(cursor, FollowUpVisit._meta.db_table, fresh, fields, True)
-        _copy_history(cursor, FollowUpVisit, [v.pk for v in fresh], "+", now)
 
 
 def _write_visits(batch, updated_ids):
@@ -796,7 +239,7 @@ def complaints_import(lines, batch_size=BATCH_SIZE, progress=None, progress_ever
         # In the caller's transaction only its own connection can take part; SQLite writes
         # one transaction at a time anyway.
         writers = 1
-    ctx = _Context()
+    ctx = Context()
     result = ImportResult()
     register = ReferenceRegister(connection)
     if writers == 1:

@@ -8,7 +8,7 @@ from django.db import connection
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from assessment.kpi import legacy_import
+from assessment.kpi import legacy_import, legacy_rows
 from assessment.kpi.import_pipeline import ReferenceRegister, WriterThread
 from assessment.kpi.imports import read_rows
 from assessment.kpi.legacy_import import complaints_import
@@ -127,25 +127,25 @@ def test_writer_thread_writes_the_chunks_in_order_and_reraises_in_close():
 
 def test_parsing_reads_nothing_from_the_database(django_assert_num_queries):
     # The writer thread uses the connection while the next batch is parsed: parsing must not.
-    ctx = legacy_import._Context()
+    ctx = legacy_rows.Context()
     lines = io.StringIO(HEADER + row("L-1") + row("L-2", channel="regulator") + row("L-3", day=20))
     with django_assert_num_queries(0):
-        parsed = [legacy_import.parse_row(line, values, ctx) for line, values in read_rows(lines, legacy_import.REQUIRED, legacy_import.OPTIONAL)]
+        parsed = [legacy_rows.parse_row(line, values, ctx) for line, values in read_rows(lines, legacy_rows.REQUIRED, legacy_rows.OPTIONAL)]
     assert len(parsed) == 3
 
 
 def test_the_deadline_cache_is_bounded_and_evicted_entries_are_recomputed_the_same(monkeypatch):
     # given a cache of 2 computed deadline sets and cases received on 5 different days
-    monkeypatch.setattr(legacy_import, "DEADLINE_CACHE_SIZE", 2)
+    monkeypatch.setattr(legacy_rows, "DEADLINE_CACHE_SIZE", 2)
     text = HEADER + "".join(row(f"L-{i}", day=d) for i, d in enumerate([6, 7, 8, 9, 6, 10, 7]))
-    ctx = legacy_import._Context()
-    for line, values in read_rows(io.StringIO(text), legacy_import.REQUIRED, legacy_import.OPTIONAL):
+    ctx = legacy_rows.Context()
+    for line, values in read_rows(io.StringIO(text), legacy_rows.REQUIRED, legacy_rows.OPTIONAL):
         # when each line is parsed
-        parsed = legacy_import.parse_row(line, values, ctx)
+        parsed = legacy_rows.parse_row(line, values, ctx)
         # then the cache never holds more than 2 sets
         assert len(ctx.deadline_cache) <= 2
         # and the deadlines are those a fresh computation gives
-        fresh = legacy_import.parse_row(line, values, legacy_import._Context())
+        fresh = legacy_rows.parse_row(line, values, legacy_rows.Context())
         assert parsed.deadlines == fresh.deadlines
 
 
@@ -166,11 +166,11 @@ def test_import_complaints_reports_a_file_that_is_not_utf8(tmp_path):
 
 def test_a_case_built_for_the_import_equals_one_built_by_model_init():
     # given the import's context, which fills the instance dict in one update
-    ctx = legacy_import._Context()
+    ctx = legacy_rows.Context()
     lines = io.StringIO(HEADER + "L-1,2026-04-10T10:00:00,online,product,CS,feedback,complex,,,,,,,Li,139,P-9,x\n")
-    (line, values), = read_rows(lines, legacy_import.REQUIRED, legacy_import.OPTIONAL)
+    (line, values), = read_rows(lines, legacy_rows.REQUIRED, legacy_rows.OPTIONAL)
     # when
-    case = legacy_import.parse_row(line, values, ctx).case
+    case = legacy_rows.parse_row(line, values, ctx).case
     # then the fast path was taken and gives what Model.__init__ gives
     assert ctx.case_fast is True
     attnames = [f.attname for f in Complaint._meta.concrete_fields]

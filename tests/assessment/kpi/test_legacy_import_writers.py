@@ -8,10 +8,11 @@ import zoneinfo
 import pytest
 from django.db import IntegrityError, connection, transaction
 
-from assessment.kpi import legacy_import
+from assessment.kpi import legacy_copy, legacy_import, legacy_rows
 from assessment.kpi.import_pipeline import WriterThread
 from assessment.kpi.imports import read_rows
-from assessment.kpi.legacy_import import _copy_field, complaints_import
+from assessment.kpi.legacy_import import complaints_import
+from assessment.kpi.legacy_rows import copy_field
 from assessment.models import FollowUpVisit
 from cases.models import CaseDeadline, Complaint
 from tests.assessment.kpi.legacy_csv import HEADER, legacy_setting  # noqa: F401 - the fixture
@@ -32,9 +33,9 @@ LINES = [
 
 
 def parsed(prefix):
-    ctx = legacy_import._Context()
+    ctx = legacy_rows.Context()
     text = HEADER + "".join(line.format(ref=prefix) for line in LINES)
-    return [legacy_import.parse_row(line, values, ctx) for line, values in read_rows(io.StringIO(text), legacy_import.REQUIRED, legacy_import.OPTIONAL)]
+    return [legacy_rows.parse_row(line, values, ctx) for line, values in read_rows(io.StringIO(text), legacy_rows.REQUIRED, legacy_rows.OPTIONAL)]
 
 
 def stored(prefix):
@@ -60,7 +61,7 @@ def test_the_copy_writer_stores_what_the_orm_writer_stores():
     by_copy, by_orm = parsed("C"), parsed("O")
     # when one set is written by COPY (text formatted by hand) and the other by the ORM
     with transaction.atomic():
-        legacy_import._write_batch_copy(by_copy, by_copy, [])
+        legacy_copy.write_batch_copy(by_copy, by_copy, [])
     with transaction.atomic():
         legacy_import._write_batch_orm(by_orm, by_orm, [])
     # then both store the same cases, deadlines , visits and history
@@ -83,13 +84,13 @@ def test_the_copy_writer_stores_what_the_orm_writer_stores():
     ("\\N", "\\\\N"),  # the text "\N" is not NULL
 ])
 def test_copy_field_formats_and_escapes(value, text):
-    assert _copy_field(value) == text
+    assert copy_field(value) == text
 
 
 @pytest.mark.django_db
 def test_copy_field_refuses_a_naive_datetime():
     with pytest.raises(ValueError):
-        _copy_field(datetime.datetime(2026, 4, 10, 8, 0))
+        copy_field(datetime.datetime(2026, 4, 10, 8, 0))
 
 
 @pytest.mark.django_db
@@ -102,11 +103,11 @@ def test_copy_text_reads_back_as_the_values_written():
         ("\\N", datetime.datetime(2026, 1, 1, tzinfo=datetime.UTC), datetime.date(2025, 1, 2), None, False),
         (None, None, None, 0, None),
     ]
-    text = "".join("\t".join(_copy_field(v) for v in row) + "\n" for row in rows)
+    text = "".join("\t".join(copy_field(v) for v in row) + "\n" for row in rows)
     with connection.cursor() as cursor:
         cursor.execute("CREATE TEMPORARY TABLE copy_round_trip (t text, at timestamptz, d date, n integer, b boolean)")
         try:
-            legacy_import._copy_text(cursor, "copy_round_trip", ["t", "at", "d", "n", "b"], text)
+            legacy_copy.copy_text(cursor, "copy_round_trip", ["t", "at", "d", "n", "b"], text)
             cursor.execute("SELECT t, at, d, n, b FROM copy_round_trip")
             back = cursor.fetchall()
         finally:
@@ -167,7 +168,7 @@ def test_several_writers_import_each_line_once_and_report_what_one_writer_report
 @pytest.mark.django_db(transaction=True, serialized_rollback=True)
 def test_a_batch_failing_in_one_writer_is_replayed_line_by_line_there(monkeypatch):
     # given a line the database refuses (here: any batch holding L-7 fails)
-    write = legacy_import._write_batch_copy
+    write = legacy_copy.write_batch_copy
 
     def refusing(batch, new, updated):
         if any(p.case.reference == "L-7" for p in batch):
