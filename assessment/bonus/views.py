@@ -15,12 +15,17 @@ from django.utils.http import urlencode
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
+from assessment.bonus import rules as bonus_rules
+from assessment.bonus.services import common as result_files
+from assessment.bonus.services import promotion as promotion_services
+from assessment.bonus.services import proposals as proposal_services
+from assessment.bonus.services import rulesets as ruleset_services
+from assessment.bonus.services import training as training_services
 from assessment.kpi.periods import InvalidPeriod, local_today, period_parse, previous_quarter, quarter_of
 from assessment.selectors import RESULTS_COMPANY_ROLES, departments_visible_to
 from complaints_portal.common.errors import ApplicationError, PermissionDenied
 from complaints_portal.common.roles import ADMINISTRATOR, SUPERVISOR, has_role
 
-from . import services as svc
 from .forms import (
     ApproveForm,
     CorrectionForm,
@@ -81,7 +86,7 @@ def _back(name, **query):
 def results(request, approve_form=None, status=200):
     departments = results_departments(request.user)
     period = _period(request, "quarter", previous_quarter().code)
-    proposals = svc.bonus_proposals_current(period.code, departments)
+    proposals = proposal_services.bonus_proposals_current(period.code, departments)
     is_supervisor = has_role(request.user, SUPERVISOR)
     versions = BonusProposal.objects.filter(quarter=period.code).select_related("department", "approved_by")
     if departments is not None:
@@ -90,10 +95,10 @@ def results(request, approve_form=None, status=200):
         "period": period,
         "proposals": proposals,
         "versions": versions.order_by("department__code", "-version"),
-        "rule_set": svc.rule_set_in_force(period.code),
+        "rule_set": ruleset_services.rule_set_in_force(period.code),
         "is_supervisor": is_supervisor,
-        "can_export": svc.can_export_for_hr(request.user) or departments is not None,
-        "pending": svc.quarter_pending_cases(period.code) if is_supervisor else None,
+        "can_export": result_files.can_export_for_hr(request.user) or departments is not None,
+        "pending": proposal_services.quarter_pending_cases(period.code) if is_supervisor else None,
         "approvals": BonusApproval.objects.filter(quarter=period.code).select_related("approved_by")
         if departments is None else [],
         "approve_form": approve_form or ApproveForm(),
@@ -109,7 +114,7 @@ def results_run(request):
     _require(request.user, SUPERVISOR)
     period = _period(request, "quarter", previous_quarter().code)
     try:
-        svc.bonus_proposal_run(request.user, period.code)
+        proposal_services.bonus_proposal_run(request.user, period.code)
         messages.success(request, _("Proposals computed for %(q)s.") % {"q": period.code})
     except ApplicationError as exc:
         messages.error(request, exc.message)
@@ -125,9 +130,9 @@ def results_approve(request):
     form.is_valid()
     data = form.cleaned_data
     try:
-        svc.bonus_quarter_approve(request.user, period.code, confirm=data.get("confirm", False),
+        proposal_services.bonus_quarter_approve(request.user, period.code, confirm=data.get("confirm", False),
                                   note=data.get("note", ""))
-    except svc.BonusConfirmationRequired as exc:
+    except result_files.BonusConfirmationRequired as exc:
         # Show the page again with what needs confirming; nothing was approved.
         form.add_error("confirm", exc.message)
         request.GET = request.GET.copy()
@@ -151,7 +156,7 @@ def results_correct(request):
         return _back("bonus_results", quarter=period.code)
     data = form.cleaned_data
     try:
-        proposal = svc.bonus_proposal_correct(request.user, data["department"], period.code, reason=data["reason"],
+        proposal = proposal_services.bonus_proposal_correct(request.user, data["department"], period.code, reason=data["reason"],
                                               adjustment_percent=data["adjustment_percent"])
         messages.success(request, _("%(dept)s corrected: version %(v)s.")
                          % {"dept": proposal.department.code, "v": proposal.version})
@@ -165,7 +170,7 @@ def results_employees(request):
     departments = results_departments(request.user)
     period = _period(request, "quarter", previous_quarter().code)
     return render(request, "assessment/bonus/employees.html", {
-        "period": period, "rows": svc.employee_adjustments(period.code, departments),
+        "period": period, "rows": proposal_services.employee_adjustments(period.code, departments),
     })
 
 
@@ -176,9 +181,9 @@ def results_payroll_export(request, fmt):
         raise Http404
     period = _period(request, "quarter", previous_quarter().code)
     if fmt == "xlsx":
-        content = svc.payroll_xlsx(period.code, departments)
+        content = proposal_services.payroll_xlsx(period.code, departments)
     else:
-        content = svc.payroll_csv(period.code, departments)
+        content = proposal_services.payroll_csv(period.code, departments)
     return _download(content, f"bonus-{period.code}", fmt)
 
 
@@ -190,7 +195,7 @@ def results_payroll_export(request, fmt):
 def rules(request):
     _require(request.user, SUPERVISOR, ADMINISTRATOR)
     rule_sets = BonusRuleSet.objects.prefetch_related("tiers").select_related("created_by")
-    items = [{"rule_set": r, "warnings": svc.bonus.rule_set_validate(svc.rule_set_tiers(r), r.weights).warnings}
+    items = [{"rule_set": r, "warnings": bonus_rules.rule_set_validate(ruleset_services.rule_set_tiers(r), r.weights).warnings}
              for r in rule_sets]
     return render(request, "assessment/bonus/rules.html", {
         "items": items, "is_supervisor": has_role(request.user, SUPERVISOR),
@@ -223,7 +228,7 @@ def rules_new(request):
     if request.method == "POST" and form.is_valid() and formset.is_valid():
         data = form.cleaned_data
         try:
-            rule_set, warnings = svc.rule_set_create(
+            rule_set, warnings = ruleset_services.rule_set_create(
                 request.user, name=data["name"], effective_from=data["effective_from"],
                 effective_to=data["effective_to"], weights=form.weights, tiers=formset.tiers(), note=data["note"])
         except ApplicationError as exc:
@@ -246,7 +251,7 @@ def promotion(request):
     _require(request.user, SUPERVISOR, ADMINISTRATOR)
     period = _period(request, "year", str(local_today().year - 1), year=True)
     return render(request, "assessment/bonus/promotion.html", {
-        "report": svc.promotion_review(period.code), "period": period,
+        "report": promotion_services.promotion_review(period.code), "period": period,
     })
 
 
@@ -256,8 +261,8 @@ def promotion_export(request, fmt):
     if fmt not in ("csv", "xlsx"):
         raise Http404
     period = _period(request, "year", str(local_today().year - 1), year=True)
-    report = svc.promotion_review(period.code)
-    content = svc.promotion_xlsx(report) if fmt == "xlsx" else svc.promotion_csv(report)
+    report = promotion_services.promotion_review(period.code)
+    content = promotion_services.promotion_xlsx(report) if fmt == "xlsx" else promotion_services.promotion_csv(report)
     return _download(content, f"promotion-{period.code}", fmt)
 
 
@@ -275,8 +280,8 @@ def training(request, plan_form=None):
     plans = list(plans[:200])
     return render(request, "assessment/bonus/training.html", {
         "period": period,
-        "needs": svc.training_needs(period.code, departments),
-        "plans": [{"plan": p, "effect": svc.training_effect(p)} for p in plans],
+        "needs": training_services.training_needs(period.code, departments),
+        "plans": [{"plan": p, "effect": training_services.training_effect(p)} for p in plans],
         "is_supervisor": has_role(request.user, SUPERVISOR),
         "plan_form": plan_form or TrainingPlanForm(initial={"date": local_today()}),
         "complete_form": TrainingCompleteForm(),
@@ -291,7 +296,7 @@ def training_plan_create(request):
     period = request.POST.get("period", "")
     if form.is_valid():
         try:
-            svc.training_plan_create(request.user, period=period, **form.cleaned_data)
+            training_services.training_plan_create(request.user, period=period, **form.cleaned_data)
         except ApplicationError as exc:
             form.add_error(None, exc.message)
         else:
@@ -307,6 +312,6 @@ def training_plan_complete(request, pk):
     plan = get_object_or_404(TrainingPlan, pk=pk)
     form = TrainingCompleteForm(request.POST)
     form.is_valid()
-    svc.training_plan_complete(request.user, plan, note=form.cleaned_data.get("note", ""))
+    training_services.training_plan_complete(request.user, plan, note=form.cleaned_data.get("note", ""))
     messages.success(request, _("Training recorded as completed."))
     return _back("bonus_training", period=plan.period or previous_quarter().code)

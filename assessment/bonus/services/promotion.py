@@ -18,7 +18,7 @@ from .. import rules as bonus
 from ..models import (
     PromotionPolicy,
 )
-from ._common import (
+from .common import (
     table_csv,
     table_xlsx,
 )

@@ -17,7 +17,7 @@ from ..models import (
     BonusApproval,
     BonusProposal,
 )
-from ._common import (
+from .common import (
     BonusConfirmationRequired,
     BonusCorrectionInvalid,
     BonusNoRules,

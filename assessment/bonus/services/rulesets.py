@@ -12,7 +12,7 @@ from ..models import (
     BonusRuleSet,
     BonusTier,
 )
-from ._common import (
+from .common import (
     BonusRulesInvalid,
     _require_supervisor,
 )

@@ -16,7 +16,7 @@ from ..models import (
     TrainingPlan,
     TrainingTopic,
 )
-from ._common import (
+from .common import (
     _ONE_DAY,
     _require_supervisor,
 )

@@ -1,4 +1,4 @@
-"""Promotion and awards per employee and year (bonus.promotion_decide, bonus_services.promotion_review)."""
+"""Promotion and awards per employee and year (rules.promotion_decide, services.promotion.promotion_review)."""
 import io
 from decimal import Decimal as D
 
@@ -6,8 +6,8 @@ import pytest
 from openpyxl import load_workbook
 
 from assessment.bonus import rules as bonus
-from assessment.bonus import services as svc
 from assessment.bonus.models import PromotionPolicy
+from assessment.bonus.services import promotion as promotion_services
 from cases.models import Report, TeamMember
 from tests.assessment.kpi.test_services import make_user
 from tests.factories.assessment import ComplaintFactory, DepartmentFactory, FollowUpVisitFactory, local_dt
@@ -66,7 +66,7 @@ def test_found_at_fault_in_a_major_negative_impact_complaint_disqualifies_for_th
     _handle(major, lead, at_fault=True, responsible="Wang Wei、Unknown Person")
     _handle(ComplaintFactory(department=sales), bystander)
     # when the year is reviewed
-    report = svc.promotion_review("2026")
+    report = promotion_services.promotion_review("2026")
     rows = {r.user.username: r for r in report.rows}
     # then the lead and the named person are disqualified, with the case, and the others are not
     assert rows["lead"].decision.disqualified and rows["lead"].disqualifying == [major.reference]
@@ -82,7 +82,7 @@ def test_at_fault_without_major_impact_or_in_another_year_does_not_disqualify():
     _handle(ComplaintFactory(department=sales), lead, at_fault=True)
     _handle(ComplaintFactory(department=sales, received_at=local_dt("2025-11-01"), major_negative_impact=True),
             lead, at_fault=True, when="2025-11-10")
-    rows = {r.user.username: r for r in svc.promotion_review("2026").rows}
+    rows = {r.user.username: r for r in promotion_services.promotion_review("2026").rows}
     assert not rows["lead"].decision.disqualified
 
 
@@ -100,14 +100,14 @@ def test_review_computes_each_handlers_figures_against_the_average_and_exports()
         good_cases.append(case.reference)
         _handle(ComplaintFactory(department=sales, notified=local_dt("2026-04-20")), weak, at_fault=True)
     # when
-    report = svc.promotion_review("2026")
+    report = promotion_services.promotion_review("2026")
     rows = {r.user.username: r for r in report.rows}
     # then: average at-fault rate 50 %, good 0 % → plus; weak 100 % → none
     assert report.average_rate == D("50.00") and report.thresholds.min_cases == 3
     assert rows["good"].decision.plus_points == 1 and rows["good"].cases == sorted(good_cases)
     assert rows["weak"].decision.plus_points == 0
     assert rows["good"].figures.on_time_rate == D("100.00")
-    text = svc.promotion_csv(report)
+    text = promotion_services.promotion_csv(report)
     assert "good" in text and good_cases[0] in text
-    sheet = load_workbook(io.BytesIO(svc.promotion_xlsx(report))).active
+    sheet = load_workbook(io.BytesIO(promotion_services.promotion_xlsx(report))).active
     assert sheet["A1"].value == "year" and sheet.max_row == 3
