@@ -8,7 +8,7 @@ read-only; everyone else gets 403. Writes go through bonus_services, which check
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
-from django.http import Http404, HttpResponse
+from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils.http import urlencode
@@ -21,9 +21,10 @@ from assessment.bonus.services import promotion as promotion_services
 from assessment.bonus.services import proposals as proposal_services
 from assessment.bonus.services import rulesets as ruleset_services
 from assessment.bonus.services import training as training_services
-from assessment.kpi.periods import InvalidPeriod, local_today, period_parse, previous_quarter, quarter_of
-from assessment.selectors import RESULTS_COMPANY_ROLES, departments_visible_to
-from complaints_portal.common.errors import ApplicationError, PermissionDenied
+from assessment.kpi.periods import local_today, period_parse, previous_quarter, quarter_of
+from assessment.pages import download, page_departments, page_period
+from assessment.selectors import RESULTS_COMPANY_ROLES
+from complaints_portal.common.errors import ApplicationError
 from complaints_portal.common.roles import ADMINISTRATOR, SUPERVISOR, has_role
 
 from .forms import (
@@ -36,42 +37,10 @@ from .forms import (
 )
 from .models import BonusApproval, BonusProposal, BonusRuleSet, TrainingPlan
 
-XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
-
-
-def results_departments(user):
-    """The departments the user may see here (None: all); 403 for anyone else."""
-    try:
-        return departments_visible_to(user, RESULTS_COMPANY_ROLES)
-    except PermissionDenied:
-        raise DjangoPermissionDenied from None
-
 
 def _require(user, *roles):
     if not has_role(user, *roles):
         raise DjangoPermissionDenied
-
-
-def _period(request, name, default, *, year=False):
-    """The period named in the query (or the form), ``default`` when absent; 404 when it is not
-    a period, or not of the wanted kind (``year``: True, False, or None for either)."""
-    text = request.GET.get(name) or request.POST.get(name) or default
-    try:
-        period = period_parse(text)
-    except InvalidPeriod as exc:
-        raise Http404(exc.message) from None
-    if year is not None and period.is_year != year:
-        raise Http404
-    return period
-
-
-def _download(content, name, fmt):
-    if fmt == "xlsx":
-        response = HttpResponse(content, content_type=XLSX)
-    else:
-        response = HttpResponse(content, content_type="text/csv; charset=utf-8")
-    response["Content-Disposition"] = f'attachment; filename="{name}.{fmt}"'
-    return response
 
 
 def _back(name, **query):
@@ -84,8 +53,8 @@ def _back(name, **query):
 
 @login_required
 def results(request, approve_form=None, status=200):
-    departments = results_departments(request.user)
-    period = _period(request, "quarter", previous_quarter().code)
+    departments = page_departments(request.user, RESULTS_COMPANY_ROLES)
+    period = page_period(request, "quarter", previous_quarter(), year=False, form=True)
     proposals = proposal_services.bonus_proposals_current(period.code, departments)
     is_supervisor = has_role(request.user, SUPERVISOR)
     versions = BonusProposal.objects.filter(quarter=period.code).select_related("department", "approved_by")
@@ -112,7 +81,7 @@ def results(request, approve_form=None, status=200):
 @require_POST
 def results_run(request):
     _require(request.user, SUPERVISOR)
-    period = _period(request, "quarter", previous_quarter().code)
+    period = page_period(request, "quarter", previous_quarter(), year=False, form=True)
     try:
         proposal_services.bonus_proposal_run(request.user, period.code)
         messages.success(request, _("Proposals computed for %(q)s.") % {"q": period.code})
@@ -125,7 +94,7 @@ def results_run(request):
 @require_POST
 def results_approve(request):
     _require(request.user, SUPERVISOR)
-    period = _period(request, "quarter", previous_quarter().code)
+    period = page_period(request, "quarter", previous_quarter(), year=False, form=True)
     form = ApproveForm(request.POST)
     form.is_valid()
     data = form.cleaned_data
@@ -149,7 +118,7 @@ def results_approve(request):
 @require_POST
 def results_correct(request):
     _require(request.user, SUPERVISOR)
-    period = _period(request, "quarter", previous_quarter().code)
+    period = page_period(request, "quarter", previous_quarter(), year=False, form=True)
     form = CorrectionForm(request.POST)
     if not form.is_valid():
         messages.error(request, _("Please give the department and the reason of the correction."))
@@ -167,8 +136,8 @@ def results_correct(request):
 
 @login_required
 def results_employees(request):
-    departments = results_departments(request.user)
-    period = _period(request, "quarter", previous_quarter().code)
+    departments = page_departments(request.user, RESULTS_COMPANY_ROLES)
+    period = page_period(request, "quarter", previous_quarter(), year=False, form=True)
     return render(request, "assessment/bonus/employees.html", {
         "period": period, "rows": proposal_services.employee_adjustments(period.code, departments),
     })
@@ -176,15 +145,15 @@ def results_employees(request):
 
 @login_required
 def results_payroll_export(request, fmt):
-    departments = results_departments(request.user)
+    departments = page_departments(request.user, RESULTS_COMPANY_ROLES)
     if fmt not in ("csv", "xlsx"):
         raise Http404
-    period = _period(request, "quarter", previous_quarter().code)
+    period = page_period(request, "quarter", previous_quarter(), year=False, form=True)
     if fmt == "xlsx":
         content = proposal_services.payroll_xlsx(period.code, departments)
     else:
         content = proposal_services.payroll_csv(period.code, departments)
-    return _download(content, f"bonus-{period.code}", fmt)
+    return download(content, f"bonus-{period.code}.{fmt}")
 
 
 # ---------------------------------------------------------------------------------------------
@@ -249,7 +218,7 @@ def rules_new(request):
 @login_required
 def promotion(request):
     _require(request.user, SUPERVISOR, ADMINISTRATOR)
-    period = _period(request, "year", str(local_today().year - 1), year=True)
+    period = page_period(request, "year", period_parse(str(local_today().year - 1)), year=True, form=True)
     return render(request, "assessment/bonus/promotion.html", {
         "report": promotion_services.promotion_review(period.code), "period": period,
     })
@@ -260,10 +229,10 @@ def promotion_export(request, fmt):
     _require(request.user, SUPERVISOR, ADMINISTRATOR)
     if fmt not in ("csv", "xlsx"):
         raise Http404
-    period = _period(request, "year", str(local_today().year - 1), year=True)
+    period = page_period(request, "year", period_parse(str(local_today().year - 1)), year=True, form=True)
     report = promotion_services.promotion_review(period.code)
     content = promotion_services.promotion_xlsx(report) if fmt == "xlsx" else promotion_services.promotion_csv(report)
-    return _download(content, f"promotion-{period.code}", fmt)
+    return download(content, f"promotion-{period.code}.{fmt}")
 
 
 # ---------------------------------------------------------------------------------------------
@@ -272,8 +241,8 @@ def promotion_export(request, fmt):
 
 @login_required
 def training(request, plan_form=None):
-    departments = results_departments(request.user)
-    period = _period(request, "period", previous_quarter().code, year=None)
+    departments = page_departments(request.user, RESULTS_COMPANY_ROLES)
+    period = page_period(request, "period", previous_quarter(), form=True)
     plans = TrainingPlan.objects.select_related("topic", "department", "owner")
     if departments is not None:
         plans = plans.filter(department__in=departments)

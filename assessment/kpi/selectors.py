@@ -265,10 +265,6 @@ def kpi_table(period, as_of=None, departments=None):
     return KpiTable(period=period, as_of=as_of, rows=result_rows, company=company, unassigned=unassigned)
 
 
-def targets_for(period):
-    return {t.department_id: t for t in Target.objects.filter(period=period.code).select_related("department")}
-
-
 def inputs_changed_at(period):
     """Last change of the imported inputs of a period (stored with snapshots)."""
     return PolicyVolume.objects.filter(period__in=[period.code, *period.quarter_codes]).aggregate(

@@ -8,17 +8,17 @@ case the user may not see is a 404.
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
-from django.http import Http404, HttpResponse
+from django.http import Http404
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
-from assessment.selectors import KPI_COMPANY_ROLES, departments_visible_to
+from assessment.pages import download, page_date, page_departments, page_period
 from cases.models.case import OPEN_STATUSES, Category, Channel, DisputeType, RootCause, Status
 from cases.models.deadlines import Stage
 from cases.selectors import case_get_for_user
-from complaints_portal.common.errors import ApplicationError, NotFound, PermissionDenied
+from complaints_portal.common.errors import ApplicationError, NotFound
 from complaints_portal.common.roles import SUPERVISOR, has_role
 from complaints_portal.db_router import replica_view
 
@@ -26,32 +26,16 @@ from . import drilldown as lists
 from . import exports, followups, selectors, services
 from .forms import AttemptForm, TargetForm, VisitForm
 from .periods import (
-    InvalidPeriod,
-    date_parse,
     local_today,
-    period_parse,
     previous_quarter,
     quarter_of,
     quarters_ending,
 )
 
 
-def dashboard_departments(user):
-    """The departments the user may see here (None: all); 403 for anyone else."""
-    try:
-        return departments_visible_to(user, KPI_COMPANY_ROLES)
-    except PermissionDenied:
-        raise DjangoPermissionDenied from None
-
-
 def _period_and_as_of(request):
-    try:
-        # The quarter in progress by default: the dashboard is watched while the quarter runs.
-        period = period_parse(request.GET["period"]) if request.GET.get("period") else quarter_of(local_today())
-        as_of = date_parse(request.GET["as_of"]) if request.GET.get("as_of") else local_today()
-    except InvalidPeriod as exc:
-        raise Http404(exc.message) from None
-    return period, as_of
+    # The quarter in progress by default: the dashboard is watched while the quarter runs.
+    return page_period(request, "period", quarter_of(local_today())), page_date(request, "as_of", local_today())
 
 
 def _status(value, target, lower_is_better=False):
@@ -74,7 +58,7 @@ def _choice_label(dimension, value):
 @login_required
 @replica_view
 def dashboard(request):
-    departments = dashboard_departments(request.user)
+    departments = page_departments(request.user)
     period, as_of = _period_and_as_of(request)
     table = selectors.kpi_table(period, as_of, departments=departments)
     rows = []
@@ -119,7 +103,7 @@ def dashboard(request):
 @replica_view
 def drilldown(request):
     """The cases behind one figure: exactly those counted."""
-    departments = dashboard_departments(request.user)
+    departments = page_departments(request.user)
     period, as_of = _period_and_as_of(request)
     figure, department = request.GET.get("figure", "complaints"), request.GET.get("department") or None
     dimension, value = request.GET.get("dimension"), request.GET.get("value")
@@ -161,21 +145,14 @@ def drilldown(request):
 @login_required
 @replica_view
 def kpi_export(request, fmt):
-    departments = dashboard_departments(request.user)
+    departments = page_departments(request.user)
     period, as_of = _period_and_as_of(request)
     table = selectors.kpi_table(period, as_of, departments=departments)
     scope = _("All departments") if departments is None else ", ".join(d.code for d in departments)
     name = f"kpi-{period.code}-{as_of.isoformat()}"
     if fmt == "xlsx":
-        response = HttpResponse(
-            exports.kpi_table_xlsx(table, scope),
-            content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
-        )
-        response["Content-Disposition"] = f'attachment; filename="{name}.xlsx"'
-        return response
-    response = HttpResponse(exports.kpi_table_csv(table, scope), content_type="text/csv; charset=utf-8")
-    response["Content-Disposition"] = f'attachment; filename="{name}.csv"'
-    return response
+        return download(exports.kpi_table_xlsx(table, scope), f"{name}.xlsx")
+    return download(exports.kpi_table_csv(table, scope), f"{name}.csv")
 
 
 @login_required

@@ -10,17 +10,17 @@ import functools
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
-from django.http import Http404, HttpResponse
+from django.http import Http404
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
-from assessment.kpi.periods import InvalidPeriod, local_today, period_parse, previous_quarter
-from assessment.selectors import departments_visible_to
+from assessment.kpi.periods import local_today, previous_quarter
+from assessment.pages import download, page_departments, page_period
 from cases.models import Department
 from cases.models.case import RootCause
 from cases.permissions import is_supervisor
-from complaints_portal.common.errors import ApplicationError, NotFound, PermissionDenied, ValidationFailed
+from complaints_portal.common.errors import ApplicationError, NotFound, ValidationFailed
 from complaints_portal.db_router import replica_reads, replica_view
 
 from . import rectifications as rectification_services
@@ -37,10 +37,7 @@ def supervision_page(*, supervisor_only=False):
         @login_required
         @functools.wraps(view)
         def wrapper(request, *args, **kwargs):
-            try:
-                departments = departments_visible_to(request.user)
-            except PermissionDenied:
-                raise DjangoPermissionDenied from None
+            departments = page_departments(request.user)
             if supervisor_only and not is_supervisor(request.user):
                 raise DjangoPermissionDenied
             try:
@@ -49,13 +46,6 @@ def supervision_page(*, supervisor_only=False):
                 raise Http404 from None
         return wrapper
     return decorator
-
-
-def _period(request, name="period"):
-    try:
-        return period_parse(request.GET[name]) if request.GET.get(name) else previous_quarter()
-    except InvalidPeriod as exc:
-        raise Http404(exc.message) from None
 
 
 def _month(request):
@@ -87,7 +77,7 @@ def _attempt(request, action, success):
 
 @supervision_page()
 def home(request, departments):
-    period = _period(request)
+    period = page_period(request, "period", previous_quarter())
     return render(request, "assessment/supervision/home.html", {
         "period": period,
         "summary": spot_check_services.spot_check_summary(period, departments),
@@ -101,7 +91,7 @@ def home(request, departments):
 
 @supervision_page()
 def spot_checks(request, departments):
-    period = _period(request)
+    period = page_period(request, "period", previous_quarter())
     if request.method == "POST":
         if not is_supervisor(request.user):
             raise DjangoPermissionDenied
@@ -206,7 +196,7 @@ def corrective_complete(request, pk, departments):
 
 @supervision_page()
 def recurring(request, departments):
-    period = _period(request)
+    period = page_period(request, "period", previous_quarter())
     try:
         threshold = max(1, int(request.GET.get("min") or 0)) or None
     except ValueError:
@@ -254,10 +244,7 @@ def _report_for(user, pk, departments):
 @replica_view
 def monthly_pdf(request, pk, departments):
     report = _report_for(request.user, pk, departments)
-    response = HttpResponse(reports_pdf.report_pdf(report), content_type="application/pdf")
-    response["Content-Disposition"] = (
-        f'attachment; filename="report-{report.department.code}-{report.month:%Y-%m}.pdf"')
-    return response
+    return download(reports_pdf.report_pdf(report), f"report-{report.department.code}-{report.month:%Y-%m}.pdf")
 
 
 @supervision_page()
@@ -265,18 +252,13 @@ def monthly_pdf(request, pk, departments):
 def monthly_xlsx(request, departments):
     month = _month(request)
     reports = report_services.monthly_reports_for(request.user, month)
-    response = HttpResponse(
-        reports_pdf.reports_xlsx(reports),
-        content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
-    )
-    response["Content-Disposition"] = f'attachment; filename="reports-{month.code}.xlsx"'
-    return response
+    return download(reports_pdf.reports_xlsx(reports), f"reports-{month.code}.xlsx")
 
 
 @supervision_page()
 @replica_view
 def regulator(request, departments):
-    period = _period(request)
+    period = page_period(request, "period", previous_quarter())
     return render(request, "assessment/supervision/regulator.html", {
         "report": report_services.regulator_report(period, departments), "period": period,
     })

@@ -14,7 +14,6 @@ from complaints_portal.common.errors import ValidationFailed
 from ..models import (
     RootCauseTopic,
     TrainingPlan,
-    TrainingTopic,
 )
 from .common import (
     _ONE_DAY,
@@ -83,6 +82,3 @@ def training_effect(plan, window_days=90, today=None):
     return {"before": before, "after": after, "window_days": window_days, "after_days": after_days,
             "fell": after < before if after_days >= window_days else None}
 
-
-def training_topics():
-    return TrainingTopic.objects.filter(active=True)
