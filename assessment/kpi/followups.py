@@ -97,7 +97,7 @@ def followup_record(case, user, outcome, rating=None, visited_at=None, comment="
     visit = FollowUpVisit(case=case, outcome=outcome, rating=rating, visited_at=visited_at, comment=comment, by=user)
     visit._change_reason = "followup"
     visit.save()
-    kpi_cases_refresh([case.pk])
+    kpi_cases_refresh([case.pk], visit_times=[visited_at])
     event_record(case, "followup", user, data={"outcome": outcome, "rating": rating}, at=visited_at)
     return visit
 

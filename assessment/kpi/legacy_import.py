@@ -68,12 +68,17 @@ def _write_batch(batch, result):
     written = new + updated
     if written:
         with transaction.atomic():
+            # The times of the visits the batch writes, and of those it may replace or remove.
+            visit_times = [p.visit["visited_at"] for p in written if p.visit is not None]
+            if updated:
+                visit_times += FollowUpVisit.objects.filter(case_id__in=[p.case.pk for p in updated]).values_list(
+                    "visited_at", flat=True)
             if connection.vendor == "postgresql":
                 write_batch_copy(written, new, updated)
             else:
                 _write_batch_orm(written, new, updated)
             # The KPI read model of the batch's cases, in the batch's transaction.
-            kpi_cases_refresh([p.case.pk for p in written])
+            kpi_cases_refresh([p.case.pk for p in written], visit_times)
     with _RESULT_LOCK:  # writer threads may report at the same time
         result.created += len(new)
         result.updated += len(updated)

@@ -18,6 +18,7 @@ from django.db import connections, router, transaction
 from django.db.models import BooleanField, ExpressionWrapper, F, FilteredRelation, OuterRef, Q, Subquery
 from django.db.models.functions import TruncDate
 from django.utils import timezone
+from django.utils.dateparse import parse_datetime
 
 from cases.models import Complaint
 
@@ -75,40 +76,52 @@ def _derived(case_ids=None):
     return list(columns), queryset.values_list(*names).order_by()
 
 
-def _write(case_ids, using):
+def _write(case_ids, using, returning=True, new=False):
     """Replace the rows of ``case_ids`` (None: all) with the derived ones, in the database, and
-    bring their visits' department copy in step with the case."""
+    bring their visits' department copy in step with the case. With ``returning``, return the
+    moments whose quarters the change may move: receipt and first visit of the rows replaced
+    and written, and the visits that changed department. ``new``: the cases were just created
+    (no row, no visit yet), so only the INSERT runs."""
+    connection = connections[using]
     of_cases = {} if case_ids is None else {"case_id__in": case_ids}
     # The department is not history (excluded from the visit's history records), so this
     # update loses no history row.
-    FollowUpVisit.objects.using(using).filter(**of_cases).exclude(department_id=F("case__department_id")).update(
-        department_id=Subquery(Complaint.objects.filter(pk=OuterRef("case_id")).values("department_id")[:1]))
-    KpiCase.objects.using(using).filter(**of_cases).delete()
+    visits = FollowUpVisit.objects.using(using).filter(**of_cases)
+    moments = []
+    if not new and visits.exclude(department_id=F("case__department_id")).update(
+            department_id=Subquery(Complaint.objects.filter(pk=OuterRef("case_id")).values("department_id")[:1])
+    ) and returning:
+        moments += visits.values_list("visited_at", flat=True)
+    table = connection.ops.quote_name(KpiCase._meta.db_table)
+    where = "" if case_ids is None else f" WHERE case_id IN ({', '.join(['%s'] * len(case_ids))})"
     columns, queryset = _derived(case_ids)
     sql, params = queryset.using(using).query.sql_with_params()
-    connection = connections[using]
     listed = ", ".join(connection.ops.quote_name(column) for column in columns)
+    tail = " RETURNING received_at, first_visit_at" if returning else ""
     with connection.cursor() as cursor:
-        cursor.execute(f"INSERT INTO {connection.ops.quote_name(KpiCase._meta.db_table)} ({listed}) {sql}", params)  # noqa: S608  # nosec B608 - identifiers from model metadata, values bound as parameters
+        if not new:
+            cursor.execute(f"DELETE FROM {table}{where}{tail}", case_ids or [])  # noqa: S608  # nosec B608 - identifiers from model metadata, values bound as parameters
+            moments += [moment for row in (cursor.fetchall() if returning else ()) for moment in row]
+        cursor.execute(f"INSERT INTO {table} ({listed}) {sql}{tail}", params)  # noqa: S608  # nosec B608 - the same
+        moments += [moment for row in (cursor.fetchall() if returning else ()) for moment in row]
+    return moments
 
 
-def kpi_cases_refresh(case_ids):
+def kpi_cases_refresh(case_ids, visit_times=(), new=False):
     """Rewrite the KPI rows of ``case_ids`` from their cases, deadlines and visits, in the
     caller's transaction (or one of its own), and stamp the finished quarters whose figures
-    the change may move: those of the rows' receipt and first visit, before and after, and of
-    every visit of the cases (a failed visit counts for the case's department)."""
+    the change may move: those of the rows' receipt and first visit, before and after, of the
+    visits that changed department, and ``visit_times`` (the old and new times of visits of
+    these cases that the caller added, changed or removed: a failed visit counts by itself).
+    Three statements for a case (one for ``new`` cases, just created)."""
     case_ids = sorted(set(case_ids))
     if not case_ids:
         return
     using = router.db_for_write(KpiCase)
     cutoff = _stamp_cutoff()
-    with transaction.atomic(using=using):
-        touched = _moments(case_ids, using, cutoff)
-        touched += FollowUpVisit.objects.using(using).filter(
-            case_id__in=case_ids, visited_at__lt=cutoff).values_list("visited_at", flat=True)
-        _write(case_ids, using)
-        touched += _moments(case_ids, using, cutoff)
-        kpi_stamp({_quarter(moment) for moment in touched}, using)
+    with transaction.atomic(using=using, savepoint=False):
+        moments = [*_write(case_ids, using, new=new), *visit_times]
+        kpi_stamp({_quarter(moment) for moment in map(_aware, moments) if moment is not None and moment < cutoff}, using)
 
 
 def kpi_rebuild():
@@ -116,7 +129,7 @@ def kpi_rebuild():
     Returns the number of rows."""
     using = router.db_for_write(KpiCase)
     with transaction.atomic(using=using):
-        _write(None, using)
+        _write(None, using, returning=False)
         kpi_stamp({ALL_QUARTERS}, using)
         return KpiCase.objects.using(using).count()
 
@@ -138,9 +151,9 @@ def kpi_differences(chunk=20_000):
     return sorted(set(differing) | set(stale))
 
 
-def case_changed_received(sender, case, **kwargs):
+def case_changed_received(sender, case, created=False, **kwargs):
     """Receiver of cases.signals.case_changed: the case's KPI inputs may have changed."""
-    kpi_cases_refresh([case.pk])
+    kpi_cases_refresh([case.pk], new=created)
 
 
 # ---------------------------------------------------------------------------------------------
@@ -157,11 +170,10 @@ def _quarter(moment):
     return quarter_of(timezone.localdate(moment, local_tz())).code
 
 
-def _moments(case_ids, using, cutoff):
-    """The receipt and first-visit moments before ``cutoff`` of the stored rows of ``case_ids``."""
-    rows = KpiCase.objects.using(using).filter(Q(received_at__lt=cutoff) | Q(first_visit_at__lt=cutoff),
-                                               pk__in=case_ids).values_list("received_at", "first_visit_at")
-    return [moment for row in rows for moment in row if moment is not None and moment < cutoff]
+def _aware(moment):
+    """A moment read with a raw cursor (SQLite returns it naive, in UTC)."""
+    moment = parse_datetime(moment) if isinstance(moment, str) else moment
+    return moment.replace(tzinfo=datetime.UTC) if moment is not None and moment.tzinfo is None else moment
 
 
 def kpi_stamp(quarters, using=None):

@@ -123,7 +123,7 @@ def case_create(*, actor, data, public=False, at=None):
         case._history_user = None if public else actor
         case.save()
         CaseDeadline.objects.bulk_create(rows)
-        case_changed.send(sender=type(case), case=case)
+        case_changed.send(sender=type(case), case=case, created=True)
         event_record(case, "created", None if public else actor, to_status=case.status,
                      data={"channel": channel, "public": public}, at=at)
     _prefetched(case, "deadlines", rows)

@@ -28,7 +28,8 @@ class KpiReadModelMixin:
     def _after_postgeneration(cls, instance, create, results=None):
         super()._after_postgeneration(instance, create, results)
         if create:
-            kpi_cases_refresh([getattr(instance, "case_id", None) or instance.pk])
+            visited_at = getattr(instance, "visited_at", None)
+            kpi_cases_refresh([getattr(instance, "case_id", None) or instance.pk], [visited_at] if visited_at else ())
 
 
 class DepartmentFactory(factory.django.DjangoModelFactory):
