@@ -17,12 +17,11 @@ from cases.models import Complaint, Department
 
 from .imports import policy_volumes_import
 from .legacy_import import complaints_import
+from .legacy_rows import OPTIONAL, REQUIRED
 from .models import Target
 from .periods import local_today, previous_quarter, quarter_of, quarters_ending
 
-COLUMNS = ["reference", "received_at", "channel", "category", "department", "complaint_type", "tier",
-           "notified_at", "withdrawn_at", "closed_at", "revisit_at", "revisit_outcome", "revisit_rating",
-           "customer_name", "customer_phone", "policy_number", "summary"]
+COLUMNS = [*REQUIRED, *OPTIONAL]  # the columns of import_complaints, in the order of SPEC §9
 SUMMARIES = {
     "product": ["重疾险疾病定义理解分歧", "分红收益与预期不符", "保障范围说明不清"],
     "service": ["理赔等待时间过长", "客服热线长时间无人接听", "保全变更办理缓慢"],

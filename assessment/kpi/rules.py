@@ -97,6 +97,10 @@ def stage_state(stage, as_of):
     )
 
 
+# A stage's compliance figures: the stage classes each counts (the rate is met ÷ denominator).
+STAGE_FIGURES = {"met": ("met",), "denominator": ("met", "late")}
+
+
 def revisited(period, as_of):
     """Read-model rows whose case's first completed follow-up visit (the one the satisfaction
     rate counts; unreachable and refused visits never are) took place in the period."""

@@ -11,7 +11,6 @@ from django.db import connections, transaction
 from django.db.models import Count, Max, Q
 
 from cases.models import Department
-from cases.models.deadlines import STAGE_ORDER
 from complaints_portal.db_router import read_alias
 
 from . import calculations as calc
@@ -96,14 +95,10 @@ class KpiRow:
     @property
     def stage_rates(self):
         result = {}
-        for stage in STAGE_ORDER:
-            counts = self.stages.get(stage.value, {})
-            met, late = counts.get("met", 0), counts.get("late", 0)
-            result[stage.value] = {
-                "met": met,
-                "denominator": met + late,
-                "rate": calc.stage_compliance_rate(met, met + late),
-            }
+        for stage in rules.STAGES:
+            counts = self.stages.get(stage, {})
+            figures = {name: sum(counts.get(state, 0) for state in states) for name, states in rules.STAGE_FIGURES.items()}
+            result[stage] = {**figures, "rate": calc.stage_compliance_rate(figures["met"], figures["denominator"])}
         return result
 
     def add(self, other):

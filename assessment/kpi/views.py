@@ -23,7 +23,7 @@ from complaints_portal.common.roles import SUPERVISOR, has_role
 from complaints_portal.db_router import replica_view
 
 from . import drilldown as lists
-from . import exports, followups, selectors, services
+from . import exports, followups, rules, selectors, services
 from .forms import AttemptForm, TargetForm, VisitForm
 from .periods import (
     local_today,
@@ -122,7 +122,7 @@ def drilldown(request):
             cases = lists.backlog_cases(departments).filter(status=backlog)
             title = _("Backlog: %(status)s") % {"status": Status(backlog).label}
         elif stage:
-            states = {"met": ("met",), "denominator": ("met", "late")}[state]
+            states = rules.STAGE_FIGURES[state]
             cases = lists.stage_cases(period, stage, states, as_of, departments)
             title = (_("Stage %(stage)s met on time") if state == "met" else _(
                 "Stage %(stage)s met on time or late")) % {"stage": Stage(stage).label}
@@ -194,35 +194,31 @@ def _case_or_404(user, reference):
         raise Http404 from exc
 
 
+def _followup_post(request, reference, form, record, done, invalid):
+    case = _case_or_404(request.user, reference)
+    if not form.is_valid():
+        messages.error(request, invalid)
+        return redirect(reverse("followup_queue"))
+    try:
+        record(case, form.cleaned_data)
+        messages.success(request, done)
+    except ApplicationError as exc:
+        messages.error(request, exc.message)
+    return redirect(reverse("followup_queue"))
+
+
 @login_required
 @require_POST
 def followup_attempt(request, reference):
-    case = _case_or_404(request.user, reference)
-    form = AttemptForm(request.POST)
-    if form.is_valid():
-        try:
-            followups.followup_attempt_record(case, request.user, channel=form.cleaned_data["channel"],
-                                             result=form.cleaned_data["result"], note=form.cleaned_data["note"])
-            messages.success(request, _("Attempt recorded."))
-        except ApplicationError as exc:
-            messages.error(request, exc.message)
-    else:
-        messages.error(request, _("Please correct the attempt form."))
-    return redirect(reverse("followup_queue"))
+    return _followup_post(request, reference, AttemptForm(request.POST), lambda case, data: (
+        followups.followup_attempt_record(case, request.user, channel=data["channel"], result=data["result"],
+                                          note=data["note"])
+    ), _("Attempt recorded."), _("Please correct the attempt form."))
 
 
 @login_required
 @require_POST
 def followup_visit(request, reference):
-    case = _case_or_404(request.user, reference)
-    form = VisitForm(request.POST)
-    if form.is_valid():
-        try:
-            followups.followup_record(case, request.user, form.cleaned_data["outcome"], rating=form.cleaned_data["rating"],
-                                     comment=form.cleaned_data["comment"])
-            messages.success(request, _("Follow-up visit recorded."))
-        except ApplicationError as exc:
-            messages.error(request, exc.message)
-    else:
-        messages.error(request, _("Please correct the visit form."))
-    return redirect(reverse("followup_queue"))
+    return _followup_post(request, reference, VisitForm(request.POST), lambda case, data: (
+        followups.followup_record(case, request.user, data["outcome"], rating=data["rating"], comment=data["comment"])
+    ), _("Follow-up visit recorded."), _("Please correct the visit form."))

@@ -1,5 +1,6 @@
 """kpi_rebuild [--check]: rewrite the KPI read model from the cases, or compare it with them."""
 from django.core.management.base import BaseCommand, CommandError
+from django.utils.translation import gettext as _
 
 from assessment.kpi.readmodel import kpi_differences, kpi_rebuild
 
@@ -18,11 +19,11 @@ class Command(BaseCommand):
     def handle(self, *args, check=False, **options):
         if not check:
             rows = kpi_rebuild()
-            self.stdout.write(f"KPI read model rebuilt: {rows} cases.")
+            self.stdout.write(_("KPI read model rebuilt: %(n)s cases.") % {"n": rows})
             return
         differing = kpi_differences()
         for pk in differing[:100]:
-            self.stdout.write(f"case id {pk}: the KPI row differs from a rebuild")
+            self.stdout.write(_("case id %(pk)s: the KPI row differs from a rebuild") % {"pk": pk})
         if differing:
-            raise CommandError(f"{len(differing)} cases differ from a rebuild; run kpi_rebuild.")
-        self.stdout.write("The KPI read model equals a rebuild.")
+            raise CommandError(_("%(n)s cases differ from a rebuild; run kpi_rebuild.") % {"n": len(differing)})
+        self.stdout.write(_("The KPI read model equals a rebuild."))
