@@ -7,17 +7,12 @@ from openpyxl import Workbook
 
 from assessment.management.commands.kpi_report import HEADER, kpi_csv_row
 
-from . import calculations as calc
-
 EXTRA = ["revisit_success_rate", "regulator_complaints", "excluded", "late"]
 
 
 def _rows(table):
-    rows = table.rows + ([table.company] if table.company else [])
-    for row in rows:
-        yield kpi_csv_row(row) + [
-            calc.format_rate(row.revisit_success_rate), row.regulator_complaints, row.excluded, row.late,
-        ]
+    for row in table.rows + ([table.company] if table.company else []):
+        yield kpi_csv_row(row, HEADER + EXTRA)
 
 
 def _preamble(table, scope):
@@ -47,14 +42,7 @@ def kpi_table_xlsx(table, scope):
         sheet.append(line)
     sheet.append(HEADER + EXTRA)
     for row in _rows(table):
-        # Rates go in as numbers so that Excel can chart them; N/A stays empty.
-        sheet.append([_number(v) for v in row])
+        sheet.append(row)  # rates as numbers, so that Excel can chart them; N/A stays empty
     out = io.BytesIO()
     workbook.save(out)
     return out.getvalue()
-
-
-def _number(value):
-    if isinstance(value, str) and value and value.replace(".", "", 1).isdigit():
-        return float(value) if "." in value else int(value)
-    return value
