@@ -22,20 +22,8 @@ from .periods import local_today
 ALL = "ALL"
 UNASSIGNED = "none"
 
-# Figures that have a drill-down list of cases.
-CASE_FIGURES = (
-    "complaints",
-    "regulator_complaints",
-    "excluded",
-    "pending",
-    "on_time",
-    "late",
-    "timeliness_denominator",
-    "revisited",
-    "satisfied",
-    "unreachable",
-    "refused",
-)
+# Figures that have a drill-down list of cases (drilldown.kpi_cases).
+CASE_FIGURES = (*rules.COHORT_FIGURES, "revisited", "satisfied", *rules.FAILED_OUTCOMES)
 
 
 @dataclass
