@@ -24,6 +24,8 @@ from decimal import ROUND_HALF_UP, Decimal
 
 from django.utils.translation import gettext as _
 
+from assessment.kpi import calculations as calc
+
 COMPLAINT_RATE = "complaint_rate"
 ON_TIME_RATE = "on_time_rate"
 SATISFACTION_RATE = "satisfaction_rate"
@@ -335,22 +337,15 @@ class EmployeeFigures:
     @property
     def complaint_rate(self):
         """100 × cases found at fault ÷ cases handled (the employee's "complaint rate")."""
-        return _pct(self.at_fault, self.handled, 2)
+        return calc.rate(self.at_fault, self.handled, calc.RATE_PLACES)
 
     @property
     def on_time_rate(self):
-        return _pct(self.on_time, self.judged, 2)
+        return calc.on_time_rate(self.on_time, self.judged)
 
     @property
     def satisfaction_rate(self):
-        return _pct(self.satisfied, self.revisited, 2)
-
-
-def _pct(numerator, denominator, places):
-    if not denominator:
-        return None
-    value = Decimal(100) * Decimal(numerator) / Decimal(denominator)
-    return value.quantize(Decimal(1).scaleb(-places), rounding=ROUND_HALF_UP)
+        return calc.satisfaction_rate(self.satisfied, self.revisited)
 
 
 @dataclass
