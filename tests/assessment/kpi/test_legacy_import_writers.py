@@ -175,7 +175,7 @@ def test_a_batch_failing_in_one_writer_is_replayed_line_by_line_there(monkeypatc
             raise IntegrityError("refused for the test")
         write(batch, new, updated)
 
-    monkeypatch.setattr(legacy_import, "_write_batch_copy", refusing)
+    monkeypatch.setattr(legacy_import, "write_batch_copy", refusing)
     text = HEADER + "".join(row(f"L-{n}", day=1 + n) for n in range(12))
     # when written by two threads in batches of 4
     result = complaints_import(io.StringIO(text), batch_size=4, writers=2)
