@@ -1,5 +1,5 @@
 """Admin for the results models: rule versions with their tiers, proposals (read-only: they
-change only through bonus_services), promotion thresholds, training topics, mapping, plans."""
+change only through bonus.services), promotion thresholds, training topics, mapping, plans."""
 from django.contrib import admin
 from simple_history.admin import SimpleHistoryAdmin
 

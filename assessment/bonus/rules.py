@@ -1,4 +1,4 @@
-"""Bonus rule evaluation on plain values (SPEC §6). No ORM here: bonus_services reads the
+"""Bonus rule evaluation on plain values (SPEC §6). No ORM here: bonus.services reads the
 rule set and the KPIs and hands them to these functions, and the tests check the rules
 without a database.
 

@@ -3,7 +3,7 @@ corrections, per-employee adjustments with payroll export, promotion report, tra
 
 Who sees what: the supervisor sees and does everything; the administrator reads and exports
 (HR); a department head sees their own department's proposals, adjustments and training needs
-read-only; everyone else gets 403. Writes go through bonus_services, which check again.
+read-only; everyone else gets 403. Writes go through bonus.services, which check again.
 """
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required

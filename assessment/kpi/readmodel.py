@@ -42,17 +42,12 @@ def _derived(case_ids=None):
     first_visit = FollowUpVisit.objects.filter(
         case=OuterRef("pk"), outcome=FollowUpVisit.Outcome.COMPLETED
     ).order_by("visited_at", "id")
+    copied = ("department_id", "received_at", "complaint_type", "channel", "category", "dispute_type", "root_cause",
+              "due_overall")
     columns = {
         "case_id": F("pk"),
-        "department_id": F("department_id"),
-        "received_at": F("received_at"),
-        "complaint_type": F("complaint_type"),
+        **{name: F(name) for name in copied},
         "merged": ExpressionWrapper(Q(merged_into__isnull=False), output_field=BooleanField()),
-        "channel": F("channel"),
-        "category": F("category"),
-        "dispute_type": F("dispute_type"),
-        "root_cause": F("root_cause"),
-        "due_overall": F("due_overall"),
         "notified_on": TruncDate("first_notified_at", tzinfo=tz),
         "withdrawn_on": TruncDate("withdrawn_at", tzinfo=tz),
         "withdrawn_before_decision": ExpressionWrapper(

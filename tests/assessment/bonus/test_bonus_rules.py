@@ -1,4 +1,4 @@
-"""Bonus rule evaluation as pure functions (assessment/bonus.py): first match wins, ALL/ANY,
+"""Bonus rule evaluation as pure functions (assessment/bonus/rules.py): first match wins, ALL/ANY,
 boundaries exactly at thresholds, N/A KPIs, composite score, validation."""
 from decimal import Decimal as D
 
