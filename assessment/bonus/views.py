@@ -21,8 +21,8 @@ from assessment.bonus.services import promotion as promotion_services
 from assessment.bonus.services import proposals as proposal_services
 from assessment.bonus.services import rulesets as ruleset_services
 from assessment.bonus.services import training as training_services
+from assessment.kpi.pages import download, page_departments, page_period
 from assessment.kpi.periods import local_today, period_parse, previous_quarter, quarter_of
-from assessment.pages import download, page_departments, page_period
 from assessment.selectors import RESULTS_COMPANY_ROLES
 from complaints_portal.common.errors import ApplicationError
 from complaints_portal.common.roles import ADMINISTRATOR, SUPERVISOR, has_role

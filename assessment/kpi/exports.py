@@ -5,7 +5,16 @@ import io
 from django.utils.translation import gettext as _
 from openpyxl import Workbook
 
-from assessment.management.commands.kpi_report import HEADER, kpi_csv_row
+# SPEC §9, exactly.
+HEADER = ("department,complaints,new_policies,complaint_rate,timeliness_denominator,on_time,pending,timeliness_rate,"
+          "revisited,satisfied,satisfaction_rate").split(",")
+
+
+def kpi_csv_row(row, names=HEADER):
+    """One KpiRow as CSV fields ``names`` (its attributes): N/A (None) is empty, a rate the
+    decimal as computed."""
+    return ["" if value is None else value for value in (getattr(row, name) for name in names)]
+
 
 EXTRA = ["revisit_success_rate", "regulator_complaints", "excluded", "late"]
 

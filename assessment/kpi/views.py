@@ -14,7 +14,7 @@ from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
-from assessment.pages import download, page_date, page_departments, page_period
+from assessment.kpi.pages import download, page_date, page_departments, page_period
 from cases.models.case import OPEN_STATUSES, Category, Channel, DisputeType, RootCause, Status
 from cases.models.deadlines import Stage
 from cases.selectors import case_get_for_user

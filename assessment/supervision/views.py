@@ -15,8 +15,8 @@ from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
+from assessment.kpi.pages import download, page_departments, page_period
 from assessment.kpi.periods import local_today, previous_quarter
-from assessment.pages import download, page_departments, page_period
 from cases.models import Department
 from cases.models.case import RootCause
 from cases.permissions import is_supervisor

@@ -3,19 +3,10 @@ import csv
 
 from django.core.management.base import BaseCommand, CommandError
 
+from assessment.kpi.exports import HEADER, kpi_csv_row
 from assessment.kpi.periods import InvalidPeriod, date_parse, period_parse
 from assessment.kpi.selectors import kpi_table
 from complaints_portal.db_router import replica_reads
-
-# SPEC §9, exactly.
-HEADER = ("department,complaints,new_policies,complaint_rate,timeliness_denominator,on_time,pending,timeliness_rate,"
-          "revisited,satisfied,satisfaction_rate").split(",")
-
-
-def kpi_csv_row(row, names=HEADER):
-    """One KpiRow as CSV fields ``names`` (its attributes): N/A (None) is empty, a rate the
-    decimal as computed."""
-    return ["" if value is None else value for value in (getattr(row, name) for name in names)]
 
 
 class Command(BaseCommand):

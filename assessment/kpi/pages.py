@@ -3,10 +3,10 @@ else), the period asked in the query (404 when it is not one) and file downloads
 from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
 from django.http import Http404, HttpResponse
 
+from assessment.selectors import KPI_COMPANY_ROLES, departments_visible_to
 from complaints_portal.common.errors import PermissionDenied
 
-from .kpi.periods import InvalidPeriod, date_parse, period_parse
-from .selectors import KPI_COMPANY_ROLES, departments_visible_to
+from .periods import InvalidPeriod, date_parse, period_parse
 
 CONTENT_TYPES = {
     "csv": "text/csv; charset=utf-8",
