@@ -94,7 +94,9 @@ def followup_record(case, user, outcome, rating=None, visited_at=None, comment="
         attempts = FollowUpAttempt.objects.filter(case=case, at__lte=visited_at).count()
         if attempts < UNREACHABLE_MIN_ATTEMPTS:
             raise FollowUpNeedsAttempts(extra={"attempts": attempts})
-    visit = FollowUpVisit(case=case, outcome=outcome, rating=rating, visited_at=visited_at, comment=comment, by=user)
+    # Counted for the case's department: the KPI read model's writer keeps the copy in step.
+    visit = FollowUpVisit(case=case, outcome=outcome, rating=rating, visited_at=visited_at, comment=comment, by=user,
+                          department_id=case.department_id)
     visit._change_reason = "followup"
     visit.save()
     kpi_cases_refresh([case.pk], visit_times=[visited_at])

@@ -260,7 +260,7 @@ def _write_visits_copy(cursor, batch, updated_ids, now):
             if old is not None:
                 removed.append(old.pk)
         elif old is None:
-            fresh.append(FollowUpVisit(case_id=parsed.case.pk, **parsed.visit))
+            fresh.append(FollowUpVisit(case_id=parsed.case.pk, department_id=parsed.case.department_id, **parsed.visit))
         else:
             changed.append((old.pk, parsed.visit["outcome"], parsed.visit["rating"], parsed.visit["visited_at"]))
     table = _qn(FollowUpVisit._meta.db_table)

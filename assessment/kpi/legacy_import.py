@@ -69,16 +69,17 @@ def _write_batch(batch, result):
     if written:
         with transaction.atomic():
             # The times of the visits the batch writes, and of those it may replace or remove.
-            visit_times = [p.visit["visited_at"] for p in written if p.visit is not None]
+            new_times, updated_times = ([p.visit["visited_at"] for p in rows if p.visit] for rows in (new, updated))
             if updated:
-                visit_times += FollowUpVisit.objects.filter(case_id__in=[p.case.pk for p in updated]).values_list(
+                updated_times += FollowUpVisit.objects.filter(case_id__in=[p.case.pk for p in updated]).values_list(
                     "visited_at", flat=True)
             if connection.vendor == "postgresql":
                 write_batch_copy(written, new, updated)
             else:
                 _write_batch_orm(written, new, updated)
             # The KPI read model of the batch's cases, in the batch's transaction.
-            kpi_cases_refresh([p.case.pk for p in written], visit_times)
+            kpi_cases_refresh([p.case.pk for p in new], new_times, new=True)
+            kpi_cases_refresh([p.case.pk for p in updated], updated_times)
     with _RESULT_LOCK:  # writer threads may report at the same time
         result.created += len(new)
         result.updated += len(updated)
@@ -159,7 +160,8 @@ def _write_visits(batch, updated_ids):
                 old.delete()  # per object, so the history keeps the removal
             continue
         if old is None:
-            to_create.append(FollowUpVisit(case_id=parsed.case.pk, **parsed.visit))
+            to_create.append(FollowUpVisit(case_id=parsed.case.pk, department_id=parsed.case.department_id,
+                                           **parsed.visit))
         else:
             for key, value in parsed.visit.items():
                 setattr(old, key, value)

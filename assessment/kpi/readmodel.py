@@ -73,41 +73,39 @@ def _derived(case_ids=None):
 
 def _write(case_ids, using, returning=True, new=False):
     """Replace the rows of ``case_ids`` (None: all) with the derived ones, in the database, and
-    bring their visits' department copy in step with the case. With ``returning``, return the
-    moments whose quarters the change may move: receipt and first visit of the rows replaced
-    and written, and the visits that changed department. ``new``: the cases were just created
-    (no row, no visit yet), so only the INSERT runs."""
+    bring the department copy of the visits of cases that changed department in step. With
+    ``returning``, return the moments whose quarters the change may move: receipt and first
+    visit of the rows replaced and written, and those visits. ``new``: the cases were just
+    created (no row yet), so only the INSERT runs."""
     connection = connections[using]
-    of_cases = {} if case_ids is None else {"case_id__in": case_ids}
-    # The department is not history (excluded from the visit's history records), so this
-    # update loses no history row.
-    visits = FollowUpVisit.objects.using(using).filter(**of_cases)
-    moments = []
-    if not new and visits.exclude(department_id=F("case__department_id")).update(
-            department_id=Subquery(Complaint.objects.filter(pk=OuterRef("case_id")).values("department_id")[:1])
-    ) and returning:
-        moments += visits.values_list("visited_at", flat=True)
     table = connection.ops.quote_name(KpiCase._meta.db_table)
     where = "" if case_ids is None else f" WHERE case_id IN ({', '.join(['%s'] * len(case_ids))})"
-    if case_ids is None and connection.vendor == "postgresql":
-        # A rebuild replaces the table's file rather than leaving a million dead rows behind
-        # (after DELETE the table and its indexes kept twice their size, and the quarter's
-        # counts read twice the pages). Readers wait for the rebuild's commit.
-        with connection.cursor() as cursor:
-            cursor.execute(f"TRUNCATE {table}")
     columns, queryset = _derived(case_ids)
     if case_ids is None:  # a rebuild fills the indexes on the receipt time in order, compact
         queryset = queryset.order_by("received_at")
     sql, params = queryset.using(using).query.sql_with_params()
     listed = ", ".join(connection.ops.quote_name(column) for column in columns)
-    tail = " RETURNING received_at, first_visit_at" if returning else ""
+    tail = " RETURNING case_id, department_id, received_at, first_visit_at" if returning else ""
+    old, written = {}, {}
     with connection.cursor() as cursor:
-        if not new:
+        if case_ids is None and connection.vendor == "postgresql":
+            # A rebuild replaces the table's file rather than leaving a million dead rows (after
+            # a DELETE the table and its indexes kept twice their size, and the quarter's counts
+            # read twice the pages). Readers wait for the rebuild's commit.
+            cursor.execute(f"TRUNCATE {table}")
+        elif not new:
             cursor.execute(f"DELETE FROM {table}{where}{tail}", case_ids or [])  # noqa: S608  # nosec B608 - identifiers from model metadata, values bound as parameters
-            moments += [moment for row in (cursor.fetchall() if returning else ()) for moment in row]
+            old = {row[0]: row[1:] for row in (cursor.fetchall() if returning else ())}
         cursor.execute(f"INSERT INTO {table} ({listed}) {sql}{tail}", params)  # noqa: S608  # nosec B608 - the same
-        moments += [moment for row in (cursor.fetchall() if returning else ()) for moment in row]
-    return moments
+        written = {row[0]: row[1:] for row in (cursor.fetchall() if returning else ())}
+    moved = [pk for pk, row in written.items() if pk in old and old[pk][0] != row[0]]
+    visits = FollowUpVisit.objects.using(using).filter(**({} if case_ids is None else {"case_id__in": moved}))
+    if case_ids is None or moved:
+        # Not history (excluded from the visit's history records): this update loses none.
+        visits.exclude(department_id=F("case__department_id")).update(
+            department_id=Subquery(Complaint.objects.filter(pk=OuterRef("case_id")).values("department_id")[:1]))
+    moments = list(visits.values_list("visited_at", flat=True)) if moved else []
+    return moments + [moment for row in (*old.values(), *written.values()) for moment in row[1:]]
 
 
 def kpi_cases_refresh(case_ids, visit_times=(), new=False):
@@ -163,7 +161,8 @@ def _stamp_cutoff():
 
 
 def _quarter(moment):
-    return quarter_of(timezone.localdate(moment, local_tz())).code
+    local = moment.astimezone(local_tz())
+    return f"{local.year}Q{(local.month - 1) // 3 + 1}"
 
 
 def _aware(moment):

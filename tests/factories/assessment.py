@@ -88,6 +88,7 @@ class FollowUpVisitFactory(KpiReadModelMixin, factory.django.DjangoModelFactory)
         model = FollowUpVisit
 
     case = factory.SubFactory(ComplaintFactory)
+    department_id = factory.SelfAttribute("case.department_id")
     outcome = "completed"
     rating = 5
     visited_at = factory.LazyFunction(lambda: local_dt("2026-05-05"))
