@@ -33,7 +33,7 @@ from .imports import ImportResult, LineError, read_rows
 from .legacy_copy import write_batch_copy
 from .legacy_rows import CASE_FIELDS, CHANGE_REASON, OPTIONAL, REQUIRED, Context, parse_row
 from .models import FollowUpVisit
-from .readmodel import kpi_cases_refresh
+from .readmodel import kpi_cases_refresh, one_of
 
 # Lines per write transaction. Larger batches mean fewer round trips and commits; a batch
 # that fails in the database is replayed line by line, which costs more the larger it is.
@@ -71,8 +71,8 @@ def _write_batch(batch, result):
             # The times of the visits the batch writes, and of those it may replace or remove.
             new_times, updated_times = ([p.visit["visited_at"] for p in rows if p.visit] for rows in (new, updated))
             if updated:
-                updated_times += FollowUpVisit.objects.filter(case_id__in=[p.case.pk for p in updated]).values_list(
-                    "visited_at", flat=True)
+                updated_times += FollowUpVisit.objects.filter(
+                    one_of(FollowUpVisit, "case_id", [p.case.pk for p in updated])).values_list("visited_at", flat=True)
             if connection.vendor == "postgresql":
                 write_batch_copy(written, new, updated)
             else:
