@@ -12,6 +12,7 @@ transition and the deadline recomputation, inside their transactions (Assessment
 connects ``case_changed_received``); the follow-up service and the legacy import, both in
 this app, call ``kpi_cases_refresh`` directly.
 """
+import bisect
 import datetime
 
 from django.db import connections, router, transaction
@@ -133,7 +134,7 @@ def kpi_cases_refresh(case_ids, visit_times=(), new=False):
     cutoff = _stamp_cutoff()
     with transaction.atomic(using=using, savepoint=False):
         moments = [*_write(case_ids, using, new=new), *visit_times]
-        kpi_stamp({_quarter(moment) for moment in map(_aware, moments) if moment is not None and moment < cutoff}, using)
+        kpi_stamp(_quarters([m for m in map(_aware, moments) if m is not None and m < cutoff]), using)
 
 
 def kpi_rebuild():
@@ -174,9 +175,17 @@ def _stamp_cutoff():
                                 - datetime.timedelta(days=STAMP_MARGIN_DAYS)).start)
 
 
-def _quarter(moment):
-    local = moment.astimezone(local_tz())
-    return f"{local.year}Q{(local.month - 1) // 3 + 1}"
+def _quarters(moments):
+    """The codes of the (local) quarters of ``moments``: each placed among the quarters' first
+    instants, not converted to local time one by one (a batch of the import has thousands)."""
+    if not moments:
+        return set()
+    first, last = (quarter_of(timezone.localdate(m, local_tz())) for m in (min(moments), max(moments)))
+    quarters = [first]
+    while quarters[-1].code != last.code:
+        quarters.append(quarter_of(quarters[-1].end + datetime.timedelta(days=1)))
+    starts = [day_start(q.start) for q in quarters]
+    return {quarters[bisect.bisect_right(starts, moment) - 1].code for moment in moments}
 
 
 def _aware(moment):

@@ -108,3 +108,12 @@ def test_no_trigger_function_or_hidden_column_of_the_old_kpi_columns_is_left():
             "AND table_name IN ('cases_casedeadline', 'assessment_followupvisit', 'cases_complaint')"
         )
         assert cursor.fetchall() == []
+
+
+def test_change_stamps_name_the_local_quarter_of_each_moment():
+    from assessment.kpi.readmodel import _quarters
+    from tests.factories.assessment import local_dt
+
+    moments = [local_dt("2026-03-31", 23, 59), local_dt("2026-04-01", 0, 0), local_dt("2025-12-31", 23, 59)]
+    assert _quarters(moments) == {"2025Q4", "2026Q1", "2026Q2"}
+    assert _quarters([]) == set()
