@@ -6,7 +6,7 @@ from complaints_portal.db_router import replica_reads
 @shared_task
 def snapshot_previous_quarter():
     """Store the KPI snapshot of the quarter that just ended."""
-    from . import services
+    from .kpi import services
 
     # The figures may be read on the replica once it has replayed every commit made before the
     # job started (else on the primary): as fresh as reading the primary at the start.

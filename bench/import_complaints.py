@@ -2,7 +2,7 @@
 
     .venv/bin/python bench/import_complaints.py [ROWS] [--insert-only]
 
-Uses the dedicated database complaints_bench_import (created and migrated if missing).
+Uses the dedicated database complaints_bench_import (or $BENCH_IMPORT_DB; created and migrated if missing).
 Writes ROWS generated legacy rows (default 100,000) to a temporary CSV file, imports the file
 into an empty table as the command does (read as a stream), then re-imports it (every row an
 update; skipped with --insert-only) and reports both rates, the client's CPU time, the
@@ -78,10 +78,10 @@ def main():
     args = [a for a in sys.argv[1:] if not a.startswith("--")]
     rows = int(args[0]) if args else 100_000
     passes = ("insert",) if "--insert-only" in sys.argv else ("insert", "update")
-    use_database("complaints_bench_import")
+    use_database(os.environ.get("BENCH_IMPORT_DB", "complaints_bench_import"))
     from django.db import connection
 
-    from assessment.legacy_import import complaints_import, writer_count
+    from assessment.kpi.legacy_import import complaints_import, writer_count
     from assessment.models import FollowUpVisit
     from cases.models import CalendarYear, Complaint, Department
 

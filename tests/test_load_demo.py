@@ -37,7 +37,7 @@ def test_running_load_demo_twice_changes_nothing():
 
 
 def test_demo_history_gives_the_previous_quarter_real_figures():
-    from assessment.periods import previous_quarter
+    from assessment.kpi.periods import previous_quarter
 
     call_command("load_demo", stdout=StringIO())
     out = StringIO()

@@ -1,12 +1,12 @@
 """Follow-up visits through the API (SPEC §9). Thin: the case is found through
 cases.selectors (another department's case is a 404 like a missing one) and written through
-assessment.services, so the API follows the rules of the HTML pages."""
+assessment.kpi.followups, so the API follows the rules of the HTML pages."""
 from drf_spectacular.utils import extend_schema
 from rest_framework import status
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from assessment import services
+from assessment.kpi import followups
 from cases.api.views import ERROR
 from cases.selectors import case_get_for_user
 
@@ -18,6 +18,14 @@ from .serializers import (
 )
 
 
+def _created(request, reference, serializer_class, record, out_serializer_class):
+    """Validate the body, write it for the case the user may see, answer 201 with the row."""
+    case = case_get_for_user(request.user, reference)
+    serializer = serializer_class(data=request.data)
+    serializer.is_valid(raise_exception=True)
+    return Response(out_serializer_class(record(case, serializer.validated_data)).data, status=status.HTTP_201_CREATED)
+
+
 class FollowUpCreateView(APIView):
     @extend_schema(
         summary="Record the outcome of a follow-up visit (回访)",
@@ -25,15 +33,10 @@ class FollowUpCreateView(APIView):
         responses={201: FollowUpVisitSerializer, 400: ERROR, 403: ERROR, 404: ERROR, 409: ERROR},
     )
     def post(self, request, reference):
-        case = case_get_for_user(request.user, reference)
-        serializer = FollowUpCreateSerializer(data=request.data)
-        serializer.is_valid(raise_exception=True)
-        data = serializer.validated_data
-        visit = services.followup_record(
-            case, request.user, data["outcome"], rating=data.get("rating"),
-            visited_at=data.get("visited_at"), comment=data.get("comment", ""),
-        )
-        return Response(FollowUpVisitSerializer(visit).data, status=status.HTTP_201_CREATED)
+        return _created(request, reference, FollowUpCreateSerializer, lambda case, data: followups.followup_record(
+            case, request.user, data["outcome"], rating=data.get("rating"), visited_at=data.get("visited_at"),
+            comment=data.get("comment", ""),
+        ), FollowUpVisitSerializer)
 
 
 class FollowUpAttemptCreateView(APIView):
@@ -43,11 +46,7 @@ class FollowUpAttemptCreateView(APIView):
         responses={201: FollowUpAttemptSerializer, 400: ERROR, 403: ERROR, 404: ERROR, 409: ERROR},
     )
     def post(self, request, reference):
-        case = case_get_for_user(request.user, reference)
-        serializer = FollowUpAttemptCreateSerializer(data=request.data)
-        serializer.is_valid(raise_exception=True)
-        data = serializer.validated_data
-        attempt = services.followup_attempt_record(
-            case, request.user, at=data.get("at"), channel=data["channel"], result=data["result"], note=data["note"]
-        )
-        return Response(FollowUpAttemptSerializer(attempt).data, status=status.HTTP_201_CREATED)
+        return _created(request, reference, FollowUpAttemptCreateSerializer, lambda case, data: (
+            followups.followup_attempt_record(case, request.user, at=data.get("at"), channel=data["channel"],
+                                              result=data["result"], note=data["note"])
+        ), FollowUpAttemptSerializer)

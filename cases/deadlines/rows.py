@@ -17,6 +17,7 @@ from ..calendar import load_calendar
 from ..models import CaseDeadline, Complaint
 from ..models.case import OPEN_STATUSES
 from ..models.deadlines import Stage
+from ..signals import case_changed
 from . import configuration
 from .compute import calendar_due, clock_inputs, compute_deadlines, local_date, paused_days
 
@@ -167,6 +168,8 @@ def recompute_open_cases(reason, policy_id=None):
                 changes = apply_deadlines(case, calendar, _rules_cache=cache)
                 if (case.due_overall, case.next_due) != before:
                     case.save(update_fields=["due_overall", "next_due", "updated_at"])
+                if changes:
+                    case_changed.send(sender=type(case), case=case)
         except CalendarMissing as exc:
             summary["errors"].append({"case": case.reference, "error": exc.message})
             logger.error("Deadline recompute (%s): %s: %s", reason, case.reference, exc.message)

@@ -230,17 +230,6 @@ class Complaint(TimeStampedModel):
                 include=["status"],
                 condition=models.Q(status__in=[s.value for s in OPEN_STATUSES], merged_into__isnull=True),
             ),
-            # The KPI cohort (assessment.selectors.complaint_cohort) read from the index alone:
-            # its filter is the condition, its GROUP BY and timeliness columns are included.
-            models.Index(
-                fields=["received_at"], name="case_kpi_cohort",
-                # The dashboard's volumes by category, channel, dispute type and root cause too.
-                include=[
-                    "id", "department", "channel", "due_overall", "first_notified_at", "withdrawn_at",
-                    "category", "dispute_type", "root_cause",
-                ],
-                condition=models.Q(complaint_type="complaint", merged_into__isnull=True),
-            ),
             models.Index(fields=["policy_numbers"], name="case_policy"),
             # Searched by equality only: no second, pattern-matching index (Django adds one to
             # a CharField with db_index on PostgreSQL).

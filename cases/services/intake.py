@@ -14,6 +14,7 @@ from ..inputs import choice, invalid, require, to_datetime
 from ..models import CaseDeadline, Complaint, ReferenceCounter
 from ..models.case import Category, Channel, ComplaintType, DisputeType, IdType, MisconductKind
 from ..permissions import is_clerk
+from ..signals import case_changed
 
 TEXT_LIMITS = {"summary": 200, "customer_name": 100, "customer_phone": 30, "policy_numbers": 200,
                "regulator_reference": 60, "product_line": 100, "agent_name": 100}
@@ -110,5 +111,6 @@ def case_create(*, actor, data, public=False, at=None):
         case._history_user = staff
         case.save()
         CaseDeadline.objects.bulk_create(rows)
+        case_changed.send(sender=type(case), case=case, created=True)
         event_record(case, "created", staff, to_status=case.status, data={"channel": channel, "public": public}, at=at)
     return case

@@ -20,6 +20,7 @@ from ..events import event_record
 from ..models.case import Status
 from ..notifications import notify
 from ..selectors import case_get_for_user
+from ..signals import case_changed
 
 
 def case_transition(*, actor, reference, action, data=None, expected_version=None, at=None):
@@ -60,6 +61,7 @@ def case_transition(*, actor, reference, action, data=None, expected_version=Non
         deadlines.on_action(case, now, meets=row.stages_met(case.round), clock=row.clock)
         case._history_user = access.user
         case.save()
+        case_changed.send(sender=type(case), case=case)
         event_record(case, row.name, access.user, from_status=from_status, to_status=case.status, data=event_data, at=now)
         if row.notice is not None:
             _send_notice(case, row.notice, access.user)

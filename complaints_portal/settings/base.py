@@ -446,7 +446,7 @@ CELERY_BEAT_SCHEDULE["customer-message-retry"] = {
 
 # Supervision and retention (SPEC §7, §8). The worker imports the supervision task module
 # (autodiscovery only finds modules named tasks.py).
-CELERY_IMPORTS = [*CELERY_IMPORTS, "assessment.supervision_tasks"]
+CELERY_IMPORTS = [*CELERY_IMPORTS, "assessment.supervision.tasks"]
 # Daily: anonymise cases whose retention date has passed and that are not on legal hold.
 CELERY_BEAT_SCHEDULE["retention-anonymise"] = {
     "task": "cases.tasks.anonymise_expired_cases",

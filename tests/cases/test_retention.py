@@ -10,8 +10,8 @@ from django.urls import reverse
 from django.utils import timezone
 from rest_framework.test import APIClient
 
+from assessment.kpi.periods import quarter_of
 from assessment.models import FollowUpVisit
-from assessment.periods import quarter_of
 from cases import retention
 from cases.models import Attachment, CaseEvent, Complaint, Report
 from cases.services import attachment_add, case_transition

@@ -13,9 +13,9 @@ import gc, json, runpy, sys
 import django
 django.setup()
 hooks = runpy.run_path("gunicorn.conf.py")
-before = (gc.get_freeze_count(), "assessment.views" in sys.modules, "cases.views" in sys.modules)
+before = (gc.get_freeze_count(), "assessment.kpi.views" in sys.modules, "cases.views" in sys.modules)
 hooks["post_worker_init"](None)
-after = (gc.get_freeze_count(), "assessment.views" in sys.modules, "cases.views" in sys.modules)
+after = (gc.get_freeze_count(), "assessment.kpi.views" in sys.modules, "cases.views" in sys.modules)
 objects = len(gc.get_objects())
 print(json.dumps({"before": before, "after": after, "tracked_after": objects}))
 """

@@ -6,6 +6,7 @@ import zoneinfo
 import factory
 from django.conf import settings
 
+from assessment.kpi.readmodel import kpi_cases_refresh
 from assessment.models import FollowUpAttempt, FollowUpVisit, PolicyVolume, Target
 from cases.models import CaseDeadline, DeadlinePolicy, Department
 
@@ -19,6 +20,18 @@ def local_dt(day, hour=10, minute=0):
     return datetime.datetime.combine(day, datetime.time(hour, minute), tzinfo=zoneinfo.ZoneInfo(settings.TIME_ZONE))
 
 
+class KpiReadModelMixin:
+    """Cases built directly (not through the services) get their KPI read-model row as the
+    services write it: after the object and its post-generation fields are saved."""
+
+    @classmethod
+    def _after_postgeneration(cls, instance, create, results=None):
+        super()._after_postgeneration(instance, create, results)
+        if create:
+            visited_at = getattr(instance, "visited_at", None)
+            kpi_cases_refresh([getattr(instance, "case_id", None) or instance.pk], [visited_at] if visited_at else ())
+
+
 class DepartmentFactory(factory.django.DjangoModelFactory):
     class Meta:
         model = Department
@@ -28,7 +41,7 @@ class DepartmentFactory(factory.django.DjangoModelFactory):
     name = factory.LazyAttribute(lambda o: f"Department {o.code}")
 
 
-class ComplaintFactory(factory.django.DjangoModelFactory):
+class ComplaintFactory(KpiReadModelMixin, factory.django.DjangoModelFactory):
     """A first-round complaint received 2026-04-10 10:00 local, due 2026-04-27, open."""
 
     class Meta:
@@ -61,7 +74,7 @@ class ComplaintFactory(factory.django.DjangoModelFactory):
                 obj.save()
 
 
-class CaseDeadlineFactory(factory.django.DjangoModelFactory):
+class CaseDeadlineFactory(KpiReadModelMixin, factory.django.DjangoModelFactory):
     class Meta:
         model = CaseDeadline
 
@@ -70,11 +83,12 @@ class CaseDeadlineFactory(factory.django.DjangoModelFactory):
     due_on = datetime.date(2026, 4, 13)
 
 
-class FollowUpVisitFactory(factory.django.DjangoModelFactory):
+class FollowUpVisitFactory(KpiReadModelMixin, factory.django.DjangoModelFactory):
     class Meta:
         model = FollowUpVisit
 
     case = factory.SubFactory(ComplaintFactory)
+    department_id = factory.SelfAttribute("case.department_id")
     outcome = "completed"
     rating = 5
     visited_at = factory.LazyFunction(lambda: local_dt("2026-05-05"))

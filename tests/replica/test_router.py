@@ -130,11 +130,11 @@ def test_caught_up_reads_use_the_replica_once_it_has_replayed_the_primary(replic
 def test_kpi_cache_stamps_are_read_with_the_counts_on_the_replica(replica_mirror, monkeypatch):
     if replica_mirror.vendor != "postgresql":
         pytest.skip("the change stamps are PostgreSQL triggers")
-    from assessment.periods import period_parse
-    from assessment.selectors import kpi_table
+    from assessment.kpi.periods import period_parse
+    from assessment.kpi.selectors import kpi_table
     from tests.factories.assessment import ComplaintFactory, local_dt
 
-    monkeypatch.setattr("assessment.selectors.local_today", lambda: datetime.date(2026, 9, 1))
+    monkeypatch.setattr("assessment.kpi.selectors.local_today", lambda: datetime.date(2026, 9, 1))
     cache.clear()
     ComplaintFactory(notified=local_dt("2026-04-20"))
     with CaptureQueriesContext(replica_mirror) as on_replica, \

@@ -22,9 +22,9 @@ from django.db import connections
 from django.test import Client
 from django.urls import reverse
 
+from assessment.kpi.periods import period_parse
+from assessment.kpi.selectors import kpi_table
 from assessment.models import Target
-from assessment.periods import period_parse
-from assessment.selectors import kpi_table
 from complaints_portal.db_router import replica_reads
 from tests.factories import assessment as fa
 from tests.factories import cases as f
@@ -178,7 +178,7 @@ def test_dashboard_and_exports_read_the_replica_own_writes_read_the_primary(repl
 
 def test_a_lagging_replica_does_not_poison_the_kpi_cache(replay, monkeypatch):
     # given a finished quarter (served from the cache) with one case, replayed
-    monkeypatch.setattr("assessment.selectors.local_today", lambda: datetime.date(2026, 9, 1))
+    monkeypatch.setattr("assessment.kpi.selectors.local_today", lambda: datetime.date(2026, 9, 1))
     q2, as_of = period_parse("2026Q2"), datetime.date(2026, 7, 15)
     cache.clear()
     fa.ComplaintFactory()

@@ -15,7 +15,7 @@ import pytest
 from django.core.management import call_command
 from django.db import connection
 
-from assessment.periods import local_today, previous_quarter, quarter_of
+from assessment.kpi.periods import local_today, previous_quarter, quarter_of
 
 # serialized_rollback: the flush after this test then leaves the migrated rows (roles, content
 # types) as the next transactional tests expect them.

@@ -14,7 +14,7 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from django.test import Client
 from django.utils import timezone
 
-from assessment import supervision as sv
+from assessment.supervision import spot_checks as sv
 from cases.services import attachment_add
 from tests.factories import cases as f
 

@@ -2,8 +2,8 @@
 from django.core.management.base import BaseCommand, CommandError
 from django.utils.translation import gettext as _
 
-from assessment.imports import HeaderError, report_errors
-from assessment.legacy_import import BATCH_SIZE, complaints_import
+from assessment.kpi.imports import HeaderError, report_errors
+from assessment.kpi.legacy_import import BATCH_SIZE, complaints_import
 
 
 class Command(BaseCommand):

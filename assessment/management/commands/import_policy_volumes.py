@@ -2,7 +2,7 @@
 from django.core.management.base import BaseCommand, CommandError
 from django.utils.translation import gettext as _
 
-from assessment.imports import HeaderError, policy_volumes_import, report_errors
+from assessment.kpi.imports import HeaderError, policy_volumes_import, report_errors
 
 
 class Command(BaseCommand):

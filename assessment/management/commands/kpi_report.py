@@ -3,41 +3,10 @@ import csv
 
 from django.core.management.base import BaseCommand, CommandError
 
-from assessment import calculations as calc
-from assessment.periods import InvalidPeriod, date_parse, period_parse
-from assessment.selectors import kpi_table
+from assessment.kpi.exports import HEADER, kpi_csv_row
+from assessment.kpi.periods import InvalidPeriod, date_parse, period_parse
+from assessment.kpi.selectors import kpi_table
 from complaints_portal.db_router import replica_reads
-
-HEADER = [
-    "department",
-    "complaints",
-    "new_policies",
-    "complaint_rate",
-    "timeliness_denominator",
-    "on_time",
-    "pending",
-    "timeliness_rate",
-    "revisited",
-    "satisfied",
-    "satisfaction_rate",
-]
-
-
-def kpi_csv_row(row):
-    """One KpiRow as the SPEC §9 CSV fields (N/A rates are empty)."""
-    return [
-        row.department,
-        row.complaints,
-        "" if row.new_policies is None else row.new_policies,
-        calc.format_rate(row.complaint_rate),
-        row.timeliness_denominator,
-        row.on_time,
-        row.pending,
-        calc.format_rate(row.timeliness_rate),
-        row.revisited,
-        row.satisfied,
-        calc.format_rate(row.satisfaction_rate),
-    ]
 
 
 class Command(BaseCommand):

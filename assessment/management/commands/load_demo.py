@@ -3,7 +3,7 @@ from io import StringIO
 from django.core.management import call_command
 from django.core.management.base import BaseCommand
 
-from assessment.demo import ensure_demo_history
+from assessment.kpi.demo import ensure_demo_history
 from cases.demo import DEMO_PASSWORD, ensure_demo_calendar, ensure_demo_cases, ensure_demo_org
 
 

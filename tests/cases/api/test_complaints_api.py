@@ -101,9 +101,9 @@ def test_create_query_count_is_fixed(people, django_assert_max_num_queries):
     client.post(URL, BODY, format="json")  # warm the content-type and group caches
 
     # the user's access (each request reads its own); policy, calendar (2), stage rules; reference; case, its
-    # history record, deadline rows (one statement), event; savepoint and release (the test runs in a
-    # transaction); the body's deadlines read in one statement
-    with django_assert_max_num_queries(13):
+    # history record, deadline rows (one statement), the case's KPI read-model row (assessment), event;
+    # savepoint and release (the test runs in a transaction); the body's deadlines read in one statement
+    with django_assert_max_num_queries(14):
         response = client.post(URL, {**BODY, "summary": "Second"}, format="json")
     assert response.status_code == 201
 

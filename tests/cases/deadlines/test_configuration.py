@@ -104,8 +104,9 @@ def test_intake_with_the_memo_reads_no_configuration(calendar, django_assert_max
     actor = Access.load(clerk())  # as a request has it
     case_create(actor=actor, data={**INTAKE, "received_at": D0})  # builds the memo
 
-    # memo check; BEGIN; reference; case, its history record, deadline rows, event; COMMIT
-    with django_assert_max_num_queries(8):
+    # memo check; BEGIN; reference; case, its history record, deadline rows, the case's KPI
+    # read-model row (assessment), event; COMMIT
+    with django_assert_max_num_queries(9):
         case = case_create(actor=actor, data={**INTAKE, "received_at": D0, "summary": "Second"})
     assert len(due(case)) == 8
 

@@ -1,0 +1,410 @@
+"""Bonus rule evaluation on plain values (SPEC §6). No ORM here: bonus.services reads the
+rule set and the KPIs and hands them to these functions, and the tests check the rules
+without a database.
+
+A rule set is an ordered list of tiers. Each tier has up to one condition per KPI, combined by
+ALL or ANY, and an adjustment in percent. Tiers are evaluated in order; the first that matches
+gives the adjustment; when none matches the adjustment is 0.
+
+Conditions:
+
+- complaint rate, relative to the department's target in percentage points: "≤ target − 0.01"
+  is ``Condition("complaint_rate", "lte", Decimal("-0.01"))``;
+- on-time rate and satisfaction rate, absolute thresholds in percent: "≥ 98".
+
+N/A: a KPI with no value (no policies, no judged cases, no visits) — or, for the complaint
+rate, a department without a complaint-rate target — cannot be compared with anything. Such a
+condition is **not met**, whatever its operator. So an ALL tier with a condition on an N/A KPI
+never matches, and an ANY tier matches only through its other conditions. The reason sentence
+says so for each condition ("N/A — not met"), so that a person can check the outcome.
+"""
+import itertools
+from dataclasses import dataclass, field
+from decimal import ROUND_HALF_UP, Decimal
+
+from django.utils.translation import gettext as _
+
+from assessment.kpi import calculations as calc
+
+COMPLAINT_RATE = "complaint_rate"
+ON_TIME_RATE = "on_time_rate"
+SATISFACTION_RATE = "satisfaction_rate"
+KPIS = (COMPLAINT_RATE, ON_TIME_RATE, SATISFACTION_RATE)
+
+ALL = "all"
+ANY = "any"
+
+OPERATORS = {
+    "lte": ("≤", lambda a, b: a <= b),
+    "lt": ("<", lambda a, b: a < b),
+    "gte": ("≥", lambda a, b: a >= b),
+    "gt": (">", lambda a, b: a > b),
+}
+
+ADJUSTMENT_LIMIT = Decimal(100)
+DELTA_LIMIT = Decimal(100)
+SCORE_CAP = Decimal(120)
+
+
+def kpi_label(kpi):
+    return {
+        COMPLAINT_RATE: _("complaint rate"),
+        ON_TIME_RATE: _("on-time rate"),
+        SATISFACTION_RATE: _("satisfaction rate"),
+    }[kpi]
+
+
+@dataclass(frozen=True)
+class Condition:
+    kpi: str
+    op: str
+    threshold: Decimal  # points relative to target for the complaint rate, percent otherwise
+
+    def describe(self):
+        symbol = OPERATORS[self.op][0]
+        if self.kpi == COMPLAINT_RATE:
+            sign = "+" if self.threshold >= 0 else "−"
+            return _("complaint rate %(op)s target %(sign)s %(delta)s") % {
+                "op": symbol, "sign": sign, "delta": abs(self.threshold)}
+        return f"{kpi_label(self.kpi)} {symbol} {self.threshold}%"
+
+
+@dataclass(frozen=True)
+class Tier:
+    label: str
+    combine: str  # ALL or ANY
+    adjustment: Decimal
+    conditions: tuple = ()
+
+
+@dataclass(frozen=True)
+class Kpis:
+    """A department's figures for the quarter; None is N/A."""
+
+    complaint_rate: Decimal | None = None
+    complaint_target: Decimal | None = None
+    on_time_rate: Decimal | None = None
+    satisfaction_rate: Decimal | None = None
+
+
+@dataclass(frozen=True)
+class ConditionOutcome:
+    condition: Condition
+    met: bool
+    text: str
+
+
+@dataclass
+class Evaluation:
+    tier_index: int | None  # 0-based position of the matching tier, None when no tier matched
+    tier: Tier | None
+    adjustment: Decimal
+    outcomes: list = field(default_factory=list)  # ConditionOutcome of the matching tier
+    reason: str = ""
+
+
+def condition_evaluate(condition, kpis):
+    """Whether one condition holds for ``kpis``, with the sentence that shows the comparison.
+
+    N/A (no value, or no target for the complaint rate) is "not met"."""
+    symbol, compare = OPERATORS[condition.op]
+    if condition.kpi == COMPLAINT_RATE:
+        value, target = kpis.complaint_rate, kpis.complaint_target
+        if value is None:
+            return ConditionOutcome(condition, False, _("complaint rate N/A (no policies) — not met"))
+        if target is None:
+            return ConditionOutcome(condition, False, _("complaint rate %(value)s, no target set — not met")
+                                    % {"value": value})
+        bound = target + condition.threshold
+        met = compare(value, bound)
+        text = _("complaint rate %(value)s %(op)s target %(target)s %(sign)s %(delta)s = %(bound)s: %(result)s") % {
+            "value": value, "op": symbol, "target": target, "sign": "+" if condition.threshold >= 0 else "−",
+            "delta": abs(condition.threshold), "bound": bound, "result": _("met") if met else _("not met"),
+        }
+        return ConditionOutcome(condition, met, text)
+    value = getattr(kpis, condition.kpi)
+    if value is None:
+        return ConditionOutcome(condition, False, _("%(kpi)s N/A — not met") % {"kpi": kpi_label(condition.kpi)})
+    met = compare(value, condition.threshold)
+    text = _("%(kpi)s %(value)s%% %(op)s %(threshold)s%%: %(result)s") % {
+        "kpi": kpi_label(condition.kpi), "value": value, "op": symbol, "threshold": condition.threshold,
+        "result": _("met") if met else _("not met"),
+    }
+    return ConditionOutcome(condition, met, text)
+
+
+def tier_matches(tier, kpis):
+    """(matched, outcomes). A tier without conditions always matches (a catch-all)."""
+    outcomes = [condition_evaluate(c, kpis) for c in tier.conditions]
+    if not outcomes:
+        return True, outcomes
+    results = [o.met for o in outcomes]
+    return (all(results) if tier.combine == ALL else any(results)), outcomes
+
+
+def rule_set_evaluate(tiers, kpis):
+    """The first tier (in order) that matches gives the adjustment; none matching gives 0."""
+    for index, tier in enumerate(tiers):
+        matched, outcomes = tier_matches(tier, kpis)
+        if matched:
+            joiner = _(" and ") if tier.combine == ALL else _(" or ")
+            detail = joiner.join(o.text for o in outcomes) if outcomes else _("no conditions (applies to all)")
+            reason = _("Tier %(n)s “%(label)s” matched (%(combine)s): %(detail)s → %(adjustment)s%%.") % {
+                "n": index + 1, "label": tier.label, "combine": _("all of") if tier.combine == ALL else _("any of"),
+                "detail": detail, "adjustment": _signed(tier.adjustment),
+            }
+            return Evaluation(index, tier, tier.adjustment, outcomes, reason)
+    return Evaluation(None, None, Decimal(0), [], _("No tier matched → no adjustment (0%)."))
+
+
+def _signed(value):
+    return f"+{value}" if value > 0 else str(value)
+
+
+# ---------------------------------------------------------------------------------------------
+# Composite score
+
+
+def kpi_score(kpi, value, target):
+    """One KPI's attainment against its target, 100 = exactly on target, capped at 120.
+
+    Higher is better for the on-time and satisfaction rates (value ÷ target) and lower is
+    better for the complaint rate (target ÷ value; a rate of 0 scores the cap). None when the
+    KPI or its target is N/A, or the target is 0 for a higher-is-better KPI."""
+    if value is None or target is None:
+        return None
+    value, target = Decimal(value), Decimal(target)
+    if kpi == COMPLAINT_RATE:
+        if value == 0:
+            return SCORE_CAP
+        score = Decimal(100) * target / value
+    else:
+        if target == 0:
+            return None
+        score = Decimal(100) * value / target
+    return min(score, SCORE_CAP)
+
+
+def composite_score(scores, weights):
+    """Weighted mean of the available KPI scores (weights of N/A KPIs are left out and the rest
+    renormalised), rounded half-up to 2 places; None when no KPI with a positive weight is
+    available."""
+    total = Decimal(0)
+    weight_sum = Decimal(0)
+    for kpi, score in scores.items():
+        weight = Decimal(weights.get(kpi) or 0)
+        if score is None or weight <= 0:
+            continue
+        total += weight * score
+        weight_sum += weight
+    if weight_sum == 0:
+        return None
+    return (total / weight_sum).quantize(Decimal("0.01"), rounding=ROUND_HALF_UP)
+
+
+# ---------------------------------------------------------------------------------------------
+# Validation
+
+
+def condition_problem(condition):
+    """Why a condition can never be met (or is out of range), or None when it is sound."""
+    if condition.op not in OPERATORS:
+        return _("unknown operator “%(op)s”") % {"op": condition.op}
+    if condition.kpi not in KPIS:
+        return _("unknown KPI “%(kpi)s”") % {"kpi": condition.kpi}
+    t = condition.threshold
+    if condition.kpi == COMPLAINT_RATE:
+        if abs(t) > DELTA_LIMIT:
+            return _("the complaint-rate difference must be between −100 and +100 points")
+        return None
+    label = kpi_label(condition.kpi)
+    if t < 0 or t > 100:
+        return _("%(kpi)s threshold %(t)s%% is impossible: a rate lies between 0 and 100") % {"kpi": label, "t": t}
+    if condition.op == "gt" and t == 100:
+        return _("%(kpi)s > 100%% can never be met") % {"kpi": label}
+    if condition.op == "lt" and t == 0:
+        return _("%(kpi)s < 0%% can never be met") % {"kpi": label}
+    return None
+
+
+@dataclass
+class Validation:
+    errors: list = field(default_factory=list)  # refuse the rule set
+    warnings: list = field(default_factory=list)  # accept, but show (overlaps, unreachable tiers)
+
+
+def rule_set_validate(tiers, weights=None):
+    """Errors (impossible conditions, adjustments out of range, bad weights) and warnings
+    (overlapping tiers — accepted, first match wins — and tiers that can never apply)."""
+    result = Validation()
+    for index, tier in enumerate(tiers):
+        n = index + 1
+        if tier.combine not in (ALL, ANY):
+            result.errors.append(_("Tier %(n)s: combine must be ALL or ANY.") % {"n": n})
+        if abs(tier.adjustment) > ADJUSTMENT_LIMIT:
+            result.errors.append(_("Tier %(n)s: the adjustment must be between −100%% and +100%%.") % {"n": n})
+        seen = set()
+        for condition in tier.conditions:
+            if condition.kpi in seen:
+                result.errors.append(_("Tier %(n)s: more than one condition on the %(kpi)s.")
+                                     % {"n": n, "kpi": kpi_label(condition.kpi)})
+            seen.add(condition.kpi)
+            problem = condition_problem(condition)
+            if problem:
+                result.errors.append(_("Tier %(n)s: %(problem)s.") % {"n": n, "problem": problem})
+    for kpi, weight in (weights or {}).items():
+        if weight is not None and Decimal(weight) < 0:
+            result.errors.append(_("The weight of the %(kpi)s cannot be negative.") % {"kpi": kpi_label(kpi)})
+    if weights is not None and not any(Decimal(w or 0) > 0 for w in weights.values()):
+        result.errors.append(_("At least one KPI weight must be positive."))
+    if result.errors:
+        return result
+    result.warnings.extend(tier_overlaps(tiers))
+    return result
+
+
+def _candidate_points(tiers):
+    """Representative KPI points: every threshold, just below and just above it, the ends of
+    the range and N/A. Conditions are half-planes, so any overlap shows up on these points."""
+    eps = Decimal("0.0001")
+    values = {kpi: {None} for kpi in KPIS}
+    values[ON_TIME_RATE] |= {Decimal(0), Decimal(100)}
+    values[SATISFACTION_RATE] |= {Decimal(0), Decimal(100)}
+    values[COMPLAINT_RATE] |= {Decimal(0)}
+    for tier in tiers:
+        for c in tier.conditions:
+            values[c.kpi] |= {c.threshold - eps, c.threshold, c.threshold + eps}
+    target = Decimal(100)  # complaint-rate points are evaluated as target + delta
+    for delta, on_time, satisfaction in itertools.product(*(sorted(values[k], key=_none_first) for k in KPIS)):
+        yield Kpis(
+            complaint_rate=None if delta is None else target + delta,
+            complaint_target=target,
+            on_time_rate=on_time,
+            satisfaction_rate=satisfaction,
+        )
+
+
+def _none_first(value):
+    return (value is not None, value or 0)
+
+
+def tier_overlaps(tiers):
+    """Sentences naming each pair of tiers that can both match the same figures (the earlier
+    one wins) and each tier that no figures can ever reach."""
+    if not tiers:
+        return []
+    overlapping = {}
+    reached = set()
+    for point in _candidate_points(tiers):
+        matching = [i for i, tier in enumerate(tiers) if tier_matches(tier, point)[0]]
+        if matching:
+            reached.add(matching[0])
+        for later in matching[1:]:
+            overlapping.setdefault((matching[0], later), point)
+    warnings = []
+    for (first, later), _point in sorted(overlapping.items()):
+        warnings.append(_("Tiers %(a)s and %(b)s overlap: some figures match both; tier %(a)s applies "
+                          "(first match wins).") % {"a": first + 1, "b": later + 1})
+    for index in range(len(tiers)):
+        if index not in reached:
+            warnings.append(_("Tier %(n)s can never apply: every figure it matches is taken by an earlier tier.")
+                            % {"n": index + 1})
+    return warnings
+
+
+# ---------------------------------------------------------------------------------------------
+# Promotion and awards
+
+
+@dataclass(frozen=True)
+class PromotionThresholds:
+    below_average_ratio: Decimal = Decimal("0.50")
+    min_cases: int = 5
+    on_time_min: Decimal = Decimal("95")
+    satisfaction_min: Decimal = Decimal("90")
+    plus_points: int = 1
+
+
+@dataclass(frozen=True)
+class EmployeeFigures:
+    handled: int = 0
+    at_fault: int = 0
+    on_time: int = 0
+    judged: int = 0  # on time + late
+    satisfied: int = 0
+    revisited: int = 0
+
+    @property
+    def complaint_rate(self):
+        """100 × cases found at fault ÷ cases handled (the employee's "complaint rate")."""
+        return calc.rate(self.at_fault, self.handled, calc.RATE_PLACES)
+
+    @property
+    def on_time_rate(self):
+        return calc.on_time_rate(self.on_time, self.judged)
+
+    @property
+    def satisfaction_rate(self):
+        return calc.satisfaction_rate(self.satisfied, self.revisited)
+
+
+@dataclass
+class PromotionDecision:
+    plus_points: int
+    disqualified: bool
+    reasons: list
+
+
+def promotion_decide(figures, average_rate, thresholds, disqualifying_references=()):
+    """Plus points and disqualification of one employee for one year, with the reasons.
+
+    Disqualification (found at fault in a complaint with a major negative impact) wins over
+    any plus. A plus needs all of: at least ``min_cases`` cases handled; their at-fault rate
+    at most ``below_average_ratio`` × the average (a zero or missing average cannot be beaten
+    "clearly", so no plus); on-time rate ≥ ``on_time_min``; satisfaction ≥ ``satisfaction_min``.
+    An N/A rate is not met, as for the bonus rules."""
+    reasons = []
+    if disqualifying_references:
+        reasons.append(_("Disqualified for the year: found at fault in a complaint with a major negative impact "
+                         "(%(refs)s).") % {"refs": ", ".join(disqualifying_references)})
+        return PromotionDecision(0, True, reasons)
+    checks = []
+    if figures.handled < thresholds.min_cases:
+        checks.append(False)
+        reasons.append(_("%(n)s cases handled, fewer than the %(min)s needed — not met")
+                       % {"n": figures.handled, "min": thresholds.min_cases})
+    else:
+        checks.append(True)
+        reasons.append(_("%(n)s cases handled (at least %(min)s): met") % {"n": figures.handled,
+                                                                       "min": thresholds.min_cases})
+    rate = figures.complaint_rate
+    if rate is None or average_rate is None or average_rate == 0:
+        checks.append(False)
+        reasons.append(_("at-fault rate %(rate)s against average %(avg)s: cannot be clearly below — not met")
+                       % {"rate": _na(rate), "avg": _na(average_rate)})
+    else:
+        bound = (Decimal(average_rate) * thresholds.below_average_ratio).quantize(Decimal("0.01"),
+                                                                                   rounding=ROUND_HALF_UP)
+        met = rate <= bound
+        checks.append(met)
+        reasons.append(_("at-fault rate %(rate)s%% ≤ %(ratio)s × average %(avg)s%% = %(bound)s%%: %(result)s") % {
+            "rate": rate, "ratio": thresholds.below_average_ratio, "avg": average_rate, "bound": bound,
+            "result": _("met") if met else _("not met")})
+    for label, value, minimum in (
+        (_("on-time rate"), figures.on_time_rate, thresholds.on_time_min),
+        (_("satisfaction rate"), figures.satisfaction_rate, thresholds.satisfaction_min),
+    ):
+        if value is None:
+            checks.append(False)
+            reasons.append(_("%(kpi)s N/A — not met") % {"kpi": label})
+        else:
+            met = value >= minimum
+            checks.append(met)
+            reasons.append(_("%(kpi)s %(value)s%% ≥ %(min)s%%: %(result)s") % {
+                "kpi": label, "value": value, "min": minimum, "result": _("met") if met else _("not met")})
+    points = thresholds.plus_points if all(checks) else 0
+    return PromotionDecision(points, False, reasons)
+
+
+def _na(value):
+    return "N/A" if value is None else f"{value}%"

@@ -1,0 +1,33 @@
+from django import forms
+from django.utils.translation import gettext_lazy as _
+
+from cases.models import Department
+
+from .models import FollowUpAttempt, FollowUpVisit
+from .periods import PERIOD_VALIDATOR
+
+
+class TargetForm(forms.Form):
+    period = forms.CharField(label=_("Period"), validators=[PERIOD_VALIDATOR], max_length=6)
+    department = forms.ModelChoiceField(
+        label=_("Department"), queryset=Department.objects.filter(active=True), required=False,
+        empty_label=_("Whole company"),
+    )
+    complaint_rate = forms.DecimalField(label=_("Complaint rate target (%)"), max_digits=9, decimal_places=4, required=False, min_value=0)
+    on_time_rate = forms.DecimalField(label=_("On-time rate target (%)"), max_digits=5, decimal_places=2, required=False, min_value=0, max_value=100)
+    satisfaction_rate = forms.DecimalField(label=_("Satisfaction target (%)"), max_digits=5, decimal_places=2, required=False, min_value=0, max_value=100)
+
+
+class AttemptForm(forms.Form):
+    result = forms.ChoiceField(label=_("Result"), choices=FollowUpAttempt.Result.choices)
+    channel = forms.CharField(label=_("Channel"), initial="phone", max_length=20)
+    note = forms.CharField(label=_("Note"), required=False, max_length=200)
+
+
+class VisitForm(forms.Form):
+    outcome = forms.ChoiceField(label=_("Outcome"), choices=FollowUpVisit.Outcome.choices)
+    rating = forms.TypedChoiceField(
+        label=_("Rating"), choices=[("", "—")] + [(str(i), str(i)) for i in range(1, 6)], coerce=int,
+        required=False, empty_value=None,
+    )
+    comment = forms.CharField(label=_("Comment"), required=False, widget=forms.Textarea(attrs={"rows": 2}))

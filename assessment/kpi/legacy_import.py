@@ -1,0 +1,291 @@
+"""import_complaints: migrating cases from a legacy system (SPEC §9).
+
+Speed: every line is parsed, validated and has its deadlines computed in Python first (a bad
+line stops there, nothing written); valid lines are written in batches with explicit history
+rows (simple-history records nothing for bulk writes by itself). If a batch fails in the
+database, it is replayed one line per transaction so that only the offending line is reported
+and the others still import.
+
+Rows are parsed in legacy_rows.py; on PostgreSQL a batch is written with COPY
+(legacy_copy.py), on other backends with the ORM bulk operations (here). Each batch writes
+the KPI read model of its cases in its transaction.
+
+Parsing and writing overlap: a second thread writes batch N while the caller parses batch
+N+1 (import_pipeline.WriterThread), and memory stays flat as the file grows: the file is read
+as a stream, at most two batches are held, the deadline cache is bounded (LRU), and the
+references seen so far, kept to report a duplicate line, live in a temporary table on
+PostgreSQL (import_pipeline.ReferenceRegister).
+"""
+import datetime
+import threading
+from typing import NamedTuple
+
+from django.conf import settings
+from django.db import DatabaseError, IntegrityError, connection, transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from simple_history.utils import bulk_create_with_history, bulk_update_with_history
+
+from cases.models import CaseDeadline, Complaint
+
+from .import_pipeline import ReferenceRegister, WriterThread
+from .imports import ImportResult, LineError, read_rows
+from .legacy_copy import write_batch_copy
+from .legacy_rows import CASE_FIELDS, CHANGE_REASON, OPTIONAL, REQUIRED, Context, parse_row
+from .models import FollowUpVisit
+from .readmodel import kpi_cases_refresh, one_of
+
+# Lines per write transaction. Larger batches mean fewer round trips and commits; a batch
+# that fails in the database is replayed line by line, which costs more the larger it is.
+BATCH_SIZE = 2000
+_RESULT_LOCK = threading.Lock()  # writer threads report into one ImportResult
+
+
+def _write_batch(batch, result):
+    """Write parsed rows in one transaction; new cases bulk-inserted, existing ones updated.
+
+    A reference that belongs to a case registered in the portal is reported for its line
+    and skipped; the other rows are written. The counts and those reports reach ``result``
+    only once the transaction committed, so a replay after a failure reports nothing twice.
+    """
+    existing = _stored_cases([p.case.reference for p in batch])
+    new, updated, refused = [], [], []
+    now = timezone.now()
+    for parsed in batch:
+        old = existing.get(parsed.case.reference)
+        if old is None:
+            parsed.case.pk = None  # a replay after a failed batch must not reuse a rolled-back id
+            new.append(parsed)
+            continue
+        if not old.is_legacy:
+            refused.append((parsed.line, _("reference %(ref)s belongs to a case registered in the portal.") % {"ref": old.reference}))
+            continue
+        parsed.case.pk = old.pk
+        parsed.case.created_at = old.created_at
+        parsed.case.version = old.version + 1
+        parsed.case.updated_at = now
+        updated.append(parsed)
+    written = new + updated
+    if written:
+        with transaction.atomic():
+            # The times of the visits the batch writes, and of those it may replace or remove.
+            new_times, updated_times = ([p.visit["visited_at"] for p in rows if p.visit] for rows in (new, updated))
+            if updated:
+                updated_times += FollowUpVisit.objects.filter(
+                    one_of(FollowUpVisit, "case_id", [p.case.pk for p in updated])).values_list("visited_at", flat=True)
+            if connection.vendor == "postgresql":
+                write_batch_copy(written, new, updated)
+            else:
+                _write_batch_orm(written, new, updated)
+            # The KPI read model of the batch's cases, in the batch's transaction.
+            kpi_cases_refresh([p.case.pk for p in new], new_times, new=True)
+            kpi_cases_refresh([p.case.pk for p in updated], updated_times)
+    with _RESULT_LOCK:  # writer threads may report at the same time
+        result.created += len(new)
+        result.updated += len(updated)
+        result.errors.extend(refused)
+
+
+class _Stored(NamedTuple):
+    pk: int
+    reference: str
+    is_legacy: bool
+    created_at: datetime.datetime
+    version: int
+
+
+def _stored_cases(references):
+    """{reference: _Stored} of the cases already stored under ``references``."""
+    fields = ("id", "reference", "is_legacy", "created_at", "version")
+    if connection.vendor != "postgresql":
+        rows = Complaint.objects.filter(reference__in=references).values_list(*fields)
+    else:
+        # One array parameter: an IN list of a batch's 2,000 placeholders costs the client
+        # more to build and send than the look-up costs the database.
+        meta = Complaint._meta
+        listed = ", ".join(connection.ops.quote_name(meta.get_field(name).column) for name in fields)
+        with connection.cursor() as cursor:
+            cursor.execute(
+                f"SELECT {listed} FROM {connection.ops.quote_name(meta.db_table)} WHERE {connection.ops.quote_name(meta.get_field('reference').column)} = ANY(%s)",  # noqa: S608  # nosec B608 - identifiers quoted from model metadata, values bound as parameters
+                [references],
+            )
+            rows = cursor.fetchall()
+    return {row[1]: _Stored(*row) for row in rows}
+
+
+def _write_batch_orm(batch, new, updated):
+    if new:
+        bulk_create_with_history([p.case for p in new], Complaint, default_change_reason=CHANGE_REASON)
+        if any(p.case.pk is None for p in new):  # backends that return no ids
+            ids = dict(Complaint.objects.filter(reference__in=[p.case.reference for p in new]).values_list("reference", "id"))
+            for p in new:
+                p.case.pk = ids[p.case.reference]
+    if updated:
+        bulk_update_with_history(
+            [p.case for p in updated], Complaint, CASE_FIELDS + ["version", "updated_at"],
+            # bulk_update builds one CASE per field and row: small batches keep it linear.
+            batch_size=100, default_change_reason=CHANGE_REASON,
+        )
+    # Deadlines are derived data of the legacy row, recomputed; a stored deadline that comes
+    # out the same stays (as write_batch_copy does it).
+    recomputed = {
+        (p.case.pk, stage): (due, met, stopped, text) for p in batch for stage, due, met, stopped, text in p.deadlines
+    }
+    changed = []
+    for pk, case_id, stage, *values in CaseDeadline.objects.filter(case_id__in=[p.case.pk for p in updated]).values_list(
+        "pk", "case_id", "stage", "due_on", "met_at", "stopped_at", "explanation"
+    ):
+        if recomputed.get((case_id, stage)) == tuple(values):
+            del recomputed[(case_id, stage)]
+        else:
+            changed.append(pk)
+    CaseDeadline.objects.filter(pk__in=changed).delete()
+    CaseDeadline.objects.bulk_create(
+        CaseDeadline(case_id=case_id, stage=stage, due_on=due, met_at=met, stopped_at=stopped, explanation=text)
+        for (case_id, stage), (due, met, stopped, text) in recomputed.items()
+    )
+    _write_visits(batch, {p.case.pk for p in updated})
+
+
+def _write_visits(batch, updated_ids):
+    previous = {}
+    if updated_ids:
+        for visit in FollowUpVisit.objects.filter(case_id__in=updated_ids, by__isnull=True).order_by("visited_at", "id"):
+            previous.setdefault(visit.case_id, visit)
+    to_create, to_update = [], []
+    for parsed in batch:
+        old = previous.get(parsed.case.pk)
+        if parsed.visit is None:
+            if old is not None:
+                old.delete()  # per object, so the history keeps the removal
+            continue
+        if old is None:
+            to_create.append(FollowUpVisit(case_id=parsed.case.pk, department_id=parsed.case.department_id,
+                                           **parsed.visit))
+        else:
+            for key, value in parsed.visit.items():
+                setattr(old, key, value)
+            to_update.append(old)
+    if to_create:
+        bulk_create_with_history(to_create, FollowUpVisit, default_change_reason=CHANGE_REASON)
+    if to_update:
+        bulk_update_with_history(to_update, FollowUpVisit, ["outcome", "rating", "visited_at"],
+                                 batch_size=100, default_change_reason=CHANGE_REASON)
+
+
+def _flush(batch, result):
+    if not batch:
+        return
+    try:
+        _write_batch(batch, result)
+        return
+    except (IntegrityError, DatabaseError):
+        pass
+    # Replay line by line so that only the offending line fails.
+    for parsed in batch:
+        try:
+            _write_batch([parsed], result)
+        except (IntegrityError, DatabaseError) as exc:
+            result.errors.append((parsed.line, _("could not be saved: %(error)s") % {"error": exc}))
+
+
+def _checked_batch(chunk, register, result):
+    """Report the chunk's bad and duplicate lines; return the parsed rows of the others.
+
+    ``chunk`` is [(line, reference or None, ParsedRow or None, error message or None)] in
+    file order, and chunks are checked in file order. A line whose reference came earlier in
+    the file is a duplicate even if it parsed, or the first line failed; the duplicate
+    message replaces any other.
+    """
+    duplicates = register.register([(reference, line) for line, reference, _p, _e in chunk if reference is not None])
+    batch, errors = [], []
+    for line, reference, parsed, error in chunk:
+        if line in duplicates:
+            error = _("duplicate reference %(ref)s (first on line %(line)s).") % {"ref": reference, "line": duplicates[line]}
+        if error is not None:
+            errors.append((line, error))
+        else:
+            batch.append(parsed)
+    with _RESULT_LOCK:
+        result.errors.extend(errors)
+    return batch
+
+
+def _write_chunk(chunk, register, result):
+    """Check the chunk and write its good lines (in the one writer thread)."""
+    _flush(_checked_batch(chunk, register, result), result)
+
+
+def writer_count():
+    """How many connections write batches at once by default (LEGACY_IMPORT_WRITERS): on
+    PostgreSQL a batch's database time (indexes, triggers, foreign-key checks at commit)
+    outweighs its parsing, and two backends share it."""
+    return settings.LEGACY_IMPORT_WRITERS
+
+
+def complaints_import(lines, batch_size=BATCH_SIZE, progress=None, progress_every=10_000, writers=None):
+    """Import legacy complaints from CSV ``lines``; return an ImportResult.
+
+    Idempotent by reference: a reference already imported is updated, never duplicated; the
+    reference counter is not touched (legacy references keep their own numbering). A second
+    line with the same reference in one file is reported and not imported.
+    ``progress(n)`` is called every ``progress_every`` lines read.
+
+    ``lines`` is read as a stream (an open file is never read whole). This thread parses
+    and, batch after batch in file order, checks the references for repeats; ``writers``
+    threads (writer_count() by default) write the batches while the next ones are parsed.
+    Inside a transaction, or with one writer, a single writer thread uses this thread's
+    connection, so the caller must not use it from another thread meanwhile; otherwise each
+    writer has a connection of its own and commits each batch by itself. The ImportResult is
+    complete when this function returns.
+    """
+    writers = writer_count() if writers is None else writers
+    if writers < 1:
+        raise ValueError("writers must be at least 1")
+    if connection.in_atomic_block or connection.vendor != "postgresql":
+        # In the caller's transaction only its own connection can take part; SQLite writes
+        # one transaction at a time anyway.
+        writers = 1
+    ctx = Context()
+    result = ImportResult()
+    register = ReferenceRegister(connection)
+    if writers == 1:
+        writer = WriterThread(lambda chunk: _write_chunk(chunk, register, result))
+
+        def submit(chunk):
+            writer.submit(chunk)
+    else:
+        writer = WriterThread(lambda batch: _flush(batch, result), threads=writers)
+
+        def submit(chunk):
+            # The references are checked here, on this thread's connection, in file order.
+            writer.submit(_checked_batch(chunk, register, result))
+    try:
+        chunk = []
+        count = 0
+        for line, row in read_rows(lines, REQUIRED, OPTIONAL):
+            count += 1
+            if progress and count % progress_every == 0:
+                progress(count)
+            reference = parsed = error = None
+            try:
+                if row is None:
+                    raise LineError(_("too many fields"))
+                reference = row["reference"]
+                parsed = parse_row(line, row, ctx)
+            except LineError as exc:
+                error = str(exc)
+            chunk.append((line, reference, parsed, error))
+            if len(chunk) >= batch_size:
+                submit(chunk)
+                chunk = []
+        submit(chunk)
+    finally:
+        try:
+            writer.close()  # waits for the last batch; re-raises a writer's exception
+        finally:
+            register.close()
+    if progress:
+        progress(count)
+    result.errors.sort()
+    return result

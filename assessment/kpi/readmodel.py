@@ -1,0 +1,204 @@
+"""The writer of the KPI read model (models.KpiCase) and of the change stamps of finished
+quarters (models.KpiChange), the only code that writes either.
+
+A row is derived from its case, the case's deadlines and its first completed follow-up visit
+by one query (``_derived``), run inside the database: ``kpi_cases_refresh`` replaces the rows
+of some cases with ``INSERT … SELECT`` in the caller's transaction, so a figure never sees a
+case without its row; ``kpi_rebuild`` replaces them all (``manage.py kpi_rebuild``), and
+``kpi_differences`` compares the table with what the query derives now.
+
+Who calls the writer: the cases app sends ``cases.signals.case_changed`` from intake, every
+transition and the deadline recomputation, inside their transactions (AssessmentConfig
+connects ``case_changed_received``); the follow-up service and the legacy import, both in
+this app, call ``kpi_cases_refresh`` directly.
+"""
+import bisect
+import datetime
+
+from django.db import connections, router, transaction
+from django.db.models import BooleanField, ExpressionWrapper, F, FilteredRelation, OuterRef, Q, Subquery
+from django.db.models.expressions import RawSQL
+from django.db.models.functions import TruncDate
+from django.utils import timezone
+from django.utils.dateparse import parse_datetime
+
+from cases.models import Complaint
+
+from .models import FollowUpVisit, KpiCase, KpiChange
+from .periods import day_start, local_tz, quarter_of
+from .rules import STAGES
+
+ALL_QUARTERS = "ALL"  # the stamp of a change to every quarter (a rebuild); part of every key
+# A quarter's figures are served from the cache from CACHE_AFTER_DAYS after its end (kpi/cache.py).
+# Writes to quarters that began before now − STAMP_MARGIN_DAYS's quarter are stamped: the
+# margin covers a clock a little ahead on some host, and recent quarters, which intake writes
+# all day, are never cached, so their writes need no stamp.
+CACHE_AFTER_DAYS = 7
+STAMP_MARGIN_DAYS = 2
+
+
+def _derived(case_ids=None):
+    """(column names, queryset): the read-model rows of ``case_ids`` (None: every case) as the
+    cases, their deadlines and visits say now, one row per case in column order."""
+    tz = local_tz()
+    first_visit = FollowUpVisit.objects.filter(
+        case=OuterRef("pk"), outcome=FollowUpVisit.Outcome.COMPLETED
+    ).order_by("visited_at", "id")
+    copied = ("department_id", "received_at", "complaint_type", "channel", "category", "dispute_type", "root_cause",
+              "due_overall")
+    columns = {
+        "case_id": F("pk"),
+        **{name: F(name) for name in copied},
+        "merged": ExpressionWrapper(Q(merged_into__isnull=False), output_field=BooleanField()),
+        "notified_on": TruncDate("first_notified_at", tzinfo=tz),
+        "withdrawn_on": TruncDate("withdrawn_at", tzinfo=tz),
+        "withdrawn_before_decision": ExpressionWrapper(
+            Q(withdrawn_at__isnull=False) & (Q(first_notified_at__isnull=True) | Q(first_notified_at__gt=F("withdrawn_at"))),
+            output_field=BooleanField(),
+        ),
+        "first_visit_at": Subquery(first_visit.values("visited_at")[:1]),
+        "first_visit_rating": Subquery(first_visit.values("rating")[:1]),
+    }
+    # Each stage's deadline is joined on its own (case_deadline_unique: at most one row per
+    # case and stage), so no grouping is needed; all NULL when the case has none.
+    joins = {}
+    for stage in STAGES:
+        joins[f"kpi_{stage}"] = FilteredRelation("deadlines", condition=Q(deadlines__stage=stage))
+        columns[f"{stage}_due"] = F(f"kpi_{stage}__due_on")
+        columns[f"{stage}_met"] = TruncDate(f"kpi_{stage}__met_at", tzinfo=tz)
+        columns[f"{stage}_stopped"] = TruncDate(f"kpi_{stage}__stopped_at", tzinfo=tz)
+    cases = Complaint.objects.all() if case_ids is None else Complaint.objects.filter(one_of(Complaint, "id", case_ids))
+    names = [f"kpi_{name}" for name in columns]  # annotation names may not be field names
+    queryset = cases.alias(**joins).annotate(**dict(zip(names, columns.values(), strict=True)))
+    return list(columns), queryset.values_list(*names).order_by()
+
+
+def one_of(model, column, ids, using=None):
+    """A condition "``column`` of ``model``'s table is one of ``ids``": one array parameter on
+    PostgreSQL (an IN list of a 2,000-case batch took psycopg 6 ms a statement to parse)."""
+    connection = connections[using or router.db_for_read(model)]
+    name = f"{connection.ops.quote_name(model._meta.db_table)}.{connection.ops.quote_name(column)}"
+    if connection.vendor == "postgresql":
+        return RawSQL(f"{name} = ANY(%s)", (list(ids),), output_field=BooleanField())  # noqa: S611 - quoted identifiers, bound values
+    return RawSQL(f"{name} IN ({', '.join(['%s'] * len(ids))})", tuple(ids), output_field=BooleanField())  # noqa: S611 - the same
+
+
+def _write(case_ids, using, returning=True, new=False, truncate=False):
+    """Replace the rows of ``case_ids`` (None: all) with the derived ones, in the database, and
+    bring the department copy of the visits of cases that changed department in step. With
+    ``returning``, return the moments whose quarters the change may move: receipt and first
+    visit of the rows replaced and written, and those visits. ``new``: the cases were just
+    created (no row yet), so only the INSERT runs."""
+    connection = connections[using]
+    table = connection.ops.quote_name(KpiCase._meta.db_table)
+    where, ids = ("", []) if case_ids is None else one_of(KpiCase, "case_id", case_ids, using).as_sql(None, connection)
+    columns, queryset = _derived(case_ids)
+    if case_ids is None:  # a rebuild fills the indexes on the receipt time in order, compact
+        queryset = queryset.order_by("received_at")
+    sql, params = queryset.using(using).query.sql_with_params()
+    listed = ", ".join(connection.ops.quote_name(column) for column in columns)
+    tail = " RETURNING case_id, department_id, received_at, first_visit_at" if returning else ""
+    old, written = {}, {}
+    with connection.cursor() as cursor:
+        if truncate:
+            # A rebuild replaces the table's file rather than leaving a million dead rows (after
+            # a DELETE the table and its indexes kept twice their size, and the quarter's counts
+            # read twice the pages). Readers wait for the rebuild's commit.
+            cursor.execute(f"TRUNCATE {table}")
+        elif not new:
+            cursor.execute(f"DELETE FROM {table}{' WHERE ' if where else ''}{where}{tail}", ids)  # noqa: S608  # nosec B608 - identifiers from model metadata, values bound as parameters
+            old = {row[0]: row[1:] for row in (cursor.fetchall() if returning else ())}
+        cursor.execute(f"INSERT INTO {table} ({listed}) {sql}{tail}", params)  # noqa: S608  # nosec B608 - the same
+        written = {row[0]: row[1:] for row in (cursor.fetchall() if returning else ())}
+    moved = [pk for pk, row in written.items() if pk in old and old[pk][0] != row[0]]
+    visits = FollowUpVisit.objects.using(using).filter(**({} if case_ids is None else {"case_id__in": moved}))
+    if case_ids is None or moved:
+        # Not history (excluded from the visit's history records): this update loses none.
+        visits.exclude(department_id=F("case__department_id")).update(
+            department_id=Subquery(Complaint.objects.filter(pk=OuterRef("case_id")).values("department_id")[:1]))
+    moments = list(visits.values_list("visited_at", flat=True)) if moved else []
+    return moments + [moment for row in (*old.values(), *written.values()) for moment in row[1:]]
+
+
+def kpi_cases_refresh(case_ids, visit_times=(), new=False):
+    """Rewrite the KPI rows of ``case_ids`` from their cases, deadlines and visits, in the
+    caller's transaction (or one of its own), and stamp the finished quarters whose figures
+    the change may move: those of the rows' receipt and first visit, before and after, of the
+    visits that changed department, and ``visit_times`` (the old and new times of visits of
+    these cases that the caller added, changed or removed: a failed visit counts by itself).
+    Three statements for a case (one for ``new`` cases, just created)."""
+    case_ids = sorted(set(case_ids))
+    if not case_ids:
+        return
+    using = router.db_for_write(KpiCase)
+    cutoff = _stamp_cutoff()
+    with transaction.atomic(using=using, savepoint=False):
+        moments = [*_write(case_ids, using, new=new), *visit_times]
+        kpi_stamp(_quarters([m for m in map(_aware, moments) if m is not None and m < cutoff]), using)
+
+
+def kpi_rebuild():
+    """Rewrite the whole read model from the cases (one statement) and stamp every quarter.
+    Returns the number of rows."""
+    using = router.db_for_write(KpiCase)
+    # TRUNCATE in a transaction of its own (PostgreSQL refuses it under a caller's pending
+    # deferred constraint checks); inside a caller's transaction the rows are deleted.
+    truncate = connections[using].vendor == "postgresql" and not connections[using].in_atomic_block
+    with transaction.atomic(using=using):
+        _write(None, using, returning=False, truncate=truncate)
+        kpi_stamp({ALL_QUARTERS}, using)
+        return KpiCase.objects.using(using).count()
+
+
+def kpi_differences():
+    """Case ids whose stored KPI row differs from the one derived now (or is missing or left
+    over), or whose visits' department copy is not the case's: empty when the writer kept the
+    read model equal to a rebuild. Compared in the database (EXCEPT both ways)."""
+    columns, derived = _derived()
+    stored = KpiCase.objects.values_list(*columns).order_by()
+    stale = FollowUpVisit.objects.exclude(department_id=F("case__department_id")).values_list("case_id")
+    return sorted({row[0] for qs in (stored.difference(derived), derived.difference(stored), stale) for row in qs})
+
+
+def case_changed_received(sender, case, created=False, **kwargs):
+    """Receiver of cases.signals.case_changed: the case's KPI inputs may have changed."""
+    kpi_cases_refresh([case.pk], new=created)
+
+
+# ---------------------------------------------------------------------------------------------
+# Change stamps
+
+
+def _stamp_cutoff():
+    """Moments before this are in quarters that a cached figure may cover."""
+    return day_start(quarter_of(timezone.localdate(timezone.now(), local_tz())
+                                - datetime.timedelta(days=STAMP_MARGIN_DAYS)).start)
+
+
+def _quarters(moments):
+    """The codes of the (local) quarters of ``moments``: each placed among the quarters' first
+    instants, not converted to local time one by one (a batch of the import has thousands)."""
+    if not moments:
+        return set()
+    first, last = (quarter_of(timezone.localdate(m, local_tz())) for m in (min(moments), max(moments)))
+    quarters = [first]
+    while quarters[-1].code != last.code:
+        quarters.append(quarter_of(quarters[-1].end + datetime.timedelta(days=1)))
+    starts = [day_start(q.start) for q in quarters]
+    return {quarters[bisect.bisect_right(starts, moment) - 1].code for moment in moments}
+
+
+def _aware(moment):
+    """A moment read with a raw cursor (SQLite returns it naive, in UTC)."""
+    moment = parse_datetime(moment) if isinstance(moment, str) else moment
+    return moment.replace(tzinfo=datetime.UTC) if moment is not None and moment.tzinfo is None else moment
+
+
+def kpi_stamp(quarters, using=None):
+    """Record a change to the KPI inputs of ``quarters`` (codes like 2026Q1, or ALL_QUARTERS),
+    in the caller's transaction. Stamps are only added, never updated: writers take no lock on
+    a shared row."""
+    if quarters:
+        KpiChange.objects.using(using or router.db_for_write(KpiChange)).bulk_create(
+            KpiChange(quarter=quarter) for quarter in sorted(quarters)
+        )

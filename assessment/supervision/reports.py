@@ -1,0 +1,260 @@
+"""Monthly department reports, the regulator-referral report and the configuration audit (SPEC §7).
+
+Every report figure is taken from the KPI selectors, so a monthly report can never disagree
+with the dashboard for the same month."""
+import datetime
+from dataclasses import dataclass
+
+from django.contrib.auth import get_user_model
+from django.db.models import Count, Q
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+
+from assessment.kpi import calculations as calc
+from assessment.kpi import drilldown, rules, selectors
+from assessment.kpi.calculations import Timeliness
+from assessment.kpi.periods import MAX_YEAR, MIN_YEAR, Period, day_end_exclusive, local_today, period_bounds
+from assessment.selectors import departments_visible_to
+from cases.calendar import load_calendar
+from cases.models import Decision, Department, DepartmentMembership
+from cases.notifications import notify
+from complaints_portal.common.errors import (
+    CalendarMissing,
+    ValidationFailed,
+)
+from complaints_portal.db_router import replica_reads
+
+from .common import heads_of
+from .models import (
+    ChecklistItem,
+    MonthlyReport,
+)
+
+User = get_user_model()
+
+# ---------------------------------------------------------------------------------------------
+# Monthly department reports
+
+
+@dataclass(frozen=True)
+class MonthPeriod(Period):
+    """A calendar month, usable wherever the KPI selectors take a Period. It has no quarters,
+    so no quarterly policy volume is attributed to it (monthly reports show no complaint rate)."""
+
+    @property
+    def is_year(self):
+        return False
+
+    @property
+    def quarter_codes(self):
+        return []
+
+
+def month_period(day):
+    first = day.replace(day=1)
+    nxt = (first + datetime.timedelta(days=32)).replace(day=1)
+    return MonthPeriod(first.strftime("%Y-%m"), first, nxt - datetime.timedelta(days=1))
+
+
+def month_parse(text):
+    try:
+        day = datetime.date.fromisoformat(f"{(text or '').strip()}-01")
+    except ValueError:
+        raise ValidationFailed(_("Use a month like 2026-03."), code="invalid_month") from None
+    if not MIN_YEAR <= day.year <= MAX_YEAR:
+        raise ValidationFailed(_("Use a month like 2026-03."), code="invalid_month")
+    return month_period(day)
+
+
+def previous_month(day):
+    return month_period(day.replace(day=1) - datetime.timedelta(days=1))
+
+
+FIGURE_LABELS = {
+    "received": gettext_lazy("Received"),
+    "regulator": gettext_lazy("Regulator referrals"),
+    "closed": gettext_lazy("Closed"),
+    "in_progress": gettext_lazy("In progress"),
+    "on_time": gettext_lazy("Decided on time"),
+    "overdue": gettext_lazy("Overdue"),
+    "pending": gettext_lazy("Not yet due"),
+    "timeliness_rate": gettext_lazy("On-time rate (%)"),
+    "decisions": gettext_lazy("Decisions notified"),
+    "revisited": gettext_lazy("Revisited"),
+    "satisfied": gettext_lazy("Satisfied"),
+    "satisfaction_rate": gettext_lazy("Satisfaction (%)"),
+}
+
+
+def month_figures(department, month, as_of=None):
+    """The figures of one department and month as a JSON-ready dict.
+
+    received/regulator/on_time/overdue/pending/revisited/satisfied and the rates are the
+    department's row of ``selectors.kpi_table`` for the month (overdue = the KPI's "late":
+    decided after the due date, or undecided and past it); closed and in progress split the
+    same cohort by whether it was closed by the end of the month; decisions are the decision
+    notices (all rounds) sent in the month; top causes are ``drilldown.volume_by(root_cause)``.
+    """
+    today = local_today()
+    as_of = min(as_of or month.end, today)
+    row = selectors.kpi_table(month, as_of, departments=[department]).rows[0]
+    cohort = drilldown.complaint_cohort(month, as_of).filter(department=department)
+    closed = cohort.filter(closed_at__lt=day_end_exclusive(as_of)).count()
+    start, end = period_bounds(month)
+    decisions = Decision.objects.filter(case__department=department, notified_at__gte=start,
+                                        notified_at__lt=min(end, day_end_exclusive(as_of))).count()
+    causes = drilldown.volume_by(month, as_of, "root_cause", departments=[department])[:5]
+    return {
+        "month": month.code,
+        "as_of": as_of.isoformat(),
+        "received": row.complaints,
+        "regulator": row.regulator_complaints,
+        "closed": closed,
+        "in_progress": row.complaints - closed,
+        "on_time": row.on_time,
+        "overdue": row.late,
+        "pending": row.pending,
+        "timeliness_rate": calc.format_rate(row.timeliness_rate),
+        "decisions": decisions,
+        "revisited": row.revisited,
+        "satisfied": row.satisfied,
+        "satisfaction_rate": calc.format_rate(row.satisfaction_rate),
+        "top_causes": [[cause, n] for cause, n in causes],
+    }
+
+
+def monthly_report_generate(month, *, actor=None, departments=None, only_missing=False):
+    """Compute and store the month's report for each department (default: all active ones),
+    with last month's figures for comparison. ``only_missing`` (the job) leaves existing rows
+    alone, so a re-run changes nothing; on demand the row is regenerated."""
+    if actor is not None:
+        departments_visible_to(actor)  # raises for users who may not see reports
+        allowed = departments_visible_to(actor)
+        if allowed is not None:
+            departments = allowed if departments is None else [d for d in departments if d in set(allowed)]
+    departments = list(departments if departments is not None else Department.objects.filter(active=True))
+    prior = previous_month(month.start)
+    reports = []
+    for department in departments:
+        if only_missing and MonthlyReport.objects.filter(department=department, month=month.start).exists():
+            continue
+        # The aggregates may read the replica once it has replayed every commit made so far
+        # (as fresh as the primary now); the row itself is written on the primary.
+        with replica_reads(caught_up=True):
+            figures = month_figures(department, month)
+            figures["previous"] = month_figures(department, prior)
+        report, _created = MonthlyReport.objects.update_or_create(
+            department=department, month=month.start,
+            defaults={"figures": figures, "generated_at": timezone.now(), "generated_by": actor},
+        )
+        reports.append(report)
+    return reports
+
+
+def is_first_working_day_of_month(day):
+    """True when `day` is the first working day of its month by the portal calendar (weekdays
+    when the calendar does not cover the year)."""
+    try:
+        calendar = load_calendar()
+        first = calendar.roll_forward(day.replace(day=1))
+    except CalendarMissing:
+        first = day.replace(day=1)
+        while first.weekday() >= 5:
+            first += datetime.timedelta(days=1)
+    return day == first
+
+
+def monthly_reports_due(today=None):
+    """Beat job: on the first working day of a month, store last month's reports for every
+    active department that has none yet and tell the heads. Returns the number stored."""
+    today = today or local_today()
+    if not is_first_working_day_of_month(today):
+        return 0
+    month = previous_month(today)
+    reports = monthly_report_generate(month, only_missing=True)
+    for report in reports:
+        for head in heads_of(report.department):
+            notify(head, "monthly_report", _("Monthly complaint report %(month)s is ready")
+                   % {"month": month.code}, dedupe_key=f"monthly_report:{report.department_id}:{month.code}:{head.pk}")
+    return len(reports)
+
+
+def monthly_reports_for(user, month):
+    departments = departments_visible_to(user)
+    qs = MonthlyReport.objects.filter(month=month.start).select_related("department", "generated_by")
+    if departments is not None:
+        qs = qs.filter(department__in=departments)
+    return list(qs.order_by("department__code"))
+
+
+# ---------------------------------------------------------------------------------------------
+# Regulator referrals
+
+
+def regulator_report(period, departments=None):
+    """Regulator-referral figures of `period` per department and in total: received, decided on
+    time, late, not yet due, the on-time rate, and first-round decisions notified. The same
+    cohort and timeliness rule as the KPI table, restricted to the regulator channel."""
+    as_of = min(period.end, local_today())
+    qs = drilldown.judged_cohort(period, as_of).filter(rules.REGULATOR)
+    if departments is not None:
+        qs = qs.filter(department__in=departments)
+    rows = list(
+        qs.values("department__code").annotate(
+            received=Count("pk"),
+            on_time=Count("pk", filter=Q(timeliness=Timeliness.ON_TIME.value)),
+            late=Count("pk", filter=Q(timeliness=Timeliness.LATE.value)),
+            pending=Count("pk", filter=Q(timeliness=Timeliness.PENDING.value)),
+            decisions=Count("pk", filter=rules.decided(as_of)),
+        ).order_by("department__code")
+    )
+    total = {k: sum(r[k] for r in rows) for k in ("received", "on_time", "late", "pending", "decisions")}
+    for r in [*rows, total]:
+        r["rate"] = calc.format_rate(calc.on_time_rate(r["on_time"], r["on_time"] + r["late"]))
+    return {"period": period, "as_of": as_of, "rows": rows, "total": total}
+
+
+# ---------------------------------------------------------------------------------------------
+# Configuration audit
+
+
+def audited_models():
+    from assessment.kpi.models import PolicyVolume, Target
+    from cases.models import CalendarDay, CalendarYear, DeadlinePolicy, StageRule
+
+    return [
+        (gettext_lazy("Calendar day"), CalendarDay),
+        (gettext_lazy("Calendar year"), CalendarYear),
+        (gettext_lazy("Deadline policy"), DeadlinePolicy),
+        (gettext_lazy("Stage rule"), StageRule),
+        (gettext_lazy("KPI target"), Target),
+        (gettext_lazy("Policy volume"), PolicyVolume),
+        (gettext_lazy("Department membership"), DepartmentMembership),
+        (gettext_lazy("Checklist item"), ChecklistItem),
+    ]
+
+
+HISTORY_TYPES = {"+": gettext_lazy("created"), "~": gettext_lazy("changed"), "-": gettext_lazy("deleted")}
+
+
+def config_audit(limit=30, kinds=None):
+    """Recent changes of the configuration tables kept by django-simple-history: who, when,
+    what kind of change and each changed field old → new, newest first (read-only)."""
+    entries = []
+    for label, model in audited_models():
+        if kinds and model._meta.model_name not in kinds:
+            continue
+        for record in model.history.select_related("history_user").order_by("-history_date", "-history_id")[:limit]:
+            changes = []
+            if record.history_type == "~":
+                previous = record.prev_record
+                if previous is not None:
+                    delta = record.diff_against(previous)
+                    changes = [(c.field, c.old, c.new) for c in delta.changes]
+            entries.append({"kind": label, "model": model._meta.model_name, "object": str(record.instance),
+                            "at": record.history_date, "user": record.history_user,
+                            "type": HISTORY_TYPES.get(record.history_type, record.history_type),
+                            "reason": record.history_change_reason or "", "changes": changes})
+    entries.sort(key=lambda e: e["at"], reverse=True)
+    return entries
