@@ -48,6 +48,7 @@ from .models import (
     Decision,
     Department,
     Extension,
+    InboundMail,
     Pause,
     Plan,
     PlanApproval,
@@ -269,6 +270,7 @@ SECTIONS = (
     ("pauses", Pause, "case_id", ""),
     ("attachments", Attachment, "case_id", " AND removed_at IS NULL"),
     ("duplicates", Complaint, "merged_into_id", ""),
+    ("inbound_mails", InboundMail, "case_id", ""),
 )
 
 
@@ -325,6 +327,7 @@ def _case_page(request, case, *, failed_action=None, failed_form=None, upload_fo
         "attachments": (case.attachments.filter(removed_at__isnull=True).select_related("uploaded_by")
                         if has["attachments"] else []),
         "duplicates": case.duplicates.only("reference", "status") if has["duplicates"] else [],
+        "has_inbound_mails": has["inbound_mails"],
         "events": selectors.case_events(case),
         "primary_forms": primary,
         "secondary_forms": secondary,
