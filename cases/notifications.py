@@ -27,6 +27,11 @@ logger = logging.getLogger(__name__)
 MAX_ATTEMPTS = 5
 
 
+class PermanentDeliveryError(Exception):
+    """A refusal that trying again cannot change (the SMS gateway rejected the message as such):
+    the notification fails at once instead of after MAX_ATTEMPTS."""
+
+
 def notify(recipient, kind, subject, body="", case=None, *, dedupe_key, channel=Notification.Channel.PORTAL):
     """Create the notification unless `dedupe_key` exists; returns (notification, created).
 
@@ -72,15 +77,16 @@ def deliver(notification_id):
 
 def attempt_delivery(notification, send, *, describe_error=None, label="Notification"):
     """One delivery attempt of a locked, pending notification: `send(notification)` raises on
-    failure. Records the attempt, the outcome (sent; failed after MAX_ATTEMPTS; else still
-    pending for the retry job) and saves. Shared by staff and customer messages."""
+    failure. Records the attempt, the outcome (sent; failed after MAX_ATTEMPTS or a
+    PermanentDeliveryError; else still pending for the retry job) and saves. Shared by staff and
+    customer messages."""
     notification.attempts += 1
     try:
         send(notification)
     except Exception as exc:  # the gateway's or mail server's failure is data here, not a crash
         error = describe_error(exc) if describe_error else f"{type(exc).__name__}: {exc}"
         notification.last_error = error[:200]
-        if notification.attempts >= MAX_ATTEMPTS:
+        if notification.attempts >= MAX_ATTEMPTS or isinstance(exc, PermanentDeliveryError):
             notification.delivery = Notification.Delivery.FAILED
         logger.warning("%s %s not delivered (attempt %s): %s",
                        label, notification.pk, notification.attempts, notification.last_error)

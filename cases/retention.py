@@ -23,6 +23,7 @@ from .models import (
     Complaint,
     Decision,
     Extension,
+    InboundMail,
     Notification,
     Pause,
     Plan,
@@ -57,6 +58,7 @@ PART_FIELDS = {
     Decision: {"text": PLACEHOLDER},
     Extension: {"reason": PLACEHOLDER},
     Pause: {"customer_told_proof": PLACEHOLDER},
+    InboundMail: {"sender_name": PLACEHOLDER, "sender_address": "", "subject": PLACEHOLDER, "body": ""},
 }
 # Keys of CaseEvent.data that carry free text typed by staff.
 EVENT_TEXT_KEYS = ("reason",)

@@ -1,4 +1,4 @@
-from django.urls import path
+from django.urls import include, path
 
 from . import notification_views, views
 
@@ -10,6 +10,7 @@ urlpatterns = [
     path("cases/new/duplicates/", views.duplicate_check, name="duplicate_check"),
     path("cases/<str:reference>/", views.case_detail, name="case_detail"),
     path("cases/<str:reference>/act/<slug:action>/", views.case_action, name="case_action"),
+    path("cases/<str:reference>/email/", include("cases.inbound.urls")),
     path("cases/<str:reference>/show/<slug:field>/", views.personal_data_show, name="personal_data_show"),
     path("cases/<str:reference>/attachments/", views.attachment_upload, name="attachment_upload"),
     path("cases/<str:reference>/attachments/<int:attachment_id>/", views.attachment_download,

@@ -39,12 +39,15 @@ from .forms import (
     DuplicateCheckForm,
     IntakeForm,
 )
+from .inbound.selectors import cases_awaiting_classification
+from .inbound.views import correspondence
 from .models import (
     Attachment,
     Complaint,
     Decision,
     Department,
     Extension,
+    InboundMail,
     Pause,
     Plan,
     PlanApproval,
@@ -116,7 +119,8 @@ def home(request):
 
 # --- lists ------------------------------------------------------------------------------------
 
-def _case_list_page(request, *, title, selector, template="cases/case_list.html", department_filter=False, intro=""):
+def _case_list_page(request, *, title, selector, template="cases/case_list.html", department_filter=False, intro="",
+                    awaiting_email=()):
     departments = Department.objects.filter(active=True).order_by("code") if department_filter else None
     form = CaseFilterForm(request.GET or None, departments=departments)
     qs = listing.case_table_queryset(selector(request.access, **form.selector_filters()))
@@ -124,6 +128,7 @@ def _case_list_page(request, *, title, selector, template="cases/case_list.html"
     return render(request, template, {
         "title": title, "intro": intro, "filter_form": form, "page": page, "rows": listing.case_rows(page.object_list),
         "today": timezone.localdate(), "filtered": bool(form.is_bound and form.selector_filters()),
+        "awaiting_email": awaiting_email,
     })
 
 
@@ -153,7 +158,8 @@ def case_list_export(request, fmt):
 def intake_queue(request):
     """Cases waiting for contact with the customer or for dispatch."""
     return _case_list_page(request, title=_("Intake queue"), selector=selectors.intake_queue,
-                           intro=_("Not yet dispatched, or the customer not yet contacted."))
+                           intro=_("Not yet dispatched, or the customer not yet contacted."),
+                           awaiting_email=cases_awaiting_classification(request.access))
 
 
 @login_required
@@ -224,6 +230,7 @@ SECTIONS = (
     ("pauses", Pause, "case_id", ""),
     ("attachments", Attachment, "case_id", " AND removed_at IS NULL"),
     ("duplicates", Complaint, "merged_into_id", ""),
+    ("inbound_mails", InboundMail, "case_id", ""),
 )
 
 
@@ -277,6 +284,7 @@ def _case_page(request, case, *, failed_action=None, failed_form=None, upload_fo
         "attachments": (case.attachments.filter(removed_at__isnull=True).select_related("uploaded_by")
                         if has["attachments"] else []),
         "duplicates": case.duplicates.only("reference", "status") if has["duplicates"] else [],
+        "inbound": correspondence(user, case) if has["inbound_mails"] else None,
         "events": selectors.case_events(case),
         "primary_forms": primary,
         "secondary_forms": secondary,

@@ -10,7 +10,8 @@ fi
 [ -x .venv/bin/python ] || "$PY" -m venv .venv
 lock=${1:-requirements.lock}
 stamp=.venv/.installed-$(basename "$lock")
-if [ ! -f "$stamp" ] || [ "$lock" -nt "$stamp" ] || [ requirements.lock -nt "$stamp" ]; then
+if [ ! -f "$stamp" ] || [ "$lock" -nt "$stamp" ] || [ requirements.lock -nt "$stamp" ] \
+   || [ requirements-ldap.lock -nt "$stamp" ]; then
   .venv/bin/python -m pip install --quiet --disable-pip-version-check -r "$lock"
   touch "$stamp"
 fi

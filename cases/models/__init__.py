@@ -1,7 +1,8 @@
 from .calendar import CalendarDay, CalendarYear
 from .case import Complaint, ReferenceCounter
 from .deadlines import CaseDeadline, ConfigurationVersion, DeadlinePolicy, StageRule
-from .notifications import Notification
+from .inbound import InboundMail, UnreadableMail
+from .notifications import Notification, SmsDelivery
 from .org import Department, DepartmentMembership
 from .parts import (
     AccessLog,
@@ -30,12 +31,15 @@ __all__ = [
     "Department",
     "DepartmentMembership",
     "Extension",
+    "InboundMail",
     "Notification",
     "Pause",
     "Plan",
     "PlanApproval",
     "ReferenceCounter",
+    "SmsDelivery",
     "Report",
     "StageRule",
     "TeamMember",
+    "UnreadableMail",
 ]

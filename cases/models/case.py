@@ -1,6 +1,7 @@
 from django.conf import settings
 from django.db import models
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 from simple_history.models import HistoricalRecords
 
 from complaints_portal.common.models import TimeStampedModel
@@ -27,6 +28,7 @@ class Channel(models.TextChoices):
     ONLINE = "online", _("Online")
     LETTER = "letter", _("Letter")
     VISIT = "visit", _("Visit")
+    EMAIL = "email", pgettext_lazy("channel", "Email")
     REGULATOR = "regulator", _("Regulator referral")
     MEDIA = "media", _("Media / public opinion")
     OTHER = "other", _("Other")

@@ -50,3 +50,29 @@ class Notification(models.Model):
 
     def __str__(self):
         return f"{self.kind} → {self.recipient_id or 'customer'}"
+
+
+class SmsDelivery(models.Model):
+    """What the SMS gateway said about one customer SMS (SPEC §14): the message id it gave when
+    it accepted the message, then the delivery status its delivery report brought."""
+
+    class Status(models.TextChoices):
+        ACCEPTED = "accepted", _("Accepted by the gateway")
+        DELIVERED = "delivered", _("Delivered to the phone")
+        UNDELIVERED = "undelivered", _("Not delivered")
+
+    notification = models.OneToOneField(Notification, on_delete=models.CASCADE, related_name="sms_delivery")
+    gateway_message_id = models.CharField(_("gateway message id"), max_length=100, unique=True)
+    status = models.CharField(_("status"), max_length=20, choices=Status.choices, default=Status.ACCEPTED)
+    error_code = models.CharField(_("gateway error code"), max_length=50, blank=True)
+    accepted_at = models.DateTimeField(_("accepted at"))
+    # When the gateway says the phone received it (or gave up), not when its report arrived.
+    status_at = models.DateTimeField(_("status at"), null=True, blank=True)
+    reported_at = models.DateTimeField(_("report received at"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("SMS delivery")
+        verbose_name_plural = _("SMS deliveries")
+
+    def __str__(self):
+        return f"{self.gateway_message_id} {self.status}"

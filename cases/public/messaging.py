@@ -78,6 +78,16 @@ def get_sms_backend():
     return import_string(settings.SMS_BACKEND)()
 
 
+def _send_sms(notification):
+    """A backend with send_notification (the HTTP gateway) gets the whole row: it sends the
+    message's template and parameters and records the gateway's receipt; others get the text."""
+    backend = get_sms_backend()
+    if hasattr(backend, "send_notification"):
+        backend.send_notification(notification)
+    else:
+        backend.send(notification.address, notification.body)
+
+
 # --- creating and delivering -----------------------------------------------------------------
 
 def _render(kind, suffix, context):
@@ -130,7 +140,7 @@ def _send(notification):
         EmailMessage(notification.subject, notification.body, settings.DEFAULT_FROM_EMAIL,
                      [notification.address]).send()
     else:
-        get_sms_backend().send(notification.address, notification.body)
+        _send_sms(notification)
 
 
 def deliver(notification_id):

@@ -43,11 +43,13 @@ def reference_next(year):
     raise RuntimeError(f"reference counter of {year} could not be created")
 
 
-def case_create(*, actor, data, public=False, at=None):
+def case_create(*, actor, data, public=False, at=None, channel=None):
     """Register a complaint (SPEC §2) and compute its deadlines.
 
-    `actor`: an Access or a user. `public=True` is the customer's online form: no staff
-    actor, channel forced to online.
+    `actor`: an Access or a user. `public=True` is a complaint no staff member registered: the
+    customer's online form (channel forced to online), or `channel` when the portal read it
+    itself (email intake). A complaint by email needs the sender's address instead of a phone
+    number.
     Raises ValidationFailed for bad fields and CalendarMissing when the calendar does not
     cover the deadlines; in both cases nothing is saved. `at` backdates the registration
     event (demo data and migrations only).
@@ -64,8 +66,9 @@ def case_create(*, actor, data, public=False, at=None):
     if customer.get("policy_number") and not data.get("policy_numbers"):
         data["policy_numbers"] = customer["policy_number"]
     if public:
-        data["channel"] = Channel.ONLINE
-    require(data, "channel", "category", "summary", "customer_name", "customer_phone")
+        data["channel"] = channel or Channel.ONLINE
+    contact = "customer_email" if data.get("channel") == Channel.EMAIL else "customer_phone"
+    require(data, "channel", "category", "summary", "customer_name", contact)
     channel = choice(data, "channel", Channel)
     fields = {
         "channel": channel,

@@ -1,5 +1,5 @@
 """Records the portal writes itself (deadlines, access logs, bonus proposals and approvals,
-spot checks, rectifications, corrective actions) are read-only in the admin, even for a
+spot checks, rectifications, corrective actions, mails taken or left unread, SMS receipts) are read-only in the admin, even for a
 superuser."""
 import pytest
 from django.contrib import admin
@@ -10,7 +10,7 @@ from complaints_portal.common.admin import ReadOnlyAdminMixin
 pytestmark = pytest.mark.django_db
 
 EXPECTED = {"casedeadline", "accesslog", "bonusproposal", "bonusapproval", "spotcheck", "rectification",
-            "correctiveaction"}
+            "correctiveaction", "inboundmail", "unreadablemail", "smsdelivery"}
 
 
 def test_the_read_only_admins_refuse_to_add_change_or_delete(client):

@@ -28,6 +28,8 @@ EXPECTED_QUEUES = {
     "assessment.tasks.snapshot_previous_quarter": "reports",
     "assessment.supervision_tasks.monthly_reports": "reports",
     "assessment.supervision_tasks.supervision_reminders": "reports",
+    # Email intake: the default queue, consumed with the notifications (Procfile, compose).
+    "cases.inbound.tasks.read_mailboxes": "celery",
 }
 
 

@@ -8,17 +8,15 @@ server) and stop exactly those; the system Redis and PostgreSQL are never touche
 unless `-m faults` is given, because they take minutes, not seconds.
 """
 import os
-import socket
 import subprocess
 import sys
-import time
 from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
 from django.db import connection
 
-from tests.processes import stop
+from tests.processes import free_port, stop, wait_for_port  # noqa: F401 (test_faults imports free_port from here)
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -32,21 +30,6 @@ def pytest_collection_modifyitems(config, items):
             item.add_marker(skip)
 
 
-def free_port():
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
-def wait_for_port(port, timeout=20.0):
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        try:
-            with socket.create_connection(("127.0.0.1", port), timeout=0.5):
-                return
-        except OSError:
-            time.sleep(0.1)
-    raise TimeoutError(f"nothing listens on {port}")
 
 
 def database_url(port=None, name=None):
