@@ -66,6 +66,8 @@ from .permissions import (
     team_known_empty,
 )
 from .services.privacy import REVEALABLE, masked
+from .triage.forms import IntakeDepartmentForm
+from .triage.views import intake_registered
 
 PAGE_SIZE = 25
 
@@ -190,9 +192,10 @@ def case_create(request):
     if not is_clerk(request.user):
         raise DjangoPermissionDenied
     form = IntakeForm(request.POST or None)
+    dispatch_form = IntakeDepartmentForm(request.POST or None)
     status = 200
     if request.method == "POST":
-        if form.is_valid():
+        if all([form.is_valid(), dispatch_form.is_valid()]):  # both, so that both show their errors
             try:
                 case = services.case_create(actor=request.user, data=form.to_data())
             except ApplicationError as exc:
@@ -200,10 +203,11 @@ def case_create(request):
                 status = exc.status_code
             else:
                 messages.success(request, _("Complaint %(ref)s registered.") % {"ref": case.reference})
+                case = intake_registered(request, case, dispatch_form)
                 return redirect("case_detail", reference=case.reference)
         else:
             status = 400
-    return render(request, "cases/case_form.html", {"form": form}, status=status)
+    return render(request, "cases/case_form.html", {"form": form, "dispatch_form": dispatch_form}, status=status)
 
 
 @login_required

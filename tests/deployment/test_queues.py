@@ -28,6 +28,7 @@ EXPECTED_QUEUES = {
     "assessment.tasks.snapshot_previous_quarter": "reports",
     "assessment.supervision_tasks.monthly_reports": "reports",
     "assessment.supervision_tasks.supervision_reminders": "reports",
+    "cases.triage.tasks.triage_monthly_retrain": "reports",
 }
 
 
