@@ -11,6 +11,7 @@ from django.utils.translation import gettext as _
 
 from complaints_portal.common.errors import ApplicationError
 
+from ..models import Complaint
 from . import predictor, selectors, training
 from .models import TriageModel, TriageSuggestion
 
@@ -90,23 +91,23 @@ def _accepted(chosen, ranked):
     return chosen == ranked[0][0]
 
 
-def triage_suggestion_record(*, case):
-    """Keep with a case the clerk has just registered what the model in use suggests for its
-    text, and whether the clerk's category, dispute type and department were the first
-    suggestions. Idempotent (one record per case); None when nothing is suggested (no model,
-    too little text).
-
-    In-line at registration: one query for the version, the inference (under a millisecond
-    once the model is loaded, bench/triage.py), one for the department code and one insert."""
+def triage_suggestion_record(*, case_id, chosen):
+    """Keep with a case registered from the intake form what the model in use suggests for its
+    text, and whether the clerk's choices (`chosen`: {target: value or ""}, as registered) were
+    the first suggestions. Idempotent: one record per case, a second call returns it. None when
+    nothing is suggested (no model, too little text) or the case does not exist."""
+    case = Complaint.objects.filter(pk=case_id).only("summary", "description", "expected_resolution").first()
+    if case is None:
+        return None
     suggestion = selectors.triage_suggest(selectors.case_text(case.summary, case.description, case.expected_resolution))
     if suggestion is None:
         return None
     ranked = {target: [[value, round(score, 4)] for value, score in values]
               for target, values in suggestion["targets"].items()}
-    chosen = {"category": case.category, "dispute_type": case.dispute_type,
-              "department": case.department.code if case.department_id else ""}
-    record, _created = TriageSuggestion.objects.get_or_create(case=case, defaults={
+    # get_or_create inserts in a savepoint and reads the winner's row if a concurrent run of the
+    # task inserted first (the case is unique).
+    record, _created = TriageSuggestion.objects.get_or_create(case_id=case_id, defaults={
         "model_id": suggestion["version"], "ranked": ranked,
-        **{f"{target}_accepted": _accepted(chosen[target], ranked.get(target)) for target in training.TARGETS},
+        **{f"{target}_accepted": _accepted(chosen.get(target), ranked.get(target)) for target in training.TARGETS},
     })
     return record

@@ -13,7 +13,7 @@ from .. import services as case_services
 from ..permissions import is_clerk
 from . import selectors
 from .forms import TriageTextForm
-from .services import triage_suggestion_record
+from .tasks import record_suggestion_after_commit
 
 
 @login_required
@@ -38,13 +38,17 @@ def triage_suggest(request):
 def intake_registered(request, case, dispatch_form):
     """After the intake form registered `case`: dispatch it to the department the clerk chose
     on the form, if any (a refusal, e.g. the department deactivated meanwhile, leaves it
-    registered and says why), then keep the suggestion with it. Returns the case as it is now."""
+    registered and says why), then have the suggestion kept with it. Returns the case as it is now."""
     department = dispatch_form.cleaned_data.get("department")
+    dispatched = ""
     if department is not None:
         try:
             case = case_services.case_transition(actor=request.user, reference=case.reference, action="assign",
                                                  data={"department": department.code})
+            dispatched = department.code
         except ApplicationError as exc:
             messages.warning(request, _("Registered, but not dispatched: %(reason)s") % {"reason": exc.message})
-    triage_suggestion_record(case=case)
+    record_suggestion_after_commit(case=case, chosen={
+        "category": case.category, "dispute_type": case.dispute_type, "department": dispatched,
+    })
     return case

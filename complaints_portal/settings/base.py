@@ -447,7 +447,9 @@ if TRIAGE_MIN_CASES < 20:
     raise ImproperlyConfigured("Environment variable TRIAGE_MIN_CASES must be at least 20")
 # Seed of the held-out split and of the classifiers: the same cases give the same model.
 TRIAGE_SEED = env_value("TRIAGE_SEED", int, 2026)
-CELERY_TASK_ROUTES["cases.triage.tasks.*"] = {"queue": "reports"}
+CELERY_TASK_ROUTES["cases.triage.tasks.triage_monthly_retrain"] = {"queue": "reports"}
+# cases.triage.tasks.triage_record_suggestion (a few milliseconds after each registration from
+# the intake form) stays on the default queue.
 # Monthly, on the 1st at 03:30 local time: retrain on the closed cases. The task trains at
 # most once per calendar month, so a second run in the same month changes nothing.
 CELERY_BEAT_SCHEDULE["triage-monthly-retrain"] = {

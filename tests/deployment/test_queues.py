@@ -29,6 +29,7 @@ EXPECTED_QUEUES = {
     "assessment.supervision_tasks.monthly_reports": "reports",
     "assessment.supervision_tasks.supervision_reminders": "reports",
     "cases.triage.tasks.triage_monthly_retrain": "reports",
+    "cases.triage.tasks.triage_record_suggestion": "celery",
 }
 
 

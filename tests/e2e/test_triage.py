@@ -18,7 +18,11 @@ pytestmark = [
 ]
 
 
-def test_the_clerk_takes_suggestions_with_a_click_and_the_case_keeps_them(browser, demo):
+def test_the_clerk_takes_suggestions_with_a_click_and_the_case_keeps_them(browser, demo, monkeypatch):
+    from cases.triage.tasks import triage_record_suggestion
+
+    # no worker here: the task the registration queues runs in the server's thread
+    monkeypatch.setattr(triage_record_suggestion, "delay", lambda *args: triage_record_suggestion.apply(args=args))
     model = triage_model_train()  # on the demo's closed cases
     page = browser.new_context(locale="en-US").new_page()
     errors = []

@@ -12,6 +12,7 @@ from django.db import IntegrityError, transaction
 from cases.triage import selectors, services
 from cases.triage.models import TriageModel, TriageSuggestion
 from cases.triage.predictor import loads
+from cases.triage.tasks import record_suggestion_after_commit
 from tests.factories import cases as f
 from tests.factories import triage as t
 
@@ -148,13 +149,51 @@ def test_a_suggestion_is_recorded_once_per_case_with_what_the_clerk_took(model, 
     text = "业务员夸大收益，说是存款，要求全额退保"
     top = selectors.triage_suggest(text)["targets"]
     other_dispute = next(v for v in ("other", "renewal") if v != top["dispute_type"][0][0])
-    case = f.ComplaintFactory(intake={"summary": text, "description": "", "category": top["category"][0][0],
-                                      "dispute_type": other_dispute})
-    # when the suggestion is recorded (twice: a retried request)
-    record = services.triage_suggestion_record(case=case)
-    assert services.triage_suggestion_record(case=case) == record
+    case = f.ComplaintFactory(intake={"summary": text, "description": ""})
+    chosen = {"category": top["category"][0][0], "dispute_type": other_dispute, "department": ""}
+    # when the suggestion is recorded (twice: a retried task)
+    record = services.triage_suggestion_record(case_id=case.pk, chosen=chosen)
+    assert services.triage_suggestion_record(case_id=case.pk, chosen=chosen) == record
     # then the case keeps the model version, the top three per target and what was taken
     record = TriageSuggestion.objects.get(case=case)
     assert record.model_id == model.version
     assert record.ranked["category"][0][0] == top["category"][0][0] and len(record.ranked["dispute_type"]) == 3
     assert (record.category_accepted, record.dispute_type_accepted, record.department_accepted) == (True, False, None)
+
+
+def test_the_record_is_scheduled_after_the_registration_commits(model, people, django_capture_on_commit_callbacks,
+                                                                 monkeypatch):
+    queued = []
+    monkeypatch.setattr("cases.triage.tasks.triage_record_suggestion.delay", lambda *args: queued.append(args))
+    case = f.ComplaintFactory()
+    chosen = {"category": "service", "dispute_type": "", "department": ""}
+    with django_capture_on_commit_callbacks(execute=False) as callbacks:
+        record_suggestion_after_commit(case=case, chosen=chosen)
+    assert queued == [] and not TriageSuggestion.objects.exists()  # nothing before the commit
+    for callback in callbacks:
+        callback()
+    assert queued == [(case.pk, chosen)]
+
+
+def test_with_the_broker_unreachable_the_record_is_written_in_line(model, people, django_capture_on_commit_callbacks,
+                                                                   monkeypatch, caplog):
+    def unreachable(*args):
+        raise ConnectionError("broker down")
+
+    monkeypatch.setattr("cases.triage.tasks.triage_record_suggestion.delay", unreachable)
+    case = f.ComplaintFactory(intake={"summary": "客服热线打了一上午没人接", "description": ""})
+    with django_capture_on_commit_callbacks(execute=True):
+        record_suggestion_after_commit(case=case, chosen={"category": "service", "dispute_type": "", "department": ""})
+    assert TriageSuggestion.objects.get(case=case).model_id == model.version
+    assert "recorded in-line" in caplog.text
+
+
+def test_the_record_task_is_idempotent_and_skips_a_missing_case(model, people):
+    from cases.triage.tasks import triage_record_suggestion
+
+    case = f.ComplaintFactory(intake={"summary": "客服热线打了一上午没人接", "description": ""})
+    chosen = {"category": "service", "dispute_type": "service", "department": ""}
+    first = triage_record_suggestion.apply(args=(case.pk, chosen)).get()
+    assert triage_record_suggestion.apply(args=(case.pk, chosen)).get() == first
+    assert TriageSuggestion.objects.count() == 1
+    assert triage_record_suggestion.apply(args=(10**9, chosen)).get() is None

@@ -24,6 +24,20 @@ def clerk_client(client, model):
     return client
 
 
+@pytest.fixture
+def register(clerk_client, django_capture_on_commit_callbacks, monkeypatch):
+    """POST the intake form as the clerk; the suggestion task it queues after the commit runs at
+    once, in this process."""
+    from cases.triage.tasks import triage_record_suggestion
+
+    monkeypatch.setattr(triage_record_suggestion, "delay", lambda *args: triage_record_suggestion.apply(args=args))
+
+    def _register(data):
+        with django_capture_on_commit_callbacks(execute=True):
+            return clerk_client.post(reverse("case_create"), data)
+    return _register
+
+
 def suggest(client, data=TEXT, **headers):
     return client.post(reverse("triage_suggest"), data, **headers)
 
@@ -70,12 +84,12 @@ def test_the_intake_form_posts_only_the_text_fields_to_the_endpoint(clerk_client
     assert 'name="department"' in page and "triage/triage.js" in page
 
 
-def test_registration_keeps_the_suggestion_and_what_the_clerk_took(clerk_client, model):
+def test_registration_keeps_the_suggestion_and_what_the_clerk_took(register, clerk_client, model):
     # given the model's suggestions for the text
     top = selectors.triage_suggest("\n".join(TEXT.values()))["targets"]
     other = next(v for v in ("service", "product", "misconduct") if v != top["category"][0][0])
     # when the clerk takes the first dispute type and department but chooses another category
-    response = clerk_client.post(reverse("case_create"), {
+    response = register({
         **INTAKE, "category": other, "misconduct_kind": "other", "dispute_type": top["dispute_type"][0][0],
         "department": top["department"][0][0],
     })
@@ -89,24 +103,24 @@ def test_registration_keeps_the_suggestion_and_what_the_clerk_took(clerk_client,
     assert [v for v, _s in record.ranked["category"]] == [v for v, _s in top["category"]]
 
 
-def test_registration_without_a_department_leaves_the_case_undispatched(clerk_client):
-    clerk_client.post(reverse("case_create"), {**INTAKE, "category": "product"})
+def test_registration_without_a_department_leaves_the_case_undispatched(register, clerk_client):
+    register({**INTAKE, "category": "product"})
     case = Complaint.objects.get(is_legacy=False)
     assert case.status == "received" and case.department is None
     assert TriageSuggestion.objects.get(case=case).department_accepted is None
 
 
-def test_an_unknown_department_is_refused_and_nothing_is_registered(clerk_client):
-    response = clerk_client.post(reverse("case_create"), {**INTAKE, "category": "product", "department": "NOPE"})
+def test_an_unknown_department_is_refused_and_nothing_is_registered(register, clerk_client):
+    response = register({**INTAKE, "category": "product", "department": "NOPE"})
     assert response.status_code == 400 and "Select a valid choice" in response.content.decode()
     assert not Complaint.objects.filter(is_legacy=False).exists()
 
 
-def test_registration_without_a_model_records_nothing(clerk_client):
+def test_registration_without_a_model_records_nothing(register, clerk_client):
     from cases.triage.models import TriageModel
 
     TriageModel.objects.all().delete()
-    clerk_client.post(reverse("case_create"), {**INTAKE, "category": "product"})
+    register({**INTAKE, "category": "product"})
     assert Complaint.objects.filter(is_legacy=False).count() == 1 and not TriageSuggestion.objects.exists()
 
 
@@ -116,9 +130,9 @@ def test_the_api_intake_records_no_suggestion(client, model):
     assert response.status_code == 201 and not TriageSuggestion.objects.exists()
 
 
-def test_the_case_page_shows_the_suggestion_kept_at_registration(clerk_client, model):
+def test_the_case_page_shows_the_suggestion_kept_at_registration(register, clerk_client, model):
     top = selectors.triage_suggest("\n".join(TEXT.values()))["targets"]
-    clerk_client.post(reverse("case_create"), {**INTAKE, "category": top["category"][0][0],
+    register({**INTAKE, "category": top["category"][0][0],
                                                "misconduct_kind": "other"})
     case = Complaint.objects.get(is_legacy=False)
     body = clerk_client.get(reverse("case_detail", args=[case.reference])).content.decode()
@@ -131,10 +145,10 @@ def test_a_case_without_a_suggestion_has_no_panel(clerk_client):
     assert "Suggestion at intake" not in clerk_client.get(reverse("case_detail", args=[case.reference])).content.decode()
 
 
-def test_the_supervisor_reads_the_live_acceptance_rate_in_the_admin(client, clerk_client, model):
+def test_the_supervisor_reads_the_live_acceptance_rate_in_the_admin(register, client, clerk_client, model):
     top = selectors.triage_suggest("\n".join(TEXT.values()))["targets"]
     for category in (top["category"][0][0], top["category"][1][0]):
-        clerk_client.post(reverse("case_create"), {**INTAKE, "category": category, "misconduct_kind": "other"})
+        register({**INTAKE, "category": category, "misconduct_kind": "other"})
     client.force_login(f.UserFactory(username="supervisor", roles=[f.SUPERVISOR], is_staff=True))
     page = client.get(reverse("admin:triage_triagemodel_changelist"))
     assert page.status_code == 200
