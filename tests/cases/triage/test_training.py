@@ -4,14 +4,23 @@ import io
 
 import numpy as np
 import pytest
+from scipy.sparse import hstack
 
-from cases.triage import predictor, training
+from cases.triage import features, predictor, training
 from cases.triage.textgen import generate_cases
 
 
 def texts_and_labels(cases):
     texts = [f"{c.summary}\n{c.description}\n{c.expected_resolution}" for c in cases]
     return texts, {target: [getattr(c, target) for c in cases] for target in training.TARGETS}
+
+
+def sklearn_scores(result, target, text):
+    """{value: probability} of the fitted scikit-learn pipeline behind `result`."""
+    words, chars = result.estimators["vectorizers"]
+    x = hstack([words.transform([features.words(text)]), chars.transform([features.char_ngrams(text)])]).tocsr()
+    estimator = result.estimators["models"][target]
+    return dict(zip(estimator.classes_, estimator.predict_proba(x)[0], strict=True))
 
 
 @pytest.fixture(scope="module")
@@ -50,18 +59,11 @@ def test_the_same_cases_and_seed_give_the_same_model(fitted):
 def test_numpy_inference_gives_scikit_learns_probabilities(fitted):
     _texts, _labels, result = fitted
     model = predictor.Predictor(result.arrays, result.parameters["targets"])
-    words, chars = result.estimators["vectorizers"]
-    from scipy.sparse import hstack
-
-    from cases.triage import features
-
     for case in generate_cases(40, seed=99):
         text = f"{case.summary}\n{case.description}\n{case.expected_resolution}"
-        x = hstack([words.transform([features.words(text)]), chars.transform([features.char_ngrams(text)])]).tocsr()
         ours = model.scores(text)
-        for target, estimator in result.estimators["models"].items():
-            expected = dict(zip(estimator.classes_, estimator.predict_proba(x)[0], strict=True))
-            assert {value: pytest.approx(expected[value], abs=1e-5) for value, _s in ours[target]} == dict(ours[target])
+        for target in result.estimators["models"]:
+            assert dict(ours[target]) == pytest.approx(sklearn_scores(result, target, text), abs=1e-5)
 
 
 def test_suggestions_come_in_score_order_and_the_scores_of_all_values_sum_to_one(fitted):
@@ -117,13 +119,5 @@ def test_two_values_are_scored_as_scikit_learns_binary_model():
     cases = [c for c in generate_cases(400, seed=8) if c.category in ("product", "service")]
     texts, labels = texts_and_labels(cases)
     result = training.fit(texts, {"category": labels["category"]})
-    estimator = result.estimators["models"]["category"]
-    words, chars = result.estimators["vectorizers"]
-    from scipy.sparse import hstack
-
-    from cases.triage import features
-
-    text = texts[0]
-    x = hstack([words.transform([features.words(text)]), chars.transform([features.char_ngrams(text)])]).tocsr()
-    ours = dict(predictor.Predictor(result.arrays, ["category"]).scores(text)["category"])
-    assert ours == pytest.approx(dict(zip(estimator.classes_, estimator.predict_proba(x)[0], strict=True)), abs=1e-5)
+    ours = dict(predictor.Predictor(result.arrays, ["category"]).scores(texts[0])["category"])
+    assert ours == pytest.approx(sklearn_scores(result, "category", texts[0]), abs=1e-5)
