@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Every benchmark, end to end, on a machine with PostgreSQL (postgres@127.0.0.1, trust) and
 # Redis (127.0.0.1:6379). Dedicated databases only: complaints_bench_kpi (1M cases),
-# complaints_bench_import, complaints_beat_bench. Results go to stdout and bench/results/.
+# complaints_bench_import, complaints_beat_bench, complaints_bench_triage. Results go to stdout
+# and bench/results/.
 #   bench/run_all.sh [CASES]        (default 1000000)
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -23,4 +24,6 @@ run load .venv/bin/python bench/load.py --seconds "${LOAD_SECONDS:-20}" --concur
 run load-dashboard-1 .venv/bin/python bench/load.py --seconds "${LOAD_SECONDS:-20}" --concurrency 1 \
   --scenario dashboard,dashboard_live --no-pgbench
 run beat-sweep .venv/bin/python bench/beat_sweep.py --cases "$CASES" --reuse
+# Triage suggestions: inference per case, the cost at registration, training at 431 and 20,000 cases.
+run triage .venv/bin/python bench/triage.py --db complaints_bench_triage
 echo "results in $OUT"

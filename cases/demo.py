@@ -2,6 +2,8 @@
 
 Idempotent: objects are looked up by their natural keys and only created when missing.
 """
+import random
+
 from django.contrib.auth import get_user_model
 from django.contrib.auth.models import Group
 from django.db import transaction
@@ -9,10 +11,12 @@ from django.db import transaction
 from complaints_portal.common import roles
 
 from .models import Department, DepartmentMembership
+from .triage.textgen import generate_text
 
 DEMO_PASSWORD = "demo-Pass-2026"  # noqa: S105 - documented demo credential, demo data only
 
 DEPARTMENTS = [("SALES", "销售部"), ("CS", "客服部"), ("CLAIMS", "核保理赔部")]
+DEMO_TEXT_SEED = 2026
 
 # The source of a year the demo covers without a State Council notice (see ensure_demo_calendar).
 PROVISIONAL_SOURCE = "demo: Monday-Friday, no notice loaded"
@@ -158,13 +162,17 @@ def ensure_demo_cases(departments, users):
         return 0
     now = timezone.now()
     created = 0
+    rng = random.Random(DEMO_TEXT_SEED)
     for index, (summary, channel, category, dispute, department, path, days_ago) in enumerate(SAMPLES):
         received = now - datetime.timedelta(days=days_ago, hours=index % 5)
         phone = f"1380000{index:04d}"
+        # What happened and what the customer wants in a customer's words, written for the
+        # sample's category, dispute type and department (cases.triage.textgen).
+        text = generate_text(rng, category=category, dispute_type=dispute, department=department, label_noise=0)
         data = {
             "channel": channel, "category": category, "dispute_type": dispute, "summary": summary,
-            "description": summary + "。客户要求公司尽快给予答复。",
-            "expected_resolution": "尽快解决并给予合理补偿。",
+            "description": text.description or summary + "。客户要求公司尽快给予答复。",
+            "expected_resolution": text.expected_resolution or "尽快解决并给予合理补偿。",
             "customer": {"name": f"客户{index + 1:02d}", "phone": phone, "policy_number": f"P2026{index:06d}"},
             "received_at": received,
             "complaint_type": "feedback" if "意见建议" in summary else "complaint",

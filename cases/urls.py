@@ -1,6 +1,7 @@
 from django.urls import include, path
 
 from . import notification_views, views
+from .triage import views as triage_views
 
 urlpatterns = [
     path("", views.home, name="home"),
@@ -8,6 +9,7 @@ urlpatterns = [
     path("cases/export.<str:fmt>", views.case_list_export, name="case_list_export"),
     path("cases/new/", views.case_create, name="case_create"),
     path("cases/new/duplicates/", views.duplicate_check, name="duplicate_check"),
+    path("cases/new/triage/", triage_views.triage_suggest, name="triage_suggest"),
     path("cases/<str:reference>/", views.case_detail, name="case_detail"),
     path("cases/<str:reference>/act/<slug:action>/", views.case_action, name="case_action"),
     path("cases/<str:reference>/email/", include("cases.inbound.urls")),

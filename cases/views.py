@@ -58,6 +58,9 @@ from .models.case import Status
 from .models.deadlines import STAGE_ORDER, Stage
 from .permissions import can_see_personal_data, can_upload, is_clerk, sees_all_cases
 from .services.privacy import REVEALABLE, masked
+from .triage.forms import IntakeDepartmentForm
+from .triage.selectors import triage_panel
+from .triage.views import intake_registered
 
 PAGE_SIZE = 25
 STAGE_POSITION = {stage: i for i, stage in enumerate([*STAGE_ORDER, Stage.OVERALL, Stage.REVIEW])}
@@ -177,9 +180,10 @@ def case_create(request):
     if not is_clerk(request.access):
         raise DjangoPermissionDenied
     form = IntakeForm(request.POST or None)
+    dispatch_form = IntakeDepartmentForm(request.POST or None)
     status = 200
     if request.method == "POST":
-        if form.is_valid():
+        if all([form.is_valid(), dispatch_form.is_valid()]):  # both, so that both show their errors
             try:
                 case = services.case_create(actor=request.access, data=form.to_data())
             except ApplicationError as exc:
@@ -187,10 +191,11 @@ def case_create(request):
                 status = exc.status_code
             else:
                 messages.success(request, _("Complaint %(ref)s registered.") % {"ref": case.reference})
+                case = intake_registered(request, case, dispatch_form)
                 return redirect("case_detail", reference=case.reference)
         else:
             status = 400
-    return render(request, "cases/case_form.html", {"form": form}, status=status)
+    return render(request, "cases/case_form.html", {"form": form, "dispatch_form": dispatch_form}, status=status)
 
 
 @login_required
@@ -285,6 +290,7 @@ def _case_page(request, case, *, failed_action=None, failed_form=None, upload_fo
                         if has["attachments"] else []),
         "duplicates": case.duplicates.only("reference", "status") if has["duplicates"] else [],
         "inbound": correspondence(user, case) if has["inbound_mails"] else None,
+        "triage": triage_panel(case),
         "events": selectors.case_events(case),
         "primary_forms": primary,
         "secondary_forms": secondary,

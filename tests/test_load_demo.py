@@ -65,3 +65,18 @@ def test_the_demo_covers_the_years_after_the_last_notice_up_to_next_year_with_th
     CalendarYear.objects.create(year=last + 3, source="import_calendar")
     assert ensure_demo_calendar(date(last + 2, 12, 1)) == [last + 2]
     assert CalendarYear.objects.get(year=last + 3).source == "import_calendar"
+
+
+def test_the_demo_cases_have_varied_labelled_texts_the_triage_suggestions_learn_from():
+    from cases.triage.models import TriageModel
+
+    call_command("load_demo", stdout=StringIO())
+    legacy = Complaint.objects.filter(is_legacy=True)
+    summaries = list(legacy.values_list("summary", flat=True))
+    assert len(set(summaries)) > 0.95 * len(summaries)  # generated, not a handful of phrases
+    assert legacy.exclude(dispute_type="").count() == legacy.count()
+    samples = Complaint.objects.filter(is_legacy=False)
+    assert len(set(samples.values_list("description", flat=True))) == samples.count()
+    # the closed demo cases are enough to train on
+    call_command("triage_train", stdout=StringIO())
+    assert set(TriageModel.objects.get().metrics) == {"category", "dispute_type", "department"}

@@ -14,6 +14,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from cases.models import Complaint, Department
+from cases.triage.textgen import generate_text
 
 from .imports import policy_volumes_import
 from .legacy_import import complaints_import
@@ -22,14 +23,17 @@ from .models import Target
 from .periods import local_today, previous_quarter, quarter_of, quarters_ending
 
 COLUMNS = [*REQUIRED, *OPTIONAL]  # the columns of import_complaints, in the order of SPEC §9
-SUMMARIES = {
-    "product": ["重疾险疾病定义理解分歧", "分红收益与预期不符", "保障范围说明不清"],
-    "service": ["理赔等待时间过长", "客服热线长时间无人接听", "保全变更办理缓慢"],
-    "misconduct": ["销售人员夸大收益", "未告知免责条款", "客户信息被泄露"],
-}
 CHANNELS = ["hotline"] * 6 + ["online"] * 3 + ["letter", "visit", "regulator", "regulator", "media"]
 # Per department: (cases per quarter, share decided late, satisfied share): a visible spread.
 PROFILE = {"SALES": (22, 0.08, 0.78), "CS": (14, 0.03, 0.92), "CLAIMS": (18, 0.12, 0.85)}
+
+
+def _legacy_text(serial, category, department):
+    """A varied complaint text (cases.triage.textgen) of the case's category and department, kept
+    as a legacy system keeps it: in the one summary column. Its own seed per line, so that the
+    history's figures (drawn from `rng`) stay what they were."""
+    text = generate_text(random.Random(serial), category=category, department=department)
+    return {"summary": text.compact(), "dispute_type": text.dispute_type, "product_line": text.product_line}
 
 
 def _rows(rng, quarters, departments):
@@ -53,7 +57,8 @@ def _rows(rng, quarters, departments):
                     "complaint_type": "feedback" if rng.random() < 0.06 else "complaint",
                     "tier": "complex" if rng.random() < 0.1 else "simple",
                     "customer_name": f"历史客户{serial:04d}", "customer_phone": f"139{serial:08d}",
-                    "policy_number": f"P{quarter.code[:4]}{serial:06d}", "summary": rng.choice(SUMMARIES[category]),
+                    "policy_number": f"P{quarter.code[:4]}{serial:06d}",
+                    **_legacy_text(serial, category, department.code),
                 }
                 if rng.random() < 0.04:
                     withdrawn = received + datetime.timedelta(days=rng.randint(1, 6))

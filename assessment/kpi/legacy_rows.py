@@ -19,7 +19,7 @@ from django.utils.translation import gettext as _
 from cases.calendar import load_calendar
 from cases.deadlines import compute_deadlines, stage_rules
 from cases.models import Complaint, DeadlinePolicy, Department, StageRule
-from cases.models.case import Category, Channel, ComplaintType, Outcome, Status
+from cases.models.case import Category, Channel, ComplaintType, DisputeType, Outcome, Status
 from cases.models.deadlines import Stage, Tier
 from complaints_portal.common.errors import CalendarMissing
 
@@ -29,7 +29,7 @@ from .models import FollowUpVisit
 REQUIRED = ("reference", "received_at", "channel", "category", "department")
 OPTIONAL = (
     "complaint_type", "tier", "notified_at", "withdrawn_at", "closed_at", "revisit_at", "revisit_outcome",
-    "revisit_rating", "customer_name", "customer_phone", "policy_number", "summary",
+    "revisit_rating", "customer_name", "customer_phone", "policy_number", "summary", "dispute_type", "product_line",
 )
 CHANGE_REASON = "legacy import"
 # Computed deadline sets kept (one per policy, D0, tier and stage-rule working days): a few
@@ -41,6 +41,7 @@ CASE_FIELDS = [
     "received_at", "clock_start", "channel", "category", "department", "complaint_type", "tier",
     "deadline_policy", "notified_at", "first_notified_at", "withdrawn_at", "closed_at", "status", "outcome",
     "customer_name", "customer_phone", "policy_numbers", "summary", "due_overall", "next_due", "is_legacy",
+    "dispute_type", "product_line",
 ]
 
 
@@ -226,6 +227,8 @@ def parse_row(line, row, ctx):
         customer_phone=_text(row.get("customer_phone", ""), "customer_phone", 30),
         policy_numbers=_text(row.get("policy_number", ""), "policy_number", 200),
         summary=_text(row.get("summary", ""), "summary", 200),
+        dispute_type=_choice(row.get("dispute_type", ""), DisputeType, "dispute_type", ""),
+        product_line=_text(row.get("product_line", ""), "product_line", 100),
         is_legacy=True,
     )
 

@@ -543,3 +543,22 @@ METRICS_COLLECTORS = [
     "complaints_portal.common.metrics.PortalCollector",
     "cases.metrics.OverdueCasesCollector",
 ]
+
+# --- Triage suggestions at intake (cases/triage) ----------------------------------------------
+INSTALLED_APPS = [*INSTALLED_APPS, "cases.triage"]
+# Training is refused with fewer closed cases than this (and each target needs this many
+# cases that carry its label): a model learnt from fewer would mostly echo the commonest value.
+TRIAGE_MIN_CASES = env_value("TRIAGE_MIN_CASES", int, 200)
+if TRIAGE_MIN_CASES < 20:
+    raise ImproperlyConfigured("Environment variable TRIAGE_MIN_CASES must be at least 20")
+# Seed of the held-out split and of the classifiers: the same cases give the same model.
+TRIAGE_SEED = env_value("TRIAGE_SEED", int, 2026)
+CELERY_TASK_ROUTES["cases.triage.tasks.triage_monthly_retrain"] = {"queue": "reports"}
+# cases.triage.tasks.triage_record_suggestion (a few milliseconds after each registration from
+# the intake form) stays on the default queue.
+# Monthly, on the 1st at 03:30 local time: retrain on the closed cases. The task trains at
+# most once per calendar month, so a second run in the same month changes nothing.
+CELERY_BEAT_SCHEDULE["triage-monthly-retrain"] = {
+    "task": "cases.triage.tasks.triage_monthly_retrain",
+    "schedule": crontab(minute=30, hour=3, day_of_month=1),
+}

@@ -10,7 +10,7 @@ from complaints_portal.common.admin import ReadOnlyAdminMixin
 pytestmark = pytest.mark.django_db
 
 EXPECTED = {"casedeadline", "accesslog", "bonusproposal", "bonusapproval", "spotcheck", "rectification",
-            "correctiveaction", "inboundmail", "unreadablemail", "smsdelivery"}
+            "correctiveaction", "inboundmail", "unreadablemail", "smsdelivery", "triagemodel", "triagesuggestion"}
 
 
 def test_the_read_only_admins_refuse_to_add_change_or_delete(client):

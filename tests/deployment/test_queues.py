@@ -30,6 +30,8 @@ EXPECTED_QUEUES = {
     "assessment.supervision_tasks.supervision_reminders": "reports",
     # Email intake: the default queue, consumed with the notifications (Procfile, compose).
     "cases.inbound.tasks.read_mailboxes": "celery",
+    "cases.triage.tasks.triage_monthly_retrain": "reports",
+    "cases.triage.tasks.triage_record_suggestion": "celery",
 }
 
 

@@ -161,6 +161,11 @@ MATRIX = {
         "POST": (_path("/cases/new/duplicates/"), lambda c: {"customer_phone": "13812345678"},
                  {**staff(403), "clerk": OK}, {}),
     },
+    "triage_suggest": {
+        "GET": (_path("/cases/new/triage/"), None, {**staff(405), "anonymous": LOGIN}, {}),
+        "POST": (_path("/cases/new/triage/"), lambda c: {"summary": "理赔被拒", "description": "等待期内确诊"},
+                 {**staff(403), "clerk": OK}, {}),
+    },
     "case_detail": {"GET": (_path("/cases/{ref}/"), None, case_rule(OK), {})},
     "case_action": {
         "POST": (_path("/cases/{ref}/act/submit_report/"), lambda c: {**REPORT, "version": c["version"]},

@@ -10,7 +10,8 @@ class Command(BaseCommand):
     help = (
         "Import legacy complaints from a CSV file with the columns reference,received_at,channel,"
         "category,department and optional complaint_type,tier,notified_at,withdrawn_at,closed_at,"
-        "revisit_at,revisit_outcome,revisit_rating,customer_name,customer_phone,policy_number,summary. "
+        "revisit_at,revisit_outcome,revisit_rating,customer_name,customer_phone,policy_number,summary,"
+        "dispute_type,product_line (SPEC §13). "
         "Datetimes are ISO 8601 (without an offset: local time). Re-importing a reference updates it. "
         "Bad lines are reported with their line number and import nothing; the exit status is "
         "non-zero if any line failed."

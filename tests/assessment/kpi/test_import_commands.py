@@ -140,6 +140,23 @@ def test_import_complaints_is_idempotent_and_reimport_updates(tmp_path, departme
     assert FollowUpVisit.objects.filter(case=case).count() == 1 and Complaint.objects.count() == 1
 
 
+def test_import_complaints_takes_the_dispute_type_and_product_line_columns(tmp_path, departments, calendar_2026):
+    # SPEC §13: two more optional columns; a re-import updates them like any other field
+    header = COMPLAINT_HEADER.rstrip("\n") + ",dispute_type,product_line\n"
+    text = header + (
+        "L-1,2026-04-10T10:00:00,hotline,product,CLAIMS,,,,,,,,,,,,重疾险拒赔,claims,重疾险\n"
+        "L-2,2026-04-10T11:00:00,hotline,service,CS,,,,,,,,,,,,热线难打,,\n"
+        "L-3,2026-04-10T12:00:00,hotline,service,CS,,,,,,,,,,,,热线难打,hotline,\n"  # 4: not a dispute type
+    )
+    out, err, failed = run("import_complaints", tmp_path, text)
+    assert failed is not None and "line 4" in err and "dispute_type" in err
+    assert list(Complaint.objects.values_list("reference", "dispute_type", "product_line").order_by("reference")) == [
+        ("L-1", "claims", "重疾险"), ("L-2", "", "")]
+    assert not Complaint.objects.filter(reference="L-3").exists()
+    run("import_complaints", tmp_path, header + "L-2,2026-04-10T11:00:00,hotline,service,CS,,,,,,,,,,,,热线难打,service,\n")
+    assert Complaint.objects.get(reference="L-2").dispute_type == "service"
+
+
 def test_import_complaints_reports_bad_lines_and_imports_nothing_of_them(tmp_path, departments, calendar_2026):
     text = COMPLAINT_HEADER + (
         "L-1,2026-04-10T10:00:00,hotline,service,SALES,,,,,,,,,,,,\n"  # 2 ok
