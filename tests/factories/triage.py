@@ -8,7 +8,6 @@ import datetime
 import io
 
 from assessment.kpi.legacy_import import complaints_import
-
 from cases.triage.textgen import generate_cases
 from tests.factories.cases import DepartmentFactory
 
