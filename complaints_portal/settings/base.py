@@ -1,51 +1,20 @@
-"""Settings shared by every environment. All configuration comes from the environment
-through one django-environ object; `.env.example` documents each variable."""
+"""Settings shared by every environment: Django, the database, security, languages, the API.
+All configuration comes from the environment through one django-environ object
+(environment.py); `.env.example` documents each variable. The channels to and from customers
+are in channels.py, Celery and the periodic jobs in jobs.py."""
 from datetime import timedelta
 from ipaddress import ip_network
 from pathlib import Path
 
 import django.forms
-import environ
-from celery.schedules import crontab
 from django.core.exceptions import ImproperlyConfigured
 from django.utils.translation import gettext_lazy as _
-from kombu import Queue
 
-from complaints_portal.common.channel_settings import (
-    bounded,
-    existing_file,
-    gateway_url,
-    mailboxes_from_env,
-    sms_templates_from_env,
-)
 from complaints_portal.common.storage_url import storage_from_url
 
-BASE_DIR = Path(__file__).resolve().parent.parent.parent
-
-env = environ.Env()
-environ.Env.read_env(BASE_DIR / ".env", overwrite=False)
-
-_BOOL_WORDS = {"1", "0", "true", "false", "yes", "no", "on", "off"}
-
-
-def env_value(name, cast, default):
-    """Read one variable; a malformed value stops start-up with a message naming it.
-
-    django-environ turns an unknown boolean word into False and lets int() raise an
-    anonymous ValueError; both would hide a typo in production configuration.
-    """
-    raw = env.str(name, default=None)
-    if raw is None:
-        return default
-    try:
-        if cast is bool:
-            if raw.strip().lower() not in _BOOL_WORDS:
-                raise ValueError(raw)
-            return raw.strip().lower() in {"1", "true", "yes", "on"}
-        return cast(raw)
-    except (TypeError, ValueError) as exc:
-        raise ImproperlyConfigured(f"Environment variable {name} has an invalid value") from exc
-
+from .channels import *  # noqa: F401,F403
+from .environment import BASE_DIR, TIME_ZONE, env, env_value  # noqa: F401
+from .jobs import *  # noqa: F401,F403
 
 DEBUG = env_value("DEBUG", bool, False)
 SECRET_KEY = env.str("SECRET_KEY", default="")
@@ -71,10 +40,13 @@ INSTALLED_APPS = [
     "axes",
     "complaints_portal.common",
     "cases",
+    "cases.triage",
     "assessment",
 ]
 
 MIDDLEWARE = [
+    # First, so that the measured time includes every other middleware (/metrics, below).
+    "complaints_portal.common.metrics.RequestMetricsMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
@@ -219,8 +191,8 @@ AXES_LOCKOUT_TEMPLATE = "registration/locked_out.html"
 
 LANGUAGE_CODE = env.str("LANGUAGE_CODE", default="zh-hans")
 LANGUAGES = [("zh-hans", "简体中文"), ("en", "English")]
-LOCALE_PATHS = [BASE_DIR / "locale"]
-TIME_ZONE = env.str("TIME_ZONE", default="Asia/Shanghai")
+# The public pages' messages are kept apart in their own catalogue.
+LOCALE_PATHS = [BASE_DIR / "locale", BASE_DIR / "cases" / "public" / "locale"]
 USE_I18N = True
 USE_TZ = True
 
@@ -256,6 +228,10 @@ EMAIL_USE_TLS = env_value("EMAIL_USE_TLS", bool, False)
 DEFAULT_FROM_EMAIL = env.str("DEFAULT_FROM_EMAIL", default="complaints@localhost")
 
 PORTAL_BASE_URL = env.str("PORTAL_BASE_URL", default="http://127.0.0.1:8000")
+
+# Rate-limit counters, cached KPI tables: set CACHE_URL to Redis (e.g. redis://127.0.0.1:6379/2)
+# in production so that every web process shares them; locmem is per process.
+CACHES = {"default": env.cache("CACHE_URL", default="locmemcache://")}
 
 # Retention of archived cases (SPEC §8): default 10 years, never below the floor of 3.
 RETENTION_YEARS = max(3, env_value("RETENTION_YEARS", int, 10))
@@ -301,105 +277,6 @@ SPECTACULAR_SETTINGS = {
     },
 }
 
-# --- Celery -------------------------------------------------------------------------------
-# The embedded default is kombu's filesystem transport: no server needed. Production uses Redis.
-CELERY_BROKER_URL = env.str("CELERY_BROKER_URL", default="filesystem://")
-if CELERY_BROKER_URL.startswith("filesystem://"):
-    _queue_dir = BASE_DIR / "var" / "broker"
-    CELERY_BROKER_TRANSPORT_OPTIONS = {
-        "data_folder_in": str(_queue_dir / "queue"),
-        "data_folder_out": str(_queue_dir / "queue"),
-        "processed_folder": str(_queue_dir / "processed"),
-        "control_folder": str(_queue_dir / "control"),
-        "store_processed": False,
-    }
-    # The transport needs its folders to exist before the first message is published.
-    for _sub in ("queue", "processed", "control"):
-        (_queue_dir / _sub).mkdir(parents=True, exist_ok=True)
-else:
-    # Redis: a task not acknowledged within this window is redelivered (worker died mid-run).
-    CELERY_BROKER_TRANSPORT_OPTIONS = {"visibility_timeout": 3600}
-CELERY_RESULT_BACKEND = None
-CELERY_TASK_IGNORE_RESULT = True
-CELERY_ACCEPT_CONTENT = ["json"]
-CELERY_TASK_SERIALIZER = "json"
-CELERY_RESULT_SERIALIZER = "json"
-CELERY_TIMEZONE = TIME_ZONE
-CELERY_ENABLE_UTC = True
-# A task is acknowledged only after it ran, so a worker killed mid-run means a retry, not a loss;
-# every task is written to be safe to run twice for this reason.
-CELERY_TASK_ACKS_LATE = True
-CELERY_TASK_REJECT_ON_WORKER_LOST = True
-CELERY_WORKER_PREFETCH_MULTIPLIER = 1
-CELERY_TASK_SOFT_TIME_LIMIT = env_value("CELERY_TASK_SOFT_TIME_LIMIT", int, 240)
-CELERY_TASK_TIME_LIMIT = env_value("CELERY_TASK_TIME_LIMIT", int, 300)
-CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
-CELERY_BEAT_SCHEDULE_FILENAME = str(BASE_DIR / "var" / "celerybeat-schedule")
-
-# Queues by kind of work, so that each group gets its own worker machines (docker-compose.yml,
-# Procfile) and a slow report never delays an escalation. A worker started without -Q consumes
-# every queue listed here (the embedded default, Procfile.local). The monitoring reads the names.
-CELERY_QUEUE_NAMES = ["deadlines", "notifications", "reports", "imports", "celery"]
-CELERY_TASK_DEFAULT_QUEUE = "celery"  # anything not routed below
-CELERY_TASK_QUEUES = [Queue(name, routing_key=name) for name in CELERY_QUEUE_NAMES]
-CELERY_TASK_ROUTES = {
-    # Bulk imports, when they run as tasks: name them *.import_* and they land here (patterns
-    # are tried in this order, after the exact names).
-    "*.import_*": {"queue": "imports"},
-    "cases.tasks.deadline_sweep": {"queue": "deadlines"},
-    "cases.tasks.recompute_deadlines": {"queue": "deadlines"},
-    "cases.tasks.deliver_notification": {"queue": "notifications"},
-    "cases.tasks.deliver_pending_notifications": {"queue": "notifications"},
-    "cases.public.tasks.*": {"queue": "notifications"},
-    "cases.tasks.anonymise_expired_cases": {"queue": "reports"},
-    "assessment.tasks.*": {"queue": "reports"},
-    "assessment.supervision_tasks.*": {"queue": "reports"},
-}
-
-# Exactly one scheduler. On Redis, beat is celery-redbeat: the schedule and each entry's last
-# run live in Redis, and a beat process sends nothing until it holds a Redis lock, so a second
-# beat started by mistake (or as a standby on another machine) waits; it takes over when the
-# holder stops (lock released) or dies (lock expires after REDBEAT_LOCK_TIMEOUT seconds), and
-# continues from the last run recorded in Redis rather than sending it again. The filesystem
-# broker (one machine) keeps celery's file scheduler.
-if CELERY_BROKER_URL.startswith(("redis://", "rediss://")):
-    CELERY_BEAT_SCHEDULER = "redbeat.RedBeatScheduler"
-    CELERY_REDBEAT_REDIS_URL = env.str("REDBEAT_REDIS_URL", default=CELERY_BROKER_URL)
-    CELERY_REDBEAT_REDIS_OPTIONS = {}  # the broker's transport options are not the scheduler's
-    CELERY_REDBEAT_KEY_PREFIX = env.str("REDBEAT_KEY_PREFIX", default="redbeat:")
-    CELERY_REDBEAT_LOCK_TIMEOUT = env_value("REDBEAT_LOCK_TIMEOUT", int, 60)
-    if CELERY_REDBEAT_LOCK_TIMEOUT < 3:
-        raise ImproperlyConfigured("Environment variable REDBEAT_LOCK_TIMEOUT must be at least 3 (seconds)")
-    # The holder renews the lock on every tick, so it must tick well inside the lock timeout.
-    CELERY_BEAT_MAX_LOOP_INTERVAL = max(1, min(10, CELERY_REDBEAT_LOCK_TIMEOUT // 3))
-# Connections that write the legacy import's batches at once (PostgreSQL, outside a
-# transaction); each takes one more database connection while an import runs.
-LEGACY_IMPORT_WRITERS = env_value("LEGACY_IMPORT_WRITERS", int, 2)
-if not 1 <= LEGACY_IMPORT_WRITERS <= 8:
-    raise ImproperlyConfigured("Environment variable LEGACY_IMPORT_WRITERS must be between 1 and 8")
-DEADLINE_SWEEP_MINUTES = env_value("DEADLINE_SWEEP_MINUTES", int, 5)
-# A seconds-level override for test and multi-process runs (bench/cluster_run.py).
-DEADLINE_SWEEP_SECONDS = env_value("DEADLINE_SWEEP_SECONDS", int, DEADLINE_SWEEP_MINUTES * 60)
-if DEADLINE_SWEEP_SECONDS < 1:
-    raise ImproperlyConfigured("Environment variable DEADLINE_SWEEP_SECONDS (or _MINUTES) must be at least 1")
-CELERY_BEAT_SCHEDULE = {
-    # Reminders, overdue marking and escalation of stage deadlines (SPEC §4).
-    "deadline-sweep": {
-        "task": "cases.tasks.deadline_sweep",
-        "schedule": timedelta(seconds=DEADLINE_SWEEP_SECONDS),
-    },
-    # Deliver notifications left pending (e.g. the mail server was down at the time).
-    "notification-retry": {
-        "task": "cases.tasks.deliver_pending_notifications",
-        "schedule": timedelta(minutes=10),
-    },
-    # Quarterly KPI snapshot of the quarter just ended, with the rule version (SPEC §5).
-    "kpi-quarterly-snapshot": {
-        "task": "assessment.tasks.snapshot_previous_quarter",
-        "schedule": crontab(minute=30, hour=1, day_of_month=1, month_of_year="1,4,7,10"),
-    },
-}
-
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
@@ -422,96 +299,6 @@ PORTAL_ROLE_LABELS = {
     "administrator": _("Administrator"),
 }
 
-# --- Public channel (online complaint form, status look-up, customer messages) --------------
-# Rate limits count in the cache: set CACHE_URL to Redis (e.g. redis://127.0.0.1:6379/2) in
-# production so that every web process shares the counters; locmem is per process.
-CACHES = {"default": env.cache("CACHE_URL", default="locmemcache://")}
-PUBLIC_RATE_LIMITS = {
-    # name: (requests allowed, window in seconds)
-    "complaint_ip": (env_value("PUBLIC_COMPLAINTS_PER_IP_HOUR", int, 10), 3600),
-    "complaint_phone": (env_value("PUBLIC_COMPLAINTS_PER_PHONE_DAY", int, 3), 86400),
-    "status_ip": (env_value("PUBLIC_STATUS_LOOKUPS_PER_IP_HOUR", int, 30), 3600),
-    # Failed look-ups from one client, against guessing codes and phone numbers. Counted per
-    # client, not per code: a stranger's failures never lock the real customer out.
-    "status_failures_ip": (env_value("PUBLIC_STATUS_FAILURES_PER_IP_DAY", int, 10), 86400),
-}
-PUBLIC_MAX_ATTACHMENTS = env_value("PUBLIC_MAX_ATTACHMENTS", int, 5)
-# Where customer SMS go: a class with send(phone, text). The console (default) and log backends
-# mask the number; cases.public.sms_gateway.HttpSmsBackend posts to the company's SMS platform.
-SMS_BACKEND = env.str("SMS_BACKEND", default="cases.public.messaging.ConsoleSmsBackend")
-HTTP_SMS_BACKEND = "cases.public.sms_gateway.HttpSmsBackend"
-# The SMS platform (SPEC §14), its contract in cases/public/sms_gateway.py: URL, Basic-auth
-# credentials, the platform's template id for each message kind (received=SMS_100001,…), the
-# signature name it prefixes, and the secret that signs its delivery reports to the portal.
-SMS_GATEWAY_URL = env.str("SMS_GATEWAY_URL", default="")
-SMS_GATEWAY_USERNAME = env.str("SMS_GATEWAY_USERNAME", default="")
-SMS_GATEWAY_PASSWORD = env.str("SMS_GATEWAY_PASSWORD", default="")
-SMS_GATEWAY_TEMPLATES = sms_templates_from_env(env.list("SMS_GATEWAY_TEMPLATES", default=[]))
-SMS_GATEWAY_SIGN_NAME = env.str("SMS_GATEWAY_SIGN_NAME", default="")
-SMS_GATEWAY_TIMEOUT_SECONDS = bounded(env_value("SMS_GATEWAY_TIMEOUT_SECONDS", int, 10),
-                                      "SMS_GATEWAY_TIMEOUT_SECONDS", 1, 120)
-SMS_GATEWAY_CALLBACK_SECRET = env.str("SMS_GATEWAY_CALLBACK_SECRET", default="")
-if SMS_BACKEND == HTTP_SMS_BACKEND:
-    for _name in ("SMS_GATEWAY_URL", "SMS_GATEWAY_USERNAME", "SMS_GATEWAY_PASSWORD", "SMS_GATEWAY_TEMPLATES",
-                  "SMS_GATEWAY_CALLBACK_SECRET"):
-        if not globals()[_name]:
-            raise ImproperlyConfigured(f"Environment variable {_name} must be set when SMS_BACKEND is {SMS_BACKEND}")
-    gateway_url(SMS_GATEWAY_URL)
-    if len(SMS_GATEWAY_CALLBACK_SECRET) < 32:
-        raise ImproperlyConfigured("Environment variable SMS_GATEWAY_CALLBACK_SECRET must be at least 32 characters")
-CUSTOMER_HOTLINE = env.str("CUSTOMER_HOTLINE", default="95500")
-# First retry of a failed customer message after this many seconds, doubling each time.
-CUSTOMER_MESSAGE_RETRY_SECONDS = env_value("CUSTOMER_MESSAGE_RETRY_SECONDS", int, 60)
-# zh-hans messages of the public pages, kept apart until they are merged into locale/.
-LOCALE_PATHS = [*LOCALE_PATHS, BASE_DIR / "cases" / "public" / "locale"]
-# The worker imports the customer-message task module (cases.public is not an app of its own).
-CELERY_IMPORTS = ["cases.public.tasks"]
-CELERY_BEAT_SCHEDULE["customer-message-retry"] = {
-    "task": "cases.public.tasks.deliver_pending_customer_messages",
-    "schedule": timedelta(minutes=10),
-}
-
-# Supervision and retention (SPEC §7, §8). The worker imports the supervision task module
-# (autodiscovery only finds modules named tasks.py).
-CELERY_IMPORTS = [*CELERY_IMPORTS, "assessment.supervision.tasks"]
-# Daily: anonymise cases whose retention date has passed and that are not on legal hold.
-CELERY_BEAT_SCHEDULE["retention-anonymise"] = {
-    "task": "cases.tasks.anonymise_expired_cases",
-    "schedule": crontab(minute=15, hour=2),
-}
-# Daily: the task itself generates last month's department reports only on the first working
-# day of the month (the calendar decides), so a holiday on the 1st moves it, never skips it.
-CELERY_BEAT_SCHEDULE["supervision-monthly-reports"] = {
-    "task": "assessment.supervision_tasks.monthly_reports",
-    "schedule": crontab(minute=0, hour=6),
-}
-# Daily: remind owners of rectifications and corrective actions due soon, escalate overdue ones.
-CELERY_BEAT_SCHEDULE["supervision-reminders"] = {
-    "task": "assessment.supervision_tasks.supervision_reminders",
-    "schedule": crontab(minute=30, hour=8),
-}
-
-# --- Email intake (SPEC §14): complaint mailboxes read over IMAP (TLS) by a beat job ----------
-# imaps://USER:PASSWORD@HOST[:PORT][/FOLDER][?processed=FOLDER], comma-separated; none = the job
-# does nothing. A mail taken becomes a case (or a reply filed to one) and then moves to the
-# processed folder (created if missing); a mail that cannot be read stays where it is.
-EMAIL_INTAKE_MAILBOXES = mailboxes_from_env(env.list("EMAIL_INTAKE_MAILBOXES", default=[]))
-# PEM file of the certificates to trust for the mail servers instead of the system's (a company CA).
-EMAIL_INTAKE_CA_FILE = existing_file(env.str("EMAIL_INTAKE_CA_FILE", default=""), "EMAIL_INTAKE_CA_FILE")
-EMAIL_INTAKE_POLL_SECONDS = bounded(env_value("EMAIL_INTAKE_POLL_SECONDS", int, 60), "EMAIL_INTAKE_POLL_SECONDS",
-                                    10, 86400)
-# Mails read per mailbox per run, oldest first; the next run takes the rest.
-EMAIL_INTAKE_BATCH_SIZE = bounded(env_value("EMAIL_INTAKE_BATCH_SIZE", int, 50), "EMAIL_INTAKE_BATCH_SIZE", 1, 1000)
-# A larger mail is left in the mailbox and reported, not read.
-EMAIL_INTAKE_MAX_MB = bounded(env_value("EMAIL_INTAKE_MAX_MB", int, 50), "EMAIL_INTAKE_MAX_MB", 1, 500)
-CELERY_IMPORTS = [*CELERY_IMPORTS, "cases.inbound.tasks"]
-CELERY_BEAT_SCHEDULE["email-intake"] = {
-    "task": "cases.inbound.tasks.read_mailboxes",
-    "schedule": timedelta(seconds=EMAIL_INTAKE_POLL_SECONDS),
-    # A run still queued when the next one is due is dropped: the next one reads the same mails.
-    "options": {"expires": EMAIL_INTAKE_POLL_SECONDS},
-}
-
 # --- Directory sign-in (SPEC §14): LDAP / Active Directory through django-auth-ldap ----------
 # Unset: local passwords only. Set: the AUTH_LDAP_* settings and the group mappings from the
 # LDAP_* variables (complaints_portal/common/directory_settings.py), and the directory backend
@@ -525,8 +312,6 @@ if LDAP_SERVER_URI:
                                *AUTHENTICATION_BACKENDS[1:]]
 
 # --- Monitoring: Prometheus metrics at /metrics (complaints_portal/common/metrics.py) ----------
-# First, so that the measured time includes every other middleware.
-MIDDLEWARE = ["complaints_portal.common.metrics.RequestMetricsMiddleware", *MIDDLEWARE]
 # Who may read /metrics: a bearer token and/or client networks (both must pass when both are
 # set). With neither, /metrics answers 404.
 METRICS_TOKEN = env.str("METRICS_TOKEN", default="")
@@ -543,22 +328,3 @@ METRICS_COLLECTORS = [
     "complaints_portal.common.metrics.PortalCollector",
     "cases.metrics.OverdueCasesCollector",
 ]
-
-# --- Triage suggestions at intake (cases/triage) ----------------------------------------------
-INSTALLED_APPS = [*INSTALLED_APPS, "cases.triage"]
-# Training is refused with fewer closed cases than this (and each target needs this many
-# cases that carry its label): a model learnt from fewer would mostly echo the commonest value.
-TRIAGE_MIN_CASES = env_value("TRIAGE_MIN_CASES", int, 200)
-if TRIAGE_MIN_CASES < 20:
-    raise ImproperlyConfigured("Environment variable TRIAGE_MIN_CASES must be at least 20")
-# Seed of the held-out split and of the classifiers: the same cases give the same model.
-TRIAGE_SEED = env_value("TRIAGE_SEED", int, 2026)
-CELERY_TASK_ROUTES["cases.triage.tasks.triage_monthly_retrain"] = {"queue": "reports"}
-# cases.triage.tasks.triage_record_suggestion (a few milliseconds after each registration from
-# the intake form) stays on the default queue.
-# Monthly, on the 1st at 03:30 local time: retrain on the closed cases. The task trains at
-# most once per calendar month, so a second run in the same month changes nothing.
-CELERY_BEAT_SCHEDULE["triage-monthly-retrain"] = {
-    "task": "cases.triage.tasks.triage_monthly_retrain",
-    "schedule": crontab(minute=30, hour=3, day_of_month=1),
-}

@@ -2,15 +2,18 @@
 test run): through the login page, directory groups give portal roles and department
 memberships, refreshed at every sign-in; local accounts keep working; axes locks both out."""
 import pytest
-from django.contrib.auth import get_user_model
-from django.contrib.auth.models import Group
 
-from cases.models import DepartmentMembership
-from complaints_portal.common.directory_settings import directory_settings
-from complaints_portal.common.roles import DEPARTMENT_HEAD, INTAKE_CLERK, INVESTIGATOR, SUPERVISOR
-from complaints_portal.settings import base
-from tests.factories import cases as f
-from tests.servers import slapd
+pytest.importorskip("django_auth_ldap", reason="python-ldap not built (libldap-dev, libsasl2-dev missing)")
+
+from django.contrib.auth import get_user_model  # noqa: E402
+from django.contrib.auth.models import Group  # noqa: E402
+
+from cases.models import DepartmentMembership  # noqa: E402
+from complaints_portal.common.directory_settings import directory_settings  # noqa: E402
+from complaints_portal.common.roles import DEPARTMENT_HEAD, INTAKE_CLERK, INVESTIGATOR, SUPERVISOR  # noqa: E402
+from complaints_portal.settings import base  # noqa: E402
+from tests.factories import cases as f  # noqa: E402
+from tests.servers import slapd  # noqa: E402
 
 pytestmark = pytest.mark.django_db
 
