@@ -79,8 +79,8 @@ def one_of(model, column, ids, using=None):
     connection = connections[using or router.db_for_read(model)]
     name = f"{connection.ops.quote_name(model._meta.db_table)}.{connection.ops.quote_name(column)}"
     if connection.vendor == "postgresql":
-        return RawSQL(f"{name} = ANY(%s)", (list(ids),), output_field=BooleanField())  # noqa: S611 - quoted identifiers, bound values
-    return RawSQL(f"{name} IN ({', '.join(['%s'] * len(ids))})", tuple(ids), output_field=BooleanField())  # noqa: S611 - the same
+        return RawSQL(f"{name} = ANY(%s)", (list(ids),), output_field=BooleanField())  # noqa: S611  # nosec B611 - quoted identifiers, bound values
+    return RawSQL(f"{name} IN ({', '.join(['%s'] * len(ids))})", tuple(ids), output_field=BooleanField())  # noqa: S611  # nosec B611 - the same
 
 
 def _write(case_ids, using, returning=True, new=False, truncate=False):
