@@ -5,6 +5,8 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from complaints_portal.common.forms import DateInput, DateTimeInput, StyledForm
+
 from .models.case import (
     Category,
     Channel,
@@ -24,23 +26,6 @@ def _textarea(rows=3):
     return forms.Textarea(attrs={"rows": rows})
 
 
-class StyledForm(forms.Form):
-    """Adds the Bootstrap classes so jinja2/includes/field.html can stay generic."""
-
-    def __init__(self, *args, **kwargs):
-        super().__init__(*args, **kwargs)
-        for field in self.fields.values():
-            widget = field.widget
-            if isinstance(widget, forms.CheckboxInput):
-                widget.attrs.setdefault("class", "form-check-input")
-            elif isinstance(widget, forms.CheckboxSelectMultiple | forms.RadioSelect):
-                continue
-            elif isinstance(widget, forms.Select):
-                widget.attrs.setdefault("class", "form-select")
-            else:
-                widget.attrs.setdefault("class", "form-control")
-
-
 # --- intake ---------------------------------------------------------------------------------
 
 class IntakeForm(StyledForm):
@@ -49,10 +34,10 @@ class IntakeForm(StyledForm):
     channel = forms.ChoiceField(label=_("Channel"), choices=Channel.choices, initial=Channel.HOTLINE)
     regulator_reference = forms.CharField(label=_("Regulator reference"), max_length=60, required=False)
     regulator_date = forms.DateField(label=_("Regulator transfer date"), required=False,
-                                     widget=forms.DateInput(attrs={"type": "date"}))
+                                     widget=DateInput())
     received_at = forms.DateTimeField(
         label=_("Received at"), required=False, help_text=_("Leave empty for now. A letter: the sign-for date."),
-        widget=forms.DateTimeInput(attrs={"type": "datetime-local"}, format="%Y-%m-%dT%H:%M"),
+        widget=DateTimeInput(),
     )
     customer_name = forms.CharField(label=_("Customer name"), max_length=100)
     customer_phone = forms.CharField(label=_("Phone"), max_length=30,

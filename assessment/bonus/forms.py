@@ -7,13 +7,15 @@ from django.contrib.auth import get_user_model
 from django.utils.translation import gettext_lazy as _
 
 from cases.models import Department
+from cases.templatetags.case_tags import user_label
+from complaints_portal.common.forms import DateInput, StyledForm
 
 from .models import QUARTER_VALIDATOR, BonusTier, Operator, TrainingTopic
 
 OPERATOR_CHOICES = [("", _("— no condition —")), *Operator.choices]
 
 
-class RuleSetForm(forms.Form):
+class RuleSetForm(StyledForm):
     name = forms.CharField(label=_("Rule set name"), max_length=100)
     effective_from = forms.CharField(label=_("In force from (quarter)"), max_length=6, validators=[QUARTER_VALIDATOR])
     effective_to = forms.CharField(label=_("In force until (quarter, blank = open)"), max_length=6, required=False,
@@ -41,7 +43,7 @@ class RuleSetForm(forms.Form):
         }
 
 
-class TierForm(forms.Form):
+class TierForm(StyledForm):
     label = forms.CharField(label=_("Label"), max_length=100)
     combine = forms.ChoiceField(label=_("Combine"), choices=BonusTier.Combine.choices)
     complaint_op = forms.ChoiceField(label=_("Complaint rate"), choices=OPERATOR_CHOICES, required=False)
@@ -73,12 +75,12 @@ TierFormSet = forms.formset_factory(TierForm, formset=BaseTierFormSet, extra=2, 
                                     validate_max=True)
 
 
-class ApproveForm(forms.Form):
+class ApproveForm(StyledForm):
     confirm = forms.BooleanField(label=_("I confirm approving anyway"), required=False)
     note = forms.CharField(label=_("Note"), required=False, max_length=500)
 
 
-class CorrectionForm(forms.Form):
+class CorrectionForm(StyledForm):
     department = forms.ModelChoiceField(label=_("Department"), queryset=Department.objects.all())
     reason = forms.CharField(label=_("Reason"), widget=forms.Textarea(attrs={"rows": 2}))
     adjustment_percent = forms.DecimalField(
@@ -86,14 +88,21 @@ class CorrectionForm(forms.Form):
         help_text=_("Blank: re-evaluate with today's KPIs and the rules in force."))
 
 
-class TrainingPlanForm(forms.Form):
-    topic = forms.ModelChoiceField(label=_("Topic"), queryset=TrainingTopic.objects.filter(active=True))
-    department = forms.ModelChoiceField(label=_("Department"), queryset=Department.objects.filter(active=True))
+class PersonChoiceField(forms.ModelChoiceField):
+    def label_from_instance(self, obj):
+        return user_label(obj)
+
+
+class TrainingPlanForm(StyledForm):
+    topic = forms.ModelChoiceField(label=_("Topic"), queryset=TrainingTopic.objects.filter(active=True),
+                                   empty_label=_("Choose a topic"))
+    department = forms.ModelChoiceField(label=_("Department"), queryset=Department.objects.filter(active=True),
+                                        empty_label=_("Choose a department"))
     audience = forms.CharField(label=_("Audience"), max_length=200)
-    date = forms.DateField(label=_("Training date"), widget=forms.DateInput(attrs={"type": "date"}))
-    owner = forms.ModelChoiceField(label=_("Owner"),
-                                   queryset=get_user_model().objects.filter(is_active=True).order_by("username"))
+    date = forms.DateField(label=_("Training date"), widget=DateInput())
+    owner = PersonChoiceField(label=_("Owner"), empty_label=_("Choose who runs it"),
+                              queryset=get_user_model().objects.filter(is_active=True).order_by("username"))
 
 
-class TrainingCompleteForm(forms.Form):
+class TrainingCompleteForm(StyledForm):
     note = forms.CharField(label=_("Completion note"), required=False, max_length=500)

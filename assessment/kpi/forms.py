@@ -2,13 +2,16 @@ from django import forms
 from django.utils.translation import gettext_lazy as _
 
 from cases.models import Department
+from complaints_portal.common.forms import StyledForm
 
 from .models import FollowUpAttempt, FollowUpVisit
 from .periods import PERIOD_VALIDATOR
 
 
-class TargetForm(forms.Form):
-    period = forms.CharField(label=_("Period"), validators=[PERIOD_VALIDATOR], max_length=6)
+class TargetForm(StyledForm):
+    period = forms.CharField(
+        label=_("Period"), validators=[PERIOD_VALIDATOR], max_length=6,
+        help_text=_("A quarter such as 2026Q4; preset to the last completed quarter, the one being assessed."))
     department = forms.ModelChoiceField(
         label=_("Department"), queryset=Department.objects.filter(active=True), required=False,
         empty_label=_("Whole company"),

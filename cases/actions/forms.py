@@ -8,7 +8,8 @@ from functools import cache
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
-from ..forms import StyledForm
+from complaints_portal.common.forms import DateInput, DateTimeInput, StyledForm
+
 from .fields import AMOUNT, CHOICE, DATE, DATETIME, FLAG, NAMES, TEXT
 from .table import ACTIONS
 
@@ -63,10 +64,9 @@ def _form_field(spec):
                                           **common)
         return forms.BooleanField(**{**common, "required": spec.attest})
     if spec.kind == DATE:
-        return forms.DateField(widget=forms.DateInput(attrs={"type": "date"}), **common)
+        return forms.DateField(widget=DateInput(), **common)
     if spec.kind == DATETIME:
-        return forms.DateTimeField(widget=forms.DateTimeInput(attrs={"type": "datetime-local"}, format="%Y-%m-%dT%H:%M"),
-                                   **common)
+        return forms.DateTimeField(widget=DateTimeInput(), **common)
     if spec.kind == AMOUNT:
         return forms.DecimalField(min_value=0, max_digits=12, decimal_places=2, **common)
     if spec.kind == NAMES:

@@ -1,7 +1,8 @@
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
-from ..forms import StyledForm
+from complaints_portal.common.forms import StyledForm
+
 from ..models.case import Category, DisputeType, MisconductKind
 
 

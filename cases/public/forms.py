@@ -7,6 +7,8 @@ from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.utils.translation import gettext_lazy as _
 
+from complaints_portal.common.forms import StyledForm
+
 from ..fields import normalise_public_code
 from ..models.case import Category, DisputeType, IdType, MisconductKind
 from ..services.attachments import AttachmentRefused, attachment_check
@@ -69,22 +71,6 @@ def _choices(enum, empty):
     return [("", empty), *enum.choices]
 
 
-class StyledForm(forms.Form):
-    """Bootstrap classes on every widget, so the template can render fields generically."""
-
-    def __init__(self, *args, **kwargs):
-        super().__init__(*args, **kwargs)
-        for field in self.fields.values():
-            widget = field.widget
-            if isinstance(widget, forms.CheckboxInput):
-                css = "form-check-input"
-            elif isinstance(widget, forms.Select):
-                css = "form-select"
-            else:
-                css = "form-control"
-            widget.attrs["class"] = f"{widget.attrs.get('class', '')} {css}".strip()
-            if getattr(field, "max_length", None):
-                widget.attrs.setdefault("maxlength", field.max_length)
 
 
 class PublicComplaintForm(StyledForm):

@@ -2,7 +2,8 @@
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
-from ..forms import StyledForm
+from complaints_portal.common.forms import StyledForm
+
 from ..models import Department
 from .selectors import case_text
 

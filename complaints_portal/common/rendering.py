@@ -36,8 +36,8 @@ def date(value, format_string=None):
 def render_field(bound_field, **options):
     """One form field through the form renderer's field template (jinja2/includes/field.html),
     with the options it takes: ``wrapper_class`` (instead of ``mb-3``), ``label_class`` (added
-    to the label's), ``show_when`` (data-show-when, for portal.js) and ``inline`` (choices
-    side by side). ``{% field %}`` in a Django template, ``field()`` in a Jinja2 one."""
+    to the label's), ``show_when`` (data-show-when, for portal.js), ``inline`` (choices
+    side by side) and ``help=False`` (the help text shown elsewhere). ``{% field %}`` in a Django template, ``field()`` in a Jinja2 one."""
     return bound_field.render(context={"field": bound_field, **options})
 
 
