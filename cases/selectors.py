@@ -156,9 +156,12 @@ def round_one_handlers(case):
 
 # -- the choices an action's form offers (cases.actions: a field's `options`) -----------------
 def department_options(case, access, *, other=False):
-    """Active departments; ``other``: except the case's own (a reassignment)."""
+    """Active departments; ``other``: except the case's own (a reassignment; without a case,
+    as for the cases ticked in a queue, all of them)."""
     departments = Department.objects.filter(active=True).order_by("code")
-    return [(d.code, d.name) for d in (departments.exclude(pk=case.department_id) if other else departments)]
+    if other and case is not None:
+        departments = departments.exclude(pk=case.department_id)
+    return [(d.code, d.name) for d in departments]
 
 
 def team_options(case, access):

@@ -1,6 +1,6 @@
 from django.urls import include, path
 
-from . import notification_views, views
+from . import notification_views, views, workload_views
 from .triage import views as triage_views
 
 urlpatterns = [
@@ -19,6 +19,7 @@ urlpatterns = [
          name="attachment_download"),
     path("queue/intake/", views.intake_queue, name="intake_queue"),
     path("queue/department/", views.department_queue, name="department_queue"),
+    path("queue/bulk/", workload_views.bulk_action, name="case_bulk"),
     path("notifications/", notification_views.notifications, name="notifications"),
     path("complain/", views.public_complaint, name="public_complaint"),
 ]

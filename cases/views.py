@@ -30,7 +30,7 @@ from complaints_portal.common.roles import (
 from complaints_portal.db_router import replica_view
 
 from . import exports, listing, selectors, services
-from .actions.forms import action_form
+from .actions.forms import action_form, bulk_forms
 from .actions.table import ACTIONS, actions_for
 from .deadlines import explain_in_language
 from .forms import (
@@ -131,7 +131,7 @@ def _case_list_page(request, *, title, selector, template="cases/case_list.html"
     return render(request, template, {
         "title": title, "intro": intro, "filter_form": form, "page": page, "rows": listing.case_rows(page.object_list),
         "today": timezone.localdate(), "filtered": bool(form.is_bound and form.selector_filters()),
-        "awaiting_email": awaiting_email,
+        "awaiting_email": awaiting_email, "bulk_forms": bulk_forms(request.access),
     })
 
 

@@ -11,7 +11,7 @@ from django.utils.translation import gettext_lazy as _
 from complaints_portal.common.forms import DateInput, DateTimeInput, StyledForm
 
 from .fields import AMOUNT, CHOICE, DATE, DATETIME, FLAG, NAMES, TEXT
-from .table import ACTIONS
+from .table import ACTIONS, bulk_rows
 
 YES_NO = [("true", _("Yes")), ("false", _("No"))]
 BLANK = ("", "—")
@@ -23,10 +23,12 @@ class ActionForm(StyledForm):
     version = forms.IntegerField(widget=forms.HiddenInput)
     row = None  # the action's row; its title, button_class and confirm are the row's too
 
-    def __init__(self, data=None, *, case, access):
+    def __init__(self, data=None, *, case, access, prefix=None):
         self.case = case
-        super().__init__(data)
-        if not self.is_bound:
+        super().__init__(data, prefix=prefix)
+        if case is None:  # the cases ticked in a queue: each is locked and checked in turn
+            self.fields["version"].required = False
+        elif not self.is_bound:
             self.initial["version"] = case.version
         options = {}  # per provider: the team's lead and members offer the same staff
         for spec in self.row.fields:
@@ -86,3 +88,12 @@ def action_form(name, data=None, *, case, access):
     """The form of the public action ``name`` for ``case`` as ``access`` sees it (choices and
     initial values may depend on both), bound to ``data`` when given."""
     return form_class(ACTIONS[name])(data, case=case, access=access)
+
+
+def bulk_forms(access, data=None):
+    """The form of each bulk action ``access`` may do (prefixed by its name) for the cases ticked
+    in a queue: no case is at hand, so the choices are those any case offers and the row's
+    permission is asked without a case (a bulk row's may not depend on one); the service
+    checks each case in full."""
+    return {row.name: form_class(row)(data, case=None, access=access, prefix=row.name)
+            for row in bulk_rows() if row.may(access, None, {})}

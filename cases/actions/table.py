@@ -74,6 +74,7 @@ class Action:
     public: bool = True  # False: chosen by the service itself, never named by a client
     later: str = ""  # the action this one becomes once the case has left its sources
     on_frozen_case: bool = False  # also on an archived or merged case
+    bulk: bool = False  # may be applied to the cases ticked in a queue (cases.services.bulk)
 
     def target_from(self, status):
         return status if self.target is None or status in self.keeps else self.target
@@ -97,14 +98,14 @@ ROWS = (
     # customer stays possible (once) after assignment; it then does not change the state.
     Action("acknowledge", (S.RECEIVED,), S.ACKNOWLEDGED, who.is_clerk, handlers.acknowledge, _("Customer contacted"),
            _("Record contact with the customer"), CONTACT, primary=True, guard=NOT_CONTACTED,
-           meets=(Stage.ACKNOWLEDGE,), later="acknowledge_late"),
+           meets=(Stage.ACKNOWLEDGE,), later="acknowledge_late", bulk=True),
     Action("acknowledge_late", WITH_DEPARTMENT, None, who.is_clerk, handlers.acknowledge, _("Customer contacted"),
            _("Record contact with the customer"), CONTACT, guard=NOT_CONTACTED, meets=(Stage.ACKNOWLEDGE,),
            public=False),
     Action("assign", (S.RECEIVED, S.ACKNOWLEDGED), S.ASSIGNED, who.is_clerk, handlers.assign, _("Dispatched to department"),
            _("Dispatch to a department"),
            (pick("department", _("Responsible department"), options=selectors.department_options),),
-           primary=True, meets=(Stage.DISPATCH,), notice=DEPARTMENT_HEADS),
+           primary=True, meets=(Stage.DISPATCH,), notice=DEPARTMENT_HEADS, bulk=True),
     # After a reassignment the new department forms a new team whatever stage the case is at
     # (SPEC §1); the state stays. It is allowed there only while no team is active.
     Action("form_team", WITH_DEPARTMENT, S.INVESTIGATING, who.senior_or_first_round_head, handlers.form_team,
@@ -181,7 +182,7 @@ ROWS = (
     Action("reassign", WITH_DEPARTMENT, None, who.clerk_or_supervisor, handlers.reassign,
            _("Reassigned to another department"), _("Reassign to another department"),
            (pick("department", _("New department"), options=partial(selectors.department_options, other=True)), REASON),
-           clock=Clock.RECOMPUTE, notice=DEPARTMENT_HEADS),
+           clock=Clock.RECOMPUTE, notice=DEPARTMENT_HEADS, bulk=True),
     Action("legal_hold", (S.CLOSED, S.ARCHIVED), None, who.is_supervisor, handlers.legal_hold, _("Legal hold changed"),
            _("Legal hold"),
            (flag("hold", _("Hold (stop disposal)"), required=True, initial=lambda case: not case.legal_hold),
@@ -197,6 +198,10 @@ PUBLIC_ACTIONS = tuple(row.name for row in ROWS if row.public)
 
 def public_rows():
     return [row for row in ACTIONS.values() if row.public]
+
+
+def bulk_rows():
+    return [row for row in ACTIONS.values() if row.bulk]
 
 
 def resolve(name, case):

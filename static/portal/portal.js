@@ -32,3 +32,20 @@ document.addEventListener("change", function (event) {
 document.addEventListener("DOMContentLoaded", function () {
   portalApplyToggles();
 });
+
+// The bulk bar of a queue (cases/_bulk_bar.html): counts the ticked cases, ticks a whole page.
+function portalBulkCount() {
+  const ticked = document.querySelectorAll('input[name="cases"][form="bulk-form"]:checked').length;
+  document.querySelectorAll("[data-bulk-count]").forEach(function (el) { el.textContent = ticked; });
+  document.querySelectorAll("[data-bulk-submit]").forEach(function (el) { el.disabled = ticked === 0; });
+}
+document.addEventListener("change", function (event) {
+  if (event.target.matches("[data-bulk-all]")) {
+    document.querySelectorAll('input[name="cases"][form="bulk-form"]').forEach(function (box) {
+      box.checked = event.target.checked;
+    });
+  }
+  if (event.target.matches('[data-bulk-all], input[name="cases"][form="bulk-form"]')) {
+    portalBulkCount();
+  }
+});

@@ -1,0 +1,35 @@
+"""Work management pages (SPEC §14): the ticked cases of a queue in one go."""
+from django.contrib.auth.decorators import login_required
+from django.shortcuts import render
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
+
+from complaints_portal.common.errors import ApplicationError
+
+from .actions.forms import bulk_forms
+from .actions.table import ACTIONS
+from .services import bulk_transition
+
+
+@login_required
+@require_POST
+def bulk_action(request):
+    """Applies the chosen bulk action to the ticked cases and shows what became of each."""
+    forms = bulk_forms(request.access, request.POST)
+    name = request.POST.get("action", "")
+    form, outcomes, error = forms.get(name), [], ""
+    if form is None:
+        error = _("Choose what to do with the ticked cases.")
+    elif not form.is_valid():
+        error = " ".join(f"{form[field].label}: {' '.join(errors)}" if field in form.fields else " ".join(errors)
+                         for field, errors in form.errors.items())
+    else:
+        try:
+            outcomes = bulk_transition(actor=request.access, references=request.POST.getlist("cases"), action=name,
+                                       data=form.to_data())
+        except ApplicationError as exc:
+            error = exc.message
+    return render(request, "cases/bulk_result.html", {
+        "title": ACTIONS[name].title if name in ACTIONS else _("Bulk action"), "outcomes": outcomes, "error": error,
+        "done": sum(o.ok for o in outcomes),
+    }, status=400 if error else 200)
