@@ -1,7 +1,7 @@
 """Every read of cases on behalf of a user goes through here, already limited to what the
 user may see. A case the user may not see is NotFound, exactly like a missing one."""
 from django.contrib.auth import get_user_model
-from django.db.models import F, Q
+from django.db.models import Count, F, Min, Q
 from django.utils import timezone
 
 from complaints_portal.common.errors import NotFound
@@ -13,9 +13,9 @@ from .models.case import OPEN_STATUSES, Status
 from .permissions import sees_all_cases
 
 
-def due_soon_condition(today):
+def due_soon_condition(today, field="next_due"):
     """Cases whose nearest due date is today or "due soon" (cases.deadlines.DUE_SOON_DAYS)."""
-    return Q(next_due__gte=today, next_due__lte=due_soon_until(today))
+    return Q(**{f"{field}__gte": today, f"{field}__lte": due_soon_until(today)})
 
 
 def case_list_visible_to(who, *, team_list=False):
@@ -126,6 +126,25 @@ def department_queue(who, **filters):
     access = Access.of(who)
     own = Q(department_id__in=access.departments()) | Q(pk__in=access.team_case_ids)
     return case_queue(access, open_only=True, within=own, **filters)
+
+
+def caseload(who, today=None):
+    """Open caseload (SPEC §14) of the cases the user may see: per department and per member of
+    an active investigation team, how many cases are open, overdue and due soon, and the nearest
+    due date. Returns (departments, people), each a list of dicts, busiest first."""
+    today = today or timezone.localdate()
+    open_ids = case_queue(who, open_only=True).order_by().values("pk")
+
+    def figures(due):
+        return {"open": Count("pk"), "overdue": Count("pk", filter=Q(**{f"{due}__lt": today})),
+                "due_soon": Count("pk", filter=due_soon_condition(today, due)), "nearest": Min(due)}
+
+    departments = (Complaint.objects.filter(pk__in=open_ids, department__isnull=False)
+                   .values("department__code", "department__name").annotate(**figures("next_due")).order_by("-open"))
+    people = list(TeamMember.objects.filter(case_id__in=open_ids, ended_at__isnull=True)
+                  .values("user").annotate(**figures("case__next_due")).order_by("-open", "user__username"))
+    users = get_user_model().objects.in_bulk([row["user"] for row in people])
+    return list(departments), [{**row, "user": users[row["user"]]} for row in people]
 
 
 def possible_duplicates(phone, policy_numbers="", exclude_pk=None):

@@ -20,6 +20,7 @@ urlpatterns = [
     path("queue/intake/", views.intake_queue, name="intake_queue"),
     path("queue/department/", views.department_queue, name="department_queue"),
     path("queue/bulk/", workload_views.bulk_action, name="case_bulk"),
+    path("queue/caseload/", workload_views.caseload, name="caseload"),
     path("notifications/", notification_views.notifications, name="notifications"),
     path("complain/", views.public_complaint, name="public_complaint"),
 ]

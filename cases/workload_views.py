@@ -1,4 +1,4 @@
-"""Work management pages (SPEC §14): the ticked cases of a queue in one go."""
+"""Work management pages (SPEC §14): the ticked cases of a queue in one go; the caseload."""
 from django.contrib.auth.decorators import login_required
 from django.shortcuts import render
 from django.utils.translation import gettext as _
@@ -6,6 +6,7 @@ from django.views.decorators.http import require_POST
 
 from complaints_portal.common.errors import ApplicationError
 
+from . import selectors
 from .actions.forms import bulk_forms
 from .actions.table import ACTIONS
 from .services import bulk_transition
@@ -33,3 +34,10 @@ def bulk_action(request):
         "title": ACTIONS[name].title if name in ACTIONS else _("Bulk action"), "outcomes": outcomes, "error": error,
         "done": sum(o.ok for o in outcomes),
     }, status=400 if error else 200)
+
+
+@login_required
+def caseload(request):
+    """Open cases per department and per investigator, with their nearest due dates."""
+    departments, people = selectors.caseload(request.access)
+    return render(request, "cases/caseload.html", {"departments": departments, "people": people})

@@ -1,11 +1,14 @@
-"""Bulk work from a queue (SPEC §14): one action on the ticked cases, each case through the
-lifecycle service on its own, a refused case reported without stopping the others."""
+"""Work management (SPEC §14): bulk work from a queue: one action on the ticked cases, each case through the
+lifecycle service on its own, a refused case reported without stopping the others; the caseload per department and person."""
+import datetime
 import re
 
 import pytest
 from django.test import Client
+from django.utils import timezone
 
 from cases.models import Complaint
+from cases.selectors import caseload
 from cases.services import bulk_transition, case_transition
 from complaints_portal.common.errors import ValidationFailed
 from tests.factories.cases import ComplaintFactory
@@ -90,3 +93,25 @@ def test_bulk_page_refuses_a_missing_department_without_touching_a_case(people):
     assert response.status_code == 400
     a.refresh_from_db()
     assert a.department_id is None
+
+
+def test_caseload_counts_open_cases_per_department_and_team_member(people):
+    clerk, today = people["clerk"], timezone.localdate() + datetime.timedelta(days=10)
+    cases = [ComplaintFactory() for _ in range(3)]
+    for case in cases:
+        case_transition(actor=clerk, reference=case.reference, action="assign", data={"department": "SALES"})
+    case_transition(actor=people["head_sales"], reference=cases[0].reference, action="form_team",
+                    data={"lead": people["inv_sales"].username, "recusal_attested": True})
+    Complaint.objects.filter(pk=cases[1].pk).update(next_due=today - datetime.timedelta(days=5))
+    Complaint.objects.filter(pk=cases[0].pk).update(next_due=today + datetime.timedelta(days=1))
+    Complaint.objects.filter(pk=cases[2].pk).update(next_due=today + datetime.timedelta(days=30))
+    departments, team = caseload(people["supervisor"], today=today)
+    [sales] = [d for d in departments if d["department__code"] == "SALES"]
+    assert (sales["open"], sales["overdue"], sales["due_soon"]) == (3, 1, 1)
+    assert sales["nearest"] == today - datetime.timedelta(days=5)
+    [lead] = team
+    assert lead["user"] == people["inv_sales"] and (lead["open"], lead["due_soon"]) == (1, 1)
+    # A head of another department sees nothing of SALES.
+    assert caseload(people["head_cs"], today=today) == ([], [])
+    html = page(people["head_sales"]).get("/queue/caseload/").content.decode()
+    assert "SALES" in html or "Sales" in html
