@@ -10,7 +10,7 @@ from django.db import transaction
 
 from complaints_portal.common import roles
 
-from .models import Department, DepartmentMembership
+from .models import Department, DepartmentMembership, RoutingRule
 from .triage.textgen import generate_text
 
 DEMO_PASSWORD = "demo-Pass-2026"  # noqa: S105 - documented demo credential, demo data only
@@ -30,6 +30,10 @@ STAFF = [
 ]
 
 
+DEMO_ROUTING = [({"category": "service"}, "CS"), ({"category": "product", "dispute_type": "claims"}, "CLAIMS"),
+                ({"category": "product", "dispute_type": "sales"}, "SALES")]
+
+
 @transaction.atomic
 def ensure_demo_org():
     """Create the demo departments and users; returns {username: user}."""
@@ -37,6 +41,8 @@ def ensure_demo_org():
     departments = {}
     for code, name in DEPARTMENTS:
         departments[code], _ = Department.objects.get_or_create(code=code, defaults={"name": name})
+    for conditions, code in DEMO_ROUTING:
+        RoutingRule.objects.get_or_create(**conditions, defaults={"department": departments[code]})
     users = {}
 
     def ensure_user(username, full_name, role_names, staff=False, superuser=False):

@@ -10,6 +10,7 @@ urlpatterns = [
     path("cases/new/", views.case_create, name="case_create"),
     path("cases/new/duplicates/", views.duplicate_check, name="duplicate_check"),
     path("cases/new/triage/", triage_views.triage_suggest, name="triage_suggest"),
+    path("cases/new/route/", workload_views.intake_route, name="intake_route"),
     path("cases/<str:reference>/", views.case_detail, name="case_detail"),
     path("cases/<str:reference>/act/<slug:action>/", views.case_action, name="case_action"),
     path("cases/<str:reference>/email/", include("cases.inbound.urls")),

@@ -1,5 +1,7 @@
-"""Work management pages (SPEC §14): the ticked cases of a queue in one go; the caseload."""
+"""Work management pages (SPEC §14): the ticked cases of a queue in one go; the caseload; the
+routing rules' department for the intake form."""
 from django.contrib.auth.decorators import login_required
+from django.http import JsonResponse
 from django.shortcuts import render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
@@ -9,6 +11,7 @@ from complaints_portal.common.errors import ApplicationError
 from . import selectors
 from .actions.forms import bulk_forms
 from .actions.table import ACTIONS
+from .routing import routed_department
 from .services import bulk_transition
 
 
@@ -41,3 +44,13 @@ def caseload(request):
     """Open cases per department and per investigator, with their nearest due dates."""
     departments, people = selectors.caseload(request.access)
     return render(request, "cases/caseload.html", {"departments": departments, "people": people})
+
+
+@login_required
+@require_POST
+def intake_route(request):
+    """The intake form asks, as the clerk fills it in, which department the routing rules name
+    (POST: the form's fields stay out of URLs). ``{"department": code or ""}``."""
+    department = routed_department(**{name: request.POST.get(name, "")[:100] for name in
+                                      ("category", "dispute_type", "channel", "product_line")})
+    return JsonResponse({"department": department.code if department else ""})

@@ -37,7 +37,7 @@ class ActionForm(StyledForm):
                 if spec.options not in options:
                     options[spec.options] = list(spec.options(case, access))
                 field.choices = [BLANK, *options[spec.options]] if spec.kind == CHOICE else options[spec.options]
-            initial = spec.initial(case) if callable(spec.initial) else spec.initial
+            initial = spec.initial if not callable(spec.initial) else spec.initial(case) if case else None
             if initial is not None:
                 field.initial = ("true" if initial else "false") if _is_yes_no(spec) else initial
 

@@ -28,6 +28,7 @@ from ..events import EVENT_LABELS
 from ..models import Decision, Pause
 from ..models.case import BEFORE_DECISION, OPEN_STATUSES, WITH_DEPARTMENT, RootCause, Status
 from ..models.deadlines import Stage, Tier
+from ..routing import routed_department_code
 from . import handlers
 from .fields import amount, date, flag, line, moment, names, pick, text
 
@@ -104,7 +105,8 @@ ROWS = (
            public=False),
     Action("assign", (S.RECEIVED, S.ACKNOWLEDGED), S.ASSIGNED, who.is_clerk, handlers.assign, _("Dispatched to department"),
            _("Dispatch to a department"),
-           (pick("department", _("Responsible department"), options=selectors.department_options),),
+           (pick("department", _("Responsible department"), options=selectors.department_options,
+                 initial=routed_department_code),),
            primary=True, meets=(Stage.DISPATCH,), notice=DEPARTMENT_HEADS, bulk=True),
     # After a reassignment the new department forms a new team whatever stage the case is at
     # (SPEC §1); the state stays. It is allowed there only while no team is active.

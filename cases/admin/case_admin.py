@@ -26,6 +26,7 @@ from ..models import (
     Pause,
     Plan,
     Report,
+    RoutingRule,
     TeamMember,
 )
 from ..models.case import Status
@@ -48,6 +49,15 @@ class DepartmentAdmin(SimpleHistoryAdmin):
     def has_delete_permission(self, request, obj=None):
         # Cases point at departments for ever (statistics); deactivate instead.
         return False
+
+
+@admin.register(RoutingRule)
+class RoutingRuleAdmin(SimpleHistoryAdmin):
+    list_display = ["__str__", "category", "dispute_type", "channel", "product_line", "department", "priority",
+                    "active"]
+    list_filter = ["active", "department", "category", "channel"]
+    list_editable = ["priority", "active"]
+    list_select_related = ["department"]
 
 
 @admin.register(DepartmentMembership)

@@ -3,7 +3,7 @@ from .case import Complaint, ReferenceCounter
 from .deadlines import CaseDeadline, ConfigurationVersion, DeadlinePolicy, StageRule
 from .inbound import InboundMail, UnreadableMail
 from .notifications import Notification, SmsDelivery
-from .org import Department, DepartmentMembership
+from .org import Department, DepartmentMembership, RoutingRule
 from .parts import (
     AccessLog,
     Attachment,
@@ -37,6 +37,7 @@ __all__ = [
     "Plan",
     "PlanApproval",
     "ReferenceCounter",
+    "RoutingRule",
     "SmsDelivery",
     "Report",
     "StageRule",

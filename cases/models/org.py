@@ -5,6 +5,8 @@ from simple_history.models import HistoricalRecords
 
 from complaints_portal.common.models import TimeStampedModel
 
+from .case import Category, Channel, DisputeType
+
 
 class Department(TimeStampedModel):
     code = models.CharField(_("code"), max_length=20, unique=True)
@@ -44,3 +46,34 @@ class DepartmentMembership(TimeStampedModel):
 
     def __str__(self):
         return f"{self.user} @ {self.department.code} ({self.role})"
+
+
+class RoutingRule(TimeStampedModel):
+    """Which department a kind of complaint goes to (SPEC §14): the intake form and the
+    dispatch form are pre-filled with it; the clerk may choose another. A blank condition
+    matches anything; the most specific matching rule wins, then the lower priority number
+    (cases.routing)."""
+
+    category = models.CharField(_("category"), max_length=20, blank=True, choices=Category.choices)
+    dispute_type = models.CharField(_("dispute type"), max_length=20, blank=True, choices=DisputeType.choices)
+    channel = models.CharField(_("channel"), max_length=20, blank=True, choices=Channel.choices)
+    product_line = models.CharField(_("product line contains"), max_length=100, blank=True)
+    department = models.ForeignKey(Department, verbose_name=_("department"), on_delete=models.PROTECT,
+                                   related_name="routing_rules")
+    priority = models.PositiveSmallIntegerField(_("priority"), default=100,
+                                                help_text=_("Among equally specific rules, the lower number wins."))
+    active = models.BooleanField(_("active"), default=True)
+    history = HistoricalRecords()
+
+    class Meta:
+        ordering = ["priority", "pk"]
+        verbose_name = _("routing rule")
+        verbose_name_plural = _("routing rules")
+
+    CONDITIONS = ("category", "dispute_type", "channel", "product_line")
+
+    def __str__(self):
+        shown = [str(getattr(self, f"get_{name}_display")()) for name in self.CONDITIONS[:3] if getattr(self, name)]
+        if self.product_line:
+            shown.append(self.product_line)
+        return f"{' · '.join(shown) or _('Any complaint')} → {self.department.name}"
