@@ -76,4 +76,5 @@ class RoutingRule(TimeStampedModel):
         shown = [str(getattr(self, f"get_{name}_display")()) for name in self.CONDITIONS[:3] if getattr(self, name)]
         if self.product_line:
             shown.append(self.product_line)
-        return f"{' · '.join(shown) or _('Any complaint')} → {self.department.name}"
+        conditions = " · ".join(shown) or _("Any complaint")
+        return f"{conditions} → {self.department.name}"
