@@ -37,7 +37,7 @@ def test_training_plan_form_names_its_empty_choices_and_people_by_name():
         html = TrainingPlanForm().as_p()
     assert "---------" not in html
     assert "Choose a topic" in html and "Choose who runs it" in html
-    assert re.search(r'<option value="%d">[^<]*Li[^<]*</option>' % owner.pk, html)
+    assert re.search(rf'<option value="{owner.pk}">[^<]*Li[^<]*</option>', html)
     assert 'class="form-select"' in html
 
 
