@@ -24,6 +24,7 @@ from .models import CaseDeadline, DeadlinePolicy
 from .models.case import OPEN_STATUSES
 from .models.deadlines import Stage
 from .notifications import assignees, department_heads, notify, users_with_role
+from .substitutes import with_substitutes
 
 logger = logging.getLogger(__name__)
 
@@ -36,9 +37,11 @@ def _stage_label(stage):
     return str(Stage(stage).label)
 
 
-def _send(users, kind, row, subject, body):
+def _send(users, kind, row, subject, body, *, today):
+    """Notifies ``users`` and the substitutes of those absent ``today``, each once per row,
+    kind and due date."""
     sent = 0
-    for user in users:
+    for user in with_substitutes(users, today):
         _, created = notify(
             user, kind, subject, body, case=row.case,
             dedupe_key=f"deadline:{kind}:{row.pk}:{row.due_on.isoformat()}:{user.pk}",
@@ -103,12 +106,12 @@ def _overdue(today, now, counts):
             counts["overdue"] += 1
             heads = department_heads(row.case) or users_with_role(roles.SUPERVISOR)
             subject = _("Overdue: %(ref)s %(stage)s was due %(due)s") % _text(row)
-            counts["notifications"] += _send(heads, "deadline_overdue", row, subject, row.explanation)
+            counts["notifications"] += _send(heads, "deadline_overdue", row, subject, row.explanation, today=today)
             if regulatory:
                 subject = _("Regulatory deadline passed: %(ref)s %(stage)s was due %(due)s") % _text(row)
                 counts["notifications"] += _send(
-                    users_with_role(roles.SUPERVISOR), "deadline_passed_supervisor", row, subject, row.explanation
-                )
+                    users_with_role(roles.SUPERVISOR), "deadline_passed_supervisor", row, subject, row.explanation,
+                    today=today)
 
 
 def _at_risk(calendar, today, now, counts):
@@ -120,8 +123,7 @@ def _at_risk(calendar, today, now, counts):
             counts["at_risk"] += 1
             subject = _("At risk: %(ref)s %(stage)s is due %(due)s") % _text(row)
             counts["notifications"] += _send(
-                users_with_role(roles.SUPERVISOR), "deadline_at_risk", row, subject, row.explanation
-            )
+                users_with_role(roles.SUPERVISOR), "deadline_at_risk", row, subject, row.explanation, today=today)
 
 
 def _reminders(calendar, today, now, counts):
@@ -136,7 +138,7 @@ def _reminders(calendar, today, now, counts):
             counts["reminded"] += 1
             subject = _("Reminder: %(ref)s %(stage)s is due %(due)s") % _text(row)
             counts["notifications"] += _send(assignees(row.case, row.stage), "deadline_reminder", row, subject,
-                                             row.explanation)
+                                             row.explanation, today=today)
 
 
 def _alert_calendar_missing(exc, today):

@@ -14,6 +14,7 @@ from complaints_portal.common.admin import ReadOnlyAdminMixin
 
 from ..fields import mask_id_number, mask_phone
 from ..models import (
+    Absence,
     AccessLog,
     Attachment,
     CaseDeadline,
@@ -58,6 +59,15 @@ class RoutingRuleAdmin(SimpleHistoryAdmin):
     list_filter = ["active", "department", "category", "channel"]
     list_editable = ["priority", "active"]
     list_select_related = ["department"]
+
+
+@admin.register(Absence)
+class AbsenceAdmin(SimpleHistoryAdmin):
+    list_display = ["user", "start", "end", "substitute", "note"]
+    list_filter = ["start"]
+    search_fields = ["user__username", "user__last_name", "substitute__username"]
+    autocomplete_fields = ["user", "substitute"]
+    date_hierarchy = "start"
 
 
 @admin.register(DepartmentMembership)

@@ -3,7 +3,7 @@ from .case import Complaint, ReferenceCounter
 from .deadlines import CaseDeadline, ConfigurationVersion, DeadlinePolicy, StageRule
 from .inbound import InboundMail, UnreadableMail
 from .notifications import Notification, SmsDelivery
-from .org import Department, DepartmentMembership, RoutingRule
+from .org import Absence, Department, DepartmentMembership, RoutingRule
 from .parts import (
     AccessLog,
     Attachment,
@@ -18,6 +18,7 @@ from .parts import (
 )
 
 __all__ = [
+    "Absence",
     "AccessLog",
     "Attachment",
     "CalendarDay",

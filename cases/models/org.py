@@ -78,3 +78,37 @@ class RoutingRule(TimeStampedModel):
             shown.append(self.product_line)
         conditions = " · ".join(shown) or _("Any complaint")
         return f"{conditions} → {self.department.name}"
+
+
+class Absence(TimeStampedModel):
+    """A colleague away from ``start`` to ``end`` (inclusive): their deadline reminders and
+    escalations also go to ``substitute`` on those days (SPEC §14; cases.sweep)."""
+
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name=_("absent colleague"), on_delete=models.CASCADE,
+                             related_name="absences")
+    substitute = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name=_("substitute"), on_delete=models.PROTECT,
+                                   related_name="substitutions")
+    start = models.DateField(_("from"))
+    end = models.DateField(_("until"))
+    note = models.CharField(_("note"), max_length=200, blank=True)
+    history = HistoricalRecords()
+
+    class Meta:
+        ordering = ["-start"]
+        verbose_name = _("absence")
+        verbose_name_plural = _("absences")
+        constraints = [
+            models.CheckConstraint(condition=models.Q(end__gte=models.F("start")), name="absence_ends_after_start"),
+            models.CheckConstraint(condition=~models.Q(substitute=models.F("user")), name="absence_other_substitute"),
+        ]
+
+    def __str__(self):
+        return f"{self.user} {self.start:%Y-%m-%d} – {self.end:%Y-%m-%d} → {self.substitute}"
+
+    def clean(self):
+        from django.core.exceptions import ValidationError
+
+        if self.start and self.end and self.end < self.start:
+            raise ValidationError({"end": _("The absence cannot end before it starts.")})
+        if self.user_id and self.user_id == self.substitute_id:
+            raise ValidationError({"substitute": _("Choose a colleague other than the absent one.")})
