@@ -32,7 +32,7 @@ from .import_pipeline import ReferenceRegister, WriterThread
 from .imports import ImportResult, LineError, read_rows
 from .legacy_copy import write_batch_copy
 from .legacy_rows import CASE_FIELDS, CHANGE_REASON, OPTIONAL, REQUIRED, Context, parse_row
-from .models import FollowUpVisit
+from .models import FollowUpVisit, KpiCase
 from .readmodel import kpi_cases_refresh, one_of
 
 # Lines per write transaction. Larger batches mean fewer round trips and commits; a batch
@@ -81,9 +81,17 @@ def _write_batch(batch, result):
             kpi_cases_refresh([p.case.pk for p in new], new_times, new=True)
             kpi_cases_refresh([p.case.pk for p in updated], updated_times)
     with _RESULT_LOCK:  # writer threads may report at the same time
+        first = written and not (result.created or result.updated)
         result.created += len(new)
         result.updated += len(updated)
         result.errors.extend(refused)
+    if first and connection.vendor == "postgresql":
+        # Statistics for the planner of the next batches' statements: the tables may have
+        # been empty or much smaller when last analysed (the read model's statement chose
+        # plans for a handful of rows).
+        tables = (Complaint, CaseDeadline, FollowUpVisit, KpiCase)
+        with connection.cursor() as cursor:
+            cursor.execute(f"ANALYZE {', '.join(connection.ops.quote_name(m._meta.db_table) for m in tables)}")
 
 
 class _Stored(NamedTuple):

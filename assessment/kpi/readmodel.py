@@ -84,11 +84,12 @@ def one_of(model, column, ids, using=None):
 
 
 def _write(case_ids, using, returning=True, new=False, truncate=False):
-    """Replace the rows of ``case_ids`` (None: all) with the derived ones, in the database, and
-    bring the department copy of the visits of cases that changed department in step. With
+    """Write the derived rows of ``case_ids`` (None: all) in the database, and bring the
+    department copy of the visits of cases that changed department in step. With
     ``returning``, return the moments whose quarters the change may move: receipt and first
-    visit of the rows replaced and written, and those visits. ``new``: the cases were just
-    created (no row yet), so only the INSERT runs."""
+    visit of the rows changed, before and after, and those visits. ``new``: the cases were
+    just created (no row yet), so only the INSERT runs. Existing rows are upserted and only
+    those that differ are rewritten: re-importing an unchanged file writes no row."""
     connection = connections[using]
     table = connection.ops.quote_name(KpiCase._meta.db_table)
     where, ids = ("", []) if case_ids is None else one_of(KpiCase, "case_id", case_ids, using).as_sql(None, connection)
@@ -97,19 +98,28 @@ def _write(case_ids, using, returning=True, new=False, truncate=False):
         queryset = queryset.order_by("received_at")
     sql, params = queryset.using(using).query.sql_with_params()
     listed = ", ".join(connection.ops.quote_name(column) for column in columns)
-    tail = " RETURNING case_id, department_id, received_at, first_visit_at" if returning else ""
-    old, written = {}, {}
+    moments = "case_id, department_id, received_at, first_visit_at"
+    tail = f" RETURNING {moments}" if returning else ""
+    old, upsert = {}, ""
     with connection.cursor() as cursor:
         if truncate:
             # A rebuild replaces the table's file rather than leaving a million dead rows (after
             # a DELETE the table and its indexes kept twice their size, and the quarter's counts
             # read twice the pages). Readers wait for the rebuild's commit.
             cursor.execute(f"TRUNCATE {table}")
+        elif case_ids is None:
+            cursor.execute(f"DELETE FROM {table}")  # noqa: S608  # nosec B608 - identifiers from model metadata
         elif not new:
-            cursor.execute(f"DELETE FROM {table}{' WHERE ' if where else ''}{where}{tail}", ids)  # noqa: S608  # nosec B608 - identifiers from model metadata, values bound as parameters
-            old = {row[0]: row[1:] for row in (cursor.fetchall() if returning else ())}
-        cursor.execute(f"INSERT INTO {table} ({listed}) {sql}{tail}", params)  # noqa: S608  # nosec B608 - the same
+            lock = " FOR UPDATE" if connection.features.has_select_for_update else ""
+            cursor.execute(f"SELECT {moments} FROM {table} WHERE {where}{lock}", ids)  # noqa: S608  # nosec B608 - identifiers from model metadata, values bound as parameters
+            old = {row[0]: row[1:] for row in cursor.fetchall()}
+            names = [connection.ops.quote_name(column) for column in columns[1:]]
+            stored, derived = (", ".join(f"{prefix}{name}" for name in names) for prefix in (f"{table}.", "EXCLUDED."))
+            upsert = (f" ON CONFLICT (case_id) DO UPDATE SET ({', '.join(names)}) = ({derived})"
+                      f" WHERE ({stored}) IS DISTINCT FROM ({derived})")
+        cursor.execute(f"INSERT INTO {table} ({listed}) {sql}{upsert}{tail}", params)  # noqa: S608  # nosec B608 - the same
         written = {row[0]: row[1:] for row in (cursor.fetchall() if returning else ())}
+    old = {pk: row for pk, row in old.items() if pk in written}
     moved = [pk for pk, row in written.items() if pk in old and old[pk][0] != row[0]]
     visits = FollowUpVisit.objects.using(using).filter(**({} if case_ids is None else {"case_id__in": moved}))
     if case_ids is None or moved:
