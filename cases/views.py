@@ -1,9 +1,5 @@
-"""HTML pages for staff (and the customer's online form). Thin: selectors read, services write.
-
-Every business failure is an ApplicationError from a service; the page re-renders with its
-message on the form that caused it, with the error's HTTP status (400/403/409). A case the user
-may not see is NotFound and becomes a 404, exactly like a missing reference.
-"""
+"""HTML pages for staff: selectors read, services write; an ApplicationError re-renders the page
+with its message and HTTP status, and a case the user may not see is a 404 like a missing one."""
 from functools import lru_cache
 
 from django.contrib import messages

@@ -1,17 +1,11 @@
 """The writer of the KPI read model (models.KpiCase) and of the change stamps of finished
 quarters (models.KpiChange), the only code that writes either.
 
-A row is derived from its case, the case's deadlines and its first completed follow-up visit
-by one query (``_derived``), run inside the database: ``kpi_cases_refresh`` replaces the rows
-of some cases with ``INSERT … SELECT`` in the caller's transaction, so a figure never sees a
-case without its row; ``kpi_rebuild`` replaces them all (``manage.py kpi_rebuild``), and
-``kpi_differences`` compares the table with what the query derives now.
-
-Who calls the writer: the cases app sends ``cases.signals.case_changed`` from intake, every
-transition and the deadline recomputation, inside their transactions (AssessmentConfig
-connects ``case_changed_received``); the follow-up service and the legacy import, both in
-this app, call ``kpi_cases_refresh`` directly.
-"""
+A row is derived from its case, deadlines and first completed visit by one query
+(``_derived``) run inside the database: ``kpi_cases_refresh`` writes the rows of some cases in
+the caller's transaction, ``kpi_rebuild`` all of them, ``kpi_differences`` compares. Callers:
+the receiver of ``cases.signals.case_changed`` (intake, transitions, deadline recomputation),
+the follow-up service and the legacy import."""
 import bisect
 import datetime
 
@@ -74,8 +68,8 @@ def _derived(case_ids=None):
 
 
 def one_of(model, column, ids, using=None):
-    """A condition "``column`` of ``model``'s table is one of ``ids``": one array parameter on
-    PostgreSQL (an IN list of a 2,000-case batch took psycopg 6 ms a statement to parse)."""
+    """The condition "``column`` of ``model``'s table is one of ``ids``": one array parameter on
+    PostgreSQL (psycopg took 6 ms to parse a 2,000-case IN list)."""
     connection = connections[using or router.db_for_read(model)]
     name = f"{connection.ops.quote_name(model._meta.db_table)}.{connection.ops.quote_name(column)}"
     if connection.vendor == "postgresql":
@@ -131,12 +125,10 @@ def _write(case_ids, using, returning=True, new=False, truncate=False):
 
 
 def kpi_cases_refresh(case_ids, visit_times=(), new=False):
-    """Rewrite the KPI rows of ``case_ids`` from their cases, deadlines and visits, in the
-    caller's transaction (or one of its own), and stamp the finished quarters whose figures
-    the change may move: those of the rows' receipt and first visit, before and after, of the
-    visits that changed department, and ``visit_times`` (the old and new times of visits of
-    these cases that the caller added, changed or removed: a failed visit counts by itself).
-    Three statements for a case (one for ``new`` cases, just created)."""
+    """Write the KPI rows of ``case_ids`` in the caller's transaction (or one of its own) and
+    stamp the finished quarters the change may move: the rows' receipt and first visit, before
+    and after, the visits that changed department, and ``visit_times`` (old and new times of
+    visits the caller added, changed or removed). ``new``: the cases were just created."""
     case_ids = sorted(set(case_ids))
     if not case_ids:
         return
@@ -161,9 +153,8 @@ def kpi_rebuild():
 
 
 def kpi_differences():
-    """Case ids whose stored KPI row differs from the one derived now (or is missing or left
-    over), or whose visits' department copy is not the case's: empty when the writer kept the
-    read model equal to a rebuild. Compared in the database (EXCEPT both ways)."""
+    """Case ids whose stored row differs from the derived one (or is missing or left over), or
+    whose visits' department copy is stale; compared in the database."""
     columns, derived = _derived()
     stored = KpiCase.objects.values_list(*columns).order_by()
     stale = FollowUpVisit.objects.exclude(department_id=F("case__department_id")).values_list("case_id")
@@ -186,8 +177,7 @@ def _stamp_cutoff():
 
 
 def _quarters(moments):
-    """The codes of the (local) quarters of ``moments``: each placed among the quarters' first
-    instants, not converted to local time one by one (a batch of the import has thousands)."""
+    """The codes of the local quarters of ``moments``, placed among the quarters' first instants."""
     if not moments:
         return set()
     first, last = (quarter_of(timezone.localdate(m, local_tz())) for m in (min(moments), max(moments)))
@@ -205,9 +195,8 @@ def _aware(moment):
 
 
 def kpi_stamp(quarters, using=None):
-    """Record a change to the KPI inputs of ``quarters`` (codes like 2026Q1, or ALL_QUARTERS),
-    in the caller's transaction. Stamps are only added, never updated: writers take no lock on
-    a shared row."""
+    """Record a change to ``quarters`` (codes, or ALL_QUARTERS) in the caller's transaction; stamps
+    are only added, so writers lock no shared row."""
     if quarters:
         KpiChange.objects.using(using or router.db_for_write(KpiChange)).bulk_create(
             KpiChange(quarter=quarter) for quarter in sorted(quarters)

@@ -93,11 +93,8 @@ class StageRule(models.Model):
 
 
 class CaseDeadline(models.Model):
-    """One due date of one case, with how it was computed and what the beat job did about it.
-
-    The sweep reads this table through partial indexes on open rows only, so its cost grows
-    with the number of stages falling due, not with the number of cases.
-    """
+    """One due date of one case, how it was computed and what the sweep did about it (read through
+    partial indexes on open rows, so the sweep's cost follows the rows falling due)."""
 
     # No index of its own: case_deadline_unique (case, stage) leads with the case and serves
     # every look-up by case; another index only slowed every insert.
@@ -143,10 +140,7 @@ class CaseDeadline(models.Model):
 
 
 class ConfigurationVersion(models.Model):
-    """One row naming the current version of the deadline configuration (the calendar and the
-    deadline policies with their stage rules). Every change of those tables gives it a new
-    token in the same transaction (cases.deadlines.configuration), so whatever a process keeps
-    in memory under one token is dropped as soon as a change is committed."""
+    """The row naming the deadline configuration's version (cases.deadlines.configuration)."""
 
     token = models.UUIDField()
 
