@@ -175,9 +175,8 @@ def department_options(case, access, *, other=False):
 
 
 def team_options(case, access):
-    """Who may be named to the case's team: staff of the responsible department in the first
-    round; in a review, staff of any department who did not handle the first round (the
-    service refuses others too)."""
+    """Who may be named to the case's team: the department's staff in the first round; in a review,
+    staff of any department who did not handle the first round."""
     User = get_user_model()
     if case.round == 1:
         qs = User.objects.filter(memberships__department_id=case.department_id)

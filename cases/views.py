@@ -243,9 +243,8 @@ def _section_sql(vendor_quote):
 
 
 def _section_flags(case):
-    """{section: whether the case has any row of it}, in one query: the page lists each of these
-    in its own section, and most cases have several of them empty (a query each before). Plain
-    SQL: compiling eight ORM subqueries cost more CPU than the query itself."""
+    """{section: whether the case has any row of it}, in one plain SQL query (a query per section,
+    or eight compiled ORM subqueries, cost more)."""
     db = connections[router.db_for_read(Complaint)]
     with db.cursor() as cursor:
         cursor.execute(_section_sql(db.ops.quote_name), [case.pk] * len(SECTIONS))

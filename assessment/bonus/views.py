@@ -145,10 +145,7 @@ def results_payroll_export(request, fmt):
     if fmt not in ("csv", "xlsx"):
         raise Http404
     period = page_period(request, "quarter", previous_quarter(), year=False, form=True)
-    if fmt == "xlsx":
-        content = proposal_services.payroll_xlsx(period.code, departments)
-    else:
-        content = proposal_services.payroll_csv(period.code, departments)
+    content = (proposal_services.payroll_xlsx if fmt == "xlsx" else proposal_services.payroll_csv)(period.code, departments)
     return download(content, f"bonus-{period.code}.{fmt}")
 
 

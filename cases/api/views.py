@@ -195,9 +195,7 @@ class ComplaintViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewset
 
 
 def _field_changes(case):
-    """Field changes from the case's audit trail (django-simple-history), personal data masked.
-
-    One query for the history rows; the diffs are computed in memory between neighbours."""
+    """Field changes from the case's audit trail, personal data masked (one query, diffs in memory)."""
     records = list(case.history.select_related("history_user").order_by("history_date", "history_id"))
     entries = []
     for previous, record in zip(records, records[1:], strict=False):

@@ -36,9 +36,8 @@ STAGE_ORDER = [
 
 
 class DeadlinePolicy(TimeStampedModel):
-    """A version of the deadline rules. A case keeps the version it was received under, so a
-    later change of policy never moves the deadlines of cases already running; a version that
-    cases use is not edited in place (copy it to a new version instead)."""
+    """A version of the deadline rules; a case keeps the version it was received under, and a
+    version in use is copied to a new one rather than edited."""
 
     version = models.PositiveIntegerField(_("version"), unique=True)
     name = models.CharField(_("name"), max_length=100)
