@@ -1,9 +1,5 @@
-"""Working-day arithmetic over the holiday table (SPEC §4).
-
-Pure functions on an immutable `WorkCalendar`; `load_calendar()` is the only database read.
-A date in a year the calendar does not cover raises `CalendarMissing`: deadlines are never
-computed from a guessed Monday–Friday week (SPEC §4 rule 8).
-"""
+"""Working-day arithmetic over the holiday table (SPEC §4): pure functions on `WorkCalendar`,
+read by `load_calendar()`; a year the calendar does not cover raises `CalendarMissing`."""
 from __future__ import annotations
 
 from dataclasses import dataclass, field

@@ -1,14 +1,7 @@
-"""Scan for inconsistencies the database constraints cannot express (issue 10, data integrity).
-
-The CHECK constraints on Complaint refuse what must never be written (a status outside the
-table, a closed case without a decision/withdrawal/merge, a due date before D0). What needs a
-join or depends on the status is checked here instead, after the fact: `manage.py
-check_consistency` runs every check and reports each violation with the case reference.
-
-Each check is one query (or two) over the whole table, so the scan stays cheap on large data.
-Legacy cases (imported history) are exempt from the lifecycle checks: they carry only the
-timestamps the old system had.
-"""
+"""Scan for inconsistencies the CHECK constraints cannot express (a join, or a rule that
+depends on the status): `manage.py check_consistency` runs every check, one or two queries
+over the whole table each, and reports each violation by reference. Legacy cases are exempt
+from the lifecycle checks (they carry only the old system's timestamps)."""
 from dataclasses import dataclass
 
 from django.db.models import Exists, F, OuterRef, Q

@@ -133,14 +133,9 @@ def _actor_for(action, department, users):
 
 
 def ensure_demo_calendar(today=None):
-    """Cover the years after the last State Council notice chinesecalendar knows, up to the year
-    after ``today``, with the Monday–Friday week alone; returns the years covered so.
-
-    The demo's cases are received today and in the weeks before, and its intake takes new ones:
-    late in a year their deadlines reach into a year whose notice is not in chinesecalendar yet,
-    and the portal refuses such a deadline rather than guess (SPEC §4 rule 8). A demo must run
-    anyway, so it, and only it, covers those years provisionally, under PROVISIONAL_SOURCE;
-    importing the real notice (import_calendar) adds its holidays and make-up days."""
+    """Cover the years after the last notice chinesecalendar knows, up to the year after
+    ``today``, with the Monday–Friday week under PROVISIONAL_SOURCE, so the demo runs late in a
+    year (the portal itself never guesses a year: SPEC §4 rule 8); returns the years covered."""
     from django.utils import timezone
 
     from .management.commands.load_cn_calendar import cn_years

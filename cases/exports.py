@@ -1,9 +1,5 @@
-"""The case list as CSV or XLSX, with the filters and the export time written in the file.
-
-No personal data is exported (no names, phones, ID numbers): the list is for statistics and
-follow-up, and each case's details stay behind the case page's permission checks. Rows are
-streamed from the database (`iterator()`), so memory does not grow with the number of cases.
-"""
+"""The case list as CSV or XLSX with its filters and export time, streamed (`iterator()`), and
+without personal data (the details stay behind the case page's permission checks)."""
 import csv
 
 from django.http import StreamingHttpResponse

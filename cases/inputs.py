@@ -1,9 +1,5 @@
-"""Checks and conversions of the input the services take (intake's fields, an action's fields).
-
-The browser's forms and the API's serializers pre-check shapes; tasks, commands and tests call
-the services with plain values, so the services check again here and every failure is one
-ValidationFailed naming its fields (code ``invalid``, 400).
-"""
+"""Checks and conversions of the services' input: tasks, commands and tests pass plain values,
+so the services check again here; every failure is one ValidationFailed naming its fields."""
 import datetime
 from decimal import Decimal, InvalidOperation
 

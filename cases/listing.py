@@ -1,12 +1,7 @@
-"""The case table of the queues, the all-cases list and the home page, built cheaply.
-
-A queue page is read far more often than anything else, and at 25 rows the template's per-row
-work (a URL reverse, four label look-ups through lazy translations, three date filters, the
-due-date state) cost more CPU than the page's queries. Here the page reads only the columns the
-table shows (no model instances), its open deadlines in one more query, and every display value
-is computed in Python with what is fixed for the request (labels in the active language, the
-case URL, today) computed once, so jinja2/cases/_case_table.html only places them.
-"""
+"""The case table of the queues, the all-cases list and the home page: only the columns shown
+(no model instances), the open deadlines in one more query, and the display values computed
+with what is fixed per request (labels, URL, today), so the template only places them (its
+per-row work cost more CPU than the page's queries)."""
 from functools import lru_cache
 from urllib.parse import quote
 

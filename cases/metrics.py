@@ -8,12 +8,8 @@ from .models.case import OPEN_STATUSES
 
 
 def overdue_open_cases():
-    """{department code: open cases whose nearest due date has passed} — the API's
-    ``overdue=true`` filter, over every case.
-
-    Grouped by the department id, not its code: the count is then an index-only scan of the
-    partial index of open cases (case_open_queue) with no join; the codes of the few
-    departments are a second, tiny query."""
+    """{department code: open cases past their nearest due date}, counted by department id from
+    the partial index case_open_queue alone (codes in a second, tiny query)."""
     rows = (
         Complaint.objects.filter(status__in=OPEN_STATUSES, merged_into__isnull=True,
                                  next_due__lt=timezone.localdate())

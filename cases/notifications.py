@@ -1,12 +1,7 @@
-"""Notifications to staff: the portal bell and email (SPEC §4 reminders and escalations), and
-who is told (the sweep's reminders and escalations, the notices of the actions in cases.actions:
-active users only, each once).
-
-`notify` is idempotent by `dedupe_key` (unique in the table): the beat job and retried tasks
-call it freely, and a key already used returns the existing row without sending again.
-Delivery happens after the surrounding transaction commits; what fails stays pending and is
-retried by `deliver_pending` (beat), up to MAX_ATTEMPTS.
-"""
+"""Notifications to staff: the portal bell and email (SPEC §4 reminders and escalations, the
+actions' notices), to active users only, each once. `notify` is idempotent by `dedupe_key`;
+delivery happens after the commit, and what fails is retried by `deliver_pending` (beat) up
+to MAX_ATTEMPTS."""
 import logging
 
 from django.conf import settings
@@ -33,11 +28,8 @@ class PermanentDeliveryError(Exception):
 
 
 def notify(recipient, kind, subject, body="", case=None, *, dedupe_key, channel=Notification.Channel.PORTAL):
-    """Create the notification unless `dedupe_key` exists; returns (notification, created).
-
-    Delivery by email is scheduled with transaction.on_commit, so a rolled-back caller sends
-    nothing. Safe under concurrency: a racing duplicate loses on the unique key.
-    """
+    """Create the notification unless `dedupe_key` exists (a racing duplicate loses on the unique
+    key); returns (notification, created). Email is sent after the caller's commit."""
     defaults = {"recipient": recipient, "kind": kind, "subject": str(subject)[:200], "body": str(body),
                 "case": case, "channel": channel}
     try:
@@ -52,11 +44,8 @@ def notify(recipient, kind, subject, body="", case=None, *, dedupe_key, channel=
 
 
 def deliver(notification_id):
-    """Send one pending notification by email; returns its delivery status.
-
-    The row is locked (skip_locked) while sending, so the per-notification task and the beat
-    retry never send the same message at the same time; a row no longer pending is left alone.
-    """
+    """Send one pending notification by email, its row locked (skip_locked) so that no two workers
+    send it; returns its delivery status."""
     with transaction.atomic():
         notification = (
             Notification.objects.select_for_update(skip_locked=True, of=("self",))
@@ -76,10 +65,8 @@ def deliver(notification_id):
 
 
 def attempt_delivery(notification, send, *, describe_error=None, label="Notification"):
-    """One delivery attempt of a locked, pending notification: `send(notification)` raises on
-    failure. Records the attempt, the outcome (sent; failed after MAX_ATTEMPTS or a
-    PermanentDeliveryError; else still pending for the retry job) and saves. Shared by staff and
-    customer messages."""
+    """One delivery attempt of a locked, pending notification (``send`` raises on failure): sent,
+    failed (after MAX_ATTEMPTS or a PermanentDeliveryError) or still pending; saved."""
     notification.attempts += 1
     try:
         send(notification)
@@ -99,10 +86,8 @@ def attempt_delivery(notification, send, *, describe_error=None, label="Notifica
 
 
 def deliver_pending(limit=500, *, rows=None, send=deliver):
-    """Retry every pending notification (beat task); returns {"sent": n, "pending": n, ...}.
-
-    ``rows``/``send``: other notifications and how they are sent (customer messages,
-    cases.public.messaging); by default staff notifications by email."""
+    """Retry every pending notification (beat task); ``rows``/``send``: other notifications and
+    their sender (customer messages). Returns {"sent": n, "pending": n, ...}."""
     if rows is None:
         # Customer messages (no staff recipient) have their own retry task in cases.public.
         rows = Notification.objects.filter(recipient__isnull=False)

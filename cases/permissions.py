@@ -1,11 +1,7 @@
-"""Who may do what on a case (SPEC §3 table). Predicates only; the services call them, so the
-HTML pages, the API and the tasks all follow the same rule.
-
-Every predicate takes ``who``: the request's Access, or a user (then read with
-``Access.of``, one query). A department head or investigator acts only on cases of their own
-department(s); a review (round 2) is led by a senior manager and may include staff of other
-departments, who act as team members of that round.
-"""
+"""Who may do what on a case (SPEC §3). Predicates only, called by the services, so pages, API
+and tasks follow one rule. ``who`` is the request's Access or a user. Department staff act on
+their departments' cases; a review (round 2) is led by a senior manager and its team members
+may come from other departments."""
 from complaints_portal.common.roles import (
     ADMINISTRATOR,
     DEPARTMENT_HEAD,

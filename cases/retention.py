@@ -1,15 +1,8 @@
-"""Retention (SPEC §8): when a case's retention date has passed, anonymise its personal data.
-
-What goes: names, phones, email, ID number, agent fields, policy numbers, and every free text
-that may hold personal data (descriptions, notes, report facts, plan and decision texts,
-follow-up comments, reasons in the timeline), in the case, its parts and their history rows;
-attachment files are deleted. What stays: every field a KPI reads (dates, channel, category,
-department, tier, due dates, outcome, ratings, deadline rows), so past KPIs stay reproducible.
-
-A case on legal hold, not yet due or already anonymised is never touched. Each case is handled
-in its own transaction under its row lock, re-checked after locking, so the job may run twice
-or concurrently. File bytes are deleted only after the commit: a rollback keeps them.
-"""
+"""Retention (SPEC §8): when a case's retention date has passed, anonymise its personal data
+(names, phones, email, ID number, agent fields, policy numbers, every free text) in the case,
+its parts and their history rows, and delete its files; every field a KPI reads stays. Cases
+on legal hold, not due or already anonymised are skipped; each case in its own transaction
+under its row lock (re-checked), files deleted only after the commit."""
 import logging
 
 from django.apps import apps

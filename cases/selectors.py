@@ -22,12 +22,9 @@ def case_list_visible_to(who, *, team_list=False):
     """All cases the user may see (SPEC §1): everything for clerks, senior managers and
     supervisors; for department staff, their departments' cases and the reviews they sit on.
 
-    ``team_list`` (read-only requests): the ids of the cases whose team the user sits on are
-    taken from the user's Access (read with the roles) and filtered by as a list: PostgreSQL
-    cannot combine ``department OR id IN (subquery)`` through indexes, while ``department_id IN
-    (…) OR id IN (…)`` is a BitmapOr of the queue index and the primary key, so a department's
-    queue reads only that department's rows (57 ms against the subquery for one department's
-    15,000 investigating cases at a million). A write reads the teams fresh (the subquery)."""
+    ``team_list`` (read-only requests): the user's team case ids from the Access, as a list:
+    ``department_id IN (…) OR id IN (…)`` is a BitmapOr of two indexes, where a subquery made
+    PostgreSQL read the whole queue (57 ms at a million cases). A write reads the teams fresh."""
     access = Access.of(who)
     qs = Complaint.objects.all()
     if not getattr(access.user, "is_authenticated", False):
@@ -62,10 +59,8 @@ def case_get_for_user(who, reference, *, for_update=False):
 def case_queue(who, *, status=None, department=None, category=None, channel=None, overdue=None,
                due_soon=None, search=None, received_after=None, received_before=None, open_only=False, today=None,
                within=None):
-    """Cases the user may see, filtered, nearest due date first (indexed: department, status, next_due).
-
-    ``within``: a condition naming only cases of the user's departments and review teams (see
-    ``_visible_within``); it replaces the visibility filter instead of repeating it."""
+    """Cases the user may see, filtered, nearest due date first; ``within``: a condition naming
+    only cases of the user's departments and review teams (see ``_visible_within``)."""
     qs = (_visible_within(who, within) if within is not None else case_list_visible_to(who)).select_related("department")
     today = today or timezone.localdate()
     if open_only:
@@ -108,13 +103,9 @@ def intake_queue(who, **filters):
 
 
 def _visible_within(who, condition):
-    """``case_list_visible_to(user).filter(condition)`` for a condition that names only cases of
-    the user's departments and of the review teams they sit on, without repeating the visibility.
-
-    Such cases are visible to everyone who may see cases at all: to department staff they are
-    exactly their visibility, the other roles see every case. Repeating the visibility's
-    ``OR id IN (subquery)`` made PostgreSQL count a department's open cases from the table
-    (3,600 pages at a million cases) instead of the partial index ``case_open_queue`` alone."""
+    """``case_list_visible_to(user).filter(condition)`` for a condition naming only cases every
+    case reader of the user's kind may see, without repeating the visibility (its subquery made
+    PostgreSQL count a department's open cases from the table instead of the partial index)."""
     access = Access.of(who)
     if sees_all_cases(access) or access.has(INVESTIGATOR, DEPARTMENT_HEAD):
         return Complaint.objects.filter(condition)
@@ -184,9 +175,8 @@ def department_options(case, access, *, other=False):
 
 
 def team_options(case, access):
-    """Who may be named to the case's team: staff of the responsible department in the first
-    round; in a review, staff of any department who did not handle the first round (the
-    service refuses others too)."""
+    """Who may be named to the case's team: the department's staff in the first round; in a review,
+    staff of any department who did not handle the first round."""
     User = get_user_model()
     if case.round == 1:
         qs = User.objects.filter(memberships__department_id=case.department_id)

@@ -1,11 +1,8 @@
-"""Signals of the cases app, for apps that keep data derived from cases (cases imports none of them).
+"""Signals of the cases app for apps that keep data derived from cases (cases imports none).
 
-``case_changed`` (keywords ``case``, and ``created=True`` from intake): what a case's KPI
-inputs are made of (the case itself, or its deadlines) may have changed. Sent synchronously,
-inside the transaction of the change, by intake, every transition and the deadline
-recomputation, so that a receiver writes its derived rows in the same transaction
-(assessment's KPI read model).
-"""
+``case_changed`` (``case``; ``created=True`` from intake): a case's KPI inputs may have
+changed. Sent by intake, every transition and the deadline recomputation inside their
+transactions, so a receiver writes its derived rows in the same transaction."""
 from django.dispatch import Signal
 
 case_changed = Signal()

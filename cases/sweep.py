@@ -1,12 +1,9 @@
 """The deadline sweep run by Celery beat: remind, mark overdue, escalate (SPEC §4).
 
-Each step reads only open CaseDeadline rows whose stamp for that step is still empty, through a
-partial index on exactly that condition, so a sweep with nothing newly due reads (almost)
-nothing whatever the number of cases. Each row is claimed with a conditional UPDATE
-(`... WHERE overdue_at IS NULL`) in its own small transaction together with the notifications
-it causes: two sweeps running at once cannot both claim a row, and a worker killed mid-row
-rolls the claim back so the retry does the work. Notification dedupe keys are a second guard.
-"""
+Each step reads only open deadline rows whose stamp for it is still empty, through a partial
+index on exactly that condition, so an idle sweep reads almost nothing. Each row is claimed
+with a conditional UPDATE in its own small transaction with the notifications it causes: two
+sweeps cannot both claim a row, and a killed worker's claim rolls back."""
 import logging
 
 from django.db import transaction
@@ -65,13 +62,8 @@ BATCH = 500
 
 
 def _rows(condition, stamp):
-    """Yield the open rows still lacking `stamp`, in batches walked by (due_on, pk).
-
-    The cases are fetched in a second query by primary key (prefetch) rather than joined, and
-    each batch is a LIMIT in index order: either way the planner, which cannot tell how few
-    rows a partial index holds, would otherwise be free to pick a parallel scan or a hash join
-    over the whole table. Keyset paging (not OFFSET) skips rows left unclaimed on purpose.
-    """
+    """Yield the open rows still lacking `stamp`, in keyset-paged batches by (due_on, pk), their
+    cases prefetched by primary key (a join let the planner pick a scan of the whole table)."""
     base = CaseDeadline.objects.filter(OPEN, condition, **{f"{stamp}__isnull": True}).order_by("due_on", "pk")
     after = Q()
     while True:
@@ -149,13 +141,9 @@ def _alert_calendar_missing(exc, today):
 
 
 def run_sweep(now=None):
-    """One pass of the beat job; returns counts {"overdue", "at_risk", "reminded", "notifications"}.
-
-    Order matters: overdue first (it also closes the reminder and at-risk steps of rows already
-    past due, so nobody gets a reminder for something already late), then at-risk, then
-    reminders. A calendar gap alerts the administrators (once a day) and is reported in the
-    result under "error" instead of failing silently in the worker log.
-    """
+    """One pass of the beat job; returns {"overdue", "at_risk", "reminded", "notifications"}.
+    Overdue first (no reminder for what is already late), then at-risk, then reminders; a
+    calendar gap alerts the administrators once a day and is returned under "error"."""
     now = now or timezone.now()
     today = timezone.localdate(now)
     counts = {"overdue": 0, "at_risk": 0, "reminded": 0, "notifications": 0}

@@ -1,7 +1,5 @@
-"""Celery tasks of the case lifecycle: thin, idempotent, each calling a service.
-
-The services schedule these by name after their transaction commits
-(complaints_portal.common.queueing), so this module imports them and never the reverse."""
+"""Celery tasks of the case lifecycle: thin and idempotent, scheduled by name after the
+services' commits (complaints_portal.common.queueing), so services never import them."""
 from celery import shared_task
 
 from . import notifications, retention, sweep
@@ -10,9 +8,7 @@ from .deadlines import recompute_open_cases
 
 @shared_task
 def deadline_sweep():
-    """Remind, mark overdue and escalate stage deadlines (cases.sweep.run_sweep).
-
-    Safe to run twice or concurrently: rows are claimed with conditional updates."""
+    """Remind, mark overdue and escalate (cases.sweep.run_sweep); rows are claimed conditionally."""
     return sweep.run_sweep()
 
 
@@ -38,7 +34,5 @@ def recompute_deadlines(reason, policy_id=None):
 
 @shared_task
 def anonymise_expired_cases():
-    """Anonymise the personal data of cases past their retention date and not on legal hold.
-
-    Safe to run twice: each case is re-checked under its row lock (cases.retention)."""
+    """Anonymise cases past their retention date (cases.retention; re-checked under the row lock)."""
     return retention.anonymise_expired()

@@ -1,9 +1,5 @@
-"""HTML pages for staff (and the customer's online form). Thin: selectors read, services write.
-
-Every business failure is an ApplicationError from a service; the page re-renders with its
-message on the form that caused it, with the error's HTTP status (400/403/409). A case the user
-may not see is NotFound and becomes a 404, exactly like a missing reference.
-"""
+"""HTML pages for staff: selectors read, services write; an ApplicationError re-renders the page
+with its message and HTTP status, and a case the user may not see is a 404 like a missing one."""
 from functools import lru_cache
 
 from django.contrib import messages
@@ -247,9 +243,8 @@ def _section_sql(vendor_quote):
 
 
 def _section_flags(case):
-    """{section: whether the case has any row of it}, in one query: the page lists each of these
-    in its own section, and most cases have several of them empty (a query each before). Plain
-    SQL: compiling eight ORM subqueries cost more CPU than the query itself."""
+    """{section: whether the case has any row of it}, in one plain SQL query (a query per section,
+    or eight compiled ORM subqueries, cost more)."""
     db = connections[router.db_for_read(Complaint)]
     with db.cursor() as cursor:
         cursor.execute(_section_sql(db.ops.quote_name), [case.pk] * len(SECTIONS))

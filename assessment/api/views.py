@@ -1,6 +1,5 @@
-"""Follow-up visits through the API (SPEC §9). Thin: the case is found through
-cases.selectors (another department's case is a 404 like a missing one) and written through
-assessment.kpi.followups, so the API follows the rules of the HTML pages."""
+"""Follow-up visits through the API (SPEC §9): cases found through cases.selectors, written
+through assessment.kpi.followups, as the pages do."""
 from drf_spectacular.utils import extend_schema
 from rest_framework import status
 from rest_framework.response import Response

@@ -1,8 +1,5 @@
 """What the KPI results feed (SPEC §6): bonus rules and quarterly proposals, promotion
-thresholds, training topics and plans.
-
-Imported at the end of assessment/models.py so that Django finds the models in the app.
-"""
+thresholds, training topics and plans."""
 from decimal import Decimal
 
 from django.conf import settings

@@ -1,23 +1,13 @@
-"""Bonus rule evaluation on plain values (SPEC §6). No ORM here: bonus.services reads the
-rule set and the KPIs and hands them to these functions, and the tests check the rules
-without a database.
+"""Bonus rule evaluation on plain values (SPEC §6); no ORM: bonus.services reads the rule set
+and the KPIs, and the tests check the rules without a database.
 
-A rule set is an ordered list of tiers. Each tier has up to one condition per KPI, combined by
-ALL or ANY, and an adjustment in percent. Tiers are evaluated in order; the first that matches
-gives the adjustment; when none matches the adjustment is 0.
-
-Conditions:
-
-- complaint rate, relative to the department's target in percentage points: "≤ target − 0.01"
-  is ``Condition("complaint_rate", "lte", Decimal("-0.01"))``;
-- on-time rate and satisfaction rate, absolute thresholds in percent: "≥ 98".
-
-N/A: a KPI with no value (no policies, no judged cases, no visits) — or, for the complaint
-rate, a department without a complaint-rate target — cannot be compared with anything. Such a
-condition is **not met**, whatever its operator. So an ALL tier with a condition on an N/A KPI
-never matches, and an ANY tier matches only through its other conditions. The reason sentence
-says so for each condition ("N/A — not met"), so that a person can check the outcome.
-"""
+A rule set is an ordered list of tiers, each with up to one condition per KPI (combined by
+ALL or ANY) and an adjustment in percent; the first tier that matches gives the adjustment,
+else 0. The complaint rate's threshold is in points relative to the department's target
+("≤ target − 0.01" is ``Condition("complaint_rate", "lte", Decimal("-0.01"))``); the on-time
+and satisfaction rates' are absolute percents. A KPI with no value, or a complaint rate
+without a target, is N/A: its condition is **not met**, whatever its operator, and the
+reason sentence says so."""
 import itertools
 from dataclasses import dataclass, field
 from decimal import ROUND_HALF_UP, Decimal
@@ -59,14 +49,6 @@ class Condition:
     kpi: str
     op: str
     threshold: Decimal  # points relative to target for the complaint rate, percent otherwise
-
-    def describe(self):
-        symbol = OPERATORS[self.op][0]
-        if self.kpi == COMPLAINT_RATE:
-            sign = "+" if self.threshold >= 0 else "−"
-            return _("complaint rate %(op)s target %(sign)s %(delta)s") % {
-                "op": symbol, "sign": sign, "delta": abs(self.threshold)}
-        return f"{kpi_label(self.kpi)} {symbol} {self.threshold}%"
 
 
 @dataclass(frozen=True)

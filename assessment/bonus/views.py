@@ -1,10 +1,6 @@
-"""Results pages (SPEC §6): bonus rule editor, quarterly proposals with approval and
-corrections, per-employee adjustments with payroll export, promotion report, training.
-
-Who sees what: the supervisor sees and does everything; the administrator reads and exports
-(HR); a department head sees their own department's proposals, adjustments and training needs
-read-only; everyone else gets 403. Writes go through bonus.services, which check again.
-"""
+"""Results pages (SPEC §6): bonus rules, quarterly proposals, per-employee adjustments and
+payroll export, promotion, training. The supervisor does everything, the administrator reads
+and exports, a department head reads their departments'; writes go through bonus.services."""
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
@@ -149,10 +145,7 @@ def results_payroll_export(request, fmt):
     if fmt not in ("csv", "xlsx"):
         raise Http404
     period = page_period(request, "quarter", previous_quarter(), year=False, form=True)
-    if fmt == "xlsx":
-        content = proposal_services.payroll_xlsx(period.code, departments)
-    else:
-        content = proposal_services.payroll_csv(period.code, departments)
+    content = (proposal_services.payroll_xlsx if fmt == "xlsx" else proposal_services.payroll_csv)(period.code, departments)
     return download(content, f"bonus-{period.code}.{fmt}")
 
 

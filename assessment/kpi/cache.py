@@ -1,12 +1,7 @@
-"""Finished periods' KPI figures served from the cache, never after their inputs changed.
-
-A period is cached once it ended CACHE_AFTER_DAYS ago (and is asked as of a date after its
-end), under a key made of the change stamps of the quarters it covers. The read model's
-writer adds a stamp for a quarter, in the transaction of the change, whenever it rewrites a
-row whose receipt or visits fall in a quarter that may be cached (readmodel.kpi_cases_refresh),
-so a change makes the cached figures of its quarters unreachable the moment it commits.
-Other backends compute every time (the snapshot below needs REPEATABLE READ).
-"""
+"""Finished periods' KPI figures served from the cache, never after their inputs changed: a
+period ended CACHE_AFTER_DAYS ago is cached under a key made of its quarters' change stamps,
+which the read model's writer adds in the transaction of each change (so a change makes the
+cached figures unreachable the moment it commits). Other backends compute every time."""
 from django.core.cache import cache
 from django.db import connections, transaction
 from django.db.models import Count, Max
@@ -54,13 +49,9 @@ def cached_for_period(period, as_of, name, compute):
 
 
 def _stamped_key(alias, name, period, as_of, quarters):
-    """The cache key of a figure: its name, period, as-of date and, for each quarter, the
-    latest change stamp and the number of stamps, read on ``alias``.
-
-    The latest stamp alone would not do: stamp ids are drawn from a sequence when a write
-    happens, not when it commits, so a transaction holding a lower stamp can commit after a
-    higher one was read. Stamps are only ever added, so the number visible grows with every
-    commit that stamps the quarter, and (latest, number) names the committed changes exactly."""
+    """The cache key of a figure: name, period, as-of date and, per quarter, the latest change
+    stamp and the number of stamps (read on ``alias``). Stamp ids are drawn before the commit,
+    so a lower stamp can commit after a higher one was read; the count still grows with it."""
     stamps = {
         row["quarter"]: f"{row['latest']}.{row['n']}"
         for row in KpiChange.objects.using(alias).filter(quarter__in=quarters).values("quarter").annotate(

@@ -1,9 +1,5 @@
-"""KPI arithmetic on plain values (SPEC §5). No ORM here: the rules (rules.py) classify the
-cases in the database, the selectors count them and hand the counts to these functions.
-
-Rates are percentages rounded half-up; a zero (or missing) denominator gives None, which the
-reports show as N/A (empty in CSV). Never 0 or 100 for "no data".
-"""
+"""KPI arithmetic on plain values (SPEC §5): rates are percentages rounded half-up; a zero or
+missing denominator gives None (N/A, empty in CSV), never 0 or 100."""
 import enum
 from decimal import ROUND_HALF_UP, Decimal
 

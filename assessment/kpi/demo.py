@@ -1,9 +1,6 @@
-"""Eight quarters of history for the demo: legacy cases, policy volumes, targets and follow-up
-visits, so that the dashboard, the trend and the reports have figures to show.
-
-Generated with a fixed seed through the same import code as `import_complaints` and
-`import_policy_volumes`; skipped when any legacy case exists, so a second run changes nothing.
-"""
+"""Eight quarters of demo history (legacy cases, policy volumes, targets, follow-up visits) for
+the dashboard, trend and reports, through the import code with a fixed seed; skipped when
+any legacy case exists."""
 import csv
 import datetime
 import io

@@ -42,11 +42,8 @@ def _department_filter(qs, department):
 
 
 def kpi_cases(period, figure, department=None, as_of=None):
-    """Exactly the cases counted in one figure of kpi_table (drill-down).
-
-    ``department``: a Department, a code, "none" (not yet dispatched) or None/"ALL" for the
-    company. Raises KeyError for an unknown figure.
-    """
+    """Exactly the cases counted in one figure of kpi_table; ``department``: a Department, a code,
+    "none" (not dispatched) or None/"ALL" (company). Raises KeyError for an unknown figure."""
     as_of = as_of or local_today()
     if figure in rules.COHORT_FIGURES:
         rows = judged_cohort(period, as_of)
@@ -114,12 +111,8 @@ VOLUME_DIMENSIONS = ("category", "channel", "dispute_type", "root_cause")
 
 
 def volumes(period, as_of, departments=None):
-    """{dimension: [(value, cohort complaints)]} for each of VOLUME_DIMENSIONS, most first
-    (then by value); cases without a root cause are not listed under root_cause.
-
-    One query for the four: the cohort grouped by the four columns together (a few hundred
-    groups), summed per dimension here, rather than four scans of the cohort. The counts are
-    those of volume_cases, which the drill-down lists."""
+    """{dimension: [(value, cohort complaints)]} for each of VOLUME_DIMENSIONS, most first; one
+    query grouped by the four columns, summed per dimension here (the counts of volume_cases)."""
     qs = KpiCase.objects.filter(rules.cohort(period, as_of))
     if departments is not None:
         departments = sorted(d.pk for d in departments)

@@ -1,9 +1,6 @@
-"""Follow-up visits after the decision (回访, SPEC §5): the queue of cases waiting for one, the
-due date of each, and the writes of attempts and outcomes.
-
-Each write checks who may do it inside the operation (so the pages and the API follow one
-rule), runs in one transaction with its timeline row and the case's KPI read-model row.
-"""
+"""Follow-up visits after the decision (回访, SPEC §5): the queue, each case's due date, and the
+writes of attempts and outcomes (permission checked inside, one transaction with the
+timeline row and the KPI read-model row)."""
 import datetime
 
 from django.db import transaction

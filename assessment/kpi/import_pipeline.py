@@ -1,13 +1,6 @@
-"""Two helpers of the legacy import that keep it fast and its memory flat (bench/README.md).
-
-- ``WriterThread`` writes batch N in a second thread while the caller parses batch N+1, so
-  the client's CPU time and the database's time overlap instead of adding up; outside a
-  transaction, several threads on connections of their own let the database work on two
-  batches at once.
-- ``ReferenceRegister`` remembers every reference read, to report a second line with the same
-  reference, without holding the whole file's references in the client: on PostgreSQL they
-  live in a temporary table with a primary key.
-"""
+"""Two helpers that keep the legacy import fast and its memory flat: ``WriterThread`` writes
+batch N while the caller parses batch N+1; ``ReferenceRegister`` remembers the references
+read (on PostgreSQL in a temporary table) to report a repeated one."""
 import queue
 import threading
 
@@ -18,24 +11,12 @@ from django.utils import translation
 class WriterThread:
     """Run ``write(chunk)`` for each submitted chunk in ``threads`` background threads.
 
-    With one thread (the default) the thread uses the caller's own database connection
-    (shared the way Django's live server thread shares it), so the writes take part in a
-    transaction the caller has open (tests, the demo loader) and no second connection is
-    needed; the chunks are written in order. The caller must not use the connection itself
-    until ``close()`` returns: the legacy import's parsing reads nothing from the database
-    once its context is loaded.
-
-    With more threads, each opens a connection of its own (Django's connections are per
-    thread) and closes it when it ends; chunks are written concurrently, in any order, each
-    in transactions of its own, so the database works on several at once. The caller's
-    connection stays the caller's. Only for a caller outside a transaction: the writers
-    could not see, or take part in, what the caller has not committed.
-
-    At most ``threads`` chunks wait while others are written, which bounds memory. An
-    exception in ``write`` stops the writing; it is raised in the caller by the next
-    ``submit`` or by ``close``. The threads run with the caller's language, so the messages
-    they produce are translated the same way.
-    """
+    One thread (the default) shares the caller's connection, so the writes join a transaction
+    the caller has open; the caller must not use the connection until ``close()`` returns. More
+    threads each open a connection of their own and write chunks concurrently, each in its own
+    transactions (only for a caller outside a transaction). At most ``threads`` chunks wait,
+    which bounds memory. A writer's exception stops the writing and is raised in the caller by
+    the next ``submit`` or by ``close``. The threads run with the caller's language."""
 
     def __init__(self, write, using=DEFAULT_DB_ALIAS, threads=1):
         if threads < 1:
@@ -96,15 +77,10 @@ class WriterThread:
 
 
 class ReferenceRegister:
-    """Which line first carried each reference of one file.
-
-    ``register(pairs)`` takes the (reference, line) pairs of the next batch, in file order,
-    records them and returns {line: first line} for each line whose reference came earlier
-    (in this batch or an earlier one). On PostgreSQL the references live in a temporary
-    table with a primary key, so the client's memory does not grow with the file (a dict
-    of 1,000,000 references takes ≈ 120 MB); other backends keep a dict. Must be used on
-    the connection (thread) that writes.
-    """
+    """Which line first carried each reference of one file. ``register(pairs)`` takes the batch's
+    (reference, line) pairs in file order and returns {line: first line} for each repeat. On
+    PostgreSQL the references live in a temporary table (a dict of 1,000,000 takes ≈ 120 MB);
+    other backends keep a dict. Must be used on the connection (thread) that writes."""
 
     TABLE = "legacy_import_seen"
 

@@ -37,10 +37,8 @@ class ImportResult:
 
 
 def read_rows(lines, required, optional=()):
-    """Yield (line number, {column: stripped value}) from a CSV; check the header first.
-
-    As csv.DictReader reads it (blank lines skipped, missing trailing fields empty), with
-    None instead of the values for a line with more fields than the header."""
+    """Yield (line number, {column: stripped value}) from a CSV after checking the header, as
+    csv.DictReader reads it; None for a line with more fields than the header."""
     reader = csv.reader(lines)
     header = [h.strip() for h in next(reader, [])]
     missing = [c for c in required if c not in header]

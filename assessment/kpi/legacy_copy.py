@@ -1,9 +1,7 @@
-"""The legacy import's PostgreSQL writer: a batch written with COPY (ids drawn from the
-sequences beforehand), one ``UPDATE … FROM`` a COPY-filled temporary table for re-imported
-cases, and history rows copied server-side with ``INSERT … SELECT`` from the rows just
-written, so the history is exactly the stored row. Django's bulk_create/bulk_update build one
-parameter per value and one CASE per field and row; at 100,000 lines they, not the database,
-were the bottleneck (bench/README.md)."""
+"""The legacy import's PostgreSQL writer: COPY (ids drawn from the sequences first), one
+``UPDATE … FROM`` a COPY-filled temporary table for re-imported cases, and history rows
+copied server-side from the rows just written. bulk_create/bulk_update, not the database,
+were the bottleneck at 100,000 lines (bench/README.md)."""
 from operator import attrgetter
 
 from django.db import connection, models
@@ -44,14 +42,9 @@ def _is_plain(field):
 
 
 def _copy_objects(cursor, table, objs, fields, add, extra=None):
-    """COPY the database values of ``objs`` for ``fields`` into ``table``.
-
-    pre_save applies auto_now/auto_now_add like save() would; get_db_prep_save applies the
-    field's own conversion (encryption included), so COPY stores what the ORM would store. It
-    costs a few microseconds a value, so fields whose value needs no conversion skip it and
-    are read in one C-level attrgetter call per object; the columns are listed in that order
-    (plain fields first), which COPY accepts.
-    """
+    """COPY the database values of ``objs`` for ``fields`` into ``table``, as the ORM would
+    store them (pre_save, get_db_prep_save); fields that need no conversion are read with one
+    attrgetter call per object and listed first."""
     plain = [f for f in fields if _is_plain(f)]
     other = [f for f in fields if not _is_plain(f)]
     get_plain = attrgetter(*(f.attname for f in plain)) if len(plain) > 1 else None
@@ -74,14 +67,8 @@ def _copy_objects(cursor, table, objs, fields, add, extra=None):
 
 
 def _converter(field, add, now):
-    """obj -> the database value of ``field``, as ``get_db_prep_save(pre_save(obj, add))``.
-
-    Two shortcuts, same values: an auto_now / auto_now_add date-time field takes one time for
-    the whole COPY (set on each object, as pre_save does; bulk_create would take one per
-    object, microseconds apart), converted once; a field whose pre_save is the plain read
-    converts an empty value (None or "") once per COPY — the same encrypted empty text, say,
-    for every row instead of one encryption per row. Other values are converted one by one.
-    """
+    """obj -> the database value of ``field``, as ``get_db_prep_save(pre_save(obj, add))``, with
+    an auto_now time and a plain field's empty value converted once per COPY."""
     attname = field.attname
     if type(field) is models.DateTimeField and (field.auto_now or (add and field.auto_now_add)):
         value = field.get_db_prep_save(now, connection)

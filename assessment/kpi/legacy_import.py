@@ -1,24 +1,12 @@
 """import_complaints: migrating cases from a legacy system (SPEC §9).
 
-Speed: every line is parsed, validated and has its deadlines computed in Python first (a bad
-line stops there, nothing written); valid lines are written in batches with explicit history
-rows (simple-history records nothing for bulk writes by itself). If a batch fails in the
-database, it is replayed one line per transaction so that only the offending line is reported
-and the others still import.
-
-Rows are parsed in legacy_rows.py; on PostgreSQL a batch is written with COPY
-(legacy_copy.py), on other backends with the ORM bulk operations (here). Each batch writes
-the KPI read model of its cases in its transaction.
-
-Parsing and writing overlap: a second thread writes batch N while the caller parses batch
-N+1 (import_pipeline.WriterThread), and memory stays flat as the file grows: the file is read
-as a stream, at most two batches are held, the deadline cache is bounded (LRU), and the
-references seen so far, kept to report a duplicate line, live in a temporary table on
-PostgreSQL (import_pipeline.ReferenceRegister).
-"""
-import datetime
+Every line is parsed, validated and given its deadlines in Python first (legacy_rows.py; a
+bad line stops there); valid lines are written in batches with explicit history rows, with
+COPY on PostgreSQL (legacy_copy.py), else with the ORM (here), together with the batch's KPI
+read-model rows. A batch that fails in the database is replayed one line per transaction, so
+only the offending line is reported. Writer threads write while the next batch is parsed and
+memory stays flat (import_pipeline.py): the file is a stream, at most two batches are held."""
 import threading
-from typing import NamedTuple
 
 from django.conf import settings
 from django.db import DatabaseError, IntegrityError, connection, transaction
@@ -32,7 +20,7 @@ from .import_pipeline import ReferenceRegister, WriterThread
 from .imports import ImportResult, LineError, read_rows
 from .legacy_copy import write_batch_copy
 from .legacy_rows import CASE_FIELDS, CHANGE_REASON, OPTIONAL, REQUIRED, Context, parse_row
-from .models import FollowUpVisit
+from .models import FollowUpVisit, KpiCase
 from .readmodel import kpi_cases_refresh, one_of
 
 # Lines per write transaction. Larger batches mean fewer round trips and commits; a batch
@@ -42,12 +30,9 @@ _RESULT_LOCK = threading.Lock()  # writer threads report into one ImportResult
 
 
 def _write_batch(batch, result):
-    """Write parsed rows in one transaction; new cases bulk-inserted, existing ones updated.
-
-    A reference that belongs to a case registered in the portal is reported for its line
-    and skipped; the other rows are written. The counts and those reports reach ``result``
-    only once the transaction committed, so a replay after a failure reports nothing twice.
-    """
+    """Write parsed rows in one transaction: new cases inserted, existing legacy ones updated, a
+    reference of a portal case reported and skipped. ``result`` is told only after the commit,
+    so a replay after a failure reports nothing twice."""
     existing = _stored_cases([p.case.reference for p in batch])
     new, updated, refused = [], [], []
     now = timezone.now()
@@ -81,36 +66,24 @@ def _write_batch(batch, result):
             kpi_cases_refresh([p.case.pk for p in new], new_times, new=True)
             kpi_cases_refresh([p.case.pk for p in updated], updated_times)
     with _RESULT_LOCK:  # writer threads may report at the same time
+        first = written and not (result.created or result.updated)
         result.created += len(new)
         result.updated += len(updated)
         result.errors.extend(refused)
-
-
-class _Stored(NamedTuple):
-    pk: int
-    reference: str
-    is_legacy: bool
-    created_at: datetime.datetime
-    version: int
+    if first and connection.vendor == "postgresql":
+        # Statistics for the planner of the next batches' statements: the tables may have
+        # been empty or much smaller when last analysed (the read model's statement chose
+        # plans for a handful of rows).
+        tables = (Complaint, CaseDeadline, FollowUpVisit, KpiCase)
+        with connection.cursor() as cursor:
+            cursor.execute(f"ANALYZE {', '.join(connection.ops.quote_name(m._meta.db_table) for m in tables)}")
 
 
 def _stored_cases(references):
-    """{reference: _Stored} of the cases already stored under ``references``."""
-    fields = ("id", "reference", "is_legacy", "created_at", "version")
-    if connection.vendor != "postgresql":
-        rows = Complaint.objects.filter(reference__in=references).values_list(*fields)
-    else:
-        # One array parameter: an IN list of a batch's 2,000 placeholders costs the client
-        # more to build and send than the look-up costs the database.
-        meta = Complaint._meta
-        listed = ", ".join(connection.ops.quote_name(meta.get_field(name).column) for name in fields)
-        with connection.cursor() as cursor:
-            cursor.execute(
-                f"SELECT {listed} FROM {connection.ops.quote_name(meta.db_table)} WHERE {connection.ops.quote_name(meta.get_field('reference').column)} = ANY(%s)",  # noqa: S608  # nosec B608 - identifiers quoted from model metadata, values bound as parameters
-                [references],
-            )
-            rows = cursor.fetchall()
-    return {row[1]: _Stored(*row) for row in rows}
+    """{reference: row (pk, reference, is_legacy, created_at, version)} of the stored cases."""
+    rows = Complaint.objects.filter(one_of(Complaint, "reference", references)).values_list(
+        "pk", "reference", "is_legacy", "created_at", "version", named=True)
+    return {row.reference: row for row in rows}
 
 
 def _write_batch_orm(batch, new, updated):
@@ -190,13 +163,9 @@ def _flush(batch, result):
 
 
 def _checked_batch(chunk, register, result):
-    """Report the chunk's bad and duplicate lines; return the parsed rows of the others.
-
-    ``chunk`` is [(line, reference or None, ParsedRow or None, error message or None)] in
-    file order, and chunks are checked in file order. A line whose reference came earlier in
-    the file is a duplicate even if it parsed, or the first line failed; the duplicate
-    message replaces any other.
-    """
+    """Report the chunk's bad and repeated lines; return the parsed rows of the others. ``chunk``
+    is [(line, reference or None, ParsedRow or None, error or None)]; chunks come in file order,
+    and a repeat's message replaces any other."""
     duplicates = register.register([(reference, line) for line, reference, _p, _e in chunk if reference is not None])
     batch, errors = [], []
     for line, reference, parsed, error in chunk:
@@ -217,28 +186,18 @@ def _write_chunk(chunk, register, result):
 
 
 def writer_count():
-    """How many connections write batches at once by default (LEGACY_IMPORT_WRITERS): on
-    PostgreSQL a batch's database time (indexes, triggers, foreign-key checks at commit)
-    outweighs its parsing, and two backends share it."""
+    """How many connections write batches at once by default (LEGACY_IMPORT_WRITERS)."""
     return settings.LEGACY_IMPORT_WRITERS
 
 
 def complaints_import(lines, batch_size=BATCH_SIZE, progress=None, progress_every=10_000, writers=None):
-    """Import legacy complaints from CSV ``lines``; return an ImportResult.
+    """Import legacy complaints from CSV ``lines`` (read as a stream); return an ImportResult.
 
-    Idempotent by reference: a reference already imported is updated, never duplicated; the
-    reference counter is not touched (legacy references keep their own numbering). A second
-    line with the same reference in one file is reported and not imported.
-    ``progress(n)`` is called every ``progress_every`` lines read.
-
-    ``lines`` is read as a stream (an open file is never read whole). This thread parses
-    and, batch after batch in file order, checks the references for repeats; ``writers``
-    threads (writer_count() by default) write the batches while the next ones are parsed.
-    Inside a transaction, or with one writer, a single writer thread uses this thread's
-    connection, so the caller must not use it from another thread meanwhile; otherwise each
-    writer has a connection of its own and commits each batch by itself. The ImportResult is
-    complete when this function returns.
-    """
+    Idempotent by reference: a reference already imported is updated, never duplicated; a
+    repeated reference in one file is reported. ``progress(n)`` is called every
+    ``progress_every`` lines. ``writers`` threads (writer_count()) write while this thread
+    parses; inside a transaction, or with one writer, the one writer uses this thread's
+    connection, otherwise each writer commits each batch on a connection of its own."""
     writers = writer_count() if writers is None else writers
     if writers < 1:
         raise ValueError("writers must be at least 1")

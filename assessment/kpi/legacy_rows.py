@@ -1,9 +1,6 @@
-"""A legacy row of import_complaints (SPEC §9) parsed and checked, with its deadlines computed,
-before anything is written (a bad line stops here). A legacy row is history taken as
-recorded: its tier stands as given, a visit's outcome stands as given, and the dates decide
-the status. Due dates come from the calendar and the deadline policy in force on the receipt
-date, through cases.deadlines.compute_deadlines, the same computation apply_deadlines runs
-for portal cases."""
+"""A legacy row of import_complaints (SPEC §9) parsed and checked, its deadlines computed by
+cases.deadlines.compute_deadlines, before anything is written. A legacy row is history as
+recorded: its tier and a visit's outcome stand as given, and the dates decide the status."""
 import datetime
 import zoneinfo
 from collections import OrderedDict
@@ -93,18 +90,10 @@ class Context:
         self.case_defaults = self.case_fast = None
 
     def new_case(self, department, policy, **values):
-        """An unsaved Complaint with ``values`` and every other field at its default.
-
-        Built as Model.__init__ builds an instance from positional values (the way the ORM
-        loads rows), minus the per-field setattr: the instance dict is filled in one update.
-        The keyword path resolves a default per field on every call and was the largest
-        single cost of parsing a line; even the positional path set 61 attributes one by
-        one. This is equivalent only while no field attribute has a setter of its own other
-        than the foreign keys' (which just store the id on a fresh instance) and nothing
-        listens to pre_init/post_init; otherwise Model.__init__ is used. Apart from the look-up
-        code (none for legacy cases), no field has a callable default, so the defaults are
-        taken once.
-        """
+        """An unsaved Complaint with ``values`` and every other field at its default, its instance
+        dict filled in one update rather than by Model.__init__ (the largest cost of parsing a
+        line). Equivalent only while no field but the foreign keys has a setter of its own and
+        nothing listens to pre_init/post_init; otherwise Model.__init__ is used."""
         if self.case_defaults is None:
             fields = Complaint._meta.concrete_fields
             self.case_defaults = {f.attname: f.get_default() for f in fields}
@@ -133,10 +122,8 @@ class Context:
         return case
 
     def deadlines_for(self, case):
-        """compute_deadlines of an unsaved legacy case. Such a case has no extensions or
-        pauses, so its deadlines depend only on the policy, D0, the tier and the working days
-        of each stage rule that applies (category and channel matter only through which rule
-        applies, and most share the blank rule): computed once per such key."""
+        """compute_deadlines of an unsaved legacy case (no extensions, no pauses): computed once per
+        policy, D0, tier and working days of the stage rules that apply."""
         policy = case.deadline_policy
         rules_key = (policy.pk, case.tier, case.category, case.channel)
         signature = self.rule_signatures.get(rules_key)
@@ -280,10 +267,8 @@ _COPY_ESCAPES = str.maketrans({"\\": "\\\\", "\t": "\\t", "\n": "\\n", "\r": "\\
 
 
 def copy_field(value):
-    """``value`` as one field of COPY's text format, read back by PostgreSQL as the same value.
-
-    An aware date-time is written in ISO 8601 with its offset, so it means the same instant
-    whatever the session's time zone; a date in ISO 8601."""
+    """``value`` as one field of COPY's text format (an aware date-time in ISO 8601 with its
+    offset: the same instant whatever the session's time zone)."""
     if value is None:
         return "\\N"
     if type(value) is bool:

@@ -141,14 +141,9 @@ class KpiSnapshot(models.Model):
 
 class KpiCase(models.Model):
     """The KPI read model (SPEC §5): one row per case with what the rules of kpi/rules.py judge,
-    each moment of a deadline as its local date (met at 23:59 local is met on that day), so
-    that no figure converts a time zone per row.
-
-    Written only by kpi/readmodel.py, in the transaction of the change it reflects (intake,
-    each transition, a deadline recomputation, a follow-up visit, the legacy import); rebuilt
-    from the cases by ``manage.py kpi_rebuild``. It holds inputs, not judgements: a change of
-    a rule in rules.py needs no rebuild.
-    """
+    deadline moments as local dates (no time zone converted per row). Written only by
+    kpi/readmodel.py in the transaction of the change it reflects; rebuilt by ``manage.py
+    kpi_rebuild``. It holds inputs, not judgements: a rule change needs no rebuild."""
 
     case = models.OneToOneField("cases.Complaint", primary_key=True, on_delete=models.CASCADE, related_name="kpi")
     # The case's department (a copy: no constraint or index of its own).

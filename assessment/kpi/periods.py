@@ -1,9 +1,6 @@
-"""Assessment periods: calendar quarters (``2026Q3``) and years (``2026``).
-
-Dates are local dates in settings.TIME_ZONE; the aware bounds turn them into the half-open
-datetime range [start 00:00, day after end 00:00) that database filters use, so a complaint
-received at 23:59 local time on the last day belongs to the period whatever the server's zone.
-"""
+"""Assessment periods: calendar quarters (``2026Q3``) and years (``2026``), as local dates in
+settings.TIME_ZONE whose aware bounds are the half-open range [start 00:00, day after end
+00:00) that database filters use."""
 import datetime
 import re
 import zoneinfo

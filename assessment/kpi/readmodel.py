@@ -1,17 +1,11 @@
 """The writer of the KPI read model (models.KpiCase) and of the change stamps of finished
 quarters (models.KpiChange), the only code that writes either.
 
-A row is derived from its case, the case's deadlines and its first completed follow-up visit
-by one query (``_derived``), run inside the database: ``kpi_cases_refresh`` replaces the rows
-of some cases with ``INSERT … SELECT`` in the caller's transaction, so a figure never sees a
-case without its row; ``kpi_rebuild`` replaces them all (``manage.py kpi_rebuild``), and
-``kpi_differences`` compares the table with what the query derives now.
-
-Who calls the writer: the cases app sends ``cases.signals.case_changed`` from intake, every
-transition and the deadline recomputation, inside their transactions (AssessmentConfig
-connects ``case_changed_received``); the follow-up service and the legacy import, both in
-this app, call ``kpi_cases_refresh`` directly.
-"""
+A row is derived from its case, deadlines and first completed visit by one query
+(``_derived``) run inside the database: ``kpi_cases_refresh`` writes the rows of some cases in
+the caller's transaction, ``kpi_rebuild`` all of them, ``kpi_differences`` compares. Callers:
+the receiver of ``cases.signals.case_changed`` (intake, transitions, deadline recomputation),
+the follow-up service and the legacy import."""
 import bisect
 import datetime
 
@@ -74,8 +68,8 @@ def _derived(case_ids=None):
 
 
 def one_of(model, column, ids, using=None):
-    """A condition "``column`` of ``model``'s table is one of ``ids``": one array parameter on
-    PostgreSQL (an IN list of a 2,000-case batch took psycopg 6 ms a statement to parse)."""
+    """The condition "``column`` of ``model``'s table is one of ``ids``": one array parameter on
+    PostgreSQL (psycopg took 6 ms to parse a 2,000-case IN list)."""
     connection = connections[using or router.db_for_read(model)]
     name = f"{connection.ops.quote_name(model._meta.db_table)}.{connection.ops.quote_name(column)}"
     if connection.vendor == "postgresql":
@@ -84,11 +78,12 @@ def one_of(model, column, ids, using=None):
 
 
 def _write(case_ids, using, returning=True, new=False, truncate=False):
-    """Replace the rows of ``case_ids`` (None: all) with the derived ones, in the database, and
-    bring the department copy of the visits of cases that changed department in step. With
+    """Write the derived rows of ``case_ids`` (None: all) in the database, and bring the
+    department copy of the visits of cases that changed department in step. With
     ``returning``, return the moments whose quarters the change may move: receipt and first
-    visit of the rows replaced and written, and those visits. ``new``: the cases were just
-    created (no row yet), so only the INSERT runs."""
+    visit of the rows changed, before and after, and those visits. ``new``: the cases were
+    just created (no row yet), so only the INSERT runs. Existing rows are upserted and only
+    those that differ are rewritten: re-importing an unchanged file writes no row."""
     connection = connections[using]
     table = connection.ops.quote_name(KpiCase._meta.db_table)
     where, ids = ("", []) if case_ids is None else one_of(KpiCase, "case_id", case_ids, using).as_sql(None, connection)
@@ -97,19 +92,31 @@ def _write(case_ids, using, returning=True, new=False, truncate=False):
         queryset = queryset.order_by("received_at")
     sql, params = queryset.using(using).query.sql_with_params()
     listed = ", ".join(connection.ops.quote_name(column) for column in columns)
-    tail = " RETURNING case_id, department_id, received_at, first_visit_at" if returning else ""
-    old, written = {}, {}
+    moments = "case_id, department_id, received_at, first_visit_at"
+    tail = f" RETURNING {moments}" if returning else ""
+    old, upsert = {}, ""
     with connection.cursor() as cursor:
+        if connection.vendor == "postgresql" and case_ids is not None and len(case_ids) > 1:
+            # A batch's statement is costly enough for PostgreSQL's JIT and a parallel worker,
+            # whose start took longer (≈ 200 ms a batch of the import) than the statement.
+            cursor.execute("SELECT set_config('jit', 'off', true), set_config('max_parallel_workers_per_gather', '0', true)")
         if truncate:
             # A rebuild replaces the table's file rather than leaving a million dead rows (after
             # a DELETE the table and its indexes kept twice their size, and the quarter's counts
             # read twice the pages). Readers wait for the rebuild's commit.
             cursor.execute(f"TRUNCATE {table}")
+        elif case_ids is None:
+            cursor.execute(f"DELETE FROM {table}")  # noqa: S608  # nosec B608 - identifiers from model metadata
         elif not new:
-            cursor.execute(f"DELETE FROM {table}{' WHERE ' if where else ''}{where}{tail}", ids)  # noqa: S608  # nosec B608 - identifiers from model metadata, values bound as parameters
-            old = {row[0]: row[1:] for row in (cursor.fetchall() if returning else ())}
-        cursor.execute(f"INSERT INTO {table} ({listed}) {sql}{tail}", params)  # noqa: S608  # nosec B608 - the same
+            cursor.execute(f"SELECT {moments} FROM {table} WHERE {where}", ids)  # noqa: S608  # nosec B608 - identifiers from model metadata, values bound as parameters
+            old = {row[0]: row[1:] for row in cursor.fetchall()}
+            names = [connection.ops.quote_name(column) for column in columns[1:]]
+            stored, derived = (", ".join(f"{prefix}{name}" for name in names) for prefix in (f"{table}.", "EXCLUDED."))
+            upsert = (f" ON CONFLICT (case_id) DO UPDATE SET ({', '.join(names)}) = ({derived})"
+                      f" WHERE ({stored}) IS DISTINCT FROM ({derived})")
+        cursor.execute(f"INSERT INTO {table} ({listed}) {sql}{upsert}{tail}", params)  # noqa: S608  # nosec B608 - the same
         written = {row[0]: row[1:] for row in (cursor.fetchall() if returning else ())}
+    old = {pk: row for pk, row in old.items() if pk in written}
     moved = [pk for pk, row in written.items() if pk in old and old[pk][0] != row[0]]
     visits = FollowUpVisit.objects.using(using).filter(**({} if case_ids is None else {"case_id__in": moved}))
     if case_ids is None or moved:
@@ -121,12 +128,10 @@ def _write(case_ids, using, returning=True, new=False, truncate=False):
 
 
 def kpi_cases_refresh(case_ids, visit_times=(), new=False):
-    """Rewrite the KPI rows of ``case_ids`` from their cases, deadlines and visits, in the
-    caller's transaction (or one of its own), and stamp the finished quarters whose figures
-    the change may move: those of the rows' receipt and first visit, before and after, of the
-    visits that changed department, and ``visit_times`` (the old and new times of visits of
-    these cases that the caller added, changed or removed: a failed visit counts by itself).
-    Three statements for a case (one for ``new`` cases, just created)."""
+    """Write the KPI rows of ``case_ids`` in the caller's transaction (or one of its own) and
+    stamp the finished quarters the change may move: the rows' receipt and first visit, before
+    and after, the visits that changed department, and ``visit_times`` (old and new times of
+    visits the caller added, changed or removed). ``new``: the cases were just created."""
     case_ids = sorted(set(case_ids))
     if not case_ids:
         return
@@ -151,9 +156,8 @@ def kpi_rebuild():
 
 
 def kpi_differences():
-    """Case ids whose stored KPI row differs from the one derived now (or is missing or left
-    over), or whose visits' department copy is not the case's: empty when the writer kept the
-    read model equal to a rebuild. Compared in the database (EXCEPT both ways)."""
+    """Case ids whose stored row differs from the derived one (or is missing or left over), or
+    whose visits' department copy is stale; compared in the database."""
     columns, derived = _derived()
     stored = KpiCase.objects.values_list(*columns).order_by()
     stale = FollowUpVisit.objects.exclude(department_id=F("case__department_id")).values_list("case_id")
@@ -176,8 +180,7 @@ def _stamp_cutoff():
 
 
 def _quarters(moments):
-    """The codes of the (local) quarters of ``moments``: each placed among the quarters' first
-    instants, not converted to local time one by one (a batch of the import has thousands)."""
+    """The codes of the local quarters of ``moments``, placed among the quarters' first instants."""
     if not moments:
         return set()
     first, last = (quarter_of(timezone.localdate(m, local_tz())) for m in (min(moments), max(moments)))
@@ -195,9 +198,8 @@ def _aware(moment):
 
 
 def kpi_stamp(quarters, using=None):
-    """Record a change to the KPI inputs of ``quarters`` (codes like 2026Q1, or ALL_QUARTERS),
-    in the caller's transaction. Stamps are only added, never updated: writers take no lock on
-    a shared row."""
+    """Record a change to ``quarters`` (codes, or ALL_QUARTERS) in the caller's transaction; stamps
+    are only added, so writers lock no shared row."""
     if quarters:
         KpiChange.objects.using(using or router.db_for_write(KpiChange)).bulk_create(
             KpiChange(quarter=quarter) for quarter in sorted(quarters)

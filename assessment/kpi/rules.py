@@ -1,14 +1,8 @@
 """The KPI rules of SPEC §5, each defined once, as query expressions over the read model
-(models.KpiCase: one row per case, deadlines as local dates) and the follow-up visits.
-
-The counts (selectors.kpi_table), the drill-down lists, the exports, the snapshots, the
-dashboard, kpi_report and the bonus and promotion figures all build on these; the arithmetic
-on the counts (rates, rounding, N/A) is calculations.py. A formula changes here, and only
-here; the read model holds inputs, not judgements, so no rebuild is needed after a change.
-
-"As of A" means by the end of local day A: an act counts once its local date is on or before
-A, so with local dates every condition is a date comparison.
-"""
+(models.KpiCase: one row per case, deadlines as local dates) and the follow-up visits. The
+counts, drill-downs, exports, snapshots, dashboard, kpi_report and the bonus and promotion
+figures all build on these (the arithmetic is calculations.py): a formula changes here only,
+and needs no rebuild. "As of A" means by the end of local day A, a date comparison."""
 from django.db.models import Case, CharField, F, Q, Value, When
 
 from cases.models.case import Channel, ComplaintType
@@ -80,10 +74,9 @@ COHORT_FIGURES = {
 
 
 def stage_state(stage, as_of):
-    """How a cohort case's ``stage`` deadline counts as of ``as_of``: met (done on or before
-    the due date), late (done after it, or not done and past it), excluded (tracking stopped
-    on or before the due date without the act) or pending; NULL (not counted) when the case
-    has no deadline for the stage."""
+    """How a cohort case's ``stage`` deadline counts as of ``as_of``: met (done by the due date),
+    late (done after it, or undone past it), excluded (tracking stopped by the due date without
+    the act) or pending; NULL when the case has no deadline for the stage."""
     due, met, stopped = f"{stage}_due", f"{stage}_met", f"{stage}_stopped"
     done = Q(**{f"{met}__lte": as_of})
     return Case(

@@ -156,21 +156,16 @@ def _computed_counts(period, as_of):
     alias = read_alias()  # the replica inside replica_reads(), as the ORM queries below
     with transaction.atomic(using=alias):
         if connections[alias].vendor == "postgresql":
-            # These aggregates cross PostgreSQL's JIT threshold at a few hundred thousand
-            # rows, and compiling them cost ~300 ms, more than it saved. They run with plans
-            # made for the quarter asked (a prepared statement's generic plan, made without the
-            # dates, doubled the dashboard's time). The cohort's groups are sorted: PostgreSQL
-            # estimates 70,000 of them (it cannot know that a case's stages advance together;
-            # a quarter has about 30), and with the default 4 MB the sort spilled to disk.
+            # No JIT (~300 ms to compile, more than it saved); plans for the dates asked (a
+            # generic plan doubled the dashboard's time); memory for the cohort's sort, which
+            # PostgreSQL estimates at 70,000 groups (about 30) and spilled to disk at 4 MB.
             with connections[alias].cursor() as cursor:
                 cursor.execute("SELECT set_config('jit', 'off', true), "
                                "set_config('plan_cache_mode', 'force_custom_plan', true), "
                                "set_config('work_mem', '32MB', true)")
-        # The cohort in one pass, one group per department, timeliness class and class of each
-        # stage (a few hundred groups: a case's stages advance together), so that each class is
-        # evaluated once per case; 28 counts with a FILTER each evaluated the stage classes four
-        # times per case (82 vs 262 ms for a quarter of 117,000 complaints, bench/kpi.py).
-        # Counted over a column of the covering index, not the key, to keep the scan index-only.
+        # The cohort in one pass grouped by department and the class of timeliness and of each
+        # stage, so each class is evaluated once per case (82 against 262 ms with 28 FILTERed
+        # counts); counted over a covering index column to keep the scan index-only.
         stages = {f"stage_{stage}": rules.stage_state(stage, as_of) for stage in rules.STAGES}
         cohort = KpiCase.objects.using(alias).filter(rules.cohort(period, as_of)).values(
             "department_id", state=rules.timeliness(as_of), **stages
@@ -198,15 +193,10 @@ def _computed_counts(period, as_of):
 
 
 def kpi_table(period, as_of=None, departments=None):
-    """The KPIs of SPEC §5 for ``period`` as of the end of local day ``as_of`` (default today),
-    one row per department (``departments``: a queryset/list to restrict to; default all active
-    departments and any with figures), plus the company row.
-
-    Four GROUP BY queries (cohort with stages, first visits, failed visits, volumes) whatever
-    the data size; on PostgreSQL a finished period's counts come from the cache while none of
-    its cases, deadlines or visits changed (_counts). Volumes, targets and departments are
-    always read fresh.
-    """
+    """The KPIs of SPEC §5 for ``period`` as of the end of local day ``as_of`` (default today), one
+    row per department (``departments`` restricts; default the active ones and any with
+    figures) plus the company row: four GROUP BY queries whatever the data size, a finished
+    period's counts from the cache (_counts); volumes, targets and departments read fresh."""
     as_of = as_of or local_today()
     rows = defaultdict(lambda: KpiRow(department=""))
     rows.update(_counts(period, as_of))

@@ -1,8 +1,5 @@
-"""Writes of the KPI package: targets and KPI snapshots (follow-up visits: followups.py).
-
-Each write checks who may do it inside the operation (so the pages, the API and the tasks
-follow one rule), runs in one transaction and records its timeline or history row there.
-"""
+"""Writes of the KPI package: targets and snapshots (permission checked inside, one transaction
+with the timeline or history row); follow-up visits are followups.py."""
 
 from django.db import transaction
 from django.utils.translation import gettext_lazy as _

@@ -1,9 +1,6 @@
 """Assessment pages: KPI dashboard with drill-down and exports, targets, follow-up queue.
-
-Visibility: supervisors and senior managers see every department; a department head sees the
-departments they head; everyone else gets 403. Follow-ups go through cases.selectors, so a
-case the user may not see is a 404.
-"""
+Supervisors and senior managers see every department, a head the departments they head,
+others get 403; a follow-up case the user may not see is a 404 (cases.selectors)."""
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required

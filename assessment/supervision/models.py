@@ -1,9 +1,5 @@
-"""Supervision records (SPEC §7): spot checks, rectifications, corrective actions, monthly reports.
-
-Kept apart from assessment/models.py (the KPI inputs) and imported at its end, so the app label
-stays ``assessment``. Configuration-like rows (the checklist) and the tracked work items carry
-django-simple-history, so the supervisor's audit page shows who changed what and when.
-"""
+"""Supervision records (SPEC §7): spot checks, rectifications, corrective actions, monthly
+reports (app label ``assessment``); the checklist and the tracked items keep history."""
 from django.conf import settings
 from django.db import models
 from django.utils.translation import gettext_lazy as _
@@ -45,12 +41,8 @@ class ChecklistItem(models.Model):
 
 
 class SpotCheck(models.Model):
-    """A reproducible random sample of one department's closed cases of one period.
-
-    The population is ordered by reference and sampled with ``random.Random(seed)``, so the
-    recorded seed and the same population give the same sample. Only one draw per period and
-    department is in force; a replacement keeps the old draw and records who replaced it and why.
-    """
+    """A reproducible random sample of one department's closed cases of one period (population by
+    reference, ``random.Random(seed)``); one draw in force, a replacement keeps the old one."""
 
     class State(models.TextChoices):
         ACTIVE = "active", _("In force")

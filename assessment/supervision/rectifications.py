@@ -211,11 +211,9 @@ def recurring_root_causes(period, threshold=None, departments=None):
 
 
 def supervision_reminders(today=None):
-    """Remind owners of open rectifications and corrective actions due soon (within
-    DUE_SOON_DAYS working days), and escalate overdue ones to the department heads and the supervisors.
-
-    Idempotent: each notification has a dedupe key per item and due date, and the marker
-    columns are set with conditional updates, so beat firing twice sends nothing twice."""
+    """Remind owners of open rectifications and corrective actions due within DUE_SOON_DAYS working
+    days and escalate overdue ones to heads and supervisors; idempotent (dedupe keys, markers
+    set by conditional updates)."""
     today = today or local_today()
     try:
         soon = working_days_from(today, DUE_SOON_DAYS)

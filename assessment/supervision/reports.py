@@ -88,14 +88,9 @@ FIGURE_LABELS = {
 
 
 def month_figures(department, month, as_of=None):
-    """The figures of one department and month as a JSON-ready dict.
-
-    received/regulator/on_time/overdue/pending/revisited/satisfied and the rates are the
-    department's row of ``selectors.kpi_table`` for the month (overdue = the KPI's "late":
-    decided after the due date, or undecided and past it); closed and in progress split the
-    same cohort by whether it was closed by the end of the month; decisions are the decision
-    notices (all rounds) sent in the month; top causes are ``drilldown.volume_by(root_cause)``.
-    """
+    """The figures of one department and month as a JSON-ready dict: the department's row of
+    kpi_table for the month (overdue = the KPI's "late"), closed / in progress of that cohort,
+    the month's decision notices (all rounds) and the top root causes (drilldown.volume_by)."""
     today = local_today()
     as_of = min(as_of or month.end, today)
     row = selectors.kpi_table(month, as_of, departments=[department]).rows[0]

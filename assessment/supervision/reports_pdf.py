@@ -1,8 +1,5 @@
-"""Monthly department reports as PDF (reportlab) and XLSX (openpyxl), from the stored figures.
-
-The PDF uses reportlab's built-in CID font STSong-Light, which renders Chinese without any font
-file on the server. Labels are translated in the active language of the request.
-"""
+"""Monthly department reports as PDF (reportlab's built-in CID font STSong-Light renders Chinese
+with no font file) and XLSX (openpyxl), from the stored figures, in the request's language."""
 import io
 
 from django.utils.translation import gettext as _

@@ -47,11 +47,8 @@ def spot_check_population(period, department):
 
 
 def sample_draw(population, count, seed):
-    """The sample of `count` items of the ordered `population` for `seed` (pure function).
-
-    ``random.Random(str)`` seeds from the string's SHA-512, independent of hash randomisation,
-    so the same seed and population give the same sample on every machine and run. Returns
-    (sample sorted as in the population, took_all)."""
+    """(sample of `count` items of the ordered `population` for `seed`, took_all): the same on
+    every machine (``random.Random(str)`` seeds from the string's SHA-512)."""
     population = list(population)
     if count >= len(population):
         return population, True
@@ -83,14 +80,9 @@ def _parse_size(size, percent):
 
 
 def spot_check_draw(*, actor, period, department, size=None, percent=None, seed=None, replace_reason=""):
-    """Draw the spot-check sample of `department`'s cases closed in `period` (supervisor only).
-
-    The seed (given, or a fresh random one) is recorded with the draw. A second draw for the
-    same period and department is refused (SpotCheckExists) unless `replace_reason` is given:
-    then the earlier draw is kept, marked replaced, and linked from the new one with the
-    reason, so a sample cannot be re-rolled quietly. When fewer cases exist than requested,
-    all are taken and ``took_all`` says so.
-    """
+    """Draw the spot-check sample of `department`'s cases closed in `period` (supervisor only),
+    recording the seed. A second draw is refused (SpotCheckExists) unless `replace_reason` is
+    given: the earlier draw is then kept, marked replaced and linked with the reason."""
     require_supervisor(actor)
     period = period_parse(period) if isinstance(period, str) else period
     size, percent = _parse_size(size, percent)
@@ -142,12 +134,8 @@ def checklist_items():
 
 
 def spot_check_item_review(*, actor, item_id, answers, note=""):
-    """Record the review of one sampled case (supervisor only).
-
-    `answers` maps each active checklist code to (passed, note). Every active item must be
-    answered. A failed item opens a rectification for the case's department, due in the
-    configured number of working days. A case is reviewed once; a correction is a new draw.
-    """
+    """Record the review of one sampled case (supervisor only): `answers` maps every active
+    checklist code to (passed, note); a failed item opens a rectification for the department."""
     require_supervisor(actor)
     items = checklist_items()
     missing = [c.code for c in items if c.code not in answers]

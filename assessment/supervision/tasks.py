@@ -1,7 +1,4 @@
-"""Celery tasks of supervision: thin and idempotent, each calling assessment.supervision.
-
-The task names predate the package and are kept: the beat schedule and the queue routes
-(complaints_portal/settings/base.py) refer to them."""
+"""Celery tasks of supervision (names predate the package: the beat schedule refers to them)."""
 from celery import shared_task
 
 

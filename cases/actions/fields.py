@@ -1,10 +1,6 @@
-"""The input of an action: its fields, declared once on its row (cases.actions.table).
-
-The same declaration gives the HTML form (cases.actions.forms), the API body and its schema
-(cases.api.serializers) and the check the lifecycle service makes before the handler runs
-(``clean``): every missing required field named in one error, choices checked, dates, times,
-flags and amounts converted. Which fields an action requires is therefore written once.
-"""
+"""The input of an action, declared once on its row: the same fields give the HTML form, the
+API body and schema, and the service's check (``clean``: missing required fields named in
+one error, choices checked, values converted)."""
 from dataclasses import dataclass
 from functools import partial
 from typing import Any
@@ -18,13 +14,9 @@ TEXT, CHOICE, FLAG, DATE, DATETIME, AMOUNT, NAMES = "text", "choice", "flag", "d
 
 @dataclass(frozen=True)
 class Field:
-    """One input of an action.
-
-    ``choices``: the enumeration a choice must be one of (None: a name the handler resolves,
-    such as a department code or a username). ``options(case, access)``: the form's choices
-    when they depend on the case and the user. ``initial``: the form's initial value, or a
-    function of the case. ``lines``: a text's textarea height (0: one line). ``attest``: a flag
-    the form requires ticked (an attestation), optional for the service."""
+    """One input of an action. ``choices``: None for a name the handler resolves; ``options(case,
+    access)``: the form's choices when they depend on the case; ``initial``: a value or a
+    function of the case; ``lines``: textarea height; ``attest``: a flag the form requires ticked."""
 
     name: str
     label: Any

@@ -1,8 +1,5 @@
-"""The HTML form of an action, built from its row (cases.actions.table): its fields, title,
-button and confirmation. The form only shapes and pre-checks the input; `to_data()` is the
-`data` that cases.services.case_transition takes, so the browser and the API feed the same
-service, which checks everything again.
-"""
+"""The HTML form of an action, built from its row: it shapes and pre-checks the input, and
+`to_data()` is the `data` case_transition takes (the API feeds the same service)."""
 from functools import cache
 
 from django import forms

@@ -1,12 +1,7 @@
-"""What each action does to the case and its parts: one handler per action, named on its row
-(cases.actions.table) and run only by the lifecycle service (cases.services.case_transition),
-which has already locked the case, checked the state, the guard, the actor's permission and
-the action's fields, and which afterwards sets the state, applies the deadline effect, saves
-the case and records the event.
-
-A handler takes (case, access, data, now), changes the case in memory (the service saves it)
-and writes the parts the action creates, and returns the event's data (never personal data).
-"""
+"""What each action does to the case and its parts, one handler per action (named on its row in
+cases.actions.table), run only by cases.services.case_transition after its checks. A handler
+takes (case, access, data, now), changes the case in memory, writes the parts the action
+creates and returns the event's data (never personal data)."""
 from dateutil.relativedelta import relativedelta
 from django.conf import settings
 from django.contrib.auth import get_user_model

@@ -1,15 +1,9 @@
-"""The case lifecycle as data (SPEC §3): one row per action.
-
-A row says everything about its action: the states it may start from and the state it leads
-to, the condition the case must also meet (its guard), who may do it, its fields (which give
-its HTML form, its API body and schema, and the service's check of its input), its handler,
-its effect on the deadlines, its label on the timeline, whether it is a step of the lifecycle
-(the case page opens it first) and whom it notifies.
-
-The lifecycle service (cases.services.case_transition) applies a row; the case page, the API
-and its schema, the tests and `manage.py workflow_graph` read the rows. To add an action, add
-its row here and its handler in cases.actions.handlers.
-"""
+"""The case lifecycle as data (SPEC §3): one row per action, saying everything about it — the
+states it starts from and leads to, its guard, who may do it, its fields (form, API body and
+schema, the service's check), its handler, its deadline effect, its timeline label, whether
+the case page opens it first, and whom it notifies. cases.services.case_transition applies a
+row; pages, API, schema, tests and `manage.py workflow_graph` read them. To add an action,
+add its row here and its handler in cases.actions.handlers."""
 from dataclasses import dataclass
 from functools import partial
 from typing import Any
@@ -228,10 +222,8 @@ def refusal(name, case, paused):
 
 
 def actions_for(who, case, *, paused=None):
-    """The public actions ``who`` may perform on ``case`` now: allowed by the state, the
-    guard and the actor's permission. Drives the case page's forms and the API's
-    `allowed_actions`; the service checks again on submit. ``paused``: whether the deadline
-    is paused, when the caller knows (else one query, only if pause or resume is in question)."""
+    """The public actions ``who`` may perform on ``case`` now (state, guard, permission), for the
+    case page and the API's `allowed_actions`. ``paused``: whether the deadline is paused, if known."""
     access = Access.of(who)
     frozen = case.status == S.ARCHIVED or case.merged_into_id
     known = [] if paused is None else [paused]

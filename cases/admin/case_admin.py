@@ -1,10 +1,6 @@
-"""Admin for departments, memberships and complaint cases.
-
-The admin is for configuration and for looking at cases, not for running them: a case's status,
-department, tier, team, report, plan and decision change only through cases.services (the
-lifecycle rules, permissions, deadlines and history live there). Here a case allows edits of a
-few descriptive fields only, nothing is added or deleted, and an archived case is read-only.
-"""
+"""Admin for departments, memberships and cases: cases are looked at, not run (their lifecycle
+goes through cases.services); a few descriptive fields are editable, nothing is added or
+deleted, and an archived case is read-only."""
 from django.contrib import admin
 from django.db import transaction
 from django.utils.translation import gettext_lazy as _
@@ -176,10 +172,8 @@ class ComplaintAdmin(SimpleHistoryAdmin):
         return super().has_change_permission(request, obj)
 
     def save_model(self, request, obj, form, change):
-        """Save only the edited descriptive fields, under the row lock, and bump the version.
-
-        A plain save() would write back every field as it was when the page was opened, and
-        could undo a transition someone made in the meantime."""
+        """Save only the edited descriptive fields under the row lock (a plain save() could undo a
+        transition made meanwhile) and bump the version."""
         fields = [f for f in form.changed_data if f in self.EDITABLE]
         if not fields:
             return

@@ -24,12 +24,9 @@ DEADLINE_KEYS = [s.value for s in STAGE_ORDER] + [Stage.OVERALL.value]
 
 
 def fresh_fields(fields):
-    """New, unbound copies of ``fields`` (name -> field), as DRF's deepcopy makes them — a new
-    field from the same arguments (Field.__deepcopy__) — without deep-copying the arguments:
-    a field's constructor copies what it keeps of them (validators, choices) and no field here
-    has a mutable default, so sharing them is safe; the deep copies of labels, choices and
-    help texts were about a tenth of an intake POST's CPU. A nested or list serializer is
-    deep-copied as DRF does (a list serializer's child must not be shared)."""
+    """New, unbound copies of ``fields`` made from their constructor arguments (as
+    Field.__deepcopy__ does) without deep-copying the arguments, which no field here mutates;
+    DRF's deep copies were a tenth of an intake POST's CPU. Nested serializers are deep-copied."""
     import copy
 
     return {
@@ -134,21 +131,17 @@ class RevealSerializer(serializers.Serializer):
 
 # -- output --------------------------------------------------------------------------------
 class PlannedRepresentation:
-    """Serializer.to_representation with the decisions DRF takes anew for every instance and
-    field taken once per serializer: a field that shows one plain attribute of the object (a
-    column, a property) reads it with getattr, which is what DRF's get_attribute comes to for
-    it; any other field (a method, a relation, a nested serializer) goes through DRF's own
-    path. Date-times are given the time zone once. The output is DRF's
-    (tests/cases/api/test_serializer_fields.py). On a list page of 50 cases DRF's generic path
-    cost more CPU than the rest of the request (bench/profile_pages.py, list API)."""
+    """Serializer.to_representation with DRF's per-instance decisions taken once per serializer:
+    a field showing one plain attribute reads it with getattr; any other field goes through
+    DRF's own path. Same output as DRF (tests/cases/api/test_serializer_fields.py); on a list
+    page DRF's generic path cost more CPU than the rest of the request."""
 
     plan_model = None  # the model whose attributes the fields read (default: Meta.model)
 
     @cached_property
     def _plan(self):
-        """(name, field, how) per readable field: ``how`` is the attribute to read, "*" for the
-        object itself (method fields, nested serializers of the same object), None for DRF's
-        get_attribute."""
+        """(name, field, how) per readable field: the attribute to read, "*" for the object itself,
+        None for DRF's get_attribute."""
         model = self.plan_model or self.Meta.model
         zone = timezone.get_current_timezone()
         plan = []
@@ -202,10 +195,8 @@ class CustomerSerializer(FreshDeclaredFields, PlannedRepresentation, serializers
 
 
 class FieldsBuiltOnce:
-    """ModelSerializer builds its fields from the model again for every instance: about 1 ms for
-    the 45 fields of a case, a tenth of an intake POST. They depend only on the class (Meta and
-    the declared fields), so they are built once per class and every instance gets fresh,
-    unbound copies (fresh_fields)."""
+    """ModelSerializer's fields built once per class (≈ 1 ms a case otherwise), fresh copies per
+    instance (fresh_fields)."""
 
     def get_fields(self):
         built = type(self).__dict__.get("_fields_built_once")
@@ -237,9 +228,8 @@ def _deadlines_sql(alias, count):
 
 
 def _deadline_rows(case_ids):
-    """(case id, stage, due date) of the cases' deadline rows. Plain SQL kept per number of
-    cases: compiling the same ORM query for every list page cost more CPU than running it
-    (0.3 of 0.7 ms for a page of 50, bench/profile_pages.py list API)."""
+    """(case id, stage, due date) of the cases' deadline rows, in plain SQL kept per number of
+    cases (compiling the ORM query cost more than running it)."""
     if not case_ids:
         return []
     alias = router.db_for_read(CaseDeadline)
@@ -258,12 +248,8 @@ def _status_labels(language):
 
 
 class ComplaintListSerializer(FieldsBuiltOnce, PlannedRepresentation, serializers.ModelSerializer):
-    """A case in the list (GET /api/v1/complaints/) and the start of every case's JSON: of a
-    Complaint, or of a row of the columns the list shows (``rows``), which reads what the list
-    needs at a fraction of the cost of model instances.
-
-    What the cases need besides their columns is read for all the cases of a page (or the one
-    case) at once (``get_attrs``)."""
+    """A case in the list and the start of every case's JSON: of a Complaint, or of a row of the
+    listed columns (``rows``); what else the cases need is read for all at once (``get_attrs``)."""
 
     # Nullable and blank values are declared, so the schema says what the API really returns.
     department = serializers.CharField(source="department_code", read_only=True, allow_null=True)
@@ -291,18 +277,14 @@ class ComplaintListSerializer(FieldsBuiltOnce, PlannedRepresentation, serializer
 
     @classmethod
     def rows(cls, queryset):
-        """The cases of ``queryset`` as rows of what the list shows (named tuples): building
-        a model instance per case (forty columns) cost more than serializing it (1.1 ms for a
-        page of 50, bench/profile_pages.py list API)."""
+        """The cases of ``queryset`` as named rows of the listed columns (cheaper than instances)."""
         own = [name for name in cls.Meta.fields if name not in cls._declared_fields]
         return queryset.annotate(department_code=F("department__code"), merged_into_reference=F(
             "merged_into__reference")).values_list(
             "id", *own, "outcome", *cls.CUSTOMER_COLUMNS, "department_code", "merged_into_reference", named=True)
 
     def get_attrs(self, cases):
-        """What the cases' JSON needs besides their columns, for all of them at once: their
-        deadline rows (one query), their status label and whether they are overdue (the
-        language and today looked up once)."""
+        """Deadline rows (one query), status label and overdue flag of all the ``cases`` at once."""
         labels, today = _status_labels(get_language()), timezone.localdate()
         attrs = {case.id: {"deadlines": {}, "status_display": labels.get(case.status, case.status),
                            "overdue": bool(case.status in OPEN_STATUSES and case.next_due and case.next_due < today)}

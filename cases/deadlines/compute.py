@@ -1,18 +1,10 @@
 """The due dates of a case, each with the explanation shown on the case page (SPEC §4).
 
-The overall (regulatory) deadline counts calendar days from D0 by the tier in force, plus
-paused days, rolled forward to a working day; each stage is the n-th working day after D0 by the
-most specific rule of the case's policy version, capped at the overall due date. A dispute
-opens a review whose own deadline counts from the dispute; it never moves `overall`.
-
-The tier in force is derived from Extension rows, not from `case.tier`: it is the `to_tier` of
-the last extension with `counts=True`, else simple. An extension recorded late is kept for the
-record but changes nothing (`extension_check`). Legacy imports carry no Extension rows, so for
-them `case.tier` is taken as given (SPEC §9 import_complaints).
-
-Reads the case's inputs (policy, stage rules, extensions, pauses) and computes; it writes
-nothing (cases.deadlines.rows keeps the CaseDeadline rows).
-"""
+The overall deadline counts calendar days from D0 by the tier in force plus paused days,
+rolled forward to a working day; each stage is the n-th working day after D0 by the most
+specific stage rule, capped at the overall due date; a dispute opens a review counted from
+the dispute. The tier in force is the `to_tier` of the last counting Extension, else simple
+(legacy cases: `case.tier` as imported). Reads the inputs and computes; writes nothing."""
 from __future__ import annotations
 
 from collections import OrderedDict
@@ -89,9 +81,7 @@ def local_date(dt):
 
 def effective_tier(case, extensions=None):
     """Tier in force: the last counting extension's target, else simple (legacy: as recorded).
-
-    ``extensions``: the case's Extension rows when the caller has already read them all (the
-    case page lists them); then nothing is queried."""
+    ``extensions``: all the case's rows when the caller has them (then nothing is queried)."""
     if case.pk is None:
         return case.tier if case.is_legacy else Tier.SIMPLE
     if extensions is not None:
@@ -108,9 +98,8 @@ def effective_tier(case, extensions=None):
 
 
 def paused_days(case, today=None, since=None, before=None, pauses=None):
-    """Calendar days the clock stood still: end − start of each pause (an open pause runs to
-    today). `since`/`before` select the pauses of the review or of the first round.
-    ``pauses``: the case's Pause rows when the caller has already read them all."""
+    """Calendar days the clock stood still (an open pause runs to today); `since`/`before` select
+    the pauses of the review or of the first round; ``pauses``: the rows if already read."""
     if case.pk is None:
         return 0
     today = today or timezone.localdate()
@@ -168,9 +157,8 @@ def calendar_due(calendar, d0, days, pause, label):
 
 
 def clock_inputs(case, today=None, extensions=None, pauses=None):
-    """(tier in force, dispute date, paused days of the first round, paused days of the review):
-    what compute_deadlines takes from the case's extensions and pauses. ``extensions`` /
-    ``pauses``: the case's rows when the caller has read them (else two or three queries)."""
+    """(tier in force, dispute date, paused days of the first round, of the review): what
+    compute_deadlines takes from the case's extensions and pauses."""
     tier = effective_tier(case, extensions)
     dispute_date = local_date(case.disputed_at) if case.round > 1 and case.disputed_at else None
     first_round_pause = paused_days(case, today, before=dispute_date, pauses=pauses)
@@ -179,13 +167,9 @@ def clock_inputs(case, today=None, extensions=None, pauses=None):
 
 
 def compute_deadlines(case, calendar, today=None, _rules_cache=None, *, policy=None, inputs=None):
-    """Ordered {stage: (due_date, explanation)} for `case` under `calendar` (SPEC §4).
-
-    Pure apart from reading the case's policy, stage rules, extensions and pauses. Raises
-    CalendarMissing when a needed date lies in a year the calendar does not cover.
-    ``policy``: the case's DeadlinePolicy when the caller has it; ``inputs``: clock_inputs(case)
-    when the caller has computed them.
-    """
+    """Ordered {stage: (due_date, explanation)} for `case` under `calendar` (SPEC §4); raises
+    CalendarMissing for a year the calendar does not cover. ``policy`` / ``inputs``: the case's
+    policy and clock_inputs(case) when the caller has them."""
     policy = policy or case.deadline_policy
     d0 = case.clock_start
     tier, dispute_date, first_round_pause, review_pause = inputs or clock_inputs(case, today)
@@ -217,13 +201,9 @@ def compute_deadlines(case, calendar, today=None, _rules_cache=None, *, policy=N
 
 
 def extension_check(case, to_tier, at, calendar=None):
-    """(counts, due_before) for an extension to `to_tier` recorded at `at`.
-
-    Complex counts when recorded (local date) on or before the 15-day (simple) due date;
-    especially complex when on or before the due date currently in force. The service stores
-    both on the Extension row and then calls apply_deadlines: a non-counting extension does
-    not move any date, because the tier in force only follows counting extensions.
-    """
+    """(counts, due_before) for an extension to `to_tier` recorded at `at`: complex counts on or
+    before the simple due date, especially complex on or before the due date in force. A
+    non-counting extension moves no date (the tier in force follows counting ones only)."""
     calendar = calendar or load_calendar()
     policy = case.deadline_policy
     pause = paused_days(case)

@@ -1,19 +1,11 @@
-"""The deadline configuration: the working-day calendar (days, covered years) and the deadline
-policies with their stage rules. One change mechanism serves everything that depends on it.
+"""The deadline configuration (working-day calendar, deadline policies, stage rules) and its
+one change mechanism: every save or delete of those models (no bulk writes: each change
+leaves its history row) sets a new version token in the same transaction and schedules one
+recompute of the open cases after the commit.
 
-Every save or delete of those models (the admin, the calendar commands, the shell: no bulk
-writes, so that each change also leaves its history row) gives the configuration a new version
-token in the same transaction and schedules one recompute of the open cases after the commit
-(once per transaction and scope, however many rows changed).
-
-What intake and the case page compute the same way all day is kept per process under the token
-it was built from (``memo``): the calendar, the policy versions, the stage rules, the deadlines
-of a new case for each (policy, D0, category, channel, language) and the case page's
-explanations — about 2 ms of CPU and four queries of every registration otherwise. One query
-reads the token; a different token drops the memo. The token changes in the transaction that
-changes the configuration, so it changes exactly when that change is committed; inside a
-transaction, which may see its own uncommitted changes, nothing is memoised.
-"""
+What intake and the case page compute all day is kept per process under the token it was
+built from (``memo``): one query reads the token, a different token drops the memo; inside a
+transaction, which may see its own uncommitted changes, nothing is memoised."""
 from __future__ import annotations
 
 import threading
@@ -36,10 +28,8 @@ VERSION_ROW = 1
 
 # -- changes -------------------------------------------------------------------------------
 def configuration_changed(reason, policy_id=None, *, recompute=True):
-    """Record a change of the configuration in the current transaction: a new version token,
-    and (``recompute``) one recompute of the open cases, of one policy version if given, after
-    the commit. The model signals call it; so does code that writes configuration without
-    them (test data written in bulk)."""
+    """Record a change of the configuration in the current transaction: a new version token, and
+    (``recompute``) one recompute of the open cases (of one policy version) after the commit."""
     token = uuid.uuid4()
     if not ConfigurationVersion.objects.filter(pk=VERSION_ROW).update(token=token):
         ConfigurationVersion.objects.update_or_create(pk=VERSION_ROW, defaults={"token": token})
@@ -127,10 +117,8 @@ class Memo:
         return computed
 
     def deadlines_for_case(self, case, extensions, pauses, today=None):
-        """compute_deadlines(case) of any case, given all its Extension and Pause rows (the case
-        page has them), memoised per (policy, D0, tier in force, category, channel, dispute
-        date, paused days, language): those are all the computation reads besides the
-        configuration this memo holds. Cases received on the same day share one entry."""
+        """compute_deadlines(case) of any case given all its Extension and Pause rows, memoised per
+        everything the computation reads besides this memo's configuration."""
         inputs = clock_inputs(case, today, extensions=extensions, pauses=pauses)
         key = (case.deadline_policy_id, case.clock_start, case.category, case.channel, *inputs, get_language())
         computed = self.explained.get(key)
@@ -171,9 +159,5 @@ _current = _Current()
 
 
 def memo():
-    """The Memo of the configuration as committed now, or None inside a transaction (where
-    the callers read the database). Costs one query; rebuilds after a change.
-
-    Kept per process on purpose (``_current``): it holds only what the configuration version
-    determines, and the version is checked on every use."""
+    """The Memo of the configuration as committed now (one query), or None inside a transaction."""
     return _current.get()

@@ -32,25 +32,22 @@ class Clock:
     OPEN_REVIEW = "open_review"  # a dispute: the review deadline runs from its receipt
 
 
-def _open_due_dates(case):
-    return CaseDeadline.objects.filter(case=case, met_at__isnull=True, stopped_at__isnull=True).aggregate(m=Min("due_on"))["m"]
+# A row's reminder and escalation stamps, cleared when its due date moves.
+UNSENT = dict.fromkeys(("reminded_at", "overdue_at", "escalated_head_at", "escalated_supervisor_at", "at_risk_notified_at"))
 
 
 def _refresh_case_dates(case):
     overall = CaseDeadline.objects.filter(case=case, stage=Stage.OVERALL).values_list("due_on", flat=True).first()
     if overall is not None:
         case.due_overall = overall
-    case.next_due = _open_due_dates(case)
+    case.next_due = CaseDeadline.objects.filter(
+        case=case, met_at__isnull=True, stopped_at__isnull=True).aggregate(m=Min("due_on"))["m"]
 
 
 def apply_deadlines(case, calendar=None, today=None, _rules_cache=None):
-    """Write the case's CaseDeadline rows and set `case.due_overall` / `case.next_due` in memory.
-
-    Rows already met or stopped keep their due date (the act was judged against it). A row
-    whose due date moves gets its reminder/escalation stamps cleared, so the new date is
-    reminded and escalated in its turn. Returns [(stage, old_due, new_due)] of what changed.
-    The caller saves the case. Raises CalendarMissing (nothing is written then).
-    """
+    """Write the case's CaseDeadline rows and set `due_overall` / `next_due` in memory (the caller
+    saves the case). Met or stopped rows keep their due date; a moved due date clears the row's
+    reminder and escalation stamps. Returns [(stage, old_due, new_due)]; raises CalendarMissing."""
     if case.pk is None:
         raise ValueError("apply_deadlines needs a saved case")
     calendar = calendar or load_calendar()
@@ -69,22 +66,16 @@ def apply_deadlines(case, calendar=None, today=None, _rules_cache=None):
             fields = {"explanation": text}
             if row.due_on != due:
                 changes.append((stage, row.due_on, due))
-                fields.update(due_on=due, reminded_at=None, overdue_at=None, escalated_head_at=None,
-                              escalated_supervisor_at=None, at_risk_notified_at=None)
+                fields.update(due_on=due, **UNSENT)
             CaseDeadline.objects.filter(pk=row.pk).update(**fields)
     _refresh_case_dates(case)
     return changes
 
 
 def initial_deadlines(case, calendar=None, computed=None):
-    """The CaseDeadline rows of a case being registered, unsaved, and its `due_overall` /
-    `next_due` set in memory: what `apply_deadlines` writes for a new case, computed before
-    the case is saved, so that intake inserts the case once and the rows in one statement.
-
-    A case without a pk has no extensions and no pauses, so this reads nothing but the stage
-    rules. `computed`: compute_deadlines' result for this case when the caller has it
-    (intake memoises it, cases.deadlines.configuration). Raises CalendarMissing (nothing is computed then).
-    """
+    """The unsaved CaseDeadline rows of a case being registered (no extensions or pauses yet), and
+    its `due_overall` / `next_due` set in memory. ``computed``: compute_deadlines' result when
+    the caller has it (intake's memo). Raises CalendarMissing."""
     if case.pk is not None:
         raise ValueError("initial_deadlines is for a case not saved yet; use apply_deadlines")
     if computed is None:
@@ -96,12 +87,8 @@ def initial_deadlines(case, calendar=None, computed=None):
 
 
 def on_action(case, at, *, meets=(), clock=None):
-    """Record what an action means for the deadlines (its row's deadline effect); called by the
-    lifecycle service after the handler, inside its transaction, with the round updated.
-
-    Marks the stages it fulfils met, then applies its clock effect (Clock). Sets
-    `case.next_due` (and `due_overall`) in memory; the caller saves the case.
-    """
+    """Apply an action's deadline effect (inside the lifecycle service's transaction, after the
+    handler): mark the stages it meets, then its Clock effect; the caller saves the case."""
     if meets:
         CaseDeadline.objects.filter(
             case=case, stage__in=[s.value for s in meets], met_at__isnull=True, stopped_at__isnull=True
@@ -117,9 +104,7 @@ def on_action(case, at, *, meets=(), clock=None):
         # A further dispute after a review decision opens the review clock again.
         CaseDeadline.objects.update_or_create(
             case=case, stage=Stage.REVIEW,
-            defaults={"due_on": due, "explanation": text, "met_at": None, "stopped_at": None,
-                      "reminded_at": None, "overdue_at": None, "escalated_head_at": None,
-                      "escalated_supervisor_at": None, "at_risk_notified_at": None},
+            defaults={"due_on": due, "explanation": text, "met_at": None, "stopped_at": None, **UNSENT},
         )
     elif clock == Clock.RECOMPUTE:
         apply_deadlines(case)
@@ -129,10 +114,7 @@ def on_action(case, at, *, meets=(), clock=None):
 
 def explain_in_language(case, rows, extensions, pauses):
     """Redo the rows' explanations in the reader's language where the due date is still the one
-    the rules give today (the stored text is in the language of whoever triggered the
-    computation). ``extensions`` / ``pauses``: all of the case's rows (the case page lists
-    them). The computation comes from the configuration memo when there is one (one query
-    checks the configuration is unchanged); a calendar gap leaves the stored texts."""
+    the rules give today; a calendar gap leaves the stored texts."""
     try:
         current = configuration.memo()
         if current is not None:
@@ -149,11 +131,8 @@ def explain_in_language(case, rows, extensions, pauses):
 
 # -- recomputation after a calendar or policy change ----------------------------------------
 def recompute_open_cases(reason, policy_id=None):
-    """Recompute the deadlines of every open case (of one policy version if given).
-
-    Closed and archived cases keep their dates. Returns {"reason", "cases", "changed": [...],
-    "errors": [...]} and logs each change as "reference stage old → new".
-    """
+    """Recompute the deadlines of every open case (of one policy version if given); returns
+    {"reason", "cases", "changed", "errors"} and logs each change."""
     calendar = load_calendar()
     cache = {}
     cases = Complaint.objects.filter(status__in=OPEN_STATUSES).select_related("deadline_policy").order_by("pk")

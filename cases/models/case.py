@@ -115,16 +115,13 @@ class Complaint(TimeStampedModel):
     """One complaint case. Status changes only through cases.services.case_transition."""
 
     reference = models.CharField(_("reference"), max_length=20, unique=True)
-    # What the customer types into the public status look-up with their phone number: random,
-    # so that the look-up cannot be walked through the sequential references (SPEC §1).
-    # Empty (NULL) for cases migrated from the legacy system, whose customers never had one.
+    # The customer's status look-up code (random, SPEC §1); NULL for legacy cases.
     public_code = models.CharField(
         _("status look-up code"), max_length=PUBLIC_CODE_LENGTH, unique=True, null=True, blank=True,
         default=new_public_code, editable=False,
     )
     status = models.CharField(_("status"), max_length=20, choices=Status.choices, default=Status.RECEIVED)
-    # Bumped by every write through the services; HTML forms carry it so that a stale form
-    # is refused instead of silently overwriting someone else's change.
+    # Bumped by every write through the services; a stale form carrying it is refused.
     version = models.PositiveIntegerField(default=1)
     round = models.PositiveSmallIntegerField(_("round"), default=1, help_text=_("2 = review after a dispute"))
 
@@ -208,9 +205,7 @@ class Complaint(TimeStampedModel):
     anonymised_at = models.DateTimeField(_("anonymised at"), null=True, blank=True)
     is_legacy = models.BooleanField(_("imported from legacy system"), default=False)
 
-    # The history is read by case (id), by date and by who made the change; the indexes
-    # simple-history would copy from the case's own columns served no query and cost every
-    # history row eight index insertions (reference twice, phone twice, four foreign keys).
+    # History indexed by case, date and author only (the copied column indexes served no query).
     history = HistoricalRecords(
         excluded_fields=["updated_at"],
         no_db_index=["reference", "public_code", "customer_phone", "deadline_policy", "department", "merged_into", "registered_by"],

@@ -36,9 +36,8 @@ STAGE_ORDER = [
 
 
 class DeadlinePolicy(TimeStampedModel):
-    """A version of the deadline rules. A case keeps the version it was received under, so a
-    later change of policy never moves the deadlines of cases already running; a version that
-    cases use is not edited in place (copy it to a new version instead)."""
+    """A version of the deadline rules; a case keeps the version it was received under, and a
+    version in use is copied to a new one rather than edited."""
 
     version = models.PositiveIntegerField(_("version"), unique=True)
     name = models.CharField(_("name"), max_length=100)
@@ -93,11 +92,8 @@ class StageRule(models.Model):
 
 
 class CaseDeadline(models.Model):
-    """One due date of one case, with how it was computed and what the beat job did about it.
-
-    The sweep reads this table through partial indexes on open rows only, so its cost grows
-    with the number of stages falling due, not with the number of cases.
-    """
+    """One due date of one case, how it was computed and what the sweep did about it (read through
+    partial indexes on open rows, so the sweep's cost follows the rows falling due)."""
 
     # No index of its own: case_deadline_unique (case, stage) leads with the case and serves
     # every look-up by case; another index only slowed every insert.
@@ -143,10 +139,7 @@ class CaseDeadline(models.Model):
 
 
 class ConfigurationVersion(models.Model):
-    """One row naming the current version of the deadline configuration (the calendar and the
-    deadline policies with their stage rules). Every change of those tables gives it a new
-    token in the same transaction (cases.deadlines.configuration), so whatever a process keeps
-    in memory under one token is dropped as soon as a change is committed."""
+    """The row naming the deadline configuration's version (cases.deadlines.configuration)."""
 
     token = models.UUIDField()
 

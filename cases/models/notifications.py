@@ -4,11 +4,8 @@ from django.utils.translation import gettext_lazy as _
 
 
 class Notification(models.Model):
-    """A message to a staff member (portal bell + email) or a customer (email/SMS).
-
-    `dedupe_key` is unique: the beat job and retried tasks create notifications with
-    get_or_create on it, so running them twice never sends twice.
-    """
+    """A message to a staff member (bell + email) or a customer (email/SMS); `dedupe_key` is
+    unique, so jobs and retried tasks never send twice."""
 
     class Channel(models.TextChoices):
         PORTAL = "portal", _("Portal and email")

@@ -1,11 +1,7 @@
-"""The customer's status look-up: look-up code + phone → stage in plain words and the due date.
-
-Privacy rule: without the matching phone number a code reveals nothing, not even that it
-exists. `case_status_for_customer` does the same work on both paths (one query by code, one
-constant-time comparison against a real or a dummy number) and returns None for every
-mismatch, so the caller renders one generic message. The code is random (cases.fields), not
-the sequential reference, so the look-up cannot be walked case by case.
-"""
+"""The customer's status look-up: code + phone → stage in plain words and the due date. Without
+the matching phone a code reveals nothing, not even that it exists: both paths do the same
+work (one query, one constant-time comparison) and every mismatch returns None. The code is
+random (cases.fields), so the look-up cannot be walked."""
 import hmac
 
 from django.utils.translation import gettext_lazy as _

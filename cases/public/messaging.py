@@ -1,13 +1,7 @@
 """Customer messages: email when the customer gave an address, SMS through a pluggable backend.
-
-`send_customer_message` renders the message in the customer's language, records one
-Notification per channel (recipient empty, `address` = email or phone) and schedules delivery
-after the surrounding transaction commits, so a rolled-back intake sends nothing. The
-`dedupe_key` is unique: calling it twice for the same case and kind creates nothing new.
-
-`deliver` sends one row that is still pending and records the outcome; the Celery task retries
-it with back-off while it stays pending, and the beat job picks up anything left behind.
-"""
+`send_customer_message` records one Notification per channel, in the customer's language, and
+schedules delivery after the commit; `deliver` sends a pending row, retried by the task and by
+the beat job."""
 import logging
 import sys
 
@@ -95,11 +89,8 @@ def _render(kind, suffix, context):
 
 
 def send_customer_message(case, kind, *, language=None, context=None, key_suffix=""):
-    """Record and schedule the customer message `kind` about `case`; returns the rows created.
-
-    One row per channel the customer can be reached on: email if an address was given, SMS to
-    the phone number. Idempotent by dedupe_key "customer:<case>:<kind><suffix>:<channel>".
-    """
+    """Record and schedule the customer message `kind` about `case` (email if given, SMS to the
+    phone); idempotent by dedupe_key. Returns the rows created."""
     if kind not in KINDS:
         raise ValueError(f"unknown customer message kind {kind!r}")
     language = language or translation.get_language() or settings.LANGUAGE_CODE
@@ -144,12 +135,8 @@ def _send(notification):
 
 
 def deliver(notification_id):
-    """Send one customer message that is still pending; returns its delivery status afterwards.
-
-    None when the row is not a pending customer message (already sent, failed for good, or
-    locked by another worker right now): the second call of a duplicated task does nothing.
-    A failure increments `attempts` and leaves the row pending until MAX_ATTEMPTS, then failed.
-    """
+    """Send one pending customer message; returns its status, or None when the row is not pending
+    (or locked by another worker). A failure stays pending until MAX_ATTEMPTS."""
     with transaction.atomic():
         notification = (
             Notification.objects.select_for_update(skip_locked=True)

@@ -1,9 +1,5 @@
-"""Fixed-window request counters in Django's cache, for the public pages.
-
-Keys never contain personal data: phone numbers and references are reduced to an HMAC with
-the secret key before they become part of a cache key. A counter is bumped before the check,
-so a flood keeps being refused until its window passes.
-"""
+"""Fixed-window request counters in Django's cache for the public pages; keys hold HMACs, never
+personal data; a counter is bumped before the check, so a flood stays refused."""
 from django.conf import settings
 from django.core.cache import cache
 from django.utils.crypto import salted_hmac

@@ -7,14 +7,9 @@ from . import messaging
 
 
 def public_complaint_submit(*, data, files, language):
-    """Register a complaint from the online form (channel online, intake queue), store its
-    already-checked files and record the customer's confirmation messages, all in one
-    transaction: a failure at any step leaves no case, no attachment and no message behind.
-
-    `files` is [(bytes, mime, original name)] from PublicComplaintForm.checked_files.
-    Messages go out after commit. Raises what case_create raises (ValidationFailed,
-    CalendarMissing).
-    """
+    """Register a complaint from the online form with its checked files (`files`: [(bytes, mime,
+    name)]) and the customer's confirmation messages in one transaction (nothing is left behind
+    by a failure); raises what case_create raises."""
     stored = []
     try:
         with transaction.atomic():

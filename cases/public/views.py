@@ -68,10 +68,8 @@ def complaint_done(request):
 
 @require_http_methods(["GET", "POST"])
 def status_lookup(request):
-    """Look-up code + phone → plain-words stage and decision due date; one generic message for
-    every mismatch. POST only, so the phone number never appears in a URL. Limited per client:
-    requests per hour, and failed look-ups per day (whatever code they named), so guessing is
-    stopped without ever locking the real customer out of their own case."""
+    """Look-up code + phone → stage and due date, one generic message for every mismatch; POST only
+    (no phone in a URL), limited per client per hour and in failures per day."""
     result, not_found = None, False
     if request.method != "POST":
         form = StatusLookupForm()

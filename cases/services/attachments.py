@@ -120,12 +120,8 @@ def attachment_open(*, actor, reference, attachment_id):
 
 
 def attachment_check(uploaded_file):
-    """Apply the size limit and the content check to one upload; returns (bytes, mime).
-
-    Used by the public complaint form to refuse every bad file before anything is written,
-    with the same limits and the same content sniffing as staff uploads.
-    Raises AttachmentRefused.
-    """
+    """Apply the size limit and the content check to one upload (the public form checks every file
+    before anything is written); returns (bytes, mime); raises AttachmentRefused."""
     if uploaded_file.size > settings.ATTACHMENT_MAX_BYTES:
         raise AttachmentRefused(
             _("The file is larger than %(mb)d MB.") % {"mb": settings.ATTACHMENT_MAX_BYTES // (1024 * 1024)}
@@ -138,11 +134,8 @@ def attachment_check(uploaded_file):
 
 
 def attachment_store_checked(case, *, data, mime, name, actor=None, kind=Attachment.Kind.EVIDENCE):
-    """Store bytes that passed `attachment_check` on `case`, inside the caller's transaction.
-
-    The caller owns the transaction and the permission decision (the public form has no
-    actor). If the row cannot be saved the stored bytes are removed again.
-    """
+    """Store checked bytes on `case` in the caller's transaction (the caller decides the
+    permission); the bytes are removed again if the row cannot be saved."""
     now = timezone.now()
     attachment = Attachment(
         case=case, kind=kind, original_name=(name or "file")[-200:], content_type=mime,

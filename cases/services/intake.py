@@ -21,15 +21,9 @@ TEXT_LIMITS = {"summary": 200, "customer_name": 100, "customer_phone": 30, "poli
 
 
 def reference_next(year):
-    """Draw the next TS-YYYY-NNNNNN: one UPDATE … RETURNING (PostgreSQL, SQLite ≥ 3.35) on the
-    year's counter row, whose row lock serialises concurrent draws, so references never collide.
-    The year's row is created by the first draw of the year.
-
-    The lock lasts until the surrounding transaction ends: intake draws before it opens its own
-    transaction, so in autocommit the lock lasts one statement and concurrent intakes do not
-    wait for each other's inserts and commit (they did, one at a time). A registration that
-    fails after the draw (a database error; bad input is refused before) leaves its number unused.
-    """
+    """Draw the next TS-YYYY-NNNNNN with one UPDATE … RETURNING on the year's counter row (created by
+    the year's first draw), whose row lock serialises the draws. Intake draws before opening its
+    transaction, so the lock lasts one statement; a registration failing afterwards leaves a gap."""
     qn = connection.ops.quote_name
     sql = (f"UPDATE {qn(ReferenceCounter._meta.db_table)} SET {qn('last')} = {qn('last')} + 1 "  # noqa: S608  # nosec B608 - identifiers from model metadata
            f"WHERE {qn('year')} = %s RETURNING {qn('last')}")
@@ -44,16 +38,10 @@ def reference_next(year):
 
 
 def case_create(*, actor, data, public=False, at=None, channel=None):
-    """Register a complaint (SPEC §2) and compute its deadlines.
-
-    `actor`: an Access or a user. `public=True` is a complaint no staff member registered: the
-    customer's online form (channel forced to online), or `channel` when the portal read it
-    itself (email intake). A complaint by email needs the sender's address instead of a phone
-    number.
-    Raises ValidationFailed for bad fields and CalendarMissing when the calendar does not
-    cover the deadlines; in both cases nothing is saved. `at` backdates the registration
-    event (demo data and migrations only).
-    """
+    """Register a complaint (SPEC §2) and compute its deadlines. `actor`: an Access or a user;
+    `public=True`: no staff member registered it (the online form, or `channel` for email
+    intake, where the sender's address replaces the phone). Raises ValidationFailed or
+    CalendarMissing, saving nothing. `at` backdates the event (demo data and migrations only)."""
     access = None if public else Access.of(actor)
     if access is not None and not is_clerk(access):
         raise PermissionDenied(_("Only intake clerks register complaints."))

@@ -26,14 +26,10 @@ from ..signals import case_changed
 def case_transition(*, actor, reference, action, data=None, expected_version=None, at=None):
     """Perform `action` on the case `reference` as `actor` (an Access, or a user).
 
-    Locks the row, refuses a stale form (expected_version), checks the action's row: the
-    state and its guard (409), the actor's permission (403), its fields (400); applies its
-    handler, sets the state, applies its deadline effect, saves the case (history) and records
-    the timeline event; its notices are created in the same transaction and sent after commit.
-    On any error nothing is written. Raises NotFound, TransitionNotAllowed, PermissionDenied,
-    ConcurrentModification, ValidationFailed (and subclasses), CalendarMissing.
-    `at` backdates the act; only demo data and migrations use it, never a user request.
-    """
+    Locks the row, refuses a stale form (expected_version), checks the action's row (state and
+    guard 409, permission 403, fields 400), runs its handler, sets the state, applies its
+    deadline effect, saves the case and records the event; notices are sent after the commit.
+    On any error nothing is written. `at` backdates the act (demo data and migrations only)."""
     if action not in ACTIONS or not ACTIONS[action].public:
         raise ValidationFailed(_("Unknown action: %(action)s") % {"action": action},
                                code="unknown_action", extra={"actions": [row.name for row in public_rows()]})

@@ -12,12 +12,8 @@ CODE = re.compile(r"^[A-Z0-9_]{1,20}$")
 
 
 def import_department_rows(lines):
-    """Create or update departments; returns (counts, errors [(line, message)]).
-
-    Each row is its own transaction: a bad row changes nothing and the others import. A parent
-    may be defined further down the file: rows whose parent is not known yet are retried after
-    the first pass, so the order of the file does not matter.
-    """
+    """Create or update departments, each row in its own transaction (rows whose parent comes later
+    are retried after the first pass); returns (counts, errors [(line, message)])."""
     reader = csv.DictReader(lines)
     missing = {"code", "name"} - set(reader.fieldnames or [])
     if missing:
