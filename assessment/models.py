@@ -2,3 +2,4 @@
 from .bonus.models import *  # noqa: F401,F403
 from .kpi.models import *  # noqa: F401,F403
 from .supervision.models import *  # noqa: F401,F403
+from .warning.models import *  # noqa: F401,F403

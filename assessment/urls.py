@@ -4,4 +4,5 @@ urlpatterns = [
     path("", include("assessment.kpi.urls")),
     path("supervision/", include("assessment.supervision.urls")),
     path("results/", include("assessment.bonus.urls")),
+    path("warning/", include("assessment.warning.urls")),
 ]
