@@ -1,4 +1,5 @@
-"""Early-warning records (SPEC §13): surge alerts with the cases behind them.
+"""Early-warning records (SPEC §13): surge alerts with the cases behind them, the keywords of the
+organised-complaint signals and the supervisor's review of a case with signals.
 
 Imported by assessment/models.py, so the app label stays ``assessment``. Alerts carry
 django-simple-history: the acknowledgement (who, when, the note) is a change of the row.
@@ -10,7 +11,7 @@ from simple_history.models import HistoricalRecords
 
 User = settings.AUTH_USER_MODEL
 
-__all__ = ["SurgeAlert"]
+__all__ = ["OrganisedReview", "SignalKeyword", "SurgeAlert"]
 
 
 class SurgeAlert(models.Model):
@@ -58,3 +59,65 @@ class SurgeAlert(models.Model):
     @property
     def is_open(self):
         return self.acknowledged_at is None
+
+
+class SignalKeyword(models.Model):
+    """A word or phrase whose presence in a complaint's text is an organised-complaint signal
+    (e.g. 代理退保, 全额退保); edited by the administrators."""
+
+    word = models.CharField(_("keyword"), max_length=50, unique=True)
+    active = models.BooleanField(_("active"), default=True)
+    history = HistoricalRecords()
+
+    class Meta:
+        ordering = ["word"]
+        verbose_name = _("signal keyword")
+        verbose_name_plural = _("signal keywords")
+
+    def __str__(self):
+        return self.word
+
+
+class SignalKind(models.TextChoices):
+    SHARED_PHONE = "shared_phone", _("Same phone as other complainants")
+    SHARED_EMAIL = "shared_email", _("Same email as other complainants")
+    SHARED_ADDRESS = "shared_address", _("Same address as other complainants")
+    SHARED_AGENT = "shared_agent", _("Same agent as other complainants")
+    SIMILAR_TEXT = "similar_text", _("Near-identical complaint text")
+    AGENT_UNAUTHORISED = "agent_unauthorised", _("Agent without an authorisation on file")
+    KEYWORD = "keyword", _("Keyword")
+
+
+class OrganisedReview(models.Model):
+    """A case with organised-complaint signals (SPEC §13), for a supervisor's review.
+
+    ``signals`` is a list of {"kind", "related": [case ids], "value" (a keyword), "score" (the
+    text similarity)}: the shared phone or address itself is not copied here (it is personal
+    data, anonymised on the case). The case is never refused because of a signal: the review
+    only records the supervisor's finding.
+    """
+
+    class Outcome(models.TextChoices):
+        PENDING = "pending", _("Awaiting review")
+        GENUINE = "genuine", _("Genuine complaint")
+        NOT_AUTHORISED = "not_authorised", _("Not filed by the complainant or an authorised agent (Art. 18)")
+
+    case = models.OneToOneField("cases.Complaint", on_delete=models.CASCADE, related_name="organised_review",
+                                verbose_name=_("case"))
+    signals = models.JSONField(_("signals"), default=list)
+    flagged_at = models.DateTimeField(_("flagged at"))
+    outcome = models.CharField(_("outcome"), max_length=20, choices=Outcome.choices, default=Outcome.PENDING)
+    evidence = models.TextField(_("evidence"), blank=True)
+    decided_by = models.ForeignKey(User, null=True, blank=True, on_delete=models.PROTECT, related_name="+",
+                                   verbose_name=_("decided by"))
+    decided_at = models.DateTimeField(_("decided at"), null=True, blank=True)
+    history = HistoricalRecords()
+
+    class Meta:
+        ordering = ["-flagged_at"]
+        indexes = [models.Index(fields=["outcome", "flagged_at"], name="organised_review_queue")]
+        verbose_name = _("organised-complaint review")
+        verbose_name_plural = _("organised-complaint reviews")
+
+    def __str__(self):
+        return str(self.case_id)

@@ -103,6 +103,20 @@ SURGE_MINIMUM = env_value("SURGE_MINIMUM", int, 5)
 if SURGE_WINDOW_DAYS < 1 or SURGE_HISTORY_WINDOWS < 2 or SURGE_SIGMA < 0 or SURGE_MINIMUM < 1:
     raise ImproperlyConfigured("Surge settings: SURGE_WINDOW_DAYS >= 1, SURGE_HISTORY_WINDOWS >= 2, SURGE_SIGMA >= 0, "
                                "SURGE_MINIMUM >= 1")
+# Organised-complaint signals (SPEC §13): the same phone, email, address or agent across at least
+# ORGANISED_SHARED_MIN complainants, or texts with a character n-gram cosine of at least
+# ORGANISED_TEXT_SIMILARITY (texts shorter than ORGANISED_TEXT_MIN_CHARS are not compared),
+# within ORGANISED_WINDOW_DAYS days.
+ORGANISED_WINDOW_DAYS = env_value("ORGANISED_WINDOW_DAYS", int, 90)
+ORGANISED_SHARED_MIN = env_value("ORGANISED_SHARED_MIN", int, 3)
+ORGANISED_TEXT_SIMILARITY = env_value("ORGANISED_TEXT_SIMILARITY", float, 0.8)
+ORGANISED_TEXT_MIN_CHARS = env_value("ORGANISED_TEXT_MIN_CHARS", int, 30)
+# The check after each registration compares with the window's latest cases only (the daily run
+# with all of them): fitting the whole window of a large table takes seconds (bench/organised.py).
+ORGANISED_TEXT_RECENT = env_value("ORGANISED_TEXT_RECENT", int, 5000)
+if ORGANISED_WINDOW_DAYS < 1 or ORGANISED_SHARED_MIN < 2 or not 0 < ORGANISED_TEXT_SIMILARITY <= 1:
+    raise ImproperlyConfigured("Organised-complaint settings: ORGANISED_WINDOW_DAYS >= 1, ORGANISED_SHARED_MIN >= 2, "
+                               "0 < ORGANISED_TEXT_SIMILARITY <= 1")
 CELERY_BEAT_SCHEDULE = {
     # Reminders, overdue marking and escalation of stage deadlines (SPEC §4).
     "deadline-sweep": {
@@ -158,6 +172,12 @@ CELERY_BEAT_SCHEDULE = {
     "surge-alerts": {
         "task": "assessment.warning.tasks.surge_alerts_raise",
         "schedule": crontab(minute=15, hour=6),
+    },
+    # Daily, at 05:45 local time: the organised-complaint signals over the window (SPEC §13); a
+    # rerun adds nothing the reviews already hold.
+    "organised-signals": {
+        "task": "assessment.warning.tasks.organised_signals_daily",
+        "schedule": crontab(minute=45, hour=5),
     },
 }
 # Task modules autodiscovery does not find (it finds only the apps' tasks.py): the customer

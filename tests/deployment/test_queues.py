@@ -33,6 +33,8 @@ EXPECTED_QUEUES = {
     "cases.triage.tasks.triage_monthly_retrain": "reports",
     "cases.triage.tasks.triage_record_suggestion": "celery",
     "assessment.warning.tasks.surge_alerts_raise": "reports",
+    "assessment.warning.tasks.organised_signals_daily": "reports",
+    "assessment.warning.tasks.organised_text_check": "reports",
 }
 
 
