@@ -5,4 +5,5 @@ urlpatterns = [
     path("supervision/", include("assessment.supervision.urls")),
     path("results/", include("assessment.bonus.urls")),
     path("warning/", include("assessment.warning.urls")),
+    path("disclosure/", include("assessment.disclosure.urls")),
 ]

@@ -6,8 +6,8 @@ from django.urls import reverse
 from django.utils import timezone
 
 from assessment.warning import organised
-from assessment.warning.tasks import organised_text_check
 from assessment.warning.models import OrganisedReview, SignalKeyword
+from assessment.warning.tasks import organised_text_check
 from complaints_portal.common.errors import PermissionDenied, ValidationFailed
 from tests.factories import cases as f
 
