@@ -50,7 +50,8 @@ def dimension_keys(dimension):
         return [value for value, _label in {"channel": Channel, "category": Category,
                                             "dispute_type": DisputeType}[dimension].choices]
     if dimension == "product_line":
-        return sorted(Complaint.objects.exclude(product_line="").values_list("product_line", flat=True).distinct())
+        return list(Complaint.objects.exclude(product_line="").order_by("product_line")
+                    .values_list("product_line", flat=True).distinct())
     return list(Department.objects.order_by("code").values_list("code", flat=True))
 
 

@@ -139,7 +139,7 @@ def case_registered(sender, case, created=False, **kwargs):
 # -- near-identical text ----------------------------------------------------------------------------
 def similar_texts(case_ids, until=None, recent=None):
     """{case id: [(other case id, cosine)]} for the given cases against the window's texts:
-    character 2–4-gram TF-IDF (scikit-learn), cosine ≥ ORGANISED_TEXT_SIMILARITY. The vocabulary
+    character 2–3-gram TF-IDF (scikit-learn), cosine ≥ ORGANISED_TEXT_SIMILARITY. The vocabulary
     and weights are learnt on the texts compared, so a phrase every complaint uses counts little.
     ``recent``: only the window's latest ``recent`` cases (the check after each registration:
     fitting the whole window of a large table takes seconds, bench/organised.py; the daily run
@@ -148,7 +148,7 @@ def similar_texts(case_ids, until=None, recent=None):
 
     until = until or timezone.now()
     columns = ("pk", "summary", "description")
-    window = _window(until).order_by("-received_at", "-pk").values_list(*columns)
+    window = _window(until).order_by("-received_at").values_list(*columns)
     texts = dict((pk, (summary, description)) for pk, summary, description in (window[:recent] if recent else window))
     if recent:  # the cases checked, whether or not among the latest
         texts.update((pk, (s, d)) for pk, s, d in _window(until).filter(pk__in=case_ids).values_list(*columns))
@@ -158,7 +158,9 @@ def similar_texts(case_ids, until=None, recent=None):
     targets = [position[pk] for pk in case_ids if pk in position]
     if not targets or len(rows) < 2:
         return {}
-    matrix = TfidfVectorizer(analyzer="char_wb", ngram_range=(2, 4), sublinear_tf=True).fit_transform(
+    # 2–3-grams: half the time of 2–4-grams (0.46 against 0.88 s of CPU for 5,000 complaint
+    # texts, bench/organised.py) for the same near-identical pairs.
+    matrix = TfidfVectorizer(analyzer="char_wb", ngram_range=(2, 3), sublinear_tf=True).fit_transform(
         [text for _pk, text in rows])
     found = {}
     for start in range(0, len(targets), 500):  # a bounded block of the product at a time

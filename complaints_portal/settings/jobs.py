@@ -113,7 +113,7 @@ ORGANISED_TEXT_SIMILARITY = env_value("ORGANISED_TEXT_SIMILARITY", float, 0.8)
 ORGANISED_TEXT_MIN_CHARS = env_value("ORGANISED_TEXT_MIN_CHARS", int, 30)
 # The check after each registration compares with the window's latest cases only (the daily run
 # with all of them): fitting the whole window of a large table takes seconds (bench/organised.py).
-ORGANISED_TEXT_RECENT = env_value("ORGANISED_TEXT_RECENT", int, 5000)
+ORGANISED_TEXT_RECENT = env_value("ORGANISED_TEXT_RECENT", int, 2000)
 if ORGANISED_WINDOW_DAYS < 1 or ORGANISED_SHARED_MIN < 2 or not 0 < ORGANISED_TEXT_SIMILARITY <= 1:
     raise ImproperlyConfigured("Organised-complaint settings: ORGANISED_WINDOW_DAYS >= 1, ORGANISED_SHARED_MIN >= 2, "
                                "0 < ORGANISED_TEXT_SIMILARITY <= 1")

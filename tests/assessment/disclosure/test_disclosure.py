@@ -51,6 +51,7 @@ def test_disclosure_report_prints_every_key_zeros_included_then_the_total(cases_
     assert rows[0] == ["dimension", "key", "complaints"]
     assert rows[-1] == ["total", "ALL", "3"]
     body = rows[1:-1]
+    assert len({(dimension, key) for dimension, key, _n in body}) == len(body)  # each key once
     by_dimension = {}
     for dimension, key, n in body:
         by_dimension.setdefault(dimension, {})[key] = int(n)
