@@ -13,3 +13,9 @@ class AssessmentConfig(AppConfig):
         from .kpi.readmodel import case_changed_received
 
         case_changed.connect(case_changed_received, dispatch_uid="assessment.kpi.readmodel")
+        # The organised-complaint signals of a new case, in the registration's transaction.
+        from .warning.organised import case_registered
+
+        case_changed.connect(case_registered, dispatch_uid="assessment.warning.organised")
+        # Registered in every process, so that the web process can queue them by name.
+        from .warning import tasks as warning_tasks  # noqa: F401

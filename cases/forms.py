@@ -48,6 +48,7 @@ class IntakeForm(StyledForm):
     customer_id_number = forms.CharField(label=_("ID number"), max_length=40, required=False,
                                          widget=forms.TextInput(attrs={"autocomplete": "off"}))
     customer_email = forms.EmailField(label=_("Email"), required=False)
+    customer_address = forms.CharField(label=_("Address"), max_length=200, required=False)
     agent_name = forms.CharField(label=_("Agent or heir"), max_length=100, required=False)
     agent_relation = forms.CharField(label=_("Relation to the customer"), max_length=50, required=False)
     agent_authorisation = forms.CharField(label=_("Authorisation"), max_length=200, required=False)

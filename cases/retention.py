@@ -34,6 +34,7 @@ CASE_FIELDS = {
     "customer_name": PLACEHOLDER,
     "customer_phone": "",
     "customer_email": "",
+    "customer_address": "",
     "customer_id_number": "",
     "agent_name": "",
     "agent_relation": "",

@@ -27,7 +27,12 @@ def cohort(period, as_of):
     by the end of ``as_of``), not merged into another case. Withdrawn cases count; a review
     is the same case continuing, so each case counts once whatever its round."""
     start, end = _range(period, as_of)
-    return Q(complaint_type=ComplaintType.COMPLAINT, merged=False, received_at__gte=start, received_at__lt=end)
+    return COUNTED & Q(received_at__gte=start, received_at__lt=end)
+
+
+# What is counted as a complaint, whatever the time range (the cohort above; the surge alerts of
+# assessment/warning count the same way over their own windows).
+COUNTED = Q(complaint_type=ComplaintType.COMPLAINT, merged=False)
 
 
 REGULATOR = Q(channel=Channel.REGULATOR)

@@ -12,6 +12,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from assessment.kpi.pages import download, page_date, page_departments, page_period
+from assessment.warning.surge import surge_alerts_open_count
 from cases.models.case import OPEN_STATUSES, Category, Channel, DisputeType, RootCause, Status
 from cases.models.deadlines import Stage
 from cases.selectors import case_get_for_user
@@ -93,6 +94,8 @@ def dashboard(request):
         "query": f"period={period.code}&as_of={as_of.isoformat()}",
         "is_supervisor": has_role(request.user, SUPERVISOR),
     }
+    if context["is_supervisor"]:
+        context["surge_alerts_open"] = surge_alerts_open_count()
     return render(request, "assessment/dashboard.html", context)
 
 

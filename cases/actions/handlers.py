@@ -172,9 +172,12 @@ def reject_plan(case, access, data, now):
 
 
 def notify_decision(case, access, data, now):
+    kind, paid = data.get("redress_kind") or "", data.get("redress_amount")
+    if paid and not kind:
+        raise invalid("redress_kind", _("Say how the redress was paid."), _("Required with an amount."))
     Decision.objects.create(case=case, round=case.round, method=data["method"], text=data["decision"],
                             remedies=data.get("remedies") or str(DEFAULT_REMEDIES), notified_by=access.user,
-                            notified_at=now)
+                            notified_at=now, redress_kind=kind, redress_amount=paid)
     case.notified_at = now
     if case.round == 1:
         case.first_notified_at = now

@@ -36,7 +36,7 @@ ERROR = OpenApiResponse(
 
 # Fields whose changes the history shows masked, and fields it leaves out (bookkeeping).
 MASKED_FIELDS = {"customer_phone": mask_phone, "customer_id_number": mask_id_number}
-HIDDEN_FIELDS = {"version", "customer_email", "agent_authorisation"}
+HIDDEN_FIELDS = {"version", "customer_email", "customer_address", "agent_authorisation"}
 
 
 class RegisterPermission(permissions.BasePermission):

@@ -144,6 +144,9 @@ class Complaint(TimeStampedModel):
     customer_name = models.CharField(_("customer name"), max_length=100)
     customer_phone = models.CharField(_("customer phone"), max_length=30)  # indexed in Meta
     customer_email = models.EmailField(_("customer email"), blank=True)
+    # Postal address as given; compared as written (after trimming) by the organised-complaint
+    # signals of assessment/warning (SPEC §13).
+    customer_address = models.CharField(_("customer address"), max_length=200, blank=True)
     customer_id_type = models.CharField(_("ID type"), max_length=20, choices=IdType.choices, blank=True)
     customer_id_number = EncryptedTextField(_("ID number"), blank=True)
     agent_name = models.CharField(_("agent or heir"), max_length=100, blank=True)
@@ -231,6 +234,12 @@ class Complaint(TimeStampedModel):
             # Searched by equality only: no second, pattern-matching index (Django adds one to
             # a CharField with db_index on PostgreSQL).
             models.Index(fields=["customer_phone"], name="case_customer_phone"),
+            # The organised-complaint signals (assessment/warning) look up the cases sharing an
+            # email, an address or an agent; most cases have none, which the indexes leave out.
+            models.Index(fields=["customer_email"], name="case_customer_email", condition=~models.Q(customer_email="")),
+            models.Index(fields=["customer_address"], name="case_customer_address",
+                         condition=~models.Q(customer_address="")),
+            models.Index(fields=["agent_name"], name="case_agent_name", condition=~models.Q(agent_name="")),
             # Few cases are merged and migrated cases have no registering user: the NULLs,
             # which no query looks up by these keys, are left out of the indexes.
             models.Index(fields=["merged_into"], name="case_merged_into", condition=models.Q(merged_into__isnull=False)),

@@ -142,11 +142,21 @@ class Decision(models.Model):
         SMS = "sms", _("SMS")
         IN_PERSON = "in_person", _("In person")
 
+    class RedressKind(models.TextChoices):
+        """How redress was paid (SPEC §13, the annual disclosure's redress by kind)."""
+
+        STANDARD = "standard", _("Standard payment")
+        CONCESSION = "concession", _("Concession (通融)")
+        NEGOTIATED_SURRENDER = "negotiated_surrender", _("Negotiated surrender (协议解约)")
+        OTHER = "other", _("Other redress")
+
     case = models.ForeignKey("cases.Complaint", on_delete=models.CASCADE, related_name="decisions")
     round = models.PositiveSmallIntegerField(default=1)
     method = models.CharField(_("method"), max_length=20, choices=Method.choices)
     text = models.TextField(_("decision"))
     remedies = models.TextField(_("remedies open to the customer"), blank=True)
+    redress_kind = models.CharField(_("redress kind"), max_length=30, choices=RedressKind.choices, blank=True)
+    redress_amount = models.DecimalField(_("redress paid (CNY)"), max_digits=12, decimal_places=2, null=True, blank=True)
     notified_by = models.ForeignKey(User, on_delete=models.PROTECT, related_name="+")
     notified_at = models.DateTimeField()
     history = HistoricalRecords()

@@ -17,7 +17,8 @@ from ..permissions import is_clerk
 from ..signals import case_changed
 
 TEXT_LIMITS = {"summary": 200, "customer_name": 100, "customer_phone": 30, "policy_numbers": 200,
-               "regulator_reference": 60, "product_line": 100, "agent_name": 100}
+               "regulator_reference": 60, "product_line": 100, "agent_name": 100,
+               "customer_address": 200}
 
 
 def reference_next(year):
@@ -67,7 +68,7 @@ def case_create(*, actor, data, public=False, at=None, channel=None):
         "customer_id_type": choice(data, "customer_id_type", IdType, required=False),
     }
     for name in ("summary", "description", "expected_resolution", "customer_name", "customer_phone",
-                 "customer_email", "customer_id_number", "policy_numbers", "product_line", "regulator_reference",
+                 "customer_email", "customer_address", "customer_id_number", "policy_numbers", "product_line", "regulator_reference",
                  "agent_name", "agent_relation", "agent_authorisation"):
         value = (data.get(name) or "").strip() if isinstance(data.get(name) or "", str) else data.get(name)
         limit = TEXT_LIMITS.get(name)

@@ -61,6 +61,7 @@ CELERY_TASK_ROUTES = {
     "cases.tasks.anonymise_expired_cases": {"queue": "reports"},
     "assessment.tasks.*": {"queue": "reports"},
     "assessment.supervision_tasks.*": {"queue": "reports"},
+    "assessment.warning.tasks.*": {"queue": "reports"},
     "cases.triage.tasks.triage_monthly_retrain": {"queue": "reports"},
     # cases.triage.tasks.triage_record_suggestion (a few milliseconds after each registration from
     # the intake form) stays on the default queue.
@@ -92,6 +93,30 @@ DEADLINE_SWEEP_MINUTES = env_value("DEADLINE_SWEEP_MINUTES", int, 5)
 DEADLINE_SWEEP_SECONDS = env_value("DEADLINE_SWEEP_SECONDS", int, DEADLINE_SWEEP_MINUTES * 60)
 if DEADLINE_SWEEP_SECONDS < 1:
     raise ImproperlyConfigured("Environment variable DEADLINE_SWEEP_SECONDS (or _MINUTES) must be at least 1")
+# Surge alerts (SPEC §13): the complaints of the last SURGE_WINDOW_DAYS days of each product line,
+# dispute type and department against the SURGE_HISTORY_WINDOWS windows of the same length before;
+# an alert when the count exceeds mean + SURGE_SIGMA standard deviations and is at least SURGE_MINIMUM.
+SURGE_WINDOW_DAYS = env_value("SURGE_WINDOW_DAYS", int, 7)
+SURGE_HISTORY_WINDOWS = env_value("SURGE_HISTORY_WINDOWS", int, 12)
+SURGE_SIGMA = env_value("SURGE_SIGMA", float, 3.0)
+SURGE_MINIMUM = env_value("SURGE_MINIMUM", int, 5)
+if SURGE_WINDOW_DAYS < 1 or SURGE_HISTORY_WINDOWS < 2 or SURGE_SIGMA < 0 or SURGE_MINIMUM < 1:
+    raise ImproperlyConfigured("Surge settings: SURGE_WINDOW_DAYS >= 1, SURGE_HISTORY_WINDOWS >= 2, SURGE_SIGMA >= 0, "
+                               "SURGE_MINIMUM >= 1")
+# Organised-complaint signals (SPEC §13): the same phone, email, address or agent across at least
+# ORGANISED_SHARED_MIN complainants, or texts with a character n-gram cosine of at least
+# ORGANISED_TEXT_SIMILARITY (texts shorter than ORGANISED_TEXT_MIN_CHARS are not compared),
+# within ORGANISED_WINDOW_DAYS days.
+ORGANISED_WINDOW_DAYS = env_value("ORGANISED_WINDOW_DAYS", int, 90)
+ORGANISED_SHARED_MIN = env_value("ORGANISED_SHARED_MIN", int, 3)
+ORGANISED_TEXT_SIMILARITY = env_value("ORGANISED_TEXT_SIMILARITY", float, 0.8)
+ORGANISED_TEXT_MIN_CHARS = env_value("ORGANISED_TEXT_MIN_CHARS", int, 30)
+# The check after each registration compares with the window's latest cases only (the daily run
+# with all of them): fitting the whole window of a large table takes seconds (bench/organised.py).
+ORGANISED_TEXT_RECENT = env_value("ORGANISED_TEXT_RECENT", int, 2000)
+if ORGANISED_WINDOW_DAYS < 1 or ORGANISED_SHARED_MIN < 2 or not 0 < ORGANISED_TEXT_SIMILARITY <= 1:
+    raise ImproperlyConfigured("Organised-complaint settings: ORGANISED_WINDOW_DAYS >= 1, ORGANISED_SHARED_MIN >= 2, "
+                               "0 < ORGANISED_TEXT_SIMILARITY <= 1")
 CELERY_BEAT_SCHEDULE = {
     # Reminders, overdue marking and escalation of stage deadlines (SPEC §4).
     "deadline-sweep": {
@@ -142,7 +167,19 @@ CELERY_BEAT_SCHEDULE = {
         "task": "cases.triage.tasks.triage_monthly_retrain",
         "schedule": crontab(minute=30, hour=3, day_of_month=1),
     },
+    # Daily, at 06:15 local time: surge alerts over the days that ended (SPEC §13). An alert
+    # already raised for the same spike is not raised again, so a second run changes nothing.
+    "surge-alerts": {
+        "task": "assessment.warning.tasks.surge_alerts_raise",
+        "schedule": crontab(minute=15, hour=6),
+    },
+    # Daily, at 05:45 local time: the organised-complaint signals over the window (SPEC §13); a
+    # rerun adds nothing the reviews already hold.
+    "organised-signals": {
+        "task": "assessment.warning.tasks.organised_signals_daily",
+        "schedule": crontab(minute=45, hour=5),
+    },
 }
 # Task modules autodiscovery does not find (it finds only the apps' tasks.py): the customer
 # messages (cases.public is not an app of its own), supervision, email intake.
-CELERY_IMPORTS = ["cases.public.tasks", "assessment.supervision.tasks", "cases.inbound.tasks"]
+CELERY_IMPORTS = ["cases.public.tasks", "assessment.supervision.tasks", "cases.inbound.tasks", "assessment.warning.tasks"]

@@ -32,6 +32,9 @@ EXPECTED_QUEUES = {
     "cases.inbound.tasks.read_mailboxes": "celery",
     "cases.triage.tasks.triage_monthly_retrain": "reports",
     "cases.triage.tasks.triage_record_suggestion": "celery",
+    "assessment.warning.tasks.surge_alerts_raise": "reports",
+    "assessment.warning.tasks.organised_signals_daily": "reports",
+    "assessment.warning.tasks.organised_text_check": "reports",
 }
 
 

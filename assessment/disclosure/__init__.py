@@ -1,0 +1,1 @@
+"""Annual complaint disclosure (Art. 26) and the benchmark against industry medians (SPEC §13)."""

@@ -1,0 +1,1 @@
+"""Early warning (SPEC §13): surge alerts over the daily counts, organised-complaint signals."""
