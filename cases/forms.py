@@ -16,6 +16,7 @@ from .models.case import (
     MisconductKind,
     Status,
 )
+from .models.flags import CustomerFlag
 
 
 def _blank(choices, label="—"):
@@ -35,6 +36,11 @@ class IntakeForm(StyledForm):
     regulator_reference = forms.CharField(label=_("Regulator reference"), max_length=60, required=False)
     regulator_date = forms.DateField(label=_("Regulator transfer date"), required=False,
                                      widget=DateInput())
+    customer_flags = forms.MultipleChoiceField(
+        label=_("The customer needs particular care"), choices=CustomerFlag.choices, required=False,
+        widget=forms.CheckboxSelectMultiple,
+        help_text=_("Elderly is also set from a resident ID: 60 or older on the day received."))
+    customer_flags_note = forms.CharField(label=_("What the customer needs"), max_length=200, required=False)
     received_at = forms.DateTimeField(
         label=_("Received at"), required=False, help_text=_("Leave empty for now. A letter: the sign-for date."),
         widget=DateTimeInput(),

@@ -16,10 +16,11 @@ from .fields import mask_phone
 from .models import CaseDeadline
 from .models.case import Category, Channel, Status
 from .models.deadlines import Stage
+from .models.flags import CustomerFlag
 
 COLUMNS = (
     "id", "reference", "round", "channel", "next_due", "status", "customer_name", "customer_phone", "summary",
-    "category", "department__name", "received_at",
+    "category", "department__name", "received_at", "customer_flags",
 )
 _REFERENCE = "REFERENCE"
 
@@ -35,7 +36,8 @@ def _labels(language):
     one: the argument only keys the cache)."""
     return {
         kind: {value: str(label) for value, label in choices.choices}
-        for kind, choices in (("status", Status), ("category", Category), ("channel", Channel), ("stage", Stage))
+        for kind, choices in (("status", Status), ("category", Category), ("channel", Channel), ("stage", Stage),
+                              ("flag", CustomerFlag))
     }
 
 
@@ -93,6 +95,7 @@ def case_rows(values):
             "url": url_prefix + quote(case["reference"], safe=safe) + url_suffix,
             "review": case["round"] > 1,
             "regulator": case["channel"] == Channel.REGULATOR,
+            "flags": [_label(labels["flag"], code) for code in case["customer_flags"].split(",") if code],
             "next_due": next_due.isoformat() if next_due else "",
             "state": due_state(next_due, today=today),
             "stage": _label(labels["stage"], stage) if stage else "",

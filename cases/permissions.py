@@ -93,6 +93,13 @@ def clerk_senior_or_head(who, case, data=None):
     return is_clerk(access) or is_senior(access) or is_head_of(access, case)
 
 
+def may_set_flags(who, case, data=None):
+    """A customer's flags (SPEC §12): the clerks, the case's department head, senior managers and
+    supervisors."""
+    access = Access.of(who)
+    return access.has(INTAKE_CLERK, SENIOR_MANAGER, SUPERVISOR) or is_head_of(access, case)
+
+
 def may_extend_to(who, case, tier):
     """Especially complex needs a senior manager; complex also the department's head."""
     access = Access.of(who)

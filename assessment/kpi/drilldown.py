@@ -107,7 +107,7 @@ def backlog_counts(departments=None, today=None):
     return by_status, overdue
 
 
-VOLUME_DIMENSIONS = ("category", "channel", "dispute_type", "root_cause")
+VOLUME_DIMENSIONS = ("category", "channel", "dispute_type", "root_cause", "customer_flags")
 
 
 def volumes(period, as_of, departments=None):
@@ -122,15 +122,17 @@ def volumes(period, as_of, departments=None):
         totals = {dimension: Counter() for dimension in VOLUME_DIMENSIONS}
         for *values, n in qs.values_list(*VOLUME_DIMENSIONS).annotate(n=Count("*")).order_by():
             for dimension, value in zip(VOLUME_DIMENSIONS, values, strict=True):
-                totals[dimension][value] += n
+                for one in value.split(",") if dimension == "customer_flags" else (value,):
+                    totals[dimension][one] += n
         totals["root_cause"].pop("", None)
+        totals["customer_flags"].pop("", None)
         return {
             dimension: sorted(counter.items(), key=lambda item: (-item[1], item[0]))
             for dimension, counter in totals.items()
         }
 
     # Cached like the KPI counts (a finished period, invalidated by any change to its cases).
-    name = f"kpi-volumes:3:{'all' if departments is None else '-'.join(map(str, departments))}"
+    name = f"kpi-volumes:4:{'all' if departments is None else '-'.join(map(str, departments))}"
     return cached_for_period(period, as_of, name, compute)
 
 
@@ -144,7 +146,9 @@ def volume_by(period, as_of, dimension, departments=None):
 def volume_cases(period, as_of, dimension, value, departments=None):
     if dimension not in VOLUME_DIMENSIONS:
         raise ValueError(dimension)
-    qs = _cases(KpiCase.objects.filter(rules.cohort(period, as_of), **{dimension: value}))
+    # A case carries several flags at once: its list contains the one asked for.
+    match = {"customer_flags__contains": value} if dimension == "customer_flags" else {dimension: value}
+    qs = _cases(KpiCase.objects.filter(rules.cohort(period, as_of), **match))
     if departments is not None:
         qs = qs.filter(department__in=departments)
     return qs

@@ -157,6 +157,7 @@ class KpiCase(models.Model):
     category = models.CharField(max_length=20)
     dispute_type = models.CharField(max_length=20, blank=True)
     root_cause = models.CharField(max_length=30, blank=True)
+    customer_flags = models.CharField(max_length=100, blank=True)  # as the case's (cases.flags)
     due_overall = models.DateField(null=True)
     notified_on = models.DateField(null=True)  # the first round's decision notice
     withdrawn_on = models.DateField(null=True)
@@ -178,6 +179,7 @@ class KpiCase(models.Model):
             ]),
             models.Index(fields=["received_at"], name="kpi_volumes", include=[
                 "department", "complaint_type", "merged", "category", "channel", "dispute_type", "root_cause",
+                "customer_flags",
             ]),
             models.Index(
                 fields=["first_visit_at"], name="kpi_first_visit", include=["department", "first_visit_rating"],

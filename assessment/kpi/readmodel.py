@@ -39,7 +39,7 @@ def _derived(case_ids=None):
         case=OuterRef("pk"), outcome=FollowUpVisit.Outcome.COMPLETED
     ).order_by("visited_at", "id")
     copied = ("department_id", "received_at", "complaint_type", "channel", "category", "dispute_type", "root_cause",
-              "due_overall")
+              "customer_flags", "due_overall")
     columns = {
         "case_id": F("pk"),
         **{name: F(name) for name in copied},

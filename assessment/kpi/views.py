@@ -15,6 +15,7 @@ from assessment.kpi.pages import download, page_date, page_departments, page_per
 from assessment.warning.surge import surge_alerts_open_count
 from cases.models.case import OPEN_STATUSES, Category, Channel, DisputeType, RootCause, Status
 from cases.models.deadlines import Stage
+from cases.models.flags import CustomerFlag
 from cases.selectors import case_get_for_user
 from complaints_portal.common.errors import ApplicationError, NotFound
 from complaints_portal.common.roles import SUPERVISOR, has_role
@@ -43,7 +44,8 @@ def _status(value, target, lower_is_better=False):
     return "success" if good else "danger"
 
 
-CHOICES = {"category": Category, "channel": Channel, "dispute_type": DisputeType, "root_cause": RootCause}
+CHOICES = {"category": Category, "channel": Channel, "dispute_type": DisputeType, "root_cause": RootCause,
+           "customer_flags": CustomerFlag}
 
 
 def _choice_label(dimension, value):

@@ -11,7 +11,7 @@ from django.utils.translation import gettext_lazy
 
 from complaints_portal.common.errors import ApplicationError, TransitionNotAllowed, ValidationFailed
 
-from .. import deadlines
+from .. import deadlines, flags
 from ..events import event_record
 from ..inputs import invalid, require
 from ..models import (
@@ -278,3 +278,10 @@ def legal_hold(case, access, data, now):
     case.legal_hold = data["hold"]
     case.legal_hold_reason = data.get("reason") or ""
     return {"hold": case.legal_hold, "reason": case.legal_hold_reason}
+
+
+def set_flags(case, access, data, now):
+    old = case.flags
+    case.customer_flags = flags.stored(flags.checked(data.get("flags") or [], "flags"))
+    case.customer_flags_note = data.get("note") or ""
+    return {"from": old, "to": case.flags, "note": case.customer_flags_note}

@@ -22,6 +22,7 @@ from ..events import EVENT_LABELS
 from ..models import Decision, Pause
 from ..models.case import BEFORE_DECISION, OPEN_STATUSES, WITH_DEPARTMENT, RootCause, Status
 from ..models.deadlines import Stage, Tier
+from ..models.flags import CustomerFlag
 from ..routing import routed_department_code
 from . import handlers
 from .fields import amount, date, flag, line, moment, names, pick, text
@@ -181,6 +182,12 @@ ROWS = (
            _("Reassigned to another department"), _("Reassign to another department"),
            (pick("department", _("New department"), options=partial(selectors.department_options, other=True)), REASON),
            clock=Clock.RECOMPUTE, notice=DEPARTMENT_HEADS, bulk=True),
+    Action("set_flags", OPEN_STATUSES, None, who.may_set_flags, handlers.set_flags, _("Customer flags changed"),
+           _("Customer flags"),
+           (names("flags", _("The customer needs particular care"), required=False,
+                  options=lambda case, access: CustomerFlag.choices, initial=lambda case: case.flags),
+            line("note", _("What the customer needs"), required=False)),
+           button="btn-outline-secondary", clock=Clock.RECOMPUTE),
     Action("legal_hold", (S.CLOSED, S.ARCHIVED), None, who.is_supervisor, handlers.legal_hold, _("Legal hold changed"),
            _("Legal hold"),
            (flag("hold", _("Hold (stop disposal)"), required=True, initial=lambda case: not case.legal_hold),

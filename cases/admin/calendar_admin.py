@@ -39,7 +39,7 @@ def policy_in_use(policy):
 class StageRuleInline(admin.TabularInline):
     model = StageRule
     extra = 0
-    fields = ("stage", "tier", "category", "channel", "working_days")
+    fields = ("stage", "tier", "category", "channel", "customer_flag", "working_days")
 
     def has_add_permission(self, request, obj=None):
         return super().has_add_permission(request, obj) and not policy_in_use(obj)

@@ -19,6 +19,7 @@ from django.utils.translation import gettext as _
 from ..calendar import load_calendar
 from ..models import Extension, Pause, StageRule
 from ..models.deadlines import STAGE_ORDER, Stage, Tier
+from ..models.flags import CustomerFlag
 
 REGULATORY_STAGES = (Stage.OVERALL, Stage.REVIEW)
 # A due date this many calendar days ahead, or nearer, is "due soon" (queues, counts, pages).
@@ -115,9 +116,10 @@ def paused_days(case, today=None, since=None, before=None, pauses=None):
     return total
 
 
-def stage_rules(policy, tier, category, channel, _cache=None):
+def stage_rules(policy, tier, category, channel, _cache=None, flags=()):
     """{stage: (working_days, rule)} choosing the most specific rule of each stage:
-    category and channel > channel > category > blank."""
+    category and channel > channel > category > blank; then a rule for one of the case's
+    customer ``flags`` (SPEC §12) replaces it where it gives fewer working days."""
     key = (policy.pk, tier)
     if _cache is not None and key in _cache:
         rules = _cache[key]
@@ -125,14 +127,23 @@ def stage_rules(policy, tier, category, channel, _cache=None):
         rules = list(StageRule.objects.filter(policy=policy, tier=tier))
         if _cache is not None:
             _cache[key] = rules
-    best = {}
+    best, faster = {}, {}
     for rule in rules:
         if rule.category not in ("", category) or rule.channel not in ("", channel):
+            continue
+        if rule.customer_flag:
+            if rule.customer_flag in flags and (rule.stage not in faster
+                                                or rule.working_days < faster[rule.stage].working_days):
+                faster[rule.stage] = rule
             continue
         score = (2 if rule.channel else 0) + (1 if rule.category else 0)
         if rule.stage not in best or score > best[rule.stage][0]:
             best[rule.stage] = (score, rule)
-    return {stage: (rule.working_days, rule) for stage, (score, rule) in best.items()}
+    chosen = {stage: rule for stage, (score, rule) in best.items()}
+    for stage, rule in faster.items():
+        if stage not in chosen or rule.working_days < chosen[stage].working_days:
+            chosen[stage] = rule
+    return {stage: (rule.working_days, rule) for stage, rule in chosen.items()}
 
 
 # -- the computation -----------------------------------------------------------------------
@@ -179,13 +190,15 @@ def compute_deadlines(case, calendar, today=None, _rules_cache=None, *, policy=N
     overall_due, overall_text = calendar_due(calendar, d0, policy.overall_days(tier), first_round_pause, _("received"))
     overall_text = _("%(tier)s tier: ") % {"tier": tier_label} + overall_text
 
-    rules = stage_rules(policy, tier, case.category, case.channel, _cache=_rules_cache)
+    rules = stage_rules(policy, tier, case.category, case.channel, _cache=_rules_cache, flags=case.flags)
     for stage in STAGE_ORDER:
         if stage not in rules:
             continue
         n, rule = rules[stage]
         raw = calendar.add_working_days(d0, n)
         text = _("received %(d0)s; %(n)s working days after = %(raw)s") % {"d0": fmt(d0), "n": n, "raw": fmt(raw)}
+        if rule.customer_flag:
+            text += _(" (the faster rule for: %(flag)s)") % {"flag": CustomerFlag(rule.customer_flag).label}
         if raw > overall_due:
             text += _("; capped at the regulatory due date %(due)s") % {"due": overall_due.isoformat()}
             due = overall_due

@@ -8,6 +8,7 @@ from complaints_portal.common.models import TimeStampedModel
 
 from ..fields import PUBLIC_CODE_LENGTH, EncryptedTextField, format_public_code, new_public_code
 from .deadlines import Tier
+from .flags import CustomerFlag  # noqa: F401  (re-exported with the case's other choices)
 
 
 class Status(models.TextChoices):
@@ -152,6 +153,9 @@ class Complaint(TimeStampedModel):
     agent_name = models.CharField(_("agent or heir"), max_length=100, blank=True)
     agent_relation = models.CharField(_("relation to the customer"), max_length=50, blank=True)
     agent_authorisation = models.CharField(_("authorisation"), max_length=200, blank=True)
+    # CustomerFlag codes, comma-separated (cases.flags); elderly derived from a resident ID.
+    customer_flags = models.CharField(_("customer flags"), max_length=100, blank=True)
+    customer_flags_note = models.CharField(_("customer's needs"), max_length=200, blank=True)
 
     received_at = models.DateTimeField(_("received at"))
     # D0 for deadlines; equals the local date of received_at unless new facts restarted the
@@ -264,6 +268,11 @@ class Complaint(TimeStampedModel):
                 name="case_due_not_before_receipt",
             ),
         ]
+
+    @property
+    def flags(self):
+        """The customer flags (CustomerFlag codes) the case carries."""
+        return [code for code in self.customer_flags.split(",") if code]
 
     def __str__(self):
         return self.reference

@@ -4,6 +4,8 @@ from simple_history.models import HistoricalRecords
 
 from complaints_portal.common.models import TimeStampedModel
 
+from .flags import CustomerFlag
+
 
 class Tier(models.TextChoices):
     SIMPLE = "simple", _("Simple")
@@ -73,13 +75,16 @@ class StageRule(models.Model):
     tier = models.CharField(_("tier"), max_length=10, choices=Tier.choices, default=Tier.SIMPLE)
     category = models.CharField(_("category"), max_length=20, blank=True)
     channel = models.CharField(_("channel"), max_length=20, blank=True)
+    # A faster rule for a customer who needs care (SPEC §12): applies to a case carrying the
+    # flag when it gives fewer working days than the case's rule otherwise.
+    customer_flag = models.CharField(_("customer flag"), max_length=20, blank=True, choices=CustomerFlag.choices)
     working_days = models.PositiveSmallIntegerField(_("working days"))
     history = HistoricalRecords()
 
     class Meta:
         constraints = [
             models.UniqueConstraint(
-                fields=["policy", "stage", "tier", "category", "channel"], name="stage_rule_unique"
+                fields=["policy", "stage", "tier", "category", "channel", "customer_flag"], name="stage_rule_unique"
             )
         ]
         ordering = ["policy", "tier", "stage"]
@@ -87,7 +92,7 @@ class StageRule(models.Model):
         verbose_name_plural = _("stage deadline rules")
 
     def __str__(self):
-        scope = "/".join(x for x in (self.category, self.channel) if x) or "*"
+        scope = "/".join(x for x in (self.category, self.channel, self.customer_flag) if x) or "*"
         return f"{self.stage} {self.tier} {scope}: {self.working_days}"
 
 

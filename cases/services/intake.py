@@ -8,6 +8,7 @@ from django.utils.translation import gettext as _
 from complaints_portal.common.errors import PermissionDenied, ValidationFailed
 from complaints_portal.common.roles import Access
 
+from .. import flags
 from ..deadlines import configuration, initial_deadlines
 from ..events import event_record
 from ..inputs import choice, invalid, require, to_datetime
@@ -18,7 +19,7 @@ from ..signals import case_changed
 
 TEXT_LIMITS = {"summary": 200, "customer_name": 100, "customer_phone": 30, "policy_numbers": 200,
                "regulator_reference": 60, "product_line": 100, "agent_name": 100,
-               "customer_address": 200}
+               "customer_address": 200, "customer_flags_note": 200}
 
 
 def reference_next(year):
@@ -69,7 +70,7 @@ def case_create(*, actor, data, public=False, at=None, channel=None):
     }
     for name in ("summary", "description", "expected_resolution", "customer_name", "customer_phone",
                  "customer_email", "customer_address", "customer_id_number", "policy_numbers", "product_line", "regulator_reference",
-                 "agent_name", "agent_relation", "agent_authorisation"):
+                 "agent_name", "agent_relation", "agent_authorisation", "customer_flags_note"):
         value = (data.get(name) or "").strip() if isinstance(data.get(name) or "", str) else data.get(name)
         limit = TEXT_LIMITS.get(name)
         if limit and value and len(value) > limit:
@@ -85,6 +86,8 @@ def case_create(*, actor, data, public=False, at=None, channel=None):
         require(fields, "regulator_reference")
         fields["regulator_date"] = data.get("regulator_date") or timezone.localdate(received_at)
     d0 = timezone.localdate(received_at)
+    fields["customer_flags"] = flags.at_intake(data.get("customer_flags") or [], fields["customer_id_type"],
+                                               fields["customer_id_number"], d0)
     # Calendar, policies and the deadlines of a new case are the same all day: memoised per
     # process while the configuration does not change (None inside a transaction).
     memo = configuration.memo()

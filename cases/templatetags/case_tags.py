@@ -11,6 +11,7 @@ from ..actions.table import event_label
 from ..fields import mask_phone
 from ..models.case import Category, Channel, Status
 from ..models.deadlines import Stage, Tier
+from ..models.flags import CustomerFlag
 
 register = template.Library()
 
@@ -30,6 +31,12 @@ def status_label(value):
 @register.filter
 def stage_label(value):
     return _label(Stage, value)
+
+
+@register.filter
+def flag_labels(codes):
+    """The labels of a case's customer flags (``case.flags``)."""
+    return [_label(CustomerFlag, code) for code in codes]
 
 
 @register.filter
