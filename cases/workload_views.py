@@ -1,6 +1,7 @@
 """Work management pages (SPEC §14): the ticked cases of a queue in one go; the caseload; the
 routing rules' department for the intake form."""
 from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
 from django.http import JsonResponse
 from django.shortcuts import render
 from django.utils.translation import gettext as _
@@ -11,6 +12,7 @@ from complaints_portal.common.errors import ApplicationError
 from . import selectors
 from .actions.forms import bulk_forms
 from .actions.table import ACTIONS
+from .permissions import is_clerk
 from .routing import routed_department
 from .services import bulk_transition
 
@@ -20,6 +22,8 @@ from .services import bulk_transition
 def bulk_action(request):
     """Applies the chosen bulk action to the ticked cases and shows what became of each."""
     forms = bulk_forms(request.access, request.POST)
+    if not forms:  # a role with no action it may apply to several cases
+        raise DjangoPermissionDenied
     name = request.POST.get("action", "")
     form, outcomes, error = forms.get(name), [], ""
     if form is None:
@@ -51,6 +55,8 @@ def caseload(request):
 def intake_route(request):
     """The intake form asks, as the clerk fills it in, which department the routing rules name
     (POST: the form's fields stay out of URLs). ``{"department": code or ""}``."""
+    if not is_clerk(request.access):
+        raise DjangoPermissionDenied
     department = routed_department(**{name: request.POST.get(name, "")[:100] for name in
                                       ("category", "dispute_type", "channel", "product_line")})
     return JsonResponse({"department": department.code if department else ""})

@@ -20,20 +20,23 @@ class ActionForm(StyledForm):
     version = forms.IntegerField(widget=forms.HiddenInput)
     row = None  # the action's row; its title, button_class and confirm are the row's too
 
-    def __init__(self, data=None, *, case, access, prefix=None):
+    def __init__(self, data=None, *, case, access, prefix=None, options=None):
         self.case = case
         super().__init__(data, prefix=prefix)
         if case is None:  # the cases ticked in a queue: each is locked and checked in turn
             self.fields["version"].required = False
         elif not self.is_bound:
             self.initial["version"] = case.version
-        options = {}  # per provider: the team's lead and members offer the same staff
+        # Per provider: the team's lead and members offer the same staff. Without a case (the bulk
+        # forms, which share ``options``) a provider's variants offer the same choices too.
+        options = {} if options is None else options
         for spec in self.row.fields:
             field = self.fields[spec.name]
             if spec.options is not None:
-                if spec.options not in options:
-                    options[spec.options] = list(spec.options(case, access))
-                field.choices = [BLANK, *options[spec.options]] if spec.kind == CHOICE else options[spec.options]
+                key = spec.options if case is not None else getattr(spec.options, "func", spec.options)
+                if key not in options:
+                    options[key] = list(spec.options(case, access))
+                field.choices = [BLANK, *options[key]] if spec.kind == CHOICE else options[key]
             initial = spec.initial if not callable(spec.initial) else spec.initial(case) if case else None
             if initial is not None:
                 field.initial = ("true" if initial else "false") if _is_yes_no(spec) else initial
@@ -92,5 +95,6 @@ def bulk_forms(access, data=None):
     in a queue: no case is at hand, so the choices are those any case offers and the row's
     permission is asked without a case (a bulk row's may not depend on one); the service
     checks each case in full."""
-    return {row.name: form_class(row)(data, case=None, access=access, prefix=row.name)
+    shared = {}
+    return {row.name: form_class(row)(data, case=None, access=access, prefix=row.name, options=shared)
             for row in bulk_rows() if row.may(access, None, {})}

@@ -126,10 +126,10 @@ def test_review_plan_is_approved_by_a_senior_manager_not_the_department_head(peo
 
 
 @pytest.mark.parametrize(("role", "expected"), [
-    ("clerk", ["notify_decision", "withdraw", "restart_clock", "merge", "reassign"]),
+    ("clerk", ["notify_decision", "withdraw", "restart_clock", "merge", "reassign", "set_flags"]),
     ("inv_sales", ["notify_decision", "withdraw", "pause", "restart_clock"]),
-    ("head_sales", ["notify_decision", "withdraw", "extend", "pause", "restart_clock", "merge"]),
-    ("supervisor", ["reassign"]),
+    ("head_sales", ["notify_decision", "withdraw", "extend", "pause", "restart_clock", "merge", "set_flags"]),
+    ("supervisor", ["reassign", "set_flags"]),
 ])
 def test_actions_for_lists_what_state_and_role_allow(people, role, expected):
     case = ComplaintFactory(plan_approved=True)

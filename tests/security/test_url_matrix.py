@@ -157,6 +157,18 @@ MATRIX = {
         "GET": (_path("/cases/new/"), None, {**staff(403), "clerk": OK}, {}),
         "POST": (_path("/cases/new/"), lambda c: {}, {**staff(403), "clerk": 400}, {}),
     },
+    # Work management (SPEC §14): the bulk bar is for the roles with a bulk action (clerk,
+    # supervisor), the routing look-up for the intake form's clerk; the caseload shows each
+    # reader only the cases they may see.
+    "case_bulk": {
+        "POST": (_path("/queue/bulk/"), lambda c: {"action": "reassign", "reassign-department": "CS",
+                                                    "reassign-reason": "x", "cases": [c["ref"]]},
+                 {**staff(403), "clerk": OK, "supervisor": OK}, {}),
+    },
+    "caseload": {"GET": (_path("/queue/caseload/"), None, staff(OK), {})},
+    "intake_route": {
+        "POST": (_path("/cases/new/route/"), lambda c: {"category": "service"}, {**staff(403), "clerk": OK}, {}),
+    },
     "duplicate_check": {
         "POST": (_path("/cases/new/duplicates/"), lambda c: {"customer_phone": "13812345678"},
                  {**staff(403), "clerk": OK}, {}),

@@ -40,6 +40,8 @@ EXPECTED = {
     **{(s, "form_team"): SAME for s in WITH_DEPARTMENT[1:]},
     # A clerk who dispatched first still records the first contact later (the clock ran on).
     **{(s, "acknowledge_late"): SAME for s in WITH_DEPARTMENT},
+    # A customer's flags (SPEC §12) change while the case is open.
+    **{(s, "set_flags"): SAME for s in OPEN},
     ("closed", "legal_hold"): SAME,
     ("archived", "legal_hold"): SAME,
 }

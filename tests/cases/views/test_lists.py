@@ -82,15 +82,18 @@ def test_queue_paginates(login, make_case):
     assert len(second.context["page"].object_list) == 5
 
 
-@pytest.mark.parametrize("url,user", [("department_queue", "inv_sales"), ("case_list", "supervisor"),
-                                      ("intake_queue", "clerk"), ("home", "head_sales")])
-def test_queue_pages_do_not_grow_queries_with_rows(login, make_case, users, url, user, django_assert_max_num_queries):
+# The clerk's and the supervisor's queues have the bulk bar: its department choices are one
+# query more, whatever the number of rows.
+@pytest.mark.parametrize("url,user,budget", [("department_queue", "inv_sales", 7), ("case_list", "supervisor", 8),
+                                             ("intake_queue", "clerk", 8), ("home", "head_sales", 7)])
+def test_queue_pages_do_not_grow_queries_with_rows(login, make_case, users, url, user, budget,
+                                                   django_assert_max_num_queries):
     for i in range(25):
         case = make_case(summary=f"Case {i}")
         if i % 2:
             _assign(users, case, "SALES")
     client = login(user)
-    with django_assert_max_num_queries(7):
+    with django_assert_max_num_queries(budget):
         response = client.get(reverse(url))
     assert response.status_code == 200
 
