@@ -141,9 +141,8 @@ def _alert_calendar_missing(exc, today):
 
 
 def run_sweep(now=None):
-    """One pass of the beat job; returns {"overdue", "at_risk", "reminded", "notifications"}.
-    Overdue first (no reminder for what is already late), then at-risk, then reminders; a
-    calendar gap alerts the administrators once a day and is returned under "error"."""
+    """One pass of the beat job: overdue first (no reminder for what is late), then at-risk, then
+    reminders; a calendar gap alerts the administrators daily and is returned under "error"."""
     now = now or timezone.now()
     today = timezone.localdate(now)
     counts = {"overdue": 0, "at_risk": 0, "reminded": 0, "notifications": 0}

@@ -1,13 +1,8 @@
-"""Bonus rule evaluation on plain values (SPEC §6); no ORM: bonus.services reads the rule set
-and the KPIs, and the tests check the rules without a database.
-
-A rule set is an ordered list of tiers, each with up to one condition per KPI (combined by
-ALL or ANY) and an adjustment in percent; the first tier that matches gives the adjustment,
-else 0. The complaint rate's threshold is in points relative to the department's target
-("≤ target − 0.01" is ``Condition("complaint_rate", "lte", Decimal("-0.01"))``); the on-time
-and satisfaction rates' are absolute percents. A KPI with no value, or a complaint rate
-without a target, is N/A: its condition is **not met**, whatever its operator, and the
-reason sentence says so."""
+"""Bonus rule evaluation on plain values (SPEC §6). A rule set is an ordered list of tiers, each
+with up to one condition per KPI (ALL or ANY) and an adjustment; the first match gives it,
+else 0. Complaint-rate thresholds are points relative to the target ("≤ target − 0.01" is
+``Condition("complaint_rate", "lte", Decimal("-0.01"))``), the others absolute percents. An
+N/A KPI (or no complaint-rate target) makes its condition **not met**, and the reason says so."""
 import itertools
 from dataclasses import dataclass, field
 from decimal import ROUND_HALF_UP, Decimal
