@@ -19,12 +19,9 @@ def due_soon_condition(today, field="next_due"):
 
 
 def case_list_visible_to(who, *, team_list=False):
-    """All cases the user may see (SPEC §1): everything for clerks, senior managers and
-    supervisors; for department staff, their departments' cases and the reviews they sit on.
-
-    ``team_list`` (read-only requests): the user's team case ids from the Access, as a list:
-    ``department_id IN (…) OR id IN (…)`` is a BitmapOr of two indexes, where a subquery made
-    PostgreSQL read the whole queue (57 ms at a million cases). A write reads the teams fresh."""
+    """All cases the user may see (SPEC §1): everything for clerks, senior managers, supervisors;
+    for department staff their departments' and review teams' cases. ``team_list``: the team case
+    ids from the Access as a list (a BitmapOr of two indexes, where a subquery read the queue)."""
     access = Access.of(who)
     qs = Complaint.objects.all()
     if not getattr(access.user, "is_authenticated", False):

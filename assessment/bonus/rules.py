@@ -143,11 +143,8 @@ def _signed(value):
 
 
 def kpi_score(kpi, value, target):
-    """One KPI's attainment against its target, 100 = exactly on target, capped at 120.
-
-    Higher is better for the on-time and satisfaction rates (value ÷ target) and lower is
-    better for the complaint rate (target ÷ value; a rate of 0 scores the cap). None when the
-    KPI or its target is N/A, or the target is 0 for a higher-is-better KPI."""
+    """One KPI's attainment, 100 = on target, capped at 120: value ÷ target (on-time, satisfaction)
+    or target ÷ value (complaint rate; 0 scores the cap); None for N/A or a zero target."""
     if value is None or target is None:
         return None
     value, target = Decimal(value), Decimal(target)
@@ -333,13 +330,9 @@ class PromotionDecision:
 
 
 def promotion_decide(figures, average_rate, thresholds, disqualifying_references=()):
-    """Plus points and disqualification of one employee for one year, with the reasons.
-
-    Disqualification (found at fault in a complaint with a major negative impact) wins over
-    any plus. A plus needs all of: at least ``min_cases`` cases handled; their at-fault rate
-    at most ``below_average_ratio`` × the average (a zero or missing average cannot be beaten
-    "clearly", so no plus); on-time rate ≥ ``on_time_min``; satisfaction ≥ ``satisfaction_min``.
-    An N/A rate is not met, as for the bonus rules."""
+    """Plus points and disqualification of one employee for a year, with the reasons. At fault in a
+    major-negative-impact complaint disqualifies; a plus needs ``min_cases``, an at-fault rate at
+    most ``below_average_ratio`` × a non-zero average, and both rates at their minimums (N/A: not met)."""
     reasons = []
     if disqualifying_references:
         reasons.append(_("Disqualified for the year: found at fault in a complaint with a major negative impact "

@@ -73,10 +73,8 @@ class WriterThread:
 
 
 class ReferenceRegister:
-    """Which line first carried each reference of one file. ``register(pairs)`` takes the batch's
-    (reference, line) pairs in file order and returns {line: first line} for each repeat. On
-    PostgreSQL the references live in a temporary table (a dict of 1,000,000 takes ≈ 120 MB);
-    other backends keep a dict. Must be used on the connection (thread) that writes."""
+    """Which line first carried each reference of a file: ``register(pairs)`` returns {line: first
+    line} of the repeats; a temporary table on PostgreSQL, a dict elsewhere (writer's connection)."""
 
     TABLE = "legacy_import_seen"
 

@@ -1,7 +1,5 @@
-"""The legacy import's PostgreSQL writer: COPY (ids drawn from the sequences first), one
-``UPDATE … FROM`` a COPY-filled temporary table for re-imported cases, and history rows
-copied server-side from the rows just written. bulk_create/bulk_update, not the database,
-were the bottleneck at 100,000 lines (bench/README.md)."""
+"""The legacy import's PostgreSQL writer: COPY with ids drawn first, ``UPDATE … FROM`` a
+temporary table for re-imports, history rows copied server-side from the rows just written."""
 from operator import attrgetter
 
 from django.db import connection, models

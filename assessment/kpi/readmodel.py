@@ -117,10 +117,8 @@ def _write(case_ids, using, returning=True, new=False, truncate=False):
 
 
 def kpi_cases_refresh(case_ids, visit_times=(), new=False):
-    """Write the KPI rows of ``case_ids`` in the caller's transaction (or one of its own) and
-    stamp the finished quarters the change may move: the rows' receipt and first visit, before
-    and after, the visits that changed department, and ``visit_times`` (old and new times of
-    visits the caller added, changed or removed). ``new``: the cases were just created."""
+    """Write the KPI rows of ``case_ids`` in the caller's transaction and stamp the finished quarters
+    it may move (rows' receipt and first visit before and after, moved visits, ``visit_times``)."""
     case_ids = sorted(set(case_ids))
     if not case_ids:
         return

@@ -127,10 +127,8 @@ class RevealSerializer(serializers.Serializer):
 
 # -- output --------------------------------------------------------------------------------
 class PlannedRepresentation:
-    """Serializer.to_representation with DRF's per-instance decisions taken once per serializer:
-    a field showing one plain attribute reads it with getattr; any other field goes through
-    DRF's own path. Same output as DRF (tests/cases/api/test_serializer_fields.py); on a list
-    page DRF's generic path cost more CPU than the rest of the request."""
+    """Serializer.to_representation with DRF's per-instance decisions taken once per serializer (a
+    plain attribute read by getattr, anything else DRF's way); same output as DRF's, less CPU."""
 
     plan_model = None  # the model whose attributes the fields read (default: Meta.model)
 
