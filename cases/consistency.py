@@ -1,7 +1,5 @@
-"""Scan for inconsistencies the CHECK constraints cannot express (a join, or a rule that
-depends on the status): `manage.py check_consistency` runs every check, one or two queries
-over the whole table each, and reports each violation by reference. Legacy cases are exempt
-from the lifecycle checks (they carry only the old system's timestamps)."""
+"""Inconsistencies the CHECK constraints cannot express, one or two queries each, reported by
+reference (`manage.py check_consistency`); legacy cases are exempt from the lifecycle checks."""
 from dataclasses import dataclass
 
 from django.db.models import Exists, F, OuterRef, Q

@@ -1,7 +1,4 @@
-"""Demo organisation for `load_demo` (SPEC §9): departments, users and roles.
-
-Idempotent: objects are looked up by their natural keys and only created when missing.
-"""
+"""Demo organisation for `load_demo` (SPEC §9): departments, users and roles, created when missing."""
 import random
 
 from django.contrib.auth import get_user_model

@@ -1,7 +1,5 @@
-"""The case table of the queues, the all-cases list and the home page: only the columns shown
-(no model instances), the open deadlines in one more query, and the display values computed
-with what is fixed per request (labels, URL, today), so the template only places them (its
-per-row work cost more CPU than the page's queries)."""
+"""The case table of the queues, lists and home page: the shown columns only, the open deadlines
+in one more query, display values computed once per request, so the template only places them."""
 from functools import lru_cache
 from urllib.parse import quote
 

@@ -19,12 +19,9 @@ def due_soon_condition(today, field="next_due"):
 
 
 def case_list_visible_to(who, *, team_list=False):
-    """All cases the user may see (SPEC §1): everything for clerks, senior managers and
-    supervisors; for department staff, their departments' cases and the reviews they sit on.
-
-    ``team_list`` (read-only requests): the user's team case ids from the Access, as a list:
-    ``department_id IN (…) OR id IN (…)`` is a BitmapOr of two indexes, where a subquery made
-    PostgreSQL read the whole queue (57 ms at a million cases). A write reads the teams fresh."""
+    """All cases the user may see (SPEC §1): everything for clerks, senior managers, supervisors;
+    for department staff their departments' and review teams' cases. ``team_list``: the team case
+    ids from the Access as a list (a BitmapOr of two indexes, where a subquery read the queue)."""
     access = Access.of(who)
     qs = Complaint.objects.all()
     if not getattr(access.user, "is_authenticated", False):
@@ -32,8 +29,7 @@ def case_list_visible_to(who, *, team_list=False):
     if sees_all_cases(access):
         return qs
     if access.has(INVESTIGATOR, DEPARTMENT_HEAD):
-        # A subquery, not a join on ``team``: the join multiplies rows and needs DISTINCT
-        # over every column, which at a million cases made each list a sort of the backlog.
+        # A subquery, not a join on ``team`` (whose DISTINCT made each list a sort of the backlog).
         teams = access.team_case_ids if team_list else \
             TeamMember.objects.filter(user=access.user, ended_at__isnull=True).values("case_id")
         return qs.filter(Q(department_id__in=access.departments()) | Q(pk__in=teams))
@@ -48,8 +44,7 @@ def case_get_for_user(who, reference, *, for_update=False):
         if case is None:
             raise NotFound()
         return case
-    # Not merged_into: a whole second case row (every column) for the few merged cases; the
-    # case page reads its reference lazily (one query, only when the case was merged).
+    # Not merged_into (a second case row); the page reads its reference lazily when merged.
     case = qs.select_related("department", "registered_by").filter(reference=reference).first()
     if case is None:
         raise NotFound()
@@ -89,8 +84,7 @@ def case_queue(who, *, status=None, department=None, category=None, channel=None
             Q(reference__iexact=term) | Q(customer_name__icontains=term) | Q(customer_phone=term)
             | Q(policy_numbers__icontains=term)
         )
-    # Cases with nothing more due (closed, archived) go last on every database (SQLite sorts
-    # NULL first by default, PostgreSQL last).
+    # Nothing more due (NULL) goes last on every database.
     return qs.order_by(F("next_due").asc(nulls_last=True), "received_at")
 
 
@@ -120,9 +114,8 @@ def department_queue(who, **filters):
 
 
 def caseload(who, today=None):
-    """Open caseload (SPEC §14) of the cases the user may see: per department and per member of
-    an active investigation team, how many cases are open, overdue and due soon, and the nearest
-    due date. Returns (departments, people), each a list of dicts, busiest first."""
+    """Open caseload (SPEC §14) of the cases the user may see, per department and per active team
+    member: open, overdue, due soon, nearest due date; (departments, people), busiest first."""
     today = today or timezone.localdate()
     open_ids = case_queue(who, open_only=True).order_by().values("pk")
 

@@ -1,8 +1,6 @@
-"""Signals of the cases app for apps that keep data derived from cases (cases imports none).
-
-``case_changed`` (``case``; ``created=True`` from intake): a case's KPI inputs may have
-changed. Sent by intake, every transition and the deadline recomputation inside their
-transactions, so a receiver writes its derived rows in the same transaction."""
+"""Signals of the cases app for apps keeping data derived from cases (cases imports none of
+them): ``case_changed`` (``case``; ``created=True`` from intake), sent by intake, every
+transition and the deadline recomputation inside their transactions."""
 from django.dispatch import Signal
 
 case_changed = Signal()

@@ -1,9 +1,7 @@
-"""The deadline sweep run by Celery beat: remind, mark overdue, escalate (SPEC §4).
-
-Each step reads only open deadline rows whose stamp for it is still empty, through a partial
-index on exactly that condition, so an idle sweep reads almost nothing. Each row is claimed
-with a conditional UPDATE in its own small transaction with the notifications it causes: two
-sweeps cannot both claim a row, and a killed worker's claim rolls back."""
+"""The deadline sweep (beat, SPEC §4): remind, mark overdue, escalate. Each step reads the open
+rows whose stamp is still empty through a partial index, and claims each row with a
+conditional UPDATE in a small transaction with its notifications (no double claim; a killed
+worker's claim rolls back)."""
 import logging
 
 from django.db import transaction
@@ -141,9 +139,8 @@ def _alert_calendar_missing(exc, today):
 
 
 def run_sweep(now=None):
-    """One pass of the beat job; returns {"overdue", "at_risk", "reminded", "notifications"}.
-    Overdue first (no reminder for what is already late), then at-risk, then reminders; a
-    calendar gap alerts the administrators once a day and is returned under "error"."""
+    """One pass of the beat job: overdue first (no reminder for what is late), then at-risk, then
+    reminders; a calendar gap alerts the administrators daily and is returned under "error"."""
     now = now or timezone.now()
     today = timezone.localdate(now)
     counts = {"overdue": 0, "at_risk": 0, "reminded": 0, "notifications": 0}

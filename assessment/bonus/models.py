@@ -120,11 +120,8 @@ class BonusApproval(models.Model):
 
 
 class BonusProposal(TimeStampedModel):
-    """A department's bonus adjustment for a quarter, one row per version.
-
-    The current figure is the highest version. A PROPOSED row is replaced by re-running the
-    proposal; an APPROVED row is frozen and never changes — a correction adds a new version
-    (approved by the supervisor who made it, with the reason)."""
+    """A department's bonus adjustment for a quarter, one row per version (the highest is current);
+    an APPROVED row is frozen: a correction adds a version."""
 
     class State(models.TextChoices):
         PROPOSED = "proposed", _("Proposed")

@@ -1,13 +1,8 @@
-"""Bonus rule evaluation on plain values (SPEC §6); no ORM: bonus.services reads the rule set
-and the KPIs, and the tests check the rules without a database.
-
-A rule set is an ordered list of tiers, each with up to one condition per KPI (combined by
-ALL or ANY) and an adjustment in percent; the first tier that matches gives the adjustment,
-else 0. The complaint rate's threshold is in points relative to the department's target
-("≤ target − 0.01" is ``Condition("complaint_rate", "lte", Decimal("-0.01"))``); the on-time
-and satisfaction rates' are absolute percents. A KPI with no value, or a complaint rate
-without a target, is N/A: its condition is **not met**, whatever its operator, and the
-reason sentence says so."""
+"""Bonus rule evaluation on plain values (SPEC §6). A rule set is an ordered list of tiers, each
+with up to one condition per KPI (ALL or ANY) and an adjustment; the first match gives it,
+else 0. Complaint-rate thresholds are points relative to the target ("≤ target − 0.01" is
+``Condition("complaint_rate", "lte", Decimal("-0.01"))``), the others absolute percents. An
+N/A KPI (or no complaint-rate target) makes its condition **not met**, and the reason says so."""
 import itertools
 from dataclasses import dataclass, field
 from decimal import ROUND_HALF_UP, Decimal
@@ -148,11 +143,8 @@ def _signed(value):
 
 
 def kpi_score(kpi, value, target):
-    """One KPI's attainment against its target, 100 = exactly on target, capped at 120.
-
-    Higher is better for the on-time and satisfaction rates (value ÷ target) and lower is
-    better for the complaint rate (target ÷ value; a rate of 0 scores the cap). None when the
-    KPI or its target is N/A, or the target is 0 for a higher-is-better KPI."""
+    """One KPI's attainment, 100 = on target, capped at 120: value ÷ target (on-time, satisfaction)
+    or target ÷ value (complaint rate; 0 scores the cap); None for N/A or a zero target."""
     if value is None or target is None:
         return None
     value, target = Decimal(value), Decimal(target)
@@ -338,13 +330,9 @@ class PromotionDecision:
 
 
 def promotion_decide(figures, average_rate, thresholds, disqualifying_references=()):
-    """Plus points and disqualification of one employee for one year, with the reasons.
-
-    Disqualification (found at fault in a complaint with a major negative impact) wins over
-    any plus. A plus needs all of: at least ``min_cases`` cases handled; their at-fault rate
-    at most ``below_average_ratio`` × the average (a zero or missing average cannot be beaten
-    "clearly", so no plus); on-time rate ≥ ``on_time_min``; satisfaction ≥ ``satisfaction_min``.
-    An N/A rate is not met, as for the bonus rules."""
+    """Plus points and disqualification of one employee for a year, with the reasons. At fault in a
+    major-negative-impact complaint disqualifies; a plus needs ``min_cases``, an at-fault rate at
+    most ``below_average_ratio`` × a non-zero average, and both rates at their minimums (N/A: not met)."""
     reasons = []
     if disqualifying_references:
         reasons.append(_("Disqualified for the year: found at fault in a complaint with a major negative impact "

@@ -1,7 +1,5 @@
-"""Finished periods' KPI figures served from the cache, never after their inputs changed: a
-period ended CACHE_AFTER_DAYS ago is cached under a key made of its quarters' change stamps,
-which the read model's writer adds in the transaction of each change (so a change makes the
-cached figures unreachable the moment it commits). Other backends compute every time."""
+"""Finished periods' KPI figures from the cache, under a key made of their quarters' change
+stamps (added by the read model's writer with each change); PostgreSQL only."""
 from django.core.cache import cache
 from django.db import connections, transaction
 from django.db.models import Count, Max

@@ -1,7 +1,5 @@
-"""The cases behind each KPI figure (drill-down, exports, training, reports): the rules of
-rules.py as filters, so a list holds exactly the cases the table counted; and the dashboard's
-backlog and volume figures.
-"""
+"""The cases behind each KPI figure (the rules of rules.py as filters, so a list holds exactly
+the cases counted), and the dashboard's backlog and volumes."""
 from collections import Counter
 
 from django.db.models import Count, Q

@@ -73,11 +73,8 @@ def followup_attempt_record(case, user, at=None, channel="phone", result=FollowU
 
 @transaction.atomic
 def followup_record(case, user, outcome, rating=None, visited_at=None, comment=""):
-    """Record the outcome of a follow-up visit (SPEC §5); returns the FollowUpVisit.
-
-    completed needs a rating 1–5; unreachable needs 3 recorded attempts; refused needs
-    nothing more. Only after the decision was notified. The first completed visit of a case is
-    the one the satisfaction rate counts; later ones are kept for the record."""
+    """Record a follow-up visit's outcome after the decision notice (SPEC §5): completed needs a
+    rating 1–5, unreachable 3 recorded attempts; the first completed visit is the one counted."""
     visited_at = visited_at or timezone.now()
     _check_followup(case, user, visited_at)
     if outcome not in FollowUpVisit.Outcome.values:

@@ -9,14 +9,10 @@ from django.utils import translation
 
 
 class WriterThread:
-    """Run ``write(chunk)`` for each submitted chunk in ``threads`` background threads.
-
-    One thread (the default) shares the caller's connection, so the writes join a transaction
-    the caller has open; the caller must not use the connection until ``close()`` returns. More
-    threads each open a connection of their own and write chunks concurrently, each in its own
-    transactions (only for a caller outside a transaction). At most ``threads`` chunks wait,
-    which bounds memory. A writer's exception stops the writing and is raised in the caller by
-    the next ``submit`` or by ``close``. The threads run with the caller's language."""
+    """Run ``write(chunk)`` for each submitted chunk in ``threads`` background threads (at most
+    ``threads`` chunks wait). One thread shares the caller's connection and transaction (which
+    the caller leaves alone until ``close()``); more threads write on connections of their own.
+    A writer's exception is raised in the caller by the next ``submit`` or by ``close``."""
 
     def __init__(self, write, using=DEFAULT_DB_ALIAS, threads=1):
         if threads < 1:
@@ -77,10 +73,8 @@ class WriterThread:
 
 
 class ReferenceRegister:
-    """Which line first carried each reference of one file. ``register(pairs)`` takes the batch's
-    (reference, line) pairs in file order and returns {line: first line} for each repeat. On
-    PostgreSQL the references live in a temporary table (a dict of 1,000,000 takes ≈ 120 MB);
-    other backends keep a dict. Must be used on the connection (thread) that writes."""
+    """Which line first carried each reference of a file: ``register(pairs)`` returns {line: first
+    line} of the repeats; a temporary table on PostgreSQL, a dict elsewhere (writer's connection)."""
 
     TABLE = "legacy_import_seen"
 

@@ -1,8 +1,5 @@
-"""CSV imports of the assessment inputs and of legacy complaints (SPEC §9).
-
-Both follow the same contract: a bad line is reported with its line number (the header is
-line 1) and imports nothing of that line; the good lines import; re-importing updates.
-"""
+"""CSV imports (SPEC §9): a bad line is reported by number (the header is line 1) and imports
+nothing; the good lines import; re-importing updates."""
 import csv
 import datetime
 from dataclasses import dataclass, field
@@ -92,10 +89,8 @@ VOLUME_OPTIONAL = ("policies_in_force", "premium", "insured_persons")
 
 
 def policy_volumes_import(lines):
-    """Import `period,department,new_policies[,policies_in_force,premium,insured_persons]`.
-
-    Each line is saved in its own transaction; a second line for the same period and
-    department in one file is reported as a duplicate and not imported."""
+    """Import `period,department,new_policies[,policies_in_force,premium,insured_persons]`, a line
+    per transaction; a repeated period and department is reported, not imported."""
     result = ImportResult()
     departments = {d.code: d for d in Department.objects.all()}
     seen = {}

@@ -1,7 +1,5 @@
-"""The legacy import's PostgreSQL writer: COPY (ids drawn from the sequences first), one
-``UPDATE … FROM`` a COPY-filled temporary table for re-imported cases, and history rows
-copied server-side from the rows just written. bulk_create/bulk_update, not the database,
-were the bottleneck at 100,000 lines (bench/README.md)."""
+"""The legacy import's PostgreSQL writer: COPY with ids drawn first, ``UPDATE … FROM`` a
+temporary table for re-imports, history rows copied server-side from the rows just written."""
 from operator import attrgetter
 
 from django.db import connection, models
@@ -203,11 +201,8 @@ def write_batch_copy(batch, new, updated):
             cursor.execute("DROP TABLE legacy_import_update")
             ids = [p.case.pk for p in updated]
             _copy_history(cursor, Complaint, ids, "~", now)
-            # Deadlines are derived data of the legacy row, recomputed: the recomputed rows go
-            # to a temporary table, stored rows that differ from them (or whose stage is gone)
-            # are deleted, and the recomputed rows not stored are inserted (below). A deadline
-            # that comes out the same stays as it is, with any reminder or overdue mark the
-            # sweep gave it; re-importing an unchanged file rewrites no deadline.
+            # Recomputed deadlines via a temporary table: stored rows that differ are deleted,
+            # missing ones inserted (below); an unchanged deadline stays, with its sweep marks.
             cursor.execute("DROP TABLE IF EXISTS legacy_import_deadlines")
             cursor.execute(
                 f"CREATE TEMPORARY TABLE legacy_import_deadlines AS SELECT {', '.join(DEADLINE_COPY_COLUMNS)} "  # noqa: S608  # nosec B608 - constant column list and table name
@@ -220,8 +215,7 @@ def write_batch_copy(batch, new, updated):
         if updated:
             cursor.execute(_INSERT_MISSING_DEADLINES)
             cursor.execute("DROP TABLE legacy_import_deadlines")
-        # Visits of new cases by COPY; those of re-imported cases may replace or remove an
-        # earlier visit (_write_visits_copy).
+        # Visits of new cases by COPY; those of re-imported cases by _write_visits_copy.
         updated_ids = {p.case.pk for p in updated}
         fresh = [p for p in new if p.visit is not None]
         if fresh:

@@ -1,11 +1,7 @@
-"""import_complaints: migrating cases from a legacy system (SPEC §9).
-
-Every line is parsed, validated and given its deadlines in Python first (legacy_rows.py; a
-bad line stops there); valid lines are written in batches with explicit history rows, with
-COPY on PostgreSQL (legacy_copy.py), else with the ORM (here), together with the batch's KPI
-read-model rows. A batch that fails in the database is replayed one line per transaction, so
-only the offending line is reported. Writer threads write while the next batch is parsed and
-memory stays flat (import_pipeline.py): the file is a stream, at most two batches are held."""
+"""import_complaints (SPEC §9): lines parsed and checked first (legacy_rows.py), valid ones
+written in batches with history rows and their KPI rows (COPY on PostgreSQL, legacy_copy.py;
+the ORM here otherwise), while the next batch is parsed (import_pipeline.py); a batch failing
+in the database is replayed line by line, so only the offending line is reported."""
 import threading
 
 from django.conf import settings
@@ -23,8 +19,7 @@ from .legacy_rows import CASE_FIELDS, CHANGE_REASON, OPTIONAL, REQUIRED, Context
 from .models import FollowUpVisit, KpiCase
 from .readmodel import kpi_cases_refresh, one_of
 
-# Lines per write transaction. Larger batches mean fewer round trips and commits; a batch
-# that fails in the database is replayed line by line, which costs more the larger it is.
+# Lines per write transaction (fewer round trips, against a longer replay of a failed batch).
 BATCH_SIZE = 2000
 _RESULT_LOCK = threading.Lock()  # writer threads report into one ImportResult
 
@@ -71,9 +66,7 @@ def _write_batch(batch, result):
         result.updated += len(updated)
         result.errors.extend(refused)
     if first and connection.vendor == "postgresql":
-        # Statistics for the planner of the next batches' statements: the tables may have
-        # been empty or much smaller when last analysed (the read model's statement chose
-        # plans for a handful of rows).
+        # Statistics for the next batches' plans: the tables may have been empty when analysed.
         tables = (Complaint, CaseDeadline, FollowUpVisit, KpiCase)
         with connection.cursor() as cursor:
             cursor.execute(f"ANALYZE {', '.join(connection.ops.quote_name(m._meta.db_table) for m in tables)}")
@@ -191,19 +184,14 @@ def writer_count():
 
 
 def complaints_import(lines, batch_size=BATCH_SIZE, progress=None, progress_every=10_000, writers=None):
-    """Import legacy complaints from CSV ``lines`` (read as a stream); return an ImportResult.
-
-    Idempotent by reference: a reference already imported is updated, never duplicated; a
-    repeated reference in one file is reported. ``progress(n)`` is called every
-    ``progress_every`` lines. ``writers`` threads (writer_count()) write while this thread
-    parses; inside a transaction, or with one writer, the one writer uses this thread's
-    connection, otherwise each writer commits each batch on a connection of its own."""
+    """Import legacy complaints from CSV ``lines`` (a stream); return an ImportResult. Idempotent by
+    reference (updated, never duplicated); a repeated reference in one file is reported.
+    ``progress(n)`` every ``progress_every`` lines; ``writers``: writer threads (writer_count())."""
     writers = writer_count() if writers is None else writers
     if writers < 1:
         raise ValueError("writers must be at least 1")
     if connection.in_atomic_block or connection.vendor != "postgresql":
-        # In the caller's transaction only its own connection can take part; SQLite writes
-        # one transaction at a time anyway.
+        # Only the caller's connection can join its transaction; SQLite writes one at a time.
         writers = 1
     ctx = Context()
     result = ImportResult()

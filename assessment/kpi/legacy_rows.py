@@ -29,8 +29,7 @@ OPTIONAL = (
     "revisit_rating", "customer_name", "customer_phone", "policy_number", "summary", "dispute_type", "product_line",
 )
 CHANGE_REASON = "legacy import"
-# Computed deadline sets kept (one per policy, D0, tier and stage-rule working days): a few
-# years of receipt dates × 3 tiers fit, so a file of any length computes each set about once.
+# Computed deadline sets kept: a few years of receipt dates × 3 tiers fit.
 DEADLINE_CACHE_SIZE = 4096
 
 # Case fields an import writes (and a re-import overwrites).
@@ -136,8 +135,7 @@ class Context:
         if entry is None:
             try:
                 computed = compute_deadlines(case, self.calendar, _rules_cache=self.rules_cache)
-                # Each deadline's stage, due date and explanation as COPY text, formatted once
-                # per set rather than once per case (the PostgreSQL writer's rows).
+                # Each deadline's COPY text, formatted once per set rather than per case.
                 tails = {stage: copy_fields(stage, due_on, text) for stage, (due_on, text) in computed.items()}
                 entry = (computed, tails)
             except CalendarMissing as exc:
@@ -238,11 +236,8 @@ def parse_row(line, row, ctx):
 
     computed, tails = ctx.deadlines_for(case)
 
-    # What happened to each stage is known only for the decision. The other stages were done
-    # outside the portal: once the case has a decision or ended, they are marked as not
-    # tracked from the start (stopped at receipt, before any due date), which excludes them
-    # from stage compliance instead of counting them late, and the reminder job never chases
-    # a migrated case. The decision stages keep what the legacy row says.
+    # Only the decision's stages are known: once the case has a decision or ended, the others
+    # are stopped at receipt (excluded from stage compliance, never chased by the sweep).
     ended_at = notified_at or withdrawn_at or closed_at
     decision_stages = (Stage.DECISION.value, Stage.OVERALL.value)
     deadlines = []

@@ -48,8 +48,7 @@ class FollowUpVisit(models.Model):
     comment = models.TextField(_("comment"), blank=True)
     visited_at = models.DateTimeField(_("visited at"))
     by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+")
-    # The case's department, which a failed visit counts for (rules.failed_visits): a copy kept
-    # by the KPI read model's writer (kpi/readmodel.py), not history.
+    # The case's department, which a failed visit counts for: a copy kept by kpi/readmodel.py.
     department = models.ForeignKey(
         "cases.Department", null=True, blank=True, editable=False, on_delete=models.DO_NOTHING, db_constraint=False,
         db_index=False, related_name="+",
@@ -168,9 +167,8 @@ class KpiCase(models.Model):
     # Then, for each stage of STAGE_ORDER, <stage>_due, <stage>_met and <stage>_stopped (below).
 
     class Meta:
-        # The quarter's rows read from covering indexes alone (index-only range scans): at one
-        # million cases in random order a quarter's rows lie on nearly every page of the table,
-        # and reading them took 200 ms of the KPI table's 500 (bench/kpi.py).
+        # A quarter's rows read from covering indexes alone (from the table they took 200 ms
+        # of the KPI table's 500 at a million cases: they lie on nearly every page).
         indexes = [
             models.Index(fields=["received_at"], name="kpi_cohort", include=[
                 "department", "complaint_type", "merged", "channel", "due_overall", "notified_on", "withdrawn_on",

@@ -1,11 +1,6 @@
-"""The writer of the KPI read model (models.KpiCase) and of the change stamps of finished
-quarters (models.KpiChange), the only code that writes either.
-
-A row is derived from its case, deadlines and first completed visit by one query
-(``_derived``) run inside the database: ``kpi_cases_refresh`` writes the rows of some cases in
-the caller's transaction, ``kpi_rebuild`` all of them, ``kpi_differences`` compares. Callers:
-the receiver of ``cases.signals.case_changed`` (intake, transitions, deadline recomputation),
-the follow-up service and the legacy import."""
+"""The only writer of the KPI read model (models.KpiCase) and of the finished quarters' change
+stamps (models.KpiChange): rows derived by one query (``_derived``) inside the database, in
+the caller's transaction — the case_changed receiver, the follow-up service, the import."""
 import bisect
 import datetime
 
@@ -23,10 +18,8 @@ from .periods import day_start, local_tz, quarter_of
 from .rules import STAGES
 
 ALL_QUARTERS = "ALL"  # the stamp of a change to every quarter (a rebuild); part of every key
-# A quarter's figures are served from the cache from CACHE_AFTER_DAYS after its end (kpi/cache.py).
-# Writes to quarters that began before now − STAMP_MARGIN_DAYS's quarter are stamped: the
-# margin covers a clock a little ahead on some host, and recent quarters, which intake writes
-# all day, are never cached, so their writes need no stamp.
+# A quarter is cached CACHE_AFTER_DAYS after its end (kpi/cache.py); writes to quarters before
+# that of now − STAMP_MARGIN_DAYS (a clock a little ahead on some host) are stamped.
 CACHE_AFTER_DAYS = 7
 STAMP_MARGIN_DAYS = 2
 
@@ -78,12 +71,9 @@ def one_of(model, column, ids, using=None):
 
 
 def _write(case_ids, using, returning=True, new=False, truncate=False):
-    """Write the derived rows of ``case_ids`` (None: all) in the database, and bring the
-    department copy of the visits of cases that changed department in step. With
-    ``returning``, return the moments whose quarters the change may move: receipt and first
-    visit of the rows changed, before and after, and those visits. ``new``: the cases were
-    just created (no row yet), so only the INSERT runs. Existing rows are upserted and only
-    those that differ are rewritten: re-importing an unchanged file writes no row."""
+    """Write the derived rows of ``case_ids`` (None: all), keep the visits' department copy in
+    step, and (``returning``) return the moments whose quarters the change may move. ``new``:
+    no row yet, only the INSERT; else an upsert rewriting only rows that differ."""
     connection = connections[using]
     table = connection.ops.quote_name(KpiCase._meta.db_table)
     where, ids = ("", []) if case_ids is None else one_of(KpiCase, "case_id", case_ids, using).as_sql(None, connection)
@@ -101,9 +91,8 @@ def _write(case_ids, using, returning=True, new=False, truncate=False):
             # whose start took longer (≈ 200 ms a batch of the import) than the statement.
             cursor.execute("SELECT set_config('jit', 'off', true), set_config('max_parallel_workers_per_gather', '0', true)")
         if truncate:
-            # A rebuild replaces the table's file rather than leaving a million dead rows (after
-            # a DELETE the table and its indexes kept twice their size, and the quarter's counts
-            # read twice the pages). Readers wait for the rebuild's commit.
+            # A new file, not a million dead rows (after a DELETE the quarter's counts read
+            # twice the pages); readers wait for the rebuild's commit.
             cursor.execute(f"TRUNCATE {table}")
         elif case_ids is None:
             cursor.execute(f"DELETE FROM {table}")  # noqa: S608  # nosec B608 - identifiers from model metadata
@@ -128,10 +117,8 @@ def _write(case_ids, using, returning=True, new=False, truncate=False):
 
 
 def kpi_cases_refresh(case_ids, visit_times=(), new=False):
-    """Write the KPI rows of ``case_ids`` in the caller's transaction (or one of its own) and
-    stamp the finished quarters the change may move: the rows' receipt and first visit, before
-    and after, the visits that changed department, and ``visit_times`` (old and new times of
-    visits the caller added, changed or removed). ``new``: the cases were just created."""
+    """Write the KPI rows of ``case_ids`` in the caller's transaction and stamp the finished quarters
+    it may move (rows' receipt and first visit before and after, moved visits, ``visit_times``)."""
     case_ids = sorted(set(case_ids))
     if not case_ids:
         return
@@ -169,8 +156,7 @@ def case_changed_received(sender, case, created=False, **kwargs):
     kpi_cases_refresh([case.pk], new=created)
 
 
-# ---------------------------------------------------------------------------------------------
-# Change stamps
+# -- change stamps --------------------------------------------------------------------------
 
 
 def _stamp_cutoff():

@@ -44,15 +44,10 @@ def decided(as_of):
 
 
 def timeliness(as_of):
-    """How a cohort case counts in the on-time rate as of ``as_of`` (a Timeliness value).
-
-    - excluded: withdrawn on or before the due date, before any decision was notified;
-    - on time / late: the first round's decision notified on / after the due date (a review
-      does not change the first round's judgement);
-    - pending: no decision by ``as_of`` and the due date is ``as_of`` or later (or not known);
-      a decision with no known due date cannot be judged and waits like a pending case;
-    - late: otherwise, open (or withdrawn) past the due date without a decision.
-    """
+    """How a cohort case counts in the on-time rate as of ``as_of`` (a Timeliness value):
+    excluded (withdrawn by the due date before any decision notice); on time / late (the first
+    round's decision notified by / after the due date; a review changes nothing); pending (no
+    decision and not yet due, or no known due date); else late (undecided past the due date)."""
     notified = decided(as_of)
     withdrawn_first = Q(withdrawn_on__lte=as_of, withdrawn_before_decision=True)
     return Case(

@@ -1,7 +1,5 @@
 """The KPI table (SPEC §5): per department, GROUP BY counts of the rules in rules.py over the
-read model, with the policy volumes and targets. The drill-down lists of the same rules are
-in drilldown.py; the arithmetic (rates, rounding, N/A) is calculations.py.
-"""
+read model, with the policy volumes and targets."""
 import datetime
 from collections import defaultdict
 from dataclasses import dataclass, field

@@ -1,7 +1,5 @@
-"""Monthly department reports, the regulator-referral report and the configuration audit (SPEC §7).
-
-Every report figure is taken from the KPI selectors, so a monthly report can never disagree
-with the dashboard for the same month."""
+"""Monthly department reports, the regulator-referral report and the configuration audit (SPEC
+§7), every figure from the KPI selectors (never disagreeing with the dashboard)."""
 import datetime
 from dataclasses import dataclass
 

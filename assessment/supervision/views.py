@@ -1,9 +1,5 @@
-"""Supervision pages (thin): every read and write goes through assessment.supervision.
-
-Supervisors see and do everything; senior managers and department heads read (heads: their own
-departments) and heads close their department's rectifications and corrective actions.
-Business failures come back as the service's message on the page.
-"""
+"""Supervision pages, thin over assessment.supervision: supervisors do everything, senior
+managers and heads read (heads their departments) and heads close their own items."""
 import datetime
 import functools
 

@@ -91,10 +91,8 @@ def action_form(name, data=None, *, case, access):
 
 
 def bulk_forms(access, data=None):
-    """The form of each bulk action ``access`` may do (prefixed by its name) for the cases ticked
-    in a queue: no case is at hand, so the choices are those any case offers and the row's
-    permission is asked without a case (a bulk row's may not depend on one); the service
-    checks each case in full."""
-    shared = {}
+    """The form of each bulk action ``access`` may do, prefixed by its name: choices any case
+    offers, the permission asked without a case; the service checks each case in full."""
+    shared = {}  # the department choices of assign and reassign, read once
     return {row.name: form_class(row)(data, case=None, access=access, prefix=row.name, options=shared)
             for row in bulk_rows() if row.may(access, None, {})}

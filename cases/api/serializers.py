@@ -79,20 +79,16 @@ class TransitionSerializer(serializers.Serializer):
 
 
 def _api_field(spec):
-    """The API field of one of an action's fields (cases.actions.fields): its type and its
-    schema. The body is checked for types only (the view validates it partially): which
-    fields an action requires the service checks after the state and the permission."""
+    """The API field of one of an action's fields, checked for type only (the service checks which
+    fields are required, after the state and the permission)."""
     common = {"required": spec.required, "help_text": spec.help or spec.label}
     if spec.kind == TEXT:
         return serializers.CharField(max_length=spec.max_length, allow_blank=not spec.required, **common)
     if spec.kind == CHOICE and spec.choices is not None:
         return serializers.ChoiceField(choices=spec.choices.choices, **common)
-    if spec.kind == FLAG:
-        return serializers.BooleanField(**common)
-    if spec.kind == DATE:
-        return serializers.DateField(**common)
-    if spec.kind == DATETIME:
-        return serializers.DateTimeField(**common)
+    plain = {FLAG: serializers.BooleanField, DATE: serializers.DateField, DATETIME: serializers.DateTimeField}
+    if spec.kind in plain:
+        return plain[spec.kind](**common)
     if spec.kind == AMOUNT:
         return serializers.DecimalField(max_digits=12, decimal_places=2, min_value=0, **common)
     if spec.kind == NAMES:
@@ -131,10 +127,8 @@ class RevealSerializer(serializers.Serializer):
 
 # -- output --------------------------------------------------------------------------------
 class PlannedRepresentation:
-    """Serializer.to_representation with DRF's per-instance decisions taken once per serializer:
-    a field showing one plain attribute reads it with getattr; any other field goes through
-    DRF's own path. Same output as DRF (tests/cases/api/test_serializer_fields.py); on a list
-    page DRF's generic path cost more CPU than the rest of the request."""
+    """Serializer.to_representation with DRF's per-instance decisions taken once per serializer (a
+    plain attribute read by getattr, anything else DRF's way); same output as DRF's, less CPU."""
 
     plan_model = None  # the model whose attributes the fields read (default: Meta.model)
 

@@ -1,10 +1,7 @@
-"""The due dates of a case, each with the explanation shown on the case page (SPEC §4).
-
-The overall deadline counts calendar days from D0 by the tier in force plus paused days,
-rolled forward to a working day; each stage is the n-th working day after D0 by the most
-specific stage rule, capped at the overall due date; a dispute opens a review counted from
-the dispute. The tier in force is the `to_tier` of the last counting Extension, else simple
-(legacy cases: `case.tier` as imported). Reads the inputs and computes; writes nothing."""
+"""The due dates of a case and their explanations (SPEC §4): overall = D0 + the tier's calendar
+days + paused days, rolled to a working day; each stage the n-th working day by the most
+specific stage rule, capped at overall; a dispute's review counts from the dispute. The tier
+in force follows the counting Extensions (legacy cases: as imported). Writes nothing."""
 from __future__ import annotations
 
 from collections import OrderedDict

@@ -1,11 +1,7 @@
-"""The deadline configuration (working-day calendar, deadline policies, stage rules) and its
-one change mechanism: every save or delete of those models (no bulk writes: each change
-leaves its history row) sets a new version token in the same transaction and schedules one
-recompute of the open cases after the commit.
-
-What intake and the case page compute all day is kept per process under the token it was
-built from (``memo``): one query reads the token, a different token drops the memo; inside a
-transaction, which may see its own uncommitted changes, nothing is memoised."""
+"""The deadline configuration (calendar, policies, stage rules) and its one change mechanism:
+every save or delete (no bulk writes: each leaves history) sets a new version token in its
+transaction and schedules one recompute of the open cases after the commit. What intake and
+the case page compute all day is memoised per process under the token (``memo``)."""
 from __future__ import annotations
 
 import threading

@@ -1,10 +1,6 @@
-"""The CaseDeadline rows of a case: written at intake, kept up to date by every action (the
-deadline effect of its row in cases.actions), recomputed after a configuration change, and
-explained in the reader's language on the case page.
-
-`apply_deadlines` / `on_action` set `case.due_overall` / `case.next_due` in memory; the caller
-(the lifecycle service, inside its transaction) saves the case.
-"""
+"""The CaseDeadline rows of a case: written at intake, kept by every action's deadline effect,
+recomputed after a configuration change, explained in the reader's language. Functions set
+`due_overall` / `next_due` in memory; the lifecycle service saves the case."""
 import logging
 
 from django.db import transaction

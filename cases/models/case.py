@@ -158,8 +158,7 @@ class Complaint(TimeStampedModel):
     customer_flags_note = models.CharField(_("customer's needs"), max_length=200, blank=True)
 
     received_at = models.DateTimeField(_("received at"))
-    # D0 for deadlines; equals the local date of received_at unless new facts restarted the
-    # clock (SPEC §4 rule 7). Volume statistics always use received_at.
+    # D0: the local date of received_at unless new facts restarted the clock (SPEC §4 rule 7).
     clock_start = models.DateField(_("deadline clock start (D0)"))
     registered_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+",
@@ -167,8 +166,7 @@ class Complaint(TimeStampedModel):
     )
 
     # Lifecycle
-    # No index of its own: case_queue (department, status, next_due) leads with it and serves
-    # every look-up by department; a second index only slowed every insert.
+    # No index of its own: case_queue (department, status, next_due) leads with it.
     department = models.ForeignKey(
         "cases.Department", null=True, blank=True, on_delete=models.PROTECT, related_name="cases",
         verbose_name=_("responsible department"), db_index=False,
@@ -190,8 +188,7 @@ class Complaint(TimeStampedModel):
     withdrawn_at = models.DateTimeField(_("withdrawn at"), null=True, blank=True)
     archived_at = models.DateTimeField(_("archived at"), null=True, blank=True)
     outcome = models.CharField(_("outcome"), max_length=20, choices=Outcome.choices, blank=True)
-    # Due date in force for the first-round decision (tier, valid extensions, pauses), kept on
-    # the row because the on-time KPI filters and groups by it.
+    # Due date in force for the first-round decision (tier, valid extensions, pauses).
     due_overall = models.DateField(_("regulatory due date"), null=True, blank=True)
     # Nearest open due date, denormalised so that queues sort and filter on an index.
     next_due = models.DateField(_("next due date"), null=True, blank=True)
@@ -226,8 +223,7 @@ class Complaint(TimeStampedModel):
             models.Index(fields=["department", "status", "next_due"], name="case_queue"),
             models.Index(fields=["status", "next_due"], name="case_status_due"),
             models.Index(fields=["received_at"], name="case_received"),
-            # A department's open cases in queue order (cases.selectors.case_queue): the first
-            # page is read straight from the index, without sorting the department's backlog.
+            # A department's open cases in queue order: the first page straight from the index.
             models.Index(
                 fields=["department", "next_due", "received_at"], name="case_open_queue",
                 # The dashboard's backlog by status is counted from this index alone.
@@ -235,8 +231,7 @@ class Complaint(TimeStampedModel):
                 condition=models.Q(status__in=[s.value for s in OPEN_STATUSES], merged_into__isnull=True),
             ),
             models.Index(fields=["policy_numbers"], name="case_policy"),
-            # Searched by equality only: no second, pattern-matching index (Django adds one to
-            # a CharField with db_index on PostgreSQL).
+            # Equality only: no pattern-matching index (Django adds one for db_index on PostgreSQL).
             models.Index(fields=["customer_phone"], name="case_customer_phone"),
             # The organised-complaint signals (assessment/warning) look up the cases sharing an
             # email, an address or an agent; most cases have none, which the indexes leave out.
@@ -244,8 +239,7 @@ class Complaint(TimeStampedModel):
             models.Index(fields=["customer_address"], name="case_customer_address",
                          condition=~models.Q(customer_address="")),
             models.Index(fields=["agent_name"], name="case_agent_name", condition=~models.Q(agent_name="")),
-            # Few cases are merged and migrated cases have no registering user: the NULLs,
-            # which no query looks up by these keys, are left out of the indexes.
+            # The NULLs (most cases), which no query looks up, are left out of these indexes.
             models.Index(fields=["merged_into"], name="case_merged_into", condition=models.Q(merged_into__isnull=False)),
             models.Index(
                 fields=["registered_by"], name="case_registered_by", condition=models.Q(registered_by__isnull=False)

@@ -49,10 +49,8 @@ class DepartmentMembership(TimeStampedModel):
 
 
 class RoutingRule(TimeStampedModel):
-    """Which department a kind of complaint goes to (SPEC §14): the intake form and the
-    dispatch form are pre-filled with it; the clerk may choose another. A blank condition
-    matches anything; the most specific matching rule wins, then the lower priority number
-    (cases.routing)."""
+    """Which department a kind of complaint goes to (SPEC §14), pre-filled in the intake and
+    dispatch forms: the most specific matching rule wins, then the lower priority (cases.routing)."""
 
     category = models.CharField(_("category"), max_length=20, blank=True, choices=Category.choices)
     dispute_type = models.CharField(_("dispute type"), max_length=20, blank=True, choices=DisputeType.choices)

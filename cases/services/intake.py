@@ -23,9 +23,8 @@ TEXT_LIMITS = {"summary": 200, "customer_name": 100, "customer_phone": 30, "poli
 
 
 def reference_next(year):
-    """Draw the next TS-YYYY-NNNNNN with one UPDATE … RETURNING on the year's counter row (created by
-    the year's first draw), whose row lock serialises the draws. Intake draws before opening its
-    transaction, so the lock lasts one statement; a registration failing afterwards leaves a gap."""
+    """Draw the next TS-YYYY-NNNNNN with one UPDATE … RETURNING on the year's counter row (its lock,
+    held one statement since intake draws before its transaction, serialises the draws)."""
     qn = connection.ops.quote_name
     sql = (f"UPDATE {qn(ReferenceCounter._meta.db_table)} SET {qn('last')} = {qn('last')} + 1 "  # noqa: S608  # nosec B608 - identifiers from model metadata
            f"WHERE {qn('year')} = %s RETURNING {qn('last')}")

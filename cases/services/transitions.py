@@ -24,12 +24,10 @@ from ..signals import case_changed
 
 
 def case_transition(*, actor, reference, action, data=None, expected_version=None, at=None):
-    """Perform `action` on the case `reference` as `actor` (an Access, or a user).
-
-    Locks the row, refuses a stale form (expected_version), checks the action's row (state and
-    guard 409, permission 403, fields 400), runs its handler, sets the state, applies its
-    deadline effect, saves the case and records the event; notices are sent after the commit.
-    On any error nothing is written. `at` backdates the act (demo data and migrations only)."""
+    """Perform `action` on the case `reference` as `actor` (an Access or a user): lock, refuse a
+    stale form, check the row (state and guard 409, permission 403, fields 400), run the handler,
+    set the state, apply the deadline effect, save and record the event; notices after commit.
+    Nothing is written on error. `at` backdates the act (demo data and migrations only)."""
     if action not in ACTIONS or not ACTIONS[action].public:
         raise ValidationFailed(_("Unknown action: %(action)s") % {"action": action},
                                code="unknown_action", extra={"actions": [row.name for row in public_rows()]})

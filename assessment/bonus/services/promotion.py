@@ -55,13 +55,9 @@ _NAME_SPLIT = re.compile(r"[,，;；、/\n]+")
 
 
 def _disqualifications(period):
-    """user id -> references of major-negative-impact complaints the user was found at fault in.
-
-    Rule: an at-fault investigation report submitted in the year on a complaint flagged
-    "major negative impact" puts at fault (1) each user named in its "responsible staff" field
-    (matched on username or full name) and (2) the lead of the case's team in the report's
-    round, who answers for the case. Names that match no user are returned for a person to
-    check, never silently dropped."""
+    """user id -> references of major-negative-impact complaints the user was found at fault in: by
+    an at-fault report of the year, each user named as responsible staff (username or full name)
+    and the lead of the report round's team; unmatched names are returned for a person to check."""
     start, end = period_bounds(period)
     reports = (Report.objects.filter(at_fault=True, submitted_at__gte=start, submitted_at__lt=end,
                                      case__major_negative_impact=True)
@@ -91,13 +87,9 @@ def _disqualifications(period):
 
 
 def promotion_review(year, as_of=None):
-    """Each employee's plus points or disqualification for a year, with the reasons.
-
-    An employee's cases are the year's complaints (the KPI cohort) where they were on the
-    team (any round) or submitted a report. Their "complaint rate" is the share of those cases
-    found at fault, compared with the same share over all handled cases; on-time and
-    satisfaction follow the KPI definitions on their cases (satisfaction: first completed visit
-    of each case). Everyone with a department membership is listed, with or without cases."""
+    """Each employee's plus points or disqualification for a year, with the reasons. Their cases:
+    the year's cohort where they were on the team or reported; their at-fault share is compared
+    with all handled cases'; on-time and satisfaction follow the KPI rules on their cases."""
     period = period_parse(year)
     if not period.is_year:
         raise ValidationFailed(_("Promotion is reviewed per year, like 2026."), code="invalid_period")

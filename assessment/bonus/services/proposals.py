@@ -141,11 +141,8 @@ def quarter_pending_cases(quarter, as_of=None):
 
 @transaction.atomic
 def bonus_quarter_approve(user, quarter, *, confirm=False, note=""):
-    """Approve (freeze) the quarter's current proposals; returns the BonusApproval.
-
-    Approving a quarter that already has approved departments, or while cases of the quarter
-    are still pending, raises BonusConfirmationRequired unless ``confirm`` is given; the
-    approval row records what was confirmed. Frozen rows are not touched again."""
+    """Freeze the quarter's current proposals; with approved departments already or cases still
+    pending, BonusConfirmationRequired unless ``confirm``. Returns the BonusApproval."""
     _require_supervisor(user)
     period = _quarter(quarter)
     list(BonusProposal.objects.select_for_update().filter(quarter=period.code).values_list("id", flat=True))
@@ -179,11 +176,8 @@ def bonus_quarter_approve(user, quarter, *, confirm=False, note=""):
 
 @transaction.atomic
 def bonus_proposal_correct(user, department, quarter, *, reason, adjustment_percent=None, as_of=None):
-    """Correct an approved adjustment: a new version, approved by ``user``, with the reason.
-
-    Without ``adjustment_percent`` the department is re-evaluated with today's KPIs and the
-    rules in force; with it, the figure is set by hand and the reason says so. The earlier
-    versions stay as they were."""
+    """Correct an approved adjustment with a new version approved by ``user``: re-evaluated with
+    today's KPIs, or ``adjustment_percent`` set by hand; earlier versions stay."""
     _require_supervisor(user)
     period = _quarter(quarter)
     if not (reason or "").strip():
