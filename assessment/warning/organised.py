@@ -163,8 +163,10 @@ def similar_texts(case_ids, until=None, recent=None):
     matrix = TfidfVectorizer(analyzer="char_wb", ngram_range=(2, 3), sublinear_tf=True).fit_transform(
         [text for _pk, text in rows])
     found = {}
-    for start in range(0, len(targets), 500):  # a bounded block of the product at a time
-        block = targets[start:start + 500]
+    # A block of 100 rows of the product at a time: character n-grams are shared by most texts,
+    # so a row of the product is nearly dense (a 100 × 124,000 block is about 12M entries).
+    for start in range(0, len(targets), 100):
+        block = targets[start:start + 100]
         scores = (matrix[block] @ matrix.T).tocsr()
         for row, target in enumerate(block):
             line = scores.getrow(row)

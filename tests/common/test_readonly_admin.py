@@ -1,6 +1,6 @@
 """Records the portal writes itself (deadlines, access logs, bonus proposals and approvals,
-spot checks, rectifications, corrective actions, mails taken or left unread, SMS receipts) are read-only in the admin, even for a
-superuser."""
+spot checks, rectifications, corrective actions, mails taken or left unread, SMS receipts, surge alerts,
+organised-complaint reviews, industry medians) are read-only in the admin, even for a superuser."""
 import pytest
 from django.contrib import admin
 from django.contrib.auth import get_user_model
@@ -10,7 +10,8 @@ from complaints_portal.common.admin import ReadOnlyAdminMixin
 pytestmark = pytest.mark.django_db
 
 EXPECTED = {"casedeadline", "accesslog", "bonusproposal", "bonusapproval", "spotcheck", "rectification",
-            "correctiveaction", "inboundmail", "unreadablemail", "smsdelivery", "triagemodel", "triagesuggestion"}
+            "correctiveaction", "inboundmail", "unreadablemail", "smsdelivery", "triagemodel", "triagesuggestion",
+            "surgealert", "organisedreview", "industrymedian"}
 
 
 def test_the_read_only_admins_refuse_to_add_change_or_delete(client):
