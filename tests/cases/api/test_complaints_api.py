@@ -286,7 +286,7 @@ def test_full_lifecycle_through_the_api_records_every_step(people):
     steps = [
         ("clerk", "acknowledge", {"method": "phone", "note": "Called back."}, "acknowledged"),
         ("clerk", "assign", {"department": "SALES"}, "assigned"),
-        ("head_sales", "form_team", {"lead": "inv_sales", "members": ["inv_sales"], "recusal_attested": True},
+        ("head_sales", "form_team", {"lead": "inv_sales", "members": ["inv_sales"], "recusal_attested_by": ["inv_sales"]},
          "investigating"),
         ("inv_sales", "submit_report", {"facts": "Documents lost.", "at_fault": True, "recommendation": "Pay."},
          "reported"),
