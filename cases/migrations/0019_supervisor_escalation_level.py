@@ -6,7 +6,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('cases', '0016_email_channel_inbound_mail_sms_delivery'),
+        ('cases', '0018_absences'),
     ]
 
     operations = [
