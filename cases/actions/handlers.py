@@ -135,10 +135,11 @@ def form_team(case, access, data, now):
 def _require_recusal(team, attested):
     """Every member of the team, the lead included, attests having no direct interest in the
     complaint (SPEC §2), each recorded on their own team row: a team is not formed without it."""
-    missing = [u.username for u in team if u.username not in set(attested)]
+    missing = [u for u in team if u.username not in set(attested)]
     if missing:
         message = _("Every team member must attest having no direct interest in this complaint. Not attested: %(names)s") \
-            % {"names": ", ".join(missing)}
+            % {"names": ", ".join(u.get_full_name() or u.username for u in missing)}
+        missing = [u.username for u in missing]
         raise RecusalRequired(message, extra={"fields": {"recusal_attested_by": [message]}, "missing": missing})
 
 
