@@ -7,7 +7,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('cases', '0019_supervisor_escalation_level'),
+        ('cases', '0021_supervisor_escalation_level'),
     ]
 
     operations = [

@@ -6,7 +6,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('cases', '0018_absences'),
+        ('cases', '0020_decision_redress_kind'),
     ]
 
     operations = [
