@@ -188,7 +188,7 @@ def ensure_demo_cases(departments, users):
                 payload["department"] = department
             elif action == "form_team":
                 code = department.lower()
-                payload = {"lead": f"inv_{code}", "members": [f"inv_{code}"], "recusal_attested": True}
+                payload = {"lead": f"inv_{code}", "members": [f"inv_{code}"], "recusal_attested_by": [f"inv_{code}"]}
             case = case_transition(actor=_actor_for(action, department, users), reference=case.reference,
                                    action=action, data=payload, at=step)
         created += 1

@@ -17,6 +17,7 @@ from .models.case import (
     Status,
 )
 from .models.flags import CustomerFlag
+from .services.submissions import form_submission, form_token
 
 
 def _blank(choices, label="—"):
@@ -27,9 +28,25 @@ def _textarea(rows=3):
     return forms.Textarea(attrs={"rows": rows})
 
 
+class OneTimeForm(forms.Form):
+    """A form whose POST registers a complaint: it carries a one-time token drawn when the form
+    is shown (kept when it comes back with errors), so a double click or a resent POST
+    registers one case (cases.services.submissions)."""
+
+    submission_token = forms.CharField(widget=forms.HiddenInput, required=False, max_length=255)
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        if not self.is_bound:
+            self.initial["submission_token"] = form_token()
+
+    def submission(self, scope):
+        return form_submission(scope, self.cleaned_data.get("submission_token"))
+
+
 # --- intake ---------------------------------------------------------------------------------
 
-class IntakeForm(StyledForm):
+class IntakeForm(OneTimeForm, StyledForm):
     """The clerk's intake form (SPEC §2), in the order a hotline call goes."""
 
     channel = forms.ChoiceField(label=_("Channel"), choices=Channel.choices, initial=Channel.HOTLINE)
@@ -93,7 +110,7 @@ class IntakeForm(StyledForm):
         return data
 
     def to_data(self):
-        data = {k: v for k, v in self.cleaned_data.items() if v not in (None, "")}
+        data = {k: v for k, v in self.cleaned_data.items() if v not in (None, "") and k != "submission_token"}
         if data.get("channel") != Channel.REGULATOR:
             data.pop("regulator_reference", None)
             data.pop("regulator_date", None)

@@ -1,8 +1,16 @@
-"""The deadline sweep (beat, SPEC §4): remind, mark overdue, escalate. Each step reads the open
-rows whose stamp is still empty through a partial index, and claims each row with a
-conditional UPDATE in a small transaction with its notifications (no double claim; a killed
-worker's claim rolls back)."""
+"""The deadline sweep run by Celery beat: remind, mark overdue, escalate (SPEC §4).
+
+Two escalation levels over time: level 1 to the department head when a stage becomes overdue
+(the supervisors at once when the department has no head), level 2 to the supervisors when it
+is still overdue the case's policy's ``supervisor_escalation_working_days`` (default 2) working
+days later; a passed regulatory deadline goes to both at once.
+
+Each step reads only open deadline rows whose stamp for it is still empty, through a partial
+index on exactly that condition, so an idle sweep reads almost nothing. Each row is claimed
+with a conditional UPDATE in its own small transaction with the notifications it causes: two
+sweeps cannot both claim a row, and a killed worker's claim rolls back."""
 import logging
+from datetime import timedelta
 
 from django.db import transaction
 from django.db.models import Q, Value
@@ -87,21 +95,51 @@ def _overdue(today, now, counts):
             if _stop_if_closed(row, now):
                 continue
             regulatory = row.stage in REGULATORY_STAGES
+            heads = department_heads(row.case)
             stamps = {"overdue_at": now, "escalated_head_at": now,
                       "reminded_at": Coalesce("reminded_at", Value(now))}
             if regulatory:
-                stamps.update(escalated_supervisor_at=now, at_risk_notified_at=Coalesce("at_risk_notified_at", Value(now)))
+                stamps.update(at_risk_notified_at=Coalesce("at_risk_notified_at", Value(now)))
+            if regulatory or not heads:
+                # The supervisors hear of it now: level 2 has nothing left to add later.
+                stamps.update(escalated_supervisor_at=now)
             if not _claim(row, **stamps):
                 continue
             counts["overdue"] += 1
-            heads = department_heads(row.case) or users_with_role(roles.SUPERVISOR)
             subject = _("Overdue: %(ref)s %(stage)s was due %(due)s") % _text(row)
-            counts["notifications"] += _send(heads, "deadline_overdue", row, subject, row.explanation, today=today)
+            counts["notifications"] += _send(heads or users_with_role(roles.SUPERVISOR), "deadline_overdue", row,
+                                             subject, row.explanation, today=today)
             if regulatory:
                 subject = _("Regulatory deadline passed: %(ref)s %(stage)s was due %(due)s") % _text(row)
                 counts["notifications"] += _send(
                     users_with_role(roles.SUPERVISOR), "deadline_passed_supervisor", row, subject, row.explanation,
                     today=today)
+
+
+def supervisor_escalation_due(calendar, row):
+    """The date a stage still overdue goes to the supervisors (level 2): the case's policy's
+    working days after the first overdue day (the day after the due date is day 0)."""
+    return calendar.add_working_days(row.due_on + timedelta(days=1),
+                                     row.case.deadline_policy.supervisor_escalation_working_days)
+
+
+def _escalate_to_supervisors(calendar, today, now, counts):
+    """Level 2: overdue stages not yet escalated to the supervisors whose waiting time is over."""
+    waits = set(DeadlinePolicy.objects.values_list("supervisor_escalation_working_days", flat=True)) or {0}
+    # N working days after the first overdue day are at least N calendar days after it, so no row
+    # due on or after `today - min(waits)` can be ready: the read stops there.
+    for row in _rows(Q(overdue_at__isnull=False, due_on__lt=today - timedelta(days=min(waits))),
+                     "escalated_supervisor_at"):
+        if supervisor_escalation_due(calendar, row) > today:
+            continue  # this case's policy waits longer; a later sweep escalates it
+        with transaction.atomic():
+            if _stop_if_closed(row, now) or not _claim(row, escalated_supervisor_at=now):
+                continue
+            counts["escalated"] += 1
+            subject = _("Still overdue, escalated: %(ref)s %(stage)s was due %(due)s") % _text(row)
+            counts["notifications"] += _send(
+                users_with_role(roles.SUPERVISOR), "deadline_escalated_supervisor", row, subject, row.explanation,
+                today=today)
 
 
 def _at_risk(calendar, today, now, counts):
@@ -139,14 +177,18 @@ def _alert_calendar_missing(exc, today):
 
 
 def run_sweep(now=None):
-    """One pass of the beat job: overdue first (no reminder for what is late), then at-risk, then
-    reminders; a calendar gap alerts the administrators daily and is returned under "error"."""
+    """One pass of the beat job; returns {"overdue", "escalated", "at_risk", "reminded",
+    "notifications"}. Overdue first (no reminder for what is already late), then the
+    supervisors' escalation (a stage found overdue long after its due date reaches both levels
+    in one pass), then at-risk, then reminders; a calendar gap alerts the administrators once a
+    day and is returned under "error"."""
     now = now or timezone.now()
     today = timezone.localdate(now)
-    counts = {"overdue": 0, "at_risk": 0, "reminded": 0, "notifications": 0}
+    counts = {"overdue": 0, "escalated": 0, "at_risk": 0, "reminded": 0, "notifications": 0}
     try:
         _overdue(today, now, counts)
         calendar = load_calendar()
+        _escalate_to_supervisors(calendar, today, now, counts)
         _at_risk(calendar, today, now, counts)
         _reminders(calendar, today, now, counts)
     except CalendarMissing as exc:
@@ -155,6 +197,6 @@ def run_sweep(now=None):
             _alert_calendar_missing(exc, today)
         counts["error"] = exc.code
         counts["missing_years"] = exc.extra.get("missing_years", [])
-    if counts["overdue"] or counts["at_risk"] or counts["reminded"]:
+    if counts["overdue"] or counts["escalated"] or counts["at_risk"] or counts["reminded"]:
         logger.info("Deadline sweep: %s", counts)
     return counts

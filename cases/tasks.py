@@ -4,6 +4,7 @@ from celery import shared_task
 
 from . import notifications, retention, sweep
 from .deadlines import recompute_open_cases
+from .services.submissions import submission_keys_purge
 
 
 @shared_task
@@ -36,3 +37,11 @@ def recompute_deadlines(reason, policy_id=None):
 def anonymise_expired_cases():
     """Anonymise cases past their retention date (cases.retention; re-checked under the row lock)."""
     return retention.anonymise_expired()
+
+
+@shared_task
+def purge_submission_keys():
+    """Delete the one-time form tokens and Idempotency-Keys no longer honoured (24 hours).
+
+    Safe to run twice: the second run finds nothing older to delete."""
+    return submission_keys_purge()

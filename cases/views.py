@@ -54,6 +54,7 @@ from .models.case import Status
 from .models.deadlines import STAGE_ORDER, Stage
 from .permissions import can_see_personal_data, can_upload, is_clerk, sees_all_cases
 from .services.privacy import REVEALABLE, masked
+from .services.submissions import AlreadySubmitted
 from .triage.forms import IntakeDepartmentForm
 from .triage.selectors import triage_panel
 from .triage.views import intake_registered
@@ -181,7 +182,13 @@ def case_create(request):
     if request.method == "POST":
         if all([form.is_valid(), dispatch_form.is_valid()]):  # both, so that both show their errors
             try:
-                case = services.case_create(actor=request.access, data=form.to_data())
+                case = services.case_create(actor=request.access, data=form.to_data(),
+                                            submission=form.submission(f"intake_form:{request.user.pk}"))
+            except AlreadySubmitted as exc:
+                # The same form again (a double click, a resent POST): the case it registered.
+                messages.info(request, _("This form was already submitted: complaint %(ref)s.")
+                              % {"ref": exc.case.reference})
+                return redirect("case_detail", reference=exc.case.reference)
             except ApplicationError as exc:
                 _apply_error(form, exc)
                 status = exc.status_code

@@ -10,12 +10,15 @@ from django.utils.translation import gettext_lazy as _
 
 from cases.calendar import load_calendar
 from cases.events import event_record
+from cases.models import Complaint
+from cases.models.case import Status
 from cases.permissions import handles_case, is_clerk, is_department_investigator, is_supervisor
 from cases.selectors import case_list_visible_to
 from complaints_portal.common.errors import (
     ApplicationError,
     CalendarMissing,
     PermissionDenied,
+    ReadOnlyCase,
     ValidationFailed,
 )
 
@@ -49,6 +52,12 @@ def can_follow_up(user, case):
 def _check_followup(case, user, at):
     if not can_follow_up(user, case):
         raise PermissionDenied()
+    # An archived case accepts nothing (SPEC §3), so a visit can no longer change the figures
+    # of a published quarter. The status is read under the case's row lock, so an archive
+    # committing at the same moment cannot slip between this check and the write.
+    status = Complaint.objects.select_for_update().filter(pk=case.pk).values_list("status", flat=True).first()
+    if status == Status.ARCHIVED:
+        raise ReadOnlyCase()
     if case.notified_at is None:
         raise FollowUpNotDue()
     if at > timezone.now() + datetime.timedelta(minutes=5):
@@ -112,11 +121,12 @@ def followup_due(case, calendar):
 
 def followup_queue(user, limit=200):
     """The cases ``user`` may see that wait for a follow-up visit (decision notified, not
-    merged, no visit outcome yet), nearest due date first (undated last), as
+    merged, not archived, no visit outcome yet), nearest due date first (undated last), as
     [{"case", "due", "attempts"}]."""
     cases = (
         case_list_visible_to(user)
         .filter(notified_at__isnull=False, merged_into__isnull=True)
+        .exclude(status=Status.ARCHIVED)
         .exclude(followups__outcome__in=FollowUpVisit.Outcome.values)
         .select_related("department", "deadline_policy")
         .annotate(attempt_count=Count("followup_attempts"))

@@ -185,15 +185,28 @@ def corrective_action_complete(*, actor, action_id, note):
     return action
 
 
-def recurring_threshold():
-    return setting("SUPERVISION_RECURRING_THRESHOLD", 3)
+# A threshold above this lists nothing anyway; the cap keeps the number a database integer.
+RECURRING_THRESHOLD_MAX = 1_000_000
+
+
+def recurring_threshold(requested=None):
+    """How many at-fault cases with one root cause make it recurring: ``requested`` (a page's
+    ``?min``, a caller's argument) when it is a whole number from 1 up, else the setting
+    SUPERVISION_RECURRING_THRESHOLD (default 3). Missing, empty or malformed input is "not
+    asked", never a threshold of 1 that would list every single occurrence as recurring."""
+    try:
+        value = int(str(requested).strip()) if requested not in (None, "") else 0
+    except ValueError:
+        value = 0
+    return min(value, RECURRING_THRESHOLD_MAX) if value >= 1 else setting("SUPERVISION_RECURRING_THRESHOLD", 3)
 
 
 def recurring_root_causes(period, threshold=None, departments=None):
     """(department code, root cause, count) where the same root cause was recorded on at least
-    `threshold` (setting SUPERVISION_RECURRING_THRESHOLD, default 3) at-fault cases of the same
-    department closed within `period`. For the dashboard and the supervision page."""
-    threshold = threshold or recurring_threshold()
+    `threshold` (see recurring_threshold: default the setting SUPERVISION_RECURRING_THRESHOLD,
+    3) at-fault cases of the same department closed within `period`. For the dashboard and
+    the supervision page."""
+    threshold = recurring_threshold(threshold)
     start, end = period_bounds(period)
     qs = Complaint.objects.filter(at_fault=True, closed_at__gte=start, closed_at__lt=end,
                                   merged_into__isnull=True).exclude(root_cause="")

@@ -193,14 +193,9 @@ def corrective_complete(request, pk, departments):
 @supervision_page()
 def recurring(request, departments):
     period = page_period(request, "period", previous_quarter())
-    try:
-        threshold = max(1, int(request.GET.get("min") or 0)) or None
-    except ValueError:
-        threshold = None
+    threshold = rectification_services.recurring_threshold(request.GET.get("min"))
     rows = rectification_services.recurring_root_causes(period, threshold=threshold, departments=departments)
-    return render(request, "assessment/supervision/recurring.html", {
-        "period": period, "rows": rows, "threshold": threshold or rectification_services.recurring_threshold(),
-    })
+    return render(request, "assessment/supervision/recurring.html", {"period": period, "rows": rows, "threshold": threshold})
 
 
 @supervision_page()

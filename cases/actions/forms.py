@@ -72,7 +72,8 @@ def _form_field(spec):
     if spec.kind == AMOUNT:
         return forms.DecimalField(min_value=0, max_digits=12, decimal_places=2, **common)
     if spec.kind == NAMES:
-        return forms.MultipleChoiceField(widget=forms.CheckboxSelectMultiple, **common)
+        return forms.MultipleChoiceField(widget=forms.CheckboxSelectMultiple, **{**common, "required": spec.required
+                                                                                  or spec.attest})
     raise ValueError(f"no form field for {spec.kind}")
 
 

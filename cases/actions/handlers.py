@@ -39,6 +39,10 @@ DEFAULT_REMEDIES = gettext_lazy(
 TIER_ORDER = [Tier.SIMPLE, Tier.COMPLEX, Tier.SPECIAL]
 
 
+class RecusalRequired(ValidationFailed):
+    code = "recusal_required"
+
+
 class ExtensionTooLate(ApplicationError):
     code = "extension_too_late"
     status_code = 409
@@ -115,16 +119,28 @@ def form_team(case, access, data, now):
                 _("A review must be done by staff who did not handle the first round: %(names)s") % {"names": ", ".join(conflicted)},
                 code="review_conflict", extra={"fields": {"members": [_("Handled the first round.")]}},
             )
-    attested = bool(data.get("recusal_attested"))
+    _require_recusal(everyone, data.get("recusal_attested_by") or [])
     for u in everyone:
         # One save per member (not bulk_create): each row gets its history entry.
         TeamMember.objects.create(
             case=case, round=case.round, user=u,
             role=TeamMember.Role.LEAD if u.pk == lead.pk else TeamMember.Role.MEMBER,
-            recusal_attested=attested, attested_at=now if attested else None, named_by=access.user, named_at=now,
+            recusal_attested=True, attested_at=now, named_by=access.user, named_at=now,
         )
     case.team_formed_at = now
-    return {"lead": lead.username, "members": [u.username for u in everyone], "recusal_attested": attested}
+    return {"lead": lead.username, "members": [u.username for u in everyone],
+            "recusal_attested_by": [u.username for u in everyone]}
+
+
+def _require_recusal(team, attested):
+    """Every member of the team, the lead included, attests having no direct interest in the
+    complaint (SPEC §2), each recorded on their own team row: a team is not formed without it."""
+    missing = [u for u in team if u.username not in set(attested)]
+    if missing:
+        message = _("Every team member must attest having no direct interest in this complaint. Not attested: %(names)s") \
+            % {"names": ", ".join(u.get_full_name() or u.username for u in missing)}
+        missing = [u.username for u in missing]
+        raise RecusalRequired(message, extra={"fields": {"recusal_attested_by": [message]}, "missing": missing})
 
 
 def submit_report(case, access, data, now):
@@ -243,20 +259,16 @@ def pause(case, access, data, now):
 
 
 def resume(case, access, data, now):
+    # The end's window (from the pause's start to today) is checked with the action's fields.
     running = case.pauses.filter(end__isnull=True).first()
     end = data.get("end") or timezone.localdate(now)
-    if end < running.start:
-        raise invalid("end", _("A pause cannot end before it started."), _("Before the start."))
     running.end = end
     running.save(update_fields=["end"])
     return {"start": running.start.isoformat(), "end": end.isoformat()}
 
 
 def restart_clock(case, access, data, now):
-    received_on = data["received_on"]
-    if received_on < case.clock_start or received_on > timezone.localdate(now):
-        raise invalid("received_on", _("The new facts must be dated between the current clock start and today."),
-                      _("Out of range."))
+    received_on = data["received_on"]  # between the current clock start and today (its field's window)
     old, case.clock_start = case.clock_start, received_on
     return {"from": old.isoformat(), "to": received_on.isoformat()}
 

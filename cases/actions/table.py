@@ -84,6 +84,37 @@ NO_TEAM = Guard(lambda case, paused: not who.has_active_team(case), _("The case 
 NOT_PAUSED = Guard(lambda case, paused: not paused(), _("The deadline is already paused."))
 PAUSED = Guard(lambda case, paused: paused(), _("The deadline is not paused."))
 
+# The earliest date each dated field allows (cases.actions.fields checks it, and that none is
+# in the future): (date or datetime, what it is).
+def _pause_since(case):
+    """A pause starts within the running clock: not before its start (in a review, the
+    dispute's receipt) nor before the end of an earlier pause, so no day is counted twice."""
+    candidates = [(case.clock_start, _("the start of the deadline clock"))]
+    if case.round > 1 and case.disputed_at:
+        candidates.append((timezone.localdate(case.disputed_at), _("the receipt of the dispute")))
+    last_end = case.pauses.filter(end__isnull=False).order_by("-end").values_list("end", flat=True).first()
+    if last_end is not None:
+        candidates.append((last_end, _("the end of the previous pause")))
+    return max(candidates, key=lambda c: c[0])
+
+
+def _running_pause_since(case):
+    start = case.pauses.filter(end__isnull=True).values_list("start", flat=True).first()
+    return (start or case.clock_start), _("the start of the pause")
+
+
+def _clock_start_since(case):
+    return case.clock_start, _("the current start of the deadline clock")
+
+
+def _receipt_since(case):
+    return case.received_at, _("the receipt of the complaint")
+
+
+def _decision_since(case):
+    return case.notified_at or case.received_at, _("the decision notice")
+
+
 REASON = text("reason", _("Reason"))
 DEPARTMENT_HEADS = Notice("case_assigned", _("New case for your department: %(ref)s"), notifications.department_heads)
 CONTACT = (pick("method", _("Contact method"), choices=Decision.Method, required=False, initial=Decision.Method.PHONE),
@@ -110,8 +141,10 @@ ROWS = (
            (pick("lead", _("Team lead"), options=selectors.team_options),
             names("members", _("Members"), options=selectors.team_options,
                   help=_("In a review, staff who handled the first round are not listed.")),
-            flag("recusal_attested", _("Every member attests having no direct interest in this complaint"),
-                 attest=True)),
+            names("recusal_attested_by", _("Members who attest having no direct interest in this complaint"),
+                  options=selectors.team_options, attest=True,
+                  help=_("Tick each member of the team, the lead included, who attested it. Each attestation is "
+                         "recorded; a team is formed only when every member has attested."))),
            primary=True, guard=NO_TEAM, keeps=WITH_DEPARTMENT[1:], meets=(Stage.FORM_TEAM,)),
     Action("submit_report", (S.INVESTIGATING,), S.REPORTED, who.handles_case, handlers.submit_report,
            _("Investigation report submitted"), _("Submit the investigation report"),
@@ -143,7 +176,7 @@ ROWS = (
     Action("customer_disputes", (S.RESPONDED,), S.ASSIGNED, who.clerk_or_case_handler, handlers.customer_disputes,
            _("Customer disputed the decision: review opened"), _("Customer disputes the decision (open a review)"),
            (text("reason", _("What the customer disputes")),
-            moment("received_at", _("Dispute received at"), help=_("Leave empty for now."))),
+            moment("received_at", _("Dispute received at"), help=_("Leave empty for now."), since=_decision_since)),
            primary=True, button="btn-outline-danger", clock=Clock.OPEN_REVIEW,
            notice=Notice("review_opened", _("Customer disputed the decision, review needed: %(ref)s"),
                          notifications.senior_managers)),
@@ -161,19 +194,22 @@ ROWS = (
            _("Extend the deadline (change tier)"),
            (pick("tier", _("New tier"), choices=Tier, options=lambda case, access: [
                (t, Tier(t).label) for t in who.extend_tiers(access, case)]),
-            REASON, moment("customer_told_at", _("Customer told at"), help=_("Leave empty for now."))),
+            REASON, moment("customer_told_at", _("Customer told at"), help=_("Leave empty for now."), since=_receipt_since)),
            clock=Clock.RECOMPUTE),
     Action("pause", BEFORE_DECISION, None, who.handles_case, handlers.pause, _("Deadline paused"),
            _("Pause the deadline"),
-           (pick("kind", _("Why"), choices=Pause.Kind), date("start", _("From"), initial=lambda case: timezone.localdate()),
+           (pick("kind", _("Why"), choices=Pause.Kind),
+            date("start", _("From"), initial=lambda case: timezone.localdate(), since=_pause_since),
             line("proof", _("Proof the customer was told"))),
            guard=NOT_PAUSED, clock=Clock.RECOMPUTE),
     Action("resume", BEFORE_DECISION, None, who.handles_case, handlers.resume, _("Deadline resumed"),
-           _("Resume the deadline"), (date("end", _("Pause ended on"), initial=lambda case: timezone.localdate()),),
+           _("Resume the deadline"),
+           (date("end", _("Pause ended on"), initial=lambda case: timezone.localdate(), since=_running_pause_since),),
            guard=PAUSED, clock=Clock.RECOMPUTE),
     Action("restart_clock", BEFORE_DECISION, None, who.clerk_or_case_handler, handlers.restart_clock,
            _("New facts received: deadline clock restarted"), _("New facts received (restart the clock)"),
-           (date("received_on", _("New facts received on"), required=True),), clock=Clock.RECOMPUTE),
+           (date("received_on", _("New facts received on"), required=True, since=_clock_start_since),),
+           clock=Clock.RECOMPUTE),
     Action("merge", BEFORE_DECISION, None, who.clerk_senior_or_head, handlers.merge, _("Merged into another case"),
            _("Merge into another case (duplicate)"), (line("into", _("Reference of the master case"), max_length=20),),
            button="btn-outline-secondary", confirm=_("Merge this case into the other one? This case stops here."),

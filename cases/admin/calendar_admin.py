@@ -57,7 +57,7 @@ class DeadlinePolicyAdmin(SimpleHistoryAdmin):
     Change the rules by copying the version ("copy as new version") and editing the copy."""
 
     list_display = ("version", "name", "effective_from", "simple_days", "complex_days", "special_days",
-                    "review_days", "reminder_lead_days")
+                    "review_days", "reminder_lead_days", "supervisor_escalation_working_days")
     inlines = [StageRuleInline]
     actions = ["copy_as_new_version"]
 

@@ -2,7 +2,7 @@
 through cases.services, so the API follows exactly the rules of the HTML pages."""
 from django.db.models import F
 from drf_spectacular.types import OpenApiTypes
-from drf_spectacular.utils import OpenApiResponse, extend_schema, extend_schema_view
+from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema, extend_schema_view
 from rest_framework import mixins, permissions, status, viewsets
 from rest_framework.decorators import action
 from rest_framework.response import Response
@@ -12,6 +12,7 @@ from ..models import Complaint
 from ..permissions import is_clerk
 from ..selectors import case_events, case_get_for_user, case_list_visible_to
 from ..services import attachment_add, attachment_open, case_create, case_transition, personal_data_reveal
+from ..services.submissions import KEY_HOURS, KEY_MAX_LENGTH, AlreadySubmitted, api_submission
 from .filters import ComplaintFilter
 from .serializers import (
     AttachmentSerializer,
@@ -27,6 +28,7 @@ from .serializers import (
     transition_request_schema,
 )
 
+IDEMPOTENCY_HEADER = "Idempotency-Key"
 ERROR = OpenApiResponse(
     description='`{"message", "code", "extra"}`',
     response={"type": "object", "properties": {
@@ -109,15 +111,33 @@ class ComplaintViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewset
 
     @extend_schema(
         summary="Register a complaint (intake clerks)",
+        description=(
+            "Send an `Idempotency-Key` header to make a retry safe: the same key with the same body within "
+            f"{KEY_HOURS} hours registers no second case and answers 201 with the case the first request "
+            "registered (header `Idempotent-Replayed: true`); the same key with another body is refused "
+            "(422 idempotency_key_reused)."
+        ),
+        parameters=[OpenApiParameter(
+            IDEMPOTENCY_HEADER, OpenApiTypes.STR, OpenApiParameter.HEADER, required=False,
+            description=f"A unique value per complaint (e.g. a UUID), 1–{KEY_MAX_LENGTH} visible ASCII characters; "
+                        f"honoured for {KEY_HOURS} hours.",
+        )],
         request=ComplaintCreateSerializer,
         responses={201: ComplaintSerializer, 400: ERROR, 403: ERROR,
                    422: OpenApiResponse(response=ERROR.response,
-                                        description="deadline_calendar_missing: the receipt date's year has no calendar")},
+                                        description="deadline_calendar_missing: the receipt date's year has no "
+                                                    "calendar; idempotency_key_reused: the key came with another body")},
     )
     def create(self, request):
         body = ComplaintCreateSerializer(data=request.data)
         body.is_valid(raise_exception=True)
-        case = case_create(actor=request.access, data=body.validated_data)
+        submission = api_submission(request.user, request.headers.get(IDEMPOTENCY_HEADER), request.data)
+        try:
+            case = case_create(actor=request.access, data=body.validated_data, submission=submission)
+        except AlreadySubmitted as exc:
+            response = self._detail(exc.case, status.HTTP_201_CREATED)
+            response["Idempotent-Replayed"] = "true"
+            return response
         return self._detail(case, status.HTTP_201_CREATED)
 
     @extend_schema(

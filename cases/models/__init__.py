@@ -16,6 +16,7 @@ from .parts import (
     Report,
     TeamMember,
 )
+from .submissions import SubmissionKey
 
 __all__ = [
     "Absence",
@@ -42,6 +43,7 @@ __all__ = [
     "SmsDelivery",
     "Report",
     "StageRule",
+    "SubmissionKey",
     "TeamMember",
     "UnreadableMail",
 ]

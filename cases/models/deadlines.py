@@ -51,6 +51,11 @@ class DeadlinePolicy(TimeStampedModel):
     reminder_lead_days = models.PositiveSmallIntegerField(
         _("reminder lead, working days"), default=1, help_text=_("Remind the assignee this many working days before a due date.")
     )
+    supervisor_escalation_working_days = models.PositiveSmallIntegerField(
+        _("supervisor escalation, working days"), default=2,
+        help_text=_("An overdue stage goes to the department head at once, and to the supervisor when it is still "
+                    "overdue this many working days later (a passed regulatory deadline goes to both at once)."),
+    )
     followup_working_days = models.PositiveSmallIntegerField(_("follow-up visit due, working days"), default=5)
     history = HistoricalRecords()
 
@@ -128,6 +133,11 @@ class CaseDeadline(models.Model):
             models.Index(
                 fields=["due_on"], name="deadline_to_mark_overdue",
                 condition=models.Q(met_at__isnull=True, stopped_at__isnull=True, overdue_at__isnull=True),
+            ),
+            models.Index(
+                fields=["due_on"], name="deadline_to_escalate",
+                condition=models.Q(met_at__isnull=True, stopped_at__isnull=True, overdue_at__isnull=False,
+                                   escalated_supervisor_at__isnull=True),
             ),
             models.Index(
                 fields=["due_on"], name="deadline_regulatory_at_risk",

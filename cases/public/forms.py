@@ -10,6 +10,7 @@ from django.utils.translation import gettext_lazy as _
 from complaints_portal.common.forms import StyledForm
 
 from ..fields import normalise_public_code
+from ..forms import OneTimeForm
 from ..models.case import Category, DisputeType, IdType, MisconductKind
 from ..services.attachments import AttachmentRefused, attachment_check
 
@@ -73,7 +74,7 @@ def _choices(enum, empty):
 
 
 
-class PublicComplaintForm(StyledForm):
+class PublicComplaintForm(OneTimeForm, StyledForm):
     # About you
     customer_name = forms.CharField(label=_("Your name"), max_length=100,
                                     widget=forms.TextInput(attrs={"autocomplete": "name"}))

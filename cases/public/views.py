@@ -10,6 +10,7 @@ from django.views.decorators.http import require_GET, require_http_methods
 from complaints_portal.common.errors import ApplicationError, CalendarMissing
 
 from ..models import Complaint
+from ..services.submissions import AlreadySubmitted
 from . import ratelimit
 from .forms import HONEYPOT_FIELD, PublicComplaintForm, StatusLookupForm
 from .lookup import case_status_for_customer
@@ -43,7 +44,12 @@ def complaint_form(request):
             return _too_many(request, "complaint_phone")
         try:
             case = public_complaint_submit(data=form.case_data(), files=form.checked_files,
-                                           language=translation.get_language())
+                                           language=translation.get_language(),
+                                           submission=form.submission("public_form"))
+        except AlreadySubmitted as exc:
+            # The same form sent again (a double click, a reload): the complaint it registered.
+            request.session[SESSION_KEY] = exc.case.pk
+            return redirect("public_complaint_done")
         except CalendarMissing:
             logger.error("Public complaint refused: the working-day calendar does not cover its deadlines")
             form.add_error(None, _("We cannot register complaints online at the moment. "

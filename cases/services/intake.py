@@ -16,6 +16,7 @@ from ..models import CaseDeadline, Complaint, ReferenceCounter
 from ..models.case import Category, Channel, ComplaintType, DisputeType, IdType, MisconductKind
 from ..permissions import is_clerk
 from ..signals import case_changed
+from .submissions import submission_record
 
 TEXT_LIMITS = {"summary": 200, "customer_name": 100, "customer_phone": 30, "policy_numbers": 200,
                "regulator_reference": 60, "product_line": 100, "agent_name": 100,
@@ -38,11 +39,13 @@ def reference_next(year):
     raise RuntimeError(f"reference counter of {year} could not be created")
 
 
-def case_create(*, actor, data, public=False, at=None, channel=None):
+def case_create(*, actor, data, public=False, at=None, channel=None, submission=None):
     """Register a complaint (SPEC §2) and compute its deadlines. `actor`: an Access or a user;
     `public=True`: no staff member registered it (the online form, or `channel` for email
     intake, where the sender's address replaces the phone). Raises ValidationFailed or
-    CalendarMissing, saving nothing. `at` backdates the event (demo data and migrations only)."""
+    CalendarMissing, saving nothing. `at` backdates the event (demo data and migrations only).
+    `submission` (cases.services.submissions): the form token or Idempotency-Key it came with; a
+    key already used raises AlreadySubmitted with the case it registered, saving nothing new."""
     access = None if public else Access.of(actor)
     if access is not None and not is_clerk(access):
         raise PermissionDenied(_("Only intake clerks register complaints."))
@@ -104,6 +107,8 @@ def case_create(*, actor, data, public=False, at=None, channel=None):
     with transaction.atomic():
         case._history_user = staff
         case.save()
+        if submission is not None:
+            submission_record(submission, case)
         CaseDeadline.objects.bulk_create(rows)
         case_changed.send(sender=type(case), case=case, created=True)
         event_record(case, "created", staff, to_status=case.status, data={"channel": channel, "public": public}, at=at)

@@ -46,8 +46,8 @@ def case_transition(*, actor, reference, action, data=None, expected_version=Non
             raise TransitionNotAllowed(_("The case was merged into %(ref)s.") % {"ref": case.merged_into.reference})
         if not row.may(access, case, data or {}):
             raise PermissionDenied()
-        data = clean(row.fields, data or {})
         now = at or timezone.now()
+        data = clean(row.fields, data or {}, case, now)
         from_status = case.status
         event_data = row.handler(case, access, data, now)
         case.status = row.target_from(case.status)

@@ -59,6 +59,7 @@ CELERY_TASK_ROUTES = {
     "cases.tasks.deliver_pending_notifications": {"queue": "notifications"},
     "cases.public.tasks.*": {"queue": "notifications"},
     "cases.tasks.anonymise_expired_cases": {"queue": "reports"},
+    "cases.tasks.purge_submission_keys": {"queue": "reports"},
     "assessment.tasks.*": {"queue": "reports"},
     "assessment.supervision_tasks.*": {"queue": "reports"},
     "assessment.warning.tasks.*": {"queue": "reports"},
@@ -137,6 +138,11 @@ CELERY_BEAT_SCHEDULE = {
     "customer-message-retry": {
         "task": "cases.public.tasks.deliver_pending_customer_messages",
         "schedule": timedelta(minutes=10),
+    },
+    # Daily: forget the one-time form tokens and Idempotency-Keys older than the 24 hours they are honoured.
+    "submission-keys-purge": {
+        "task": "cases.tasks.purge_submission_keys",
+        "schedule": crontab(minute=45, hour=2),
     },
     # Daily: anonymise cases whose retention date has passed and that are not on legal hold.
     "retention-anonymise": {

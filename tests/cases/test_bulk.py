@@ -101,7 +101,7 @@ def test_caseload_counts_open_cases_per_department_and_team_member(people):
     for case in cases:
         case_transition(actor=clerk, reference=case.reference, action="assign", data={"department": "SALES"})
     case_transition(actor=people["head_sales"], reference=cases[0].reference, action="form_team",
-                    data={"lead": people["inv_sales"].username, "recusal_attested": True})
+                    data={"lead": people["inv_sales"].username, "recusal_attested_by": [people["inv_sales"].username]})
     Complaint.objects.filter(pk=cases[1].pk).update(next_due=today - datetime.timedelta(days=5))
     Complaint.objects.filter(pk=cases[0].pk).update(next_due=today + datetime.timedelta(days=1))
     Complaint.objects.filter(pk=cases[2].pk).update(next_due=today + datetime.timedelta(days=30))

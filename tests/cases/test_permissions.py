@@ -22,7 +22,7 @@ ACTIONS = {
     "acknowledge": ("received", {}),
     "assign": ("acknowledged", {"department": "SALES"}),
     "reassign": ("assigned", {"department": "CS", "reason": "Claims matter."}),
-    "form_team": ("assigned", {"lead": "inv_sales", "members": ["inv_sales"]}),
+    "form_team": ("assigned", {"lead": "inv_sales", "members": ["inv_sales"], "recusal_attested_by": ["inv_sales"]}),
     "submit_report": ("investigating", {"facts": "f", "at_fault": False, "recommendation": "r"}),
     "propose_plan": ("reported", {"plan": "p"}),
     "approve_plan": ("plan_pending", {}),
@@ -106,7 +106,7 @@ def test_review_form_team_only_by_senior_even_for_the_head_of_the_department(peo
         case_transition(actor=people["head_sales"], reference=case.reference, action="form_team",
                         data={"lead": "inv_cs"})
     case = case_transition(actor=people["senior"], reference=case.reference, action="form_team",
-                           data={"lead": "inv_cs"})
+                           data={"lead": "inv_cs", "recusal_attested_by": ["inv_cs"]})
     assert case.status == "investigating"
 
 
@@ -115,7 +115,8 @@ def test_review_plan_is_approved_by_a_senior_manager_not_the_department_head(peo
     case = ComplaintFactory(responded=True)
     ref = case.reference
     case_transition(actor=people["clerk"], reference=ref, action="customer_disputes", data={"reason": "No."})
-    case_transition(actor=people["senior"], reference=ref, action="form_team", data={"lead": "inv_cs"})
+    case_transition(actor=people["senior"], reference=ref, action="form_team",
+                    data={"lead": "inv_cs", "recusal_attested_by": ["inv_cs"]})
     case_transition(actor=people["inv_cs"], reference=ref, action="submit_report",
                     data={"facts": "f", "at_fault": False, "recommendation": "r"})
     case_transition(actor=people["inv_cs"], reference=ref, action="propose_plan", data={"plan": "p"})

@@ -36,7 +36,7 @@ def moved(people):
     case_transition(actor=clerk, reference=case.reference, action="acknowledge", data={"method": "phone"})
     case_transition(actor=clerk, reference=case.reference, action="assign", data={"department": "SALES"})
     case_transition(actor=people["head_sales"], reference=case.reference, action="form_team",
-                    data={"lead": people["inv_sales"].username, "recusal_attested": True})
+                    data={"lead": people["inv_sales"].username, "recusal_attested_by": [people["inv_sales"].username]})
     case = case_transition(actor=clerk, reference=case.reference, action="reassign",
                            data={"department": "CS", "reason": "A service matter."})
     return case
@@ -84,7 +84,7 @@ def test_the_new_head_forms_a_new_team_which_then_investigates(people, moved):
     assert refused.value.code == "permission_denied"
     # when
     case = case_transition(actor=people["head_cs"], reference=moved.reference, action="form_team",
-                           data={"lead": people["inv_cs"].username, "recusal_attested": True})
+                           data={"lead": people["inv_cs"].username, "recusal_attested_by": [people["inv_cs"].username]})
     # then: the state is kept, the new team acts, and a second team cannot be formed over it
     assert case.status == "investigating" and case.team_formed_at is not None
     case = case_transition(actor=people["inv_cs"], reference=moved.reference, action="submit_report",
@@ -92,7 +92,7 @@ def test_the_new_head_forms_a_new_team_which_then_investigates(people, moved):
     assert case.status == "reported"
     with pytest.raises(TransitionNotAllowed):
         case_transition(actor=people["head_cs"], reference=moved.reference, action="form_team",
-                        data={"lead": people["inv_cs2"].username, "recusal_attested": True})
+                        data={"lead": people["inv_cs2"].username, "recusal_attested_by": [people["inv_cs2"].username]})
     assert list(TeamMember.objects.filter(case=case, ended_at__isnull=True).values_list("user__username", flat=True)) \
         == [people["inv_cs"].username]
 
@@ -101,7 +101,7 @@ def test_moving_the_case_back_lets_the_old_department_form_a_team_again(people, 
     case_transition(actor=people["clerk"], reference=moved.reference, action="reassign",
                     data={"department": "SALES", "reason": "Back after all."})
     case = case_transition(actor=people["head_sales"], reference=moved.reference, action="form_team",
-                           data={"lead": people["inv_sales"].username, "recusal_attested": True})
+                           data={"lead": people["inv_sales"].username, "recusal_attested_by": [people["inv_sales"].username]})
 
     assert TeamMember.objects.filter(case=case, user=people["inv_sales"]).count() == 2
     assert api(people["inv_sales"]).get(f"/api/v1/complaints/{moved.reference}/").status_code == 200

@@ -12,7 +12,7 @@ from django.db import connection
 from django.utils import timezone
 
 from cases.deadlines import apply_deadlines
-from cases.models import CalendarYear, CaseDeadline, Notification, TeamMember
+from cases.models import CalendarYear, CaseDeadline, DeadlinePolicy, Notification, TeamMember
 from cases.notifications import assignees
 from cases.sweep import run_sweep
 from complaints_portal.common import roles
@@ -71,10 +71,13 @@ def test_left_alone_case_goes_overdue_and_escalates_once_per_level(org):
     now = local_dt(date(2025, 10, 13))
     first = run_sweep(now)
     second = run_sweep(now)
-    # then every stage escalated once to the head, the regulatory deadline once to the supervisor
-    assert first["overdue"] == 8 and second == {"overdue": 0, "at_risk": 0, "reminded": 0, "notifications": 0}
+    # then every stage escalated once to the head, the regulatory deadline once to the supervisor,
+    # and the stages overdue for two working days (acknowledge, dispatch due 09-28, team due
+    # 09-29; not those due 10-11) once to the supervisor as well
+    assert first["overdue"] == 8 and first["escalated"] == 3
+    assert second == {"overdue": 0, "escalated": 0, "at_risk": 0, "reminded": 0, "notifications": 0}
     assert kinds(org["head"]) == ["deadline_overdue"] * 8
-    assert kinds(org["supervisor"]) == ["deadline_passed_supervisor"]
+    assert kinds(org["supervisor"]) == ["deadline_escalated_supervisor"] * 3 + ["deadline_passed_supervisor"]
     assert kinds(org["clerk"]) == []  # nobody is reminded of something already late
     row = CaseDeadline.objects.get(case=case, stage="overall")
     assert row.overdue_at and row.escalated_head_at and row.escalated_supervisor_at
@@ -171,9 +174,9 @@ def test_two_concurrent_sweeps_send_each_notification_once(org):
         t.join()
     # then
     assert errors == []
-    assert sum(r["overdue"] for r in results) == 40
+    assert sum(r["overdue"] for r in results) == 40 and sum(r["escalated"] for r in results) == 15
     assert kinds(org["head"]) == ["deadline_overdue"] * 40
-    assert kinds(org["supervisor"]) == ["deadline_passed_supervisor"] * 5
+    assert kinds(org["supervisor"]) == ["deadline_escalated_supervisor"] * 15 + ["deadline_passed_supervisor"] * 5
 
 
 def _redis_broker():
@@ -210,13 +213,14 @@ def test_escalation_through_a_real_celery_worker_happens_once(org):
         deadline = time.monotonic() + 60
         while time.monotonic() < deadline:
             done = CaseDeadline.objects.filter(case=case, escalated_head_at__isnull=False).count() == 8
-            if done and Notification.objects.count() == 9:
+            if done and Notification.objects.count() == 16:
                 time.sleep(3)  # give the second sweep time to (not) add anything
                 break
             time.sleep(0.5)
         # then
+        # every stage to the head; the seven stages overdue long since also to the supervisor
         assert kinds(org["head"]) == ["deadline_overdue"] * 8
-        assert kinds(org["supervisor"]) == ["deadline_passed_supervisor"]
+        assert kinds(org["supervisor"]) == ["deadline_escalated_supervisor"] * 7 + ["deadline_passed_supervisor"]
     finally:
         worker.terminate()
         worker.wait(timeout=20)
@@ -237,3 +241,70 @@ def test_an_absent_colleagues_reminders_and_escalations_reach_the_substitute(org
     assert "deadline_overdue" not in kinds(stand_in)
     with pytest.raises(ValidationError):
         Absence(user=org["head"], substitute=org["head"], start=date(2025, 1, 2), end=date(2025, 1, 1)).full_clean()
+
+
+# -- two-level escalation over time (SPEC §4) ------------------------------------------------
+def escalated(row_stage, case):
+    return CaseDeadline.objects.get(case=case, stage=row_stage).escalated_supervisor_at
+
+
+def test_overdue_stage_goes_to_the_head_first_and_to_the_supervisor_two_working_days_later(org):
+    # given a case received Fri 2025-09-26: acknowledge and dispatch due Sun 09-28 (make-up
+    # workday), first overdue on Mon 09-29; two working days after it: Tue 09-30, Thu 10-09
+    # (10-01..08 are the National Day holidays)
+    case = open_case(org)
+    # when the sweep runs on the first overdue day
+    run_sweep(local_dt(date(2025, 9, 29)))
+    # then level 1 only: the head (who is also reminded of the team, due that day)
+    assert kinds(org["head"]).count("deadline_overdue") == 2
+    assert kinds(org["supervisor"]) == []
+    # when it runs again one working day later: still the head's alone
+    result = run_sweep(local_dt(date(2025, 9, 30)))
+    assert result["escalated"] == 0 and kinds(org["supervisor"]) == []
+    # when it runs two working days later (twice)
+    first = run_sweep(local_dt(date(2025, 10, 9)))
+    second = run_sweep(local_dt(date(2025, 10, 9), 15))
+    # then level 2: the supervisor, once per stage; the team (due 09-29) waits until 10-10
+    assert (first["escalated"], second["escalated"]) == (2, 0)
+    assert kinds(org["supervisor"]) == ["deadline_escalated_supervisor"] * 2
+    assert escalated("acknowledge", case) and escalated("dispatch", case) and not escalated("form_team", case)
+    subjects = Notification.objects.filter(recipient=org["supervisor"]).values_list("subject", flat=True)
+    assert all(case.reference in subject for subject in subjects)
+
+
+def test_a_stage_met_before_the_second_level_is_not_escalated_to_the_supervisor(org):
+    # given both stages overdue and escalated to the head
+    case = open_case(org)
+    run_sweep(local_dt(date(2025, 9, 29)))
+    # when the customer is contacted before level 2 is due
+    deadline_effect(case, "acknowledge", local_dt(date(2025, 9, 30)))
+    run_sweep(local_dt(date(2025, 10, 9)))
+    # then only the stage still overdue reaches the supervisor
+    assert kinds(org["supervisor"]) == ["deadline_escalated_supervisor"]
+    assert not escalated("acknowledge", case) and escalated("dispatch", case)
+
+
+def test_the_waiting_time_is_the_policys(org):
+    # given a policy escalating after one working day
+    DeadlinePolicy.objects.update(supervisor_escalation_working_days=1)
+    open_case(org)
+    run_sweep(local_dt(date(2025, 9, 29)))
+    # when the sweep runs one working day after the first overdue day
+    result = run_sweep(local_dt(date(2025, 9, 30)))
+    # then
+    assert result["escalated"] == 2
+    assert kinds(org["supervisor"]) == ["deadline_escalated_supervisor"] * 2
+
+
+def test_without_a_head_the_supervisor_gets_it_at_once_and_not_again(org):
+    # given a department without a head
+    other = make_department("CS")
+    make_user("inv_cs", roles.INVESTIGATOR, other, "investigator")
+    case = make_case(date(2025, 9, 26), department=other, registered_by=org["clerk"])
+    apply_deadlines(case)
+    case.save()
+    # when
+    run_sweep(local_dt(date(2025, 9, 29)))
+    run_sweep(local_dt(date(2025, 10, 9)))
+    # then level 1 went to the supervisor (the team, due 09-29, too), and level 2 adds nothing
+    assert kinds(org["supervisor"]) == ["deadline_overdue"] * 3

@@ -25,6 +25,7 @@ EXPECTED_QUEUES = {
     "cases.public.tasks.deliver_customer_message": "notifications",
     "cases.public.tasks.deliver_pending_customer_messages": "notifications",
     "cases.tasks.anonymise_expired_cases": "reports",
+    "cases.tasks.purge_submission_keys": "reports",
     "assessment.tasks.snapshot_previous_quarter": "reports",
     "assessment.supervision_tasks.monthly_reports": "reports",
     "assessment.supervision_tasks.supervision_reminders": "reports",

@@ -108,7 +108,7 @@ def test_a_complaint_through_its_whole_life_by_clicking(browser, demo):
     head = Person(browser, base, "head_sales")
     head.open_case(reference)
     assert head.page.locator(f"text={reference}").first.is_visible()
-    fill = {"lead": "inv_sales", "members": "inv_sales", "recusal_attested": True}
+    fill = {"lead": "inv_sales", "members": "inv_sales", "recusal_attested_by": "inv_sales"}
     case = head.act(reference, "form_team", fill)
     assert case.status == "investigating", "form_team failed"
 

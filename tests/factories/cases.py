@@ -151,7 +151,8 @@ def step_data(action, people, code, data):
     if action == "assign":
         data["department"] = code
     if action == "form_team":
-        data.update(lead=people["inv"].username, members=[people["inv"].username], recusal_attested=True)
+        data.update(lead=people["inv"].username, members=[people["inv"].username],
+                    recusal_attested_by=[people["inv"].username])
     return data
 
 

@@ -82,7 +82,8 @@ def test_api_lifecycle_logs_no_personal_data(staff, everything_logged, capsys, d
         steps = [
             ("clerk", {"action": "acknowledge", "method": "phone", "note": "Called back."}),
             ("clerk", {"action": "assign", "department": "SALES"}),
-            ("head", {"action": "form_team", "lead": "inv_sales", "members": ["inv_sales"], "recusal_attested": True}),
+            ("head", {"action": "form_team", "lead": "inv_sales", "members": ["inv_sales"],
+                      "recusal_attested_by": ["inv_sales"]}),
             ("inv", {"action": "submit_report", "facts": "Late.", "at_fault": True, "recommendation": "Pay."}),
             ("inv", {"action": "propose_plan", "plan": "Pay with interest."}),
             ("head", {"action": "approve_plan"}),
@@ -132,7 +133,7 @@ def test_html_lifecycle_and_public_pages_log_no_personal_data(staff, everything_
         assert act("clerk", ref, "acknowledge", method="phone", note="Called.").status_code == 302
         assert act("clerk", ref, "assign", department="SALES").status_code == 302
         assert act("head", ref, "form_team", lead="inv_sales", members=["inv_sales"],
-                   recusal_attested="on").status_code == 302
+                   recusal_attested_by="inv_sales").status_code == 302
         assert act("inv", ref, "submit_report", facts="Late.", at_fault="true", recommendation="Pay.").status_code == 302
         assert act("inv", ref, "propose_plan", plan="Pay.").status_code == 302
         assert act("clerk", ref, "approve_plan").status_code in (400, 403)  # refused

@@ -11,7 +11,7 @@ from assessment.kpi.periods import period_parse
 from assessment.kpi.readmodel import kpi_cases_refresh
 from assessment.models import FollowUpVisit, KpiSnapshot, Target
 from cases.models import CaseEvent, DepartmentMembership
-from complaints_portal.common.errors import PermissionDenied
+from complaints_portal.common.errors import PermissionDenied, ReadOnlyCase
 from tests.factories.assessment import (
     ComplaintFactory,
     DepartmentFactory,
@@ -176,3 +176,47 @@ def test_api_unreachable_after_three_attempts_is_accepted(clerk, notified_case):
         {"outcome": "unreachable", "visited_at": "2026-04-22T10:00:00+08:00"}, format="json",
     )
     assert response.status_code == 201
+
+
+# ---- an archived case accepts no follow-up (SPEC §3) ---------------------------------------
+
+
+@pytest.fixture
+def archived_case():
+    case = ComplaintFactory(notified=local_dt("2026-04-20"))
+    case.status, case.closed_at, case.archived_at = "archived", local_dt("2026-04-22"), local_dt("2026-05-01")
+    case.save()
+    kpi_cases_refresh([case.pk])
+    return case
+
+
+def test_api_followup_on_an_archived_case_is_refused_and_the_published_figures_stay(clerk, supervisor, archived_case):
+    # given the quarter's figures published
+    snapshot = services.snapshot_create("2026Q2", datetime.date(2026, 7, 15), supervisor, publish=True)
+    # when a visit and an attempt are posted for the archived case
+    visit = api(clerk).post(f"/api/v1/complaints/{archived_case.reference}/followups/",
+                            {"outcome": "completed", "rating": 5, "visited_at": "2026-04-22T10:00:00+08:00"},
+                            format="json")
+    attempt = api(clerk).post(f"/api/v1/complaints/{archived_case.reference}/followups/attempts/",
+                              {"channel": "phone", "result": "no_answer"}, format="json")
+    # then both are refused with the archived code, nothing is written, the figures stay
+    for response in (visit, attempt):
+        assert response.status_code == 409, response.content
+        assert response.json()["code"] == "case_archived"
+    assert not FollowUpVisit.objects.exists()
+    assert not CaseEvent.objects.filter(case=archived_case, kind__startswith="followup").exists()
+    assert services.snapshot_diff(snapshot) == []
+
+
+def test_followup_service_refuses_an_archived_case_and_the_queue_leaves_it_out(clerk, archived_case):
+    with pytest.raises(ReadOnlyCase):
+        followups.followup_record(archived_case, clerk, "refused")
+    with pytest.raises(ReadOnlyCase):
+        followups.followup_attempt_record(archived_case, clerk)
+    assert followups.followup_queue(clerk) == []
+
+
+def test_followup_on_a_closed_case_is_still_accepted(clerk, notified_case):
+    notified_case.status = "closed"
+    notified_case.save()
+    assert followups.followup_record(notified_case, clerk, "completed", rating=5).rating == 5

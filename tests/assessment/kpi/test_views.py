@@ -148,3 +148,24 @@ def test_backlog_overdue_and_stage_figures_drill_into_exactly_the_cases_counted(
     # unknown statuses, stages and states are not found
     for query in ("backlog=closed", "backlog=nope", "stage=nope&state=met", "stage=acknowledge&state=nope"):
         assert client.get(f"/assessment/dashboard/cases/?{Q}&{query}").status_code == 404, query
+
+
+def test_followup_page_refuses_a_visit_for_an_archived_case_with_a_message(data):
+    from django.contrib.messages import get_messages
+
+    from assessment.models import FollowUpVisit
+    from cases.models import Complaint
+
+    case = Complaint.objects.get(department__code="SALES")
+    case.status = "archived"
+    case.save()
+    client = client_for(make_user("clerk", "intake_clerk"))
+    # the queue no longer offers the archived case
+    assert client.get("/assessment/followups/").context["items"] == []
+    # and a form posted anyway is refused with the reason
+    response = client.post(f"/assessment/followups/{case.reference}/visit/", {"outcome": "completed", "rating": "5"})
+    assert response.status_code == 302
+    shown = list(get_messages(response.wsgi_request))
+    assert [m.level_tag for m in shown] == ["error"]
+    assert str(shown[0]) in ("The case is archived and read-only.", "该案件已归档，只读。")
+    assert not FollowUpVisit.objects.exists()

@@ -241,3 +241,32 @@ def test_recurring_root_causes_flags_n_times_same_cause_same_department(sup):
     rows = rectifications.recurring_root_causes(period_parse(PERIOD))
     assert [(r["department"], r["root_cause"], r["count"]) for r in rows] == [("SALES", "communication", 3)]
     assert rectifications.recurring_root_causes(period_parse(PERIOD), threshold=4) == []
+
+
+@pytest.mark.parametrize("query, listed", [
+    ("", []),  # no ?min: the default threshold 3, so two occurrences are not recurring
+    ("&min=", []),
+    ("&min=abc", []),
+    ("&min=0", []),
+    ("&min=2", [("SALES", "communication", 2)]),
+])
+def test_recurring_page_without_a_valid_min_uses_the_default_threshold(sup, client, query, listed):
+    # given one root cause twice in one department, another once
+    for _ in range(2):
+        closed_case(at_fault=True, root_cause="communication")
+    closed_case(at_fault=True, root_cause="system_error")
+    client.force_login(sup)
+    # when
+    response = client.get(f"/assessment/supervision/recurring/?period={PERIOD}{query}")
+    # then
+    assert response.status_code == 200
+    rows = [(r["department"], r["root_cause"], r["count"]) for r in response.context["rows"]]
+    assert rows == listed
+    assert response.context["threshold"] == (2 if listed else 3)
+
+
+def test_recurring_threshold_takes_a_whole_number_from_one_up_else_the_setting():
+    assert rectifications.recurring_threshold() == 3
+    assert rectifications.recurring_threshold("5") == 5
+    assert rectifications.recurring_threshold(-4) == 3
+    assert rectifications.recurring_threshold("9" * 40) == rectifications.RECURRING_THRESHOLD_MAX

@@ -286,7 +286,7 @@ def test_full_lifecycle_through_the_api_records_every_step(people):
     steps = [
         ("clerk", "acknowledge", {"method": "phone", "note": "Called back."}, "acknowledged"),
         ("clerk", "assign", {"department": "SALES"}, "assigned"),
-        ("head_sales", "form_team", {"lead": "inv_sales", "members": ["inv_sales"], "recusal_attested": True},
+        ("head_sales", "form_team", {"lead": "inv_sales", "members": ["inv_sales"], "recusal_attested_by": ["inv_sales"]},
          "investigating"),
         ("inv_sales", "submit_report", {"facts": "Documents lost.", "at_fault": True, "recommendation": "Pay."},
          "reported"),
@@ -399,7 +399,8 @@ def test_review_path_through_the_api(people):
     # and the senior manager names someone who handled round 1
     conflicted = act(people["senior"], case.reference, "form_team", lead="inv_cs", members=["inv_sales"])
     # and then people who did not
-    ok = act(people["senior"], case.reference, "form_team", lead="inv_cs", members=["inv_cs", "head_cs"])
+    ok = act(people["senior"], case.reference, "form_team", lead="inv_cs", members=["inv_cs", "head_cs"],
+             recusal_attested_by=["inv_cs", "head_cs"])
     # then
     assert by_head.status_code == 403
     assert conflicted.status_code == 400 and conflicted.json()["code"] == "review_conflict"
@@ -456,7 +457,7 @@ def test_review_round_runs_to_a_second_decision_and_closes(people):
     case = ComplaintFactory(responded=True)
     ref = case.reference
     act(people["clerk"], ref, "customer_disputes", reason="Too little.")
-    act(people["senior"], ref, "form_team", lead="inv_cs", members=["inv_cs"])
+    act(people["senior"], ref, "form_team", lead="inv_cs", members=["inv_cs"], recusal_attested_by=["inv_cs"])
     # when
     steps = [
         ("inv_cs", "submit_report", {"facts": "Rechecked.", "at_fault": True, "recommendation": "Pay more."}),

@@ -67,7 +67,8 @@ def test_a_review_team_member_from_another_department_sees_the_case(people):
     api(people["clerk"]).post(f"/api/v1/complaints/{case.reference}/transitions/",
                               {"action": "customer_disputes", "reason": "No."}, format="json")
     api(people["senior"]).post(f"/api/v1/complaints/{case.reference}/transitions/",
-                               {"action": "form_team", "lead": "inv_cs"}, format="json")
+                               {"action": "form_team", "lead": "inv_cs", "recusal_attested_by": ["inv_cs"]},
+                               format="json")
     # then: inv_cs sees it, head_cs (not on the team) does not
     assert api(people["inv_cs"]).get(f"/api/v1/complaints/{case.reference}/").status_code == 200
     assert api(people["inv_cs"]).get("/api/v1/complaints/").json()["count"] == 1

@@ -188,7 +188,7 @@ def test_review_team_may_not_include_anyone_who_handled_round_one(people):
         assert error.value.code == "review_conflict"
     assert not TeamMember.objects.filter(case=case, round=2).exists()
     case = case_transition(actor=people["senior"], reference=ref, action="form_team",
-                           data={"lead": "inv_cs", "members": ["head_cs"]})
+                           data={"lead": "inv_cs", "members": ["head_cs"], "recusal_attested_by": ["inv_cs", "head_cs"]})
     assert set(TeamMember.objects.filter(case=case, round=2).values_list("user__username", flat=True)) == {
         "inv_cs", "head_cs"}
     assert Notification.objects.filter(case=case, kind="review_opened", recipient=people["senior"]).exists()

@@ -34,11 +34,13 @@ def test_each_action_is_a_form_with_its_fields_labels_and_required_marks(login, 
     lead = _field(form, "lead")
     assert text(element(lead, "label", for_="id_lead")).startswith("Team lead") and _required(lead)
     assert "inv_sales" in [attr(o, "value") for o in elements(element(lead, "select", name="lead"), "option")]
-    members = element(form, "fieldset")
+    members = elements(form, "fieldset")[0]
     assert text(element(members, "legend")) == "Members" and not _required(members)
-    recusal = _field(form, "recusal_attested")
-    assert "form-check" in classes(recusal) and _required(recusal)
-    assert attr(element(recusal, "input", name="recusal_attested"), "type") == "checkbox"
+    # each member's attestation is asked on its own (SPEC §2): one checkbox per member of staff
+    recusal = _field(form, "recusal_attested_by")
+    assert _required(recusal)
+    boxes = elements(recusal, "input", name="recusal_attested_by")
+    assert {attr(b, "type") for b in boxes} == {"checkbox"} and "inv_sales" in [attr(b, "value") for b in boxes]
     button = element(form, "button", type="submit")
     assert text(button) == "Form the investigation team" and "btn-primary" in classes(button)
 
@@ -61,7 +63,7 @@ def test_a_refused_form_comes_back_open_with_its_errors_and_values(login, assign
     page = response.content.decode()
     assert "show" in classes(element(page, "div", id="act-form_team"))
     form = _form(page, "form_team")
-    error = element(_field(form, "recusal_attested"), "div", class_="invalid-feedback")
+    error = element(_field(form, "recusal_attested_by"), "div", class_="invalid-feedback")
     assert text(error) == "This field is required."
     selected = [o for o in elements(element(form, "select", name="lead"), "option") if ("selected", None) in o.attributes]
     assert [attr(o, "value") for o in selected] == ["inv_sales"]

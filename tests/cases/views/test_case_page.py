@@ -32,7 +32,7 @@ def test_illegal_action_shows_the_message_and_changes_nothing(login, make_case):
 
 def test_action_the_role_may_not_do_is_refused(login, assigned_case):
     client = login("inv_sales")
-    response = act(client, assigned_case.reference, "form_team", lead="inv_sales", recusal_attested="on")
+    response = act(client, assigned_case.reference, "form_team", lead="inv_sales", recusal_attested_by="inv_sales")
     assert response.status_code == 403
     assert Complaint.objects.get(pk=assigned_case.pk).status == "assigned"
 
@@ -149,7 +149,8 @@ def test_clerk_who_did_not_register_the_case_gets_no_show_button(login, assigned
 def test_case_page_query_count_is_bounded(login, assigned_case, users, django_assert_max_num_queries):
     ref = assigned_case.reference
     case_transition(actor=users["head_sales"], reference=ref, action="form_team",
-                    data={"lead": "inv_sales", "members": ["head_sales"], "recusal_attested": True})
+                    data={"lead": "inv_sales", "members": ["head_sales"],
+                          "recusal_attested_by": ["inv_sales", "head_sales"]})
     case_transition(actor=users["inv_sales"], reference=ref, action="submit_report",
                     data={"facts": "f", "at_fault": False, "recommendation": "r"})
     case_transition(actor=users["inv_sales"], reference=ref, action="propose_plan", data={"plan": "p"})

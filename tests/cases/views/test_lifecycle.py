@@ -30,7 +30,7 @@ def test_full_lifecycle_through_the_html_forms(client, users, org):
     # when: every role does its step from the case page
     step("clerk", "acknowledge", "acknowledged", method="phone", note="Told we would call back in 10 days")
     step("clerk", "assign", "assigned", department="SALES")
-    step("head_sales", "form_team", "investigating", lead="inv_sales", members=["inv_sales"], recusal_attested="on")
+    step("head_sales", "form_team", "investigating", lead="inv_sales", members=["inv_sales"], recusal_attested_by="inv_sales")
     step("inv_sales", "submit_report", "reported", facts="The agent overstated returns.", at_fault="true",
          recommendation="Refund the premium", root_cause="mis_selling", responsible_staff="Agent 007")
     step("inv_sales", "propose_plan", "plan_pending", plan="Full refund of the first premium", redress_amount="5000.00")

@@ -14,7 +14,7 @@ def _responded_case(make_case, users):
     steps = [
         ("clerk", "acknowledge", {"method": "phone"}),
         ("clerk", "assign", {"department": "SALES"}),
-        ("head_sales", "form_team", {"lead": "inv_sales", "members": [], "recusal_attested": True}),
+        ("head_sales", "form_team", {"lead": "inv_sales", "members": [], "recusal_attested_by": ["inv_sales"]}),
         ("inv_sales", "submit_report", {"facts": "f", "at_fault": False, "recommendation": "r"}),
         ("inv_sales", "propose_plan", {"plan": "p"}),
         ("head_sales", "approve_plan", {}),
@@ -40,10 +40,11 @@ def test_dispute_opens_a_review_that_only_the_senior_manager_staffs(login, make_
     # first-round handlers are not offered, and are refused with the service's message if posted
     page = senior.get(reverse("case_detail", args=[case.reference])).content.decode()
     assert 'value="inv_sales"' not in page and 'value="inv_cs"' in page
-    refused = act(senior, case.reference, "form_team", lead="inv_sales", recusal_attested="on")
+    refused = act(senior, case.reference, "form_team", lead="inv_sales", recusal_attested_by="inv_sales")
     assert refused.status_code == 400
     assert Complaint.objects.get(pk=case.pk).status == "assigned"
-    ok = act(senior, case.reference, "form_team", lead="inv_cs", members=["head_claims"], recusal_attested="on")
+    ok = act(senior, case.reference, "form_team", lead="inv_cs", members=["head_claims"],
+                 recusal_attested_by=["inv_cs", "head_claims"])
     assert ok.status_code == 302
     assert Complaint.objects.get(pk=case.pk).status == "investigating"
 
