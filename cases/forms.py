@@ -2,7 +2,6 @@
 The actions' forms are built from their rows (cases.actions.forms)."""
 from django import forms
 from django.urls import reverse
-from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from complaints_portal.common.forms import DateInput, DateTimeInput, StyledForm
@@ -16,6 +15,7 @@ from .models.case import (
     MisconductKind,
     Status,
 )
+from .services.intake import intake_rule_errors
 
 
 def _blank(choices, label="—"):
@@ -36,11 +36,13 @@ class IntakeForm(StyledForm):
     regulator_date = forms.DateField(label=_("Regulator transfer date"), required=False,
                                      widget=DateInput())
     received_at = forms.DateTimeField(
-        label=_("Received at"), required=False, help_text=_("Leave empty for now. A letter: the sign-for date."),
+        label=_("Received at"), required=False, help_text=_("Leave empty for now. A letter: the sign-for date. "
+                                       "A regulator referral: leave empty for its transfer date."),
         widget=DateTimeInput(),
     )
     customer_name = forms.CharField(label=_("Customer name"), max_length=100)
-    customer_phone = forms.CharField(label=_("Phone"), max_length=30,
+    customer_phone = forms.CharField(label=_("Phone"), max_length=30, required=False,
+                                     help_text=_("Mobile or landline with area code. Not needed for a complaint by email."),
                                      widget=forms.TextInput(attrs={"inputmode": "tel", "autocomplete": "off"}))
     policy_numbers = forms.CharField(label=_("Policy numbers"), max_length=200, required=False,
                                      help_text=_("Separate several with commas."))
@@ -77,13 +79,13 @@ class IntakeForm(StyledForm):
 
     def clean(self):
         data = super().clean()
-        if data.get("channel") == Channel.REGULATOR and not data.get("regulator_reference"):
-            self.add_error("regulator_reference", _("Required for a regulator referral."))
-        if data.get("category") == Category.MISCONDUCT and not data.get("misconduct_kind"):
-            self.add_error("misconduct_kind", _("Choose the kind of misconduct."))
-        received_at = data.get("received_at")
-        if received_at and received_at > timezone.now():
-            self.add_error("received_at", _("The receipt time cannot be in the future."))
+        if "channel" not in data:
+            return data
+        # The rules of intake across fields and the phone/ID checks are the service's, for
+        # every channel: shown here on their fields, and the numbers normalised.
+        for name, message in intake_rule_errors(data).items():
+            if name in self.fields and name not in self.errors:
+                self.add_error(name, str(message))
         return data
 
     def to_data(self):
