@@ -104,7 +104,8 @@ class DuplicateCheckForm(forms.Form):
 # --- lists ----------------------------------------------------------------------------------
 
 class CaseFilterForm(StyledForm):
-    """Queue filters. Read from the query string; only free text the user typed goes there."""
+    """Queue filters. POSTed and kept server-side (cases.searches): the search text may be a
+    phone, ID number or name, which never goes into a URL."""
 
     q = forms.CharField(label=_("Search"), required=False, max_length=100,
                         widget=forms.TextInput(attrs={"type": "search", "placeholder": _("Reference, name, phone or policy")}))
@@ -121,6 +122,10 @@ class CaseFilterForm(StyledForm):
             del self.fields["department"]
         else:
             self.fields["department"].choices = _blank([(d.code, d.name) for d in departments], _("All departments"))
+
+    def stored(self):
+        """The valid values, JSON-safe, to bind the form with again (cases.searches)."""
+        return {name: value for name, value in self.cleaned_data.items() if value not in ("", None, False)}
 
     def selector_filters(self):
         if not self.is_valid():
