@@ -27,8 +27,8 @@ COLUMNS = [
 
 def preamble(filters, user):
     # The search text may be a phone, ID number or name: the file says a search was applied, not what.
-    described = "; ".join(f"{k}={_('(not shown)') if k == 'search' else v}" for k, v in sorted(filters.items())) \
-        or _("none")
+    hidden = _("(not shown)")
+    described = "; ".join(f"{k}={hidden if k == 'search' else v}" for k, v in sorted(filters.items())) or _("none")
     return [
         [_("Case list")],
         [_("Exported at"), timezone.localtime().strftime("%Y-%m-%d %H:%M %Z")],
