@@ -215,7 +215,8 @@ def regulator_report(period, departments=None):
 
 
 def audited_models():
-    """Every configuration table (SPEC §8: calendar, deadlines, rules, targets), with its label.
+    """Every configuration table (SPEC §8: calendar, deadlines, rules, targets; SPEC §14: routing
+    rules), with its label.
     Each keeps its history (django-simple-history), written by save() or
     bulk_create_with_history, never a bare bulk write (tests/test_history_kept.py)."""
     from assessment.bonus.models import (
@@ -226,7 +227,7 @@ def audited_models():
         TrainingTopic,
     )
     from assessment.kpi.models import PolicyVolume, Target
-    from cases.models import CalendarDay, CalendarYear, DeadlinePolicy, StageRule
+    from cases.models import CalendarDay, CalendarYear, DeadlinePolicy, RoutingRule, StageRule
 
     return [
         (gettext_lazy("Calendar day"), CalendarDay),
@@ -240,6 +241,7 @@ def audited_models():
         (gettext_lazy("Promotion policy"), PromotionPolicy),
         (gettext_lazy("Training topic"), TrainingTopic),
         (gettext_lazy("Root cause → training topic"), RootCauseTopic),
+        (gettext_lazy("Routing rule"), RoutingRule),
         (gettext_lazy("Department"), Department),
         (gettext_lazy("Department membership"), DepartmentMembership),
         (gettext_lazy("Checklist item"), ChecklistItem),
