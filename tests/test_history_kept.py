@@ -25,7 +25,8 @@ SOURCES = [p for d in ("cases", "assessment", "complaints_portal") for p in (ROO
 # Audited models that are a case's own records (shown in the case history), not configuration.
 CASE_RECORDS = {
     "complaint", "teammember", "report", "plan", "extension", "pause", "decision", "inboundmail", "followupvisit",
-    "spotcheck", "rectification", "correctiveaction", "bonusproposal", "trainingplan",
+    "spotcheck", "rectification", "correctiveaction", "bonusproposal", "trainingplan", "surgealert",
+    "organisedreview",
 }
 
 

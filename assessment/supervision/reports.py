@@ -226,8 +226,10 @@ def audited_models():
         RootCauseTopic,
         TrainingTopic,
     )
+    from assessment.disclosure.models import IndustryMedian
     from assessment.kpi.models import PolicyVolume, Target
-    from cases.models import CalendarDay, CalendarYear, DeadlinePolicy, RoutingRule, StageRule
+    from assessment.warning.models import SignalKeyword
+    from cases.models import Absence, CalendarDay, CalendarYear, DeadlinePolicy, RoutingRule, StageRule
 
     return [
         (gettext_lazy("Calendar day"), CalendarDay),
@@ -242,6 +244,9 @@ def audited_models():
         (gettext_lazy("Training topic"), TrainingTopic),
         (gettext_lazy("Root cause → training topic"), RootCauseTopic),
         (gettext_lazy("Routing rule"), RoutingRule),
+        (gettext_lazy("Signal keyword"), SignalKeyword),
+        (gettext_lazy("Industry median"), IndustryMedian),
+        (gettext_lazy("Absence and substitute"), Absence),
         (gettext_lazy("Department"), Department),
         (gettext_lazy("Department membership"), DepartmentMembership),
         (gettext_lazy("Checklist item"), ChecklistItem),

@@ -15,6 +15,7 @@ class CustomerInputSerializer(FreshDeclaredFields, serializers.Serializer):
     )
     email = serializers.EmailField(required=False, allow_blank=True,
                                    help_text=_("Required when the channel is email."))
+    address = serializers.CharField(max_length=200, required=False, allow_blank=True)
     id_type = serializers.ChoiceField(choices=IdType.choices, required=False, allow_blank=True,
                                       help_text=_("Type of id_number; resident_id when a number is given without it."))
     id_number = serializers.CharField(
@@ -68,7 +69,7 @@ class ComplaintCreateSerializer(FreshDeclaredFields, serializers.Serializer):
         data = dict(self.validated_data)
         customer = data.pop("customer")
         agent = data.pop("agent", None) or {}
-        for key in ("name", "phone", "email", "id_type", "id_number"):
+        for key in ("name", "phone", "email", "address", "id_type", "id_number"):
             data[f"customer_{key}"] = customer.get(key, "")
         data["policy_numbers"] = customer.get("policy_number", "")
         if data["customer_id_number"] and not data["customer_id_type"]:

@@ -17,7 +17,8 @@ FULL = {
     "product_line": "whole life", "summary": "Sold as a deposit", "description": "Told it was a savings account.",
     "expected_resolution": "Full refund", "complaint_type": "complaint",
     "regulator_reference": "JG-2026-88", "regulator_date": "2026-11-02",
-    "customer": {"name": "王五", "phone": "010-6512 3456", "email": "w@example.com", "id_type": "passport",
+    "customer": {"name": "王五", "phone": "010-6512 3456", "email": "w@example.com", "address": "北京市东城区",
+                 "id_type": "passport",
                  "id_number": "E12345678", "policy_number": "P-1, P-2"},
     "agent": {"name": "王小五", "relation": "son", "authorisation": "power of attorney"},
 }
@@ -35,9 +36,9 @@ def test_a_full_body_registers_the_case_with_every_field(people):
     case = Complaint.objects.get()
     assert (case.misconduct_kind, case.dispute_type, case.product_line, case.agent_name, case.agent_relation,
             case.agent_authorisation, case.customer_email, case.customer_id_type, case.customer_id_number,
-            case.customer_phone, case.policy_numbers) == (
+            case.customer_phone, case.policy_numbers, case.customer_address) == (
         "mis_selling", "sales", "whole life", "王小五", "son", "power of attorney", "w@example.com", "passport",
-        "E12345678", "01065123456", "P-1, P-2")
+        "E12345678", "01065123456", "P-1, P-2", "北京市东城区")
     # A regulator referral without received_at was received on its transfer date.
     assert (str(case.clock_start), str(case.regulator_date)) == ("2026-11-02", "2026-11-02")
 
@@ -75,5 +76,5 @@ def test_the_schema_documents_every_intake_field(tmp_path):
     schemas = yaml.safe_load(out.read_text())["components"]["schemas"]
     assert {"misconduct_kind", "dispute_type", "product_line", "agent", "regulator_date", "received_at"} <= set(
         schemas["ComplaintCreateRequest"]["properties"])
-    assert {"phone", "email", "id_type", "id_number"} <= set(schemas["CustomerInputRequest"]["properties"])
+    assert {"phone", "email", "address", "id_type", "id_number"} <= set(schemas["CustomerInputRequest"]["properties"])
     assert {"name", "relation", "authorisation"} <= set(schemas["AgentInputRequest"]["properties"])
