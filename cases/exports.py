@@ -26,7 +26,9 @@ COLUMNS = [
 
 
 def preamble(filters, user):
-    described = "; ".join(f"{k}={v}" for k, v in sorted(filters.items())) or _("none")
+    # The search text may be a phone, ID number or name: the file says a search was applied, not what.
+    hidden = _("(not shown)")
+    described = "; ".join(f"{k}={hidden if k == 'search' else v}" for k, v in sorted(filters.items())) or _("none")
     return [
         [_("Case list")],
         [_("Exported at"), timezone.localtime().strftime("%Y-%m-%d %H:%M %Z")],

@@ -2,10 +2,10 @@
 resident ID's birth date (60 or older on the day the complaint was received) and may also be
 entered; the others are entered. The deadline policy may give a flagged case faster stage rules
 (cases.deadlines.compute.stage_rules)."""
-import datetime
 
 from django.utils.translation import gettext as _
 
+from .identity import resident_id_birth_date
 from .inputs import invalid
 from .models.case import IdType
 from .models.flags import CustomerFlag
@@ -14,16 +14,11 @@ ELDERLY_AGE = 60
 
 
 def resident_birth_date(id_number):
-    """The birth date a resident ID number carries (18 digits, or the old 15), else None."""
+    """The birth date a resident ID number carries (18 characters, or the old 15 digits), else None."""
     number = (id_number or "").strip().upper()
-    try:
-        if len(number) == 18:
-            return datetime.date(int(number[6:10]), int(number[10:12]), int(number[12:14]))
-        if len(number) == 15 and number.isdigit():
-            return datetime.date(1900 + int(number[6:8]), int(number[8:10]), int(number[10:12]))
-    except ValueError:
-        return None
-    return None
+    if len(number) == 15 and number.isdigit():
+        number = f"{number[:6]}19{number[6:]}"
+    return resident_id_birth_date(number) if len(number) >= 17 else None
 
 
 def is_elderly(id_type, id_number, on):

@@ -2,7 +2,6 @@
 The actions' forms are built from their rows (cases.actions.forms)."""
 from django import forms
 from django.urls import reverse
-from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from complaints_portal.common.forms import DateInput, DateTimeInput, StyledForm
@@ -17,6 +16,7 @@ from .models.case import (
     Status,
 )
 from .models.flags import CustomerFlag
+from .services.intake import intake_rule_errors
 from .services.submissions import form_submission, form_token
 
 
@@ -59,11 +59,13 @@ class IntakeForm(OneTimeForm, StyledForm):
         help_text=_("Elderly is also set from a resident ID: 60 or older on the day received."))
     customer_flags_note = forms.CharField(label=_("What the customer needs"), max_length=200, required=False)
     received_at = forms.DateTimeField(
-        label=_("Received at"), required=False, help_text=_("Leave empty for now. A letter: the sign-for date."),
+        label=_("Received at"), required=False, help_text=_("Leave empty for now. A letter: the sign-for date. "
+                                       "A regulator referral: leave empty for its transfer date."),
         widget=DateTimeInput(),
     )
     customer_name = forms.CharField(label=_("Customer name"), max_length=100)
-    customer_phone = forms.CharField(label=_("Phone"), max_length=30,
+    customer_phone = forms.CharField(label=_("Phone"), max_length=30, required=False,
+                                     help_text=_("Mobile or landline with area code. Not needed for a complaint by email."),
                                      widget=forms.TextInput(attrs={"inputmode": "tel", "autocomplete": "off"}))
     policy_numbers = forms.CharField(label=_("Policy numbers"), max_length=200, required=False,
                                      help_text=_("Separate several with commas."))
@@ -100,13 +102,13 @@ class IntakeForm(OneTimeForm, StyledForm):
 
     def clean(self):
         data = super().clean()
-        if data.get("channel") == Channel.REGULATOR and not data.get("regulator_reference"):
-            self.add_error("regulator_reference", _("Required for a regulator referral."))
-        if data.get("category") == Category.MISCONDUCT and not data.get("misconduct_kind"):
-            self.add_error("misconduct_kind", _("Choose the kind of misconduct."))
-        received_at = data.get("received_at")
-        if received_at and received_at > timezone.now():
-            self.add_error("received_at", _("The receipt time cannot be in the future."))
+        if "channel" not in data:
+            return data
+        # The rules of intake across fields and the phone/ID checks are the service's, for
+        # every channel: shown here on their fields, and the numbers normalised.
+        for name, message in intake_rule_errors(data).items():
+            if name in self.fields and name not in self.errors:
+                self.add_error(name, str(message))
         return data
 
     def to_data(self):
@@ -125,7 +127,8 @@ class DuplicateCheckForm(forms.Form):
 # --- lists ----------------------------------------------------------------------------------
 
 class CaseFilterForm(StyledForm):
-    """Queue filters. Read from the query string; only free text the user typed goes there."""
+    """Queue filters. POSTed and kept server-side (cases.searches): the search text may be a
+    phone, ID number or name, which never goes into a URL."""
 
     q = forms.CharField(label=_("Search"), required=False, max_length=100,
                         widget=forms.TextInput(attrs={"type": "search", "placeholder": _("Reference, name, phone or policy")}))
@@ -142,6 +145,10 @@ class CaseFilterForm(StyledForm):
             del self.fields["department"]
         else:
             self.fields["department"].choices = _blank([(d.code, d.name) for d in departments], _("All departments"))
+
+    def stored(self):
+        """The valid values, JSON-safe, to bind the form with again (cases.searches)."""
+        return {name: value for name, value in self.cleaned_data.items() if value not in ("", None, False)}
 
     def selector_filters(self):
         if not self.is_valid():

@@ -1,5 +1,7 @@
 """Every read of cases on behalf of a user goes through here, already limited to what the
 user may see. A case the user may not see is NotFound, exactly like a missing one."""
+import re
+
 from django.contrib.auth import get_user_model
 from django.db.models import Count, F, Min, Q
 from django.utils import timezone
@@ -8,9 +10,12 @@ from complaints_portal.common.errors import NotFound
 from complaints_portal.common.roles import DEPARTMENT_HEAD, INVESTIGATOR, Access
 
 from .deadlines import due_soon_until
+from .identity import phone_normalise
 from .models import CaseEvent, Complaint, Department, PlanApproval, TeamMember
 from .models.case import OPEN_STATUSES, Status
 from .permissions import sees_all_cases
+
+PHONE_TAIL = re.compile(r"\d{4}")
 
 
 def due_soon_condition(today, field="next_due"):
@@ -79,13 +84,22 @@ def case_queue(who, *, status=None, department=None, category=None, channel=None
     if received_before:
         qs = qs.filter(received_at__date__lte=received_before)
     if search:
-        term = search.strip()
-        qs = qs.filter(
-            Q(reference__iexact=term) | Q(customer_name__icontains=term) | Q(customer_phone=term)
-            | Q(policy_numbers__icontains=term)
-        )
-    # Nothing more due (NULL) goes last on every database.
+        qs = qs.filter(search_condition(search))
+    # Cases with nothing more due (closed, archived) go last on every database (SQLite sorts
+    # NULL first by default, PostgreSQL last).
     return qs.order_by(F("next_due").asc(nulls_last=True), "received_at")
+
+
+def search_condition(text):
+    """The cases a list search finds: the reference, part of the name or of a policy number,
+    the whole phone number as typed or as stored (+86 138-1234-5678 finds 13812345678), or its
+    last four digits (what a customer reads out on the phone)."""
+    term = text.strip()
+    condition = (Q(reference__iexact=term) | Q(customer_name__icontains=term)
+                 | Q(customer_phone__in={term, phone_normalise(term) or term}) | Q(policy_numbers__icontains=term))
+    if PHONE_TAIL.fullmatch(term):
+        condition |= Q(customer_phone__endswith=term)
+    return condition
 
 
 def intake_queue(who, **filters):

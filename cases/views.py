@@ -1,6 +1,7 @@
 """HTML pages for staff: selectors read, services write; an ApplicationError re-renders the page
 with its message and HTTP status, and a case the user may not see is a 404 like a missing one."""
 from functools import lru_cache
+from urllib.parse import urlencode
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
@@ -25,7 +26,7 @@ from complaints_portal.common.roles import (
 )
 from complaints_portal.db_router import replica_view
 
-from . import exports, listing, selectors, services
+from . import exports, listing, searches, selectors, services
 from .actions.forms import action_form, bulk_forms
 from .actions.table import ACTIONS, actions_for
 from .deadlines import explain_in_language
@@ -122,17 +123,23 @@ def home(request):
 def _case_list_page(request, *, title, selector, template="cases/case_list.html", department_filter=False, intro="",
                     awaiting_email=()):
     departments = Department.objects.filter(active=True).order_by("code") if department_filter else None
-    form = CaseFilterForm(request.GET or None, departments=departments)
+    form = CaseFilterForm(searches.filter_data(request), departments=departments)
+    if request.method == "POST":
+        # The search is kept server-side and the list shown at ?s=<key> (cases.searches).
+        if form.is_valid():
+            key = searches.search_store(request, form.stored())
+            return redirect(f"{request.path}?{urlencode({searches.SEARCH_PARAM: key})}")
     qs = listing.case_table_queryset(selector(request.access, **form.selector_filters()))
     page = Paginator(qs, PAGE_SIZE).get_page(request.GET.get("page"))
     return render(request, template, {
         "title": title, "intro": intro, "filter_form": form, "page": page, "rows": listing.case_rows(page.object_list),
         "today": timezone.localdate(), "filtered": bool(form.is_bound and form.selector_filters()),
         "awaiting_email": awaiting_email, "bulk_forms": bulk_forms(request.access),
-    })
+    }, status=400 if form.is_bound and not form.is_valid() else 200)
 
 
 @login_required
+@require_http_methods(["GET", "POST"])
 def case_list(request):
     """Every case the user may see (selectors decide), newest due date first."""
     return _case_list_page(request, title=_("All cases"), selector=selectors.case_queue,
@@ -142,11 +149,12 @@ def case_list(request):
 @login_required
 @replica_view
 def case_list_export(request, fmt):
-    """The all-cases list with the page's filters, as CSV or XLSX (no personal data)."""
+    """The all-cases list with the page's filters (the stored search too), as CSV or XLSX (no
+    personal data)."""
     if fmt not in ("csv", "xlsx"):
         raise Http404
     departments = Department.objects.filter(active=True).order_by("code") if sees_all_cases(request.access) else None
-    form = CaseFilterForm(request.GET or None, departments=departments)
+    form = CaseFilterForm(searches.filter_data(request), departments=departments)
     filters = form.selector_filters()
     qs = selectors.case_queue(request.access, **filters)
     if fmt == "xlsx":
@@ -155,6 +163,7 @@ def case_list_export(request, fmt):
 
 
 @login_required
+@require_http_methods(["GET", "POST"])
 def intake_queue(request):
     """Cases waiting for contact with the customer or for dispatch."""
     return _case_list_page(request, title=_("Intake queue"), selector=selectors.intake_queue,
@@ -163,6 +172,7 @@ def intake_queue(request):
 
 
 @login_required
+@require_http_methods(["GET", "POST"])
 def department_queue(request):
     """Open cases of the user's departments, nearest due date first."""
     return _case_list_page(request, title=_("My department"), selector=selectors.department_queue)

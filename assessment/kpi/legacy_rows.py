@@ -15,6 +15,7 @@ from django.utils.translation import gettext as _
 
 from cases.calendar import load_calendar
 from cases.deadlines import compute_deadlines, stage_rules
+from cases.identity import InvalidNumber, phone_clean
 from cases.models import Complaint, DeadlinePolicy, Department, StageRule
 from cases.models.case import Category, Channel, ComplaintType, DisputeType, Outcome, Status
 from cases.models.deadlines import Stage, Tier
@@ -71,6 +72,14 @@ def _text(value, column, max_length):
     if len(value) > max_length:
         raise LineError(_("%(col)s is longer than %(n)s characters.") % {"col": column, "n": max_length})
     return value
+
+
+def _phone(value):
+    """The phone as stored, checked as in every other channel (cases.identity)."""
+    try:
+        return phone_clean(_text(value, "customer_phone", 30))
+    except InvalidNumber as exc:
+        raise LineError(f"customer_phone: {exc.message}") from None
 
 
 class Context:
@@ -209,7 +218,7 @@ def parse_row(line, row, ctx):
         status=status,
         outcome=outcome,
         customer_name=_text(row.get("customer_name", ""), "customer_name", 100),
-        customer_phone=_text(row.get("customer_phone", ""), "customer_phone", 30),
+        customer_phone=_phone(row.get("customer_phone", "")),
         policy_numbers=_text(row.get("policy_number", ""), "policy_number", 200),
         summary=_text(row.get("summary", ""), "summary", 200),
         dispute_type=_choice(row.get("dispute_type", ""), DisputeType, "dispute_type", ""),

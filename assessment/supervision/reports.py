@@ -213,8 +213,21 @@ def regulator_report(period, departments=None):
 
 
 def audited_models():
+    """Every configuration table (SPEC §8: calendar, deadlines, rules, targets; SPEC §14: routing
+    rules), with its label.
+    Each keeps its history (django-simple-history), written by save() or
+    bulk_create_with_history, never a bare bulk write (tests/test_history_kept.py)."""
+    from assessment.bonus.models import (
+        BonusRuleSet,
+        BonusTier,
+        PromotionPolicy,
+        RootCauseTopic,
+        TrainingTopic,
+    )
+    from assessment.disclosure.models import IndustryMedian
     from assessment.kpi.models import PolicyVolume, Target
-    from cases.models import CalendarDay, CalendarYear, DeadlinePolicy, StageRule
+    from assessment.warning.models import SignalKeyword
+    from cases.models import Absence, CalendarDay, CalendarYear, DeadlinePolicy, RoutingRule, StageRule
 
     return [
         (gettext_lazy("Calendar day"), CalendarDay),
@@ -223,31 +236,51 @@ def audited_models():
         (gettext_lazy("Stage rule"), StageRule),
         (gettext_lazy("KPI target"), Target),
         (gettext_lazy("Policy volume"), PolicyVolume),
+        (gettext_lazy("Bonus rule version"), BonusRuleSet),
+        (gettext_lazy("Bonus tier"), BonusTier),
+        (gettext_lazy("Promotion policy"), PromotionPolicy),
+        (gettext_lazy("Training topic"), TrainingTopic),
+        (gettext_lazy("Root cause → training topic"), RootCauseTopic),
+        (gettext_lazy("Routing rule"), RoutingRule),
+        (gettext_lazy("Signal keyword"), SignalKeyword),
+        (gettext_lazy("Industry median"), IndustryMedian),
+        (gettext_lazy("Absence and substitute"), Absence),
+        (gettext_lazy("Department"), Department),
         (gettext_lazy("Department membership"), DepartmentMembership),
         (gettext_lazy("Checklist item"), ChecklistItem),
     ]
 
 
 HISTORY_TYPES = {"+": gettext_lazy("created"), "~": gettext_lazy("changed"), "-": gettext_lazy("deleted")}
+# Bookkeeping columns the audit leaves out of "old → new".
+UNAUDITED_FIELDS = {"id", "created_at", "updated_at"}
+
+
+def _record_changes(record):
+    """(field, old, new) of one history row: against the previous row for a change; every value
+    for a creation (old empty) and a deletion (new empty), so no entry is without its values."""
+    if record.history_type == "~":
+        previous = record.prev_record
+        if previous is not None:
+            return [(c.field, c.old, c.new) for c in record.diff_against(previous).changes]
+    values = [(f.attname, getattr(record, f.attname)) for f in record.instance_type._meta.concrete_fields
+              if f.attname not in UNAUDITED_FIELDS and getattr(record, f.attname, None) not in (None, "")]
+    if record.history_type == "-":
+        return [(name, value, None) for name, value in values]
+    return [(name, None, value) for name, value in values]
 
 
 def config_audit(limit=30, kinds=None):
     """Recent changes of the configuration tables kept by django-simple-history: who, when,
-    what kind of change and each changed field old → new, newest first (read-only)."""
+    what kind of change and each field old → new, newest first (read-only)."""
     entries = []
     for label, model in audited_models():
         if kinds and model._meta.model_name not in kinds:
             continue
         for record in model.history.select_related("history_user").order_by("-history_date", "-history_id")[:limit]:
-            changes = []
-            if record.history_type == "~":
-                previous = record.prev_record
-                if previous is not None:
-                    delta = record.diff_against(previous)
-                    changes = [(c.field, c.old, c.new) for c in delta.changes]
             entries.append({"kind": label, "model": model._meta.model_name, "object": str(record.instance),
                             "at": record.history_date, "user": record.history_user,
                             "type": HISTORY_TYPES.get(record.history_type, record.history_type),
-                            "reason": record.history_change_reason or "", "changes": changes})
+                            "reason": record.history_change_reason or "", "changes": _record_changes(record)})
     entries.sort(key=lambda e: e["at"], reverse=True)
     return entries

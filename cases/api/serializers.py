@@ -17,7 +17,7 @@ from ..actions.fields import AMOUNT, CHOICE, DATE, DATETIME, FLAG, NAMES, TEXT
 from ..actions.table import ACTIONS, PUBLIC_ACTIONS, actions_for, event_label
 from ..fields import mask_id_number, mask_phone
 from ..models import Attachment, CaseDeadline, Complaint
-from ..models.case import OPEN_STATUSES, Category, Channel, ComplaintType, Outcome, RootCause, Status
+from ..models.case import OPEN_STATUSES, Outcome, RootCause, Status
 from ..models.deadlines import STAGE_ORDER, Stage
 
 DEADLINE_KEYS = [s.value for s in STAGE_ORDER] + [Stage.OVERALL.value]
@@ -44,30 +44,6 @@ class FreshDeclaredFields:
 
 
 # -- input ---------------------------------------------------------------------------------
-class CustomerInputSerializer(FreshDeclaredFields, serializers.Serializer):
-    name = serializers.CharField(max_length=100)
-    phone = serializers.CharField(max_length=30)
-    id_number = serializers.CharField(max_length=40, required=False, allow_blank=True)
-    policy_number = serializers.CharField(max_length=200, required=False, allow_blank=True)
-
-
-class ComplaintCreateSerializer(FreshDeclaredFields, serializers.Serializer):
-    channel = serializers.ChoiceField(choices=Channel.choices)
-    category = serializers.ChoiceField(choices=Category.choices)
-    summary = serializers.CharField(max_length=200)
-    description = serializers.CharField()
-    customer = CustomerInputSerializer()
-    received_at = serializers.DateTimeField(
-        required=False, help_text=_("When the complaint reached the company; defaults to now. "
-                                    "A letter's sign-for date, a regulator's transfer date.")
-    )
-    expected_resolution = serializers.CharField(required=False, allow_blank=True)
-    complaint_type = serializers.ChoiceField(choices=ComplaintType.choices, required=False)
-    regulator_reference = serializers.CharField(
-        max_length=60, required=False, allow_blank=True, help_text=_("Required when the channel is regulator.")
-    )
-
-
 class TransitionSerializer(serializers.Serializer):
     """What every action's body has: the action, and the case version the client saw."""
 

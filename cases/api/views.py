@@ -12,12 +12,13 @@ from ..models import Complaint
 from ..permissions import is_clerk
 from ..selectors import case_events, case_get_for_user, case_list_visible_to
 from ..services import attachment_add, attachment_open, case_create, case_transition, personal_data_reveal
+from ..services.attachments import ALLOWED as ATTACHMENT_TYPES
 from ..services.submissions import KEY_HOURS, KEY_MAX_LENGTH, AlreadySubmitted, api_submission
 from .filters import ComplaintFilter
+from .intake_serializers import ComplaintCreateSerializer
 from .serializers import (
     AttachmentSerializer,
     AttachmentUploadSerializer,
-    ComplaintCreateSerializer,
     ComplaintListSerializer,
     ComplaintSerializer,
     HistoryEntrySerializer,
@@ -112,6 +113,10 @@ class ComplaintViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewset
     @extend_schema(
         summary="Register a complaint (intake clerks)",
         description=(
+            "Every field of the clerk's intake form, checked by the same rules (SPEC §14): 400 `invalid_phone` or "
+            "`invalid_id_number` for a number that breaks its format, `invalid` for another rule (a missing "
+            "contact, a regulator referral without its reference, misconduct without its kind); `extra.fields` "
+            "names the fields. A regulator referral without `received_at` was received on its `regulator_date`. "
             "Send an `Idempotency-Key` header to make a retry safe: the same key with the same body within "
             f"{KEY_HOURS} hours registers no second case and answers 201 with the case the first request "
             "registered (header `Idempotent-Replayed: true`); the same key with another body is refused "
@@ -133,7 +138,7 @@ class ComplaintViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewset
         body.is_valid(raise_exception=True)
         submission = api_submission(request.user, request.headers.get(IDEMPOTENCY_HEADER), request.data)
         try:
-            case = case_create(actor=request.access, data=body.validated_data, submission=submission)
+            case = case_create(actor=request.access, data=body.intake_data(), submission=submission)
         except AlreadySubmitted as exc:
             response = self._detail(exc.case, status.HTTP_201_CREATED)
             response["Idempotent-Replayed"] = "true"
@@ -154,7 +159,7 @@ class ComplaintViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewset
                                         description="transition_not_allowed, case_changed, case_archived, ..."),
                    422: OpenApiResponse(response=ERROR.response, description="deadline_calendar_missing")},
     )
-    @action(detail=True, methods=["post"])
+    @action(detail=True, methods=["post"], pagination_class=None, filter_backends=[])
     def transitions(self, request, reference=None):
         chosen = TransitionSerializer(data=request.data)
         chosen.is_valid(raise_exception=True)
@@ -168,9 +173,11 @@ class ComplaintViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewset
                                expected_version=version)
         return self._detail(case)
 
-    @extend_schema(summary="The case history, oldest first", request=None,
+    # history/ and attachments/ answer the whole (short) list of one case as an array: no
+    # pagination and none of the case list's filters (documented so in the schema).
+    @extend_schema(summary="The case history, oldest first (an array, not paginated)", request=None,
                    responses={200: HistoryEntrySerializer(many=True), 404: ERROR})
-    @action(detail=True, methods=["get"])
+    @action(detail=True, methods=["get"], pagination_class=None, filter_backends=[])
     def history(self, request, reference=None):
         case = case_get_for_user(request.access, reference)
         entries = [event_entry(e) for e in case_events(case)]
@@ -178,12 +185,12 @@ class ComplaintViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewset
         entries.sort(key=lambda e: e["at"])
         return Response(HistoryEntrySerializer(entries, many=True).data)
 
-    @extend_schema(methods=["get"], summary="Attachments of the case", request=None,
+    @extend_schema(methods=["get"], summary="Attachments of the case (an array, not paginated)", request=None,
                    responses={200: AttachmentSerializer(many=True), 404: ERROR})
     @extend_schema(methods=["post"], summary="Upload an attachment (PDF, JPG, PNG, DOCX, XLSX, MP3, WAV, M4A)",
                    request={"multipart/form-data": AttachmentUploadSerializer},
                    responses={201: AttachmentSerializer, 400: ERROR, 403: ERROR, 404: ERROR})
-    @action(detail=True, methods=["get", "post"])
+    @action(detail=True, methods=["get", "post"], pagination_class=None, filter_backends=[])
     def attachments(self, request, reference=None):
         if request.method == "POST":
             body = AttachmentUploadSerializer(data=request.data)
@@ -196,16 +203,21 @@ class ComplaintViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewset
         rows = case.attachments.filter(removed_at__isnull=True).select_related("uploaded_by")
         return Response(AttachmentSerializer(rows, many=True).data)
 
-    @extend_schema(summary="Download an attachment", request=None,
-                   responses={(200, "application/octet-stream"): OpenApiTypes.BINARY, 404: ERROR})
-    @action(detail=True, methods=["get"], url_path=r"attachments/(?P<attachment_id>\d+)")
+    @extend_schema(summary="Download an attachment, with the content type its bytes were checked as", request=None,
+                   responses={**{(200, mime): OpenApiTypes.BINARY for mime in ATTACHMENT_TYPES}, 404: ERROR})
+    @action(detail=True, methods=["get"], url_path=r"attachments/(?P<attachment_id>\d+)", pagination_class=None,
+            filter_backends=[])
     def attachment(self, request, reference=None, attachment_id=None):
         return attachment_open(actor=request.access, reference=reference, attachment_id=int(attachment_id))
 
     @extend_schema(summary="Reveal the customer's full phone number (logged)", request=RevealSerializer,
                    responses={200: OpenApiResponse(response={"type": "object", "properties": {
-                       "field": {"type": "string"}, "value": {"type": "string"}}}), 403: ERROR, 404: ERROR})
-    @action(detail=True, methods=["post"], url_path="personal-data")
+                       "field": {"type": "string"}, "value": {"type": "string"}}}),
+                       400: OpenApiResponse(response=ERROR.response,
+                                            description="invalid: a field other than customer_phone (an ID number is "
+                                                        "never given out in full by the API)"),
+                       403: ERROR, 404: ERROR})
+    @action(detail=True, methods=["post"], url_path="personal-data", pagination_class=None, filter_backends=[])
     def personal_data(self, request, reference=None):
         body = RevealSerializer(data=request.data)
         body.is_valid(raise_exception=True)

@@ -1,7 +1,5 @@
 """Forms of the public pages. Every field has a maximum length; files are checked by content
 here, before anything is written, so a refused file leaves no case behind."""
-import re
-
 from django import forms
 from django.conf import settings
 from django.core.exceptions import ValidationError
@@ -11,30 +9,12 @@ from complaints_portal.common.forms import StyledForm
 
 from ..fields import normalise_public_code
 from ..forms import OneTimeForm
+from ..identity import InvalidNumber, customer_numbers_check, phone_clean
 from ..models.case import Category, DisputeType, IdType, MisconductKind
 from ..services.attachments import AttachmentRefused, attachment_check
 
 HONEYPOT_FIELD = "website"
 ACCEPT = ".pdf,.jpg,.jpeg,.png,.docx,.xlsx,.mp3,.wav,.m4a"
-
-_MOBILE = re.compile(r"^1[3-9]\d{9}$")
-_LANDLINE = re.compile(r"^0\d{9,11}$")
-_RESIDENT_ID = re.compile(r"^\d{17}[\dX]$")
-
-
-def normalise_phone(value):
-    """Digits only, without the +86 / 0086 country prefix; None when it is not a Chinese
-    mobile (11 digits starting 13–19) or landline number (area code + number)."""
-    digits = re.sub(r"[\s\-()（）]", "", value or "")
-    for prefix in ("+86", "0086"):
-        if digits.startswith(prefix):
-            digits = digits[len(prefix):]
-    if digits.startswith("86") and len(digits) == 13:
-        digits = digits[2:]
-    if _MOBILE.match(digits) or _LANDLINE.match(digits):
-        return digits
-    return None
-
 
 class PhoneField(forms.CharField):
     def __init__(self, **kwargs):
@@ -46,11 +26,10 @@ class PhoneField(forms.CharField):
         value = super().clean(value)
         if not value:
             return value
-        phone = normalise_phone(value)
-        if phone is None:
-            raise ValidationError(_("Enter a mainland China mobile number (11 digits) or a landline with area code."),
-                                  code="bad_phone")
-        return phone
+        try:
+            return phone_clean(value)
+        except InvalidNumber as exc:
+            raise ValidationError(exc.message, code="bad_phone") from None
 
 
 class MultipleFileInput(forms.ClearableFileInput):
@@ -128,9 +107,6 @@ class PublicComplaintForm(OneTimeForm, StyledForm):
         ) % {"count": settings.PUBLIC_MAX_ATTACHMENTS, "mb": settings.ATTACHMENT_MAX_BYTES // (1024 * 1024)}
         self.checked_files = []
 
-    def clean_customer_id_number(self):
-        return (self.cleaned_data.get("customer_id_number") or "").strip().upper()
-
     def clean_attachments(self):
         files = self.cleaned_data.get("attachments") or []
         if len(files) > settings.PUBLIC_MAX_ATTACHMENTS:
@@ -152,11 +128,9 @@ class PublicComplaintForm(OneTimeForm, StyledForm):
 
     def clean(self):
         data = super().clean()
-        id_type, id_number = data.get("customer_id_type"), data.get("customer_id_number")
-        if id_number and not id_type:
-            self.add_error("customer_id_type", _("Choose the type of the ID you entered."))
-        if id_type == IdType.RESIDENT_ID and id_number and not _RESIDENT_ID.match(id_number):
-            self.add_error("customer_id_number", _("A resident ID number has 18 characters: 17 digits and a digit or X."))
+        for name, message in customer_numbers_check(data).items():
+            if name not in self.errors:
+                self.add_error(name, message)
         if data.get("agent_name") and not data.get("agent_relation"):
             self.add_error("agent_relation", _("Tell us how you are related to the person you complain for."))
         if data.get("category") != Category.MISCONDUCT:

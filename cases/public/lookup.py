@@ -6,10 +6,10 @@ import hmac
 
 from django.utils.translation import gettext_lazy as _
 
+from ..identity import phone_normalise
 from ..models import CaseDeadline, Complaint
 from ..models.case import Outcome, Status
 from ..models.deadlines import Stage
-from .forms import normalise_phone
 
 # Status → what the customer reads. Internal steps the customer cannot act on are merged.
 CUSTOMER_STAGES = {
@@ -34,7 +34,7 @@ _DUMMY_PHONE = "00000000000"
 
 
 def _phones_match(stored, given):
-    stored_norm = normalise_phone(stored) or stored or ""
+    stored_norm = phone_normalise(stored) or stored or ""
     return hmac.compare_digest(stored_norm.encode(), (given or "").encode())
 
 

@@ -11,12 +11,60 @@ from complaints_portal.common.roles import Access
 from .. import flags
 from ..deadlines import configuration, initial_deadlines
 from ..events import event_record
-from ..inputs import choice, invalid, require, to_datetime
+from ..identity import customer_numbers_check
+from ..inputs import choice, invalid, require, to_date, to_datetime
 from ..models import CaseDeadline, Complaint, ReferenceCounter
 from ..models.case import Category, Channel, ComplaintType, DisputeType, IdType, MisconductKind
 from ..permissions import is_clerk
 from ..signals import case_changed
 from .submissions import submission_record
+
+
+def contact_field(channel):
+    """The contact intake requires: a complaint by email needs the sender's address, any other
+    channel a phone number (the email channel may give both)."""
+    return "customer_email" if channel == Channel.EMAIL else "customer_phone"
+
+
+def intake_rule_errors(data, *, public=False):
+    """{field: message} for the rules of intake across fields (SPEC §2, §14), shared by the
+    clerk's form (IntakeForm.clean), the public form and case_create for every channel; phone
+    and ID numbers are checked and normalised in ``data`` (cases.identity)."""
+    errors = {}
+    channel = data.get("channel")
+    contact = contact_field(channel)
+    if not data.get(contact):
+        errors[contact] = _("This field is required.")
+    errors.update(customer_numbers_check(data))
+    if channel == Channel.REGULATOR and not data.get("regulator_reference"):
+        errors["regulator_reference"] = _("Required for a regulator referral.")
+    if not public and data.get("category") == Category.MISCONDUCT and not data.get("misconduct_kind"):
+        # The customer may not know the kind (their form says "not sure"); staff register it.
+        errors["misconduct_kind"] = _("Choose the kind of misconduct.")
+    regulator_date = data.get("regulator_date")
+    if isinstance(regulator_date, datetime.date) and regulator_date > timezone.localdate():
+        errors["regulator_date"] = _("The transfer date cannot be in the future.")
+    received_at = data.get("received_at")
+    if isinstance(received_at, datetime.datetime) and received_at > timezone.now() + datetime.timedelta(minutes=5):
+        errors["received_at"] = _("The receipt time cannot be in the future.")
+    return errors
+
+
+def _rules_check(fields, *, public):
+    errors = intake_rule_errors(fields, public=public)
+    if not errors:
+        return
+    # A mistyped number has its own code, so that a client can branch on it.
+    if "customer_phone" in errors and fields.get("customer_phone"):
+        code = "invalid_phone"
+    elif errors.keys() & {"customer_id_number", "customer_id_type"}:
+        code = "invalid_id_number"
+    else:
+        code = "invalid"
+    first = next(iter(errors))
+    raise ValidationFailed(f"{first}: {errors[first]}", code=code,
+                           extra={"fields": {name: [str(message)] for name, message in errors.items()}})
+
 
 TEXT_LIMITS = {"summary": 200, "customer_name": 100, "customer_phone": 30, "policy_numbers": 200,
                "regulator_reference": 60, "product_line": 100, "agent_name": 100,
@@ -42,10 +90,12 @@ def reference_next(year):
 def case_create(*, actor, data, public=False, at=None, channel=None, submission=None):
     """Register a complaint (SPEC §2) and compute its deadlines. `actor`: an Access or a user;
     `public=True`: no staff member registered it (the online form, or `channel` for email
-    intake, where the sender's address replaces the phone). Raises ValidationFailed or
-    CalendarMissing, saving nothing. `at` backdates the event (demo data and migrations only).
-    `submission` (cases.services.submissions): the form token or Idempotency-Key it came with; a
-    key already used raises AlreadySubmitted with the case it registered, saving nothing new."""
+    intake). The rules across fields (intake_rule_errors: the contact, phone and ID numbers
+    checked and normalised by cases.identity, a regulator referral received on its transfer
+    date) hold for every channel. Raises ValidationFailed or CalendarMissing, saving nothing.
+    `at` backdates the event (demo data and migrations only). `submission`
+    (cases.services.submissions): the form token or Idempotency-Key it came with; a key already
+    used raises AlreadySubmitted with the case it registered, saving nothing new."""
     access = None if public else Access.of(actor)
     if access is not None and not is_clerk(access):
         raise PermissionDenied(_("Only intake clerks register complaints."))
@@ -59,8 +109,7 @@ def case_create(*, actor, data, public=False, at=None, channel=None, submission=
         data["policy_numbers"] = customer["policy_number"]
     if public:
         data["channel"] = channel or Channel.ONLINE
-    contact = "customer_email" if data.get("channel") == Channel.EMAIL else "customer_phone"
-    require(data, "channel", "category", "summary", "customer_name", contact)
+    require(data, "channel", "category", "summary", "customer_name")
     channel = choice(data, "channel", Channel)
     fields = {
         "channel": channel,
@@ -81,12 +130,19 @@ def case_create(*, actor, data, public=False, at=None, channel=None, submission=
         fields[name] = value or ""
     if fields["category"] != Category.MISCONDUCT:
         fields["misconduct_kind"] = ""
-    received_at = to_datetime(data["received_at"], "received_at") if data.get("received_at") else timezone.now()
-    if received_at > timezone.now() + datetime.timedelta(minutes=5):
-        raise ValidationFailed(_("The receipt time cannot be in the future."), extra={"fields": {"received_at": [_("In the future.")]}})
+    regulator_date = to_date(data["regulator_date"], "regulator_date") \
+        if channel == Channel.REGULATOR and data.get("regulator_date") else None
+    received_at = to_datetime(data["received_at"], "received_at") if data.get("received_at") else None
+    checked = {**fields, "regulator_date": regulator_date, "received_at": received_at}
+    _rules_check(checked, public=public)
+    fields.update(customer_phone=checked["customer_phone"], customer_id_number=checked["customer_id_number"])
+    if received_at is None:
+        # A regulator referral was received on its transfer date (SPEC §2), in every channel.
+        received_at = timezone.now()
+        if regulator_date is not None and regulator_date < timezone.localdate(received_at):
+            received_at = timezone.make_aware(datetime.datetime.combine(regulator_date, datetime.time.min))
     if channel == Channel.REGULATOR:
-        require(fields, "regulator_reference")
-        fields["regulator_date"] = data.get("regulator_date") or timezone.localdate(received_at)
+        fields["regulator_date"] = regulator_date or timezone.localdate(received_at)
     d0 = timezone.localdate(received_at)
     fields["customer_flags"] = flags.at_intake(data.get("customer_flags") or [], fields["customer_id_type"],
                                                fields["customer_id_number"], d0)

@@ -178,6 +178,9 @@ SESSION_COOKIE_AGE = env_value("SESSION_COOKIE_AGE", int, 8 * 3600)
 SESSION_EXPIRE_AT_BROWSER_CLOSE = True
 SESSION_COOKIE_HTTPONLY = True
 CSRF_COOKIE_HTTPONLY = True
+# SPEC §1: a URL never carries personal data (list searches are kept server-side, see
+# cases.searches); the Referer leaves the site without even the path, in every environment.
+SECURE_REFERRER_POLICY = "same-origin"
 
 # Brute-force protection on the staff login: lock a user+IP pair after repeated failures.
 AXES_FAILURE_LIMIT = env_value("AXES_FAILURE_LIMIT", int, 5)

@@ -17,7 +17,6 @@ SECURE_HSTS_SECONDS = env_value("SECURE_HSTS_SECONDS", int, 31536000)
 SECURE_HSTS_INCLUDE_SUBDOMAINS = True
 SECURE_HSTS_PRELOAD = True
 SECURE_CONTENT_TYPE_NOSNIFF = True
-SECURE_REFERRER_POLICY = "same-origin"
 X_FRAME_OPTIONS = "DENY"
 
 # Persistent database connections: opening one per request (the default, 0) costs the web

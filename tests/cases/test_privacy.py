@@ -12,7 +12,7 @@ from tests.factories.cases import ComplaintFactory, clerk
 
 pytestmark = pytest.mark.django_db
 
-PHONE, ID_NUMBER = "13812345678", "110105199001011234"
+PHONE, ID_NUMBER = "13812345678", "110105199001011232"
 
 
 def test_id_number_is_encrypted_in_the_database_and_masked_for_display(people):
@@ -24,7 +24,7 @@ def test_id_number_is_encrypted_in_the_database_and_masked_for_display(people):
 
     assert ID_NUMBER not in stored
     assert case.customer_id_number == ID_NUMBER
-    assert masked(case, "customer_id_number") == "110***********1234"
+    assert masked(case, "customer_id_number") == "110***********1232"
     assert masked(case, "customer_phone") == "138****5678"
 
 
@@ -79,5 +79,5 @@ def test_api_never_returns_the_full_phone_or_id_number_outside_the_reveal_call(p
     # then
     for body in bodies:
         assert PHONE not in body and ID_NUMBER not in body
-    assert "138****5678" in bodies[1] and "110***********1234" in bodies[1]
+    assert "138****5678" in bodies[1] and "110***********1232" in bodies[1]
     assert not AccessLog.objects.exists()

@@ -40,7 +40,8 @@ def test_dispatch_form_is_prefilled_for_a_case_from_any_channel(rules, people):
     case = ComplaintFactory(category="service")
     form = action_form("assign", case=case, access=people["clerk"])
     assert form["department"].initial == "CS"
-    assert action_form("assign", case=ComplaintFactory(category="misconduct"), access=people["clerk"])[
+    assert action_form("assign", case=ComplaintFactory(category="misconduct", misconduct_kind="mis_selling"),
+                       access=people["clerk"])[
         "department"].initial is None
 
 

@@ -121,7 +121,7 @@ INTAKE = {
     "category": "service",
     "summary": "Claim paid late",
     "description": "The customer waited six weeks for a claim payment.",
-    "customer": {"name": "张三", "phone": "13812345678", "id_number": "110105199001011234",
+    "customer": {"name": "张三", "phone": "13812345678", "id_type": "resident_id", "id_number": "110105199001011232",
                  "policy_number": "P-2026-0001"},
 }
 

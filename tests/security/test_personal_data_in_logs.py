@@ -23,7 +23,7 @@ pytestmark = pytest.mark.django_db
 
 NAME = "欧阳测试"
 PHONE = "13987654321"
-ID_NUMBER = "110105199001011234"
+ID_NUMBER = "110105199001011232"
 SECRETS = (NAME, PHONE, ID_NUMBER, "139 8765 4321")
 
 CUSTOMER = {"name": NAME, "phone": PHONE, "id_number": ID_NUMBER, "policy_number": "P-2026-7788"}

@@ -74,14 +74,19 @@ def rule_set_create(user, *, name, effective_from, effective_to="", weights, tie
     if validation.errors:
         raise BonusRulesInvalid(" ".join(validation.errors), extra={"errors": validation.errors})
     version = (BonusRuleSet.objects.select_for_update().aggregate(v=Max("version"))["v"] or 0) + 1
-    rule_set = BonusRuleSet.objects.create(
+    rule_set = BonusRuleSet(
         version=version, name=name, effective_from=effective_from, effective_to=effective_to or "",
         weight_complaint_rate=weights["complaint_rate"], weight_on_time_rate=weights["on_time_rate"],
         weight_satisfaction_rate=weights["satisfaction_rate"], note=note, created_by=user,
     )
+    # The supervisor is the history rows' user also outside a request (the configuration audit).
+    rule_set._history_user = user
+    rule_set.save()
     for order, data in enumerate(tiers, start=1):
         values = {k: v for k, v in data.items() if k in _TIER_FIELDS and k != "order"}
-        BonusTier.objects.create(rule_set=rule_set, order=order, **values)
+        tier = BonusTier(rule_set=rule_set, order=order, **values)
+        tier._history_user = user
+        tier.save()
     return rule_set, validation.warnings
 
 

@@ -219,3 +219,14 @@ def test_legacy_stages_without_records_are_excluded_from_stage_compliance_not_la
     # then the decision counts (late), the stages done outside the portal are not judged
     assert stages["decision"]["denominator"] == 1 and stages["decision"]["met"] == 0
     assert stages["acknowledge"]["denominator"] == 0 and stages["report"]["denominator"] == 0
+
+
+def test_import_complaints_checks_the_phone_as_every_channel_does(tmp_path, departments, calendar_2026):
+    text = COMPLAINT_HEADER + (
+        "L-1,2026-04-10T10:00:00,hotline,service,SALES,,,,,,,,,Wang,+86 139-0000-0000,,\n"
+        "L-2,2026-04-10T10:00:00,hotline,service,SALES,,,,,,,,,Li,abc123,,\n"
+    )
+    out, err, failed = run("import_complaints", tmp_path, text)
+    assert "line 3" in err and "customer_phone" in err
+    assert Complaint.objects.get(reference="L-1").customer_phone == "13900000000"
+    assert not Complaint.objects.filter(reference="L-2").exists()

@@ -167,7 +167,7 @@ def test_import_complaints_reports_a_file_that_is_not_utf8(tmp_path):
 def test_a_case_built_for_the_import_equals_one_built_by_model_init():
     # given the import's context, which fills the instance dict in one update
     ctx = legacy_rows.Context()
-    lines = io.StringIO(HEADER + "L-1,2026-04-10T10:00:00,online,product,CS,feedback,complex,,,,,,,Li,139,P-9,x\n")
+    lines = io.StringIO(HEADER + "L-1,2026-04-10T10:00:00,online,product,CS,feedback,complex,,,,,,,Li,13900000000,P-9,x\n")
     (line, values), = read_rows(lines, legacy_rows.REQUIRED, legacy_rows.OPTIONAL)
     # when
     case = legacy_rows.parse_row(line, values, ctx).case

@@ -14,7 +14,7 @@ pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("legacy_setting")]
 
 
 def line(visit):
-    return HEADER + f"L-9,2026-04-10T10:00:00,hotline,service,CS,,,2026-04-20T10:00:00,,,{visit},Li,139,P-1,x\n"
+    return HEADER + f"L-9,2026-04-10T10:00:00,hotline,service,CS,,,2026-04-20T10:00:00,,,{visit},Li,13900000000,P-1,x\n"
 
 
 def test_reimport_changes_the_visit_in_place_then_removes_it_with_history():

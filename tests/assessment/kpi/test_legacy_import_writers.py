@@ -24,9 +24,9 @@ SHANGHAI = zoneinfo.ZoneInfo("Asia/Shanghai")
 # Every kind of legacy line: open, answered, closed, withdrawn, without a department, feedback
 # only, each tier, and visits completed, unreachable and refused.
 LINES = [
-    "{ref}-1,2026-04-10T10:00:00,hotline,service,CS,,,2026-04-20T15:00:00,,2026-04-25T10:00:00,2026-04-28T10:00:00,completed,4,Wang,139,P-1,fine\n",
+    "{ref}-1,2026-04-10T10:00:00,hotline,service,CS,,,2026-04-20T15:00:00,,2026-04-25T10:00:00,2026-04-28T10:00:00,completed,4,Wang,13900000000,P-1,fine\n",
     "{ref}-2,2026-04-16 09:00,regulator,product,CS,complaint,complex,,,,,,,,,,\n",
-    "{ref}-3,2026-04-10T02:00:00+00:00,online,misconduct,,feedback,simple,,2026-04-12T10:00:00,,,,,Li,138,,\n",
+    "{ref}-3,2026-04-10T02:00:00+00:00,online,misconduct,,feedback,simple,,2026-04-12T10:00:00,,,,,Li,13800000000,,\n",
     "{ref}-4,2026-05-06T18:30:00,letter,service,CS,,special,2026-06-30T09:00:00,,,2026-07-02T10:00:00,unreachable,,,,,\n",
     "{ref}-5,2026-05-07T08:00:00,online,product,CS,,,2026-05-09T09:00:00,,2026-05-12T09:00:00,2026-05-13T10:00:00,refused,,,,,\n",
 ]

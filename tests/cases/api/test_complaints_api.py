@@ -19,7 +19,7 @@ BODY = {
     "category": "service",
     "summary": "Claim paid late",
     "description": "The customer waited six weeks.",
-    "customer": {"name": "李四", "phone": "13812345678", "id_number": "110105199001011234", "policy_number": "P-1"},
+    "customer": {"name": "李四", "phone": "13812345678", "id_number": "110105199001011232", "policy_number": "P-1"},
 }
 
 
@@ -46,15 +46,15 @@ def test_create_by_clerk_returns_201_with_masked_personal_data_and_deadlines(peo
     assert body["department"] is None
     assert body["tier"] == "simple"
     assert body["customer"]["phone"] == "138****5678"
-    assert body["customer"]["id_number"] == "110***********1234"
-    assert "110105199001011234" not in response.content.decode()
+    assert body["customer"]["id_number"] == "110***********1232"
+    assert "110105199001011232" not in response.content.decode()
     assert set(body["deadlines"]) == DEADLINE_KEYS
     # D0 Mon 2026-11-02: acknowledge = 1st working day after, overall = D0 + 15 = Tue 11-17.
     assert body["deadlines"]["acknowledge"] == "2026-11-03"
     assert body["deadlines"]["overall"] == "2026-11-17"
     assert body["allowed_actions"] == ["acknowledge", "assign", "withdraw", "restart_clock", "merge", "set_flags"]
     case = Complaint.objects.get(reference=body["reference"])
-    assert case.customer_id_number == "110105199001011234"
+    assert case.customer_id_number == "110105199001011232"
     assert CaseEvent.objects.filter(case=case, kind="created", actor=people["clerk"]).count() == 1
     assert case.history.count() >= 1
 

@@ -4,11 +4,10 @@ import copy
 import pytest
 from rest_framework import serializers
 
+from cases.api.intake_serializers import ComplaintCreateSerializer, CustomerInputSerializer
 from cases.api.serializers import (
-    ComplaintCreateSerializer,
     ComplaintListSerializer,
     ComplaintSerializer,
-    CustomerInputSerializer,
     CustomerSerializer,
     fresh_fields,
 )
@@ -65,7 +64,7 @@ def test_the_planned_representation_is_drfs_for_cases_and_for_list_rows(people, 
     from complaints_portal.common.roles import Access
     from tests.factories.cases import ComplaintFactory, review_case
 
-    ComplaintFactory(intake={"customer_id_number": "110105199001011234"})
+    ComplaintFactory(intake={"customer_id_number": "110105199001011232"})
     review_case("CS")
     master, duplicate = ComplaintFactory(assigned=True), ComplaintFactory()
     case_transition(actor=people["clerk"], reference=duplicate.reference, action="merge", data={"into": master.reference})
