@@ -52,7 +52,7 @@ from .models import (
 )
 from .models.case import Status
 from .models.deadlines import STAGE_ORDER, Stage
-from .permissions import can_see_personal_data, can_upload, is_clerk, sees_all_cases
+from .permissions import can_reveal, can_see_personal_data, can_upload, is_clerk, sees_all_cases
 from .services.privacy import REVEALABLE, masked
 from .triage.forms import IntakeDepartmentForm
 from .triage.selectors import triage_panel
@@ -292,6 +292,8 @@ def _case_page(request, case, *, failed_action=None, failed_form=None, upload_fo
         "expanded": expanded,
         "error": error,
         "may_see_personal": can_see_personal_data(user, case),
+        "may_reveal_phone": can_reveal(user, case, "customer_phone"),
+        "may_reveal_id": can_reveal(user, case, "customer_id_number"),
         "masked_phone": masked(case, "customer_phone"),
         "masked_id": masked(case, "customer_id_number"),
         "may_upload": may_upload,

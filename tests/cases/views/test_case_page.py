@@ -128,19 +128,24 @@ def test_phone_is_masked_and_shown_only_on_request_with_a_log(login, assigned_ca
     assert AccessLog.objects.filter(user=users["inv_sales"], case=assigned_case, field="customer_phone").count() == 1
 
 
-def test_clerk_who_did_not_register_the_case_gets_no_show_button(login, assigned_case, users, django_user_model):
+def test_clerk_who_did_not_register_the_case_can_reveal_the_phone_but_not_the_id(login, assigned_case, users,
+                                                                                 django_user_model):
     from django.contrib.auth.models import Group
 
     other = django_user_model.objects.create_user("clerk2", password="x")
     other.groups.add(Group.objects.get(name="intake_clerk"))
     client = login("clerk")
     client.force_login(other)
-    page = client.get(reverse("case_detail", args=[assigned_case.reference])).content.decode()
+    ref = assigned_case.reference
+    page = client.get(reverse("case_detail", args=[ref])).content.decode()
     assert "138****5678" in page and "13812345678" not in page
-    assert reverse("personal_data_show", args=[assigned_case.reference, "customer_phone"]) not in page
-    response = client.post(reverse("personal_data_show", args=[assigned_case.reference, "customer_phone"]))
-    assert response.status_code == 403 and "13812345678" not in response.content.decode()
-    assert not AccessLog.objects.exists()
+    assert reverse("personal_data_show", args=[ref, "customer_phone"]) in page
+    assert reverse("personal_data_show", args=[ref, "customer_id_number"]) not in page
+    response = client.post(reverse("personal_data_show", args=[ref, "customer_phone"]))
+    assert response.status_code == 200 and "13812345678" in response.content.decode()
+    assert list(AccessLog.objects.values_list("user", "field")) == [(other.pk, "customer_phone")]
+    response = client.post(reverse("personal_data_show", args=[ref, "customer_id_number"]))
+    assert response.status_code == 403
 
 
 def test_case_page_query_count_is_bounded(login, assigned_case, users, django_assert_max_num_queries):
