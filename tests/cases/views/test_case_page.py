@@ -184,3 +184,17 @@ def test_role_or_membership_removed_in_the_admin_takes_effect_on_the_next_reques
     # and once the membership is removed too, the case is not found
     head.memberships.all().delete()
     assert client.get(url).status_code == 404
+
+
+def test_timeline_names_people_departments_and_values_not_their_codes(login, assigned_case, users):
+    # given: a team formed on the case (its event keeps usernames, the dispatch a department code)
+    case_transition(actor=users["head_sales"], reference=assigned_case.reference, action="form_team",
+                    data={"lead": "inv_sales", "members": ["head_sales"], "recusal_attested": True})
+    # when
+    page = login("head_sales").get(reverse("case_detail", args=[assigned_case.reference])).content.decode()
+    # then
+    timeline = page.split('id="h-timeline"', 1)[1]
+    assert users["inv_sales"].get_full_name() and users["inv_sales"].get_full_name() in timeline
+    assert "inv_sales" not in timeline and "head_sales" not in timeline
+    assert assigned_case.department.name in timeline and ": SALES" not in timeline
+    assert ": phone" not in timeline
