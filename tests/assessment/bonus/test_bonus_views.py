@@ -126,7 +126,7 @@ def test_rule_editor_saves_a_new_version_and_reports_overlaps(sup):
         label="Wide", combine="all", on_time_op="gte", on_time_threshold="90", adjustment_percent="5"), follow=True)
     assert BonusRuleSet.objects.get(version=2).tiers.count() == 2
     assert "overlap" in response.content.decode()
-    assert sup.get("/assessment/results/rules/new/?from=1").context["formset"].initial[0]["label"] == "Bonus +10%"
+    assert sup.get("/assessment/results/rules/new/?from=1").context["formset"].initial[0]["label"] == "奖励 +10%"
 
 
 def test_promotion_report_and_export(depts, sup):
