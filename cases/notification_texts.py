@@ -31,9 +31,9 @@ def register(kind, subject, body="", prepare=None):
 
 
 def local_date(value):
-    """An ISO date parameter in the active language's date format."""
+    """A date parameter as the portal writes dates in both languages (2026-12-07)."""
     parsed = parse_date(value) if isinstance(value, str) else value
-    return formats.date_format(parsed, "SHORT_DATE_FORMAT") if parsed else value
+    return formats.date_format(parsed, "Y-m-d") if parsed else value
 
 
 def render(notification):

@@ -82,7 +82,7 @@ def _label(choices, value):
 
 def _local_date(value):
     parsed = parse_date(value) if isinstance(value, str) else None
-    return formats.date_format(parsed, "SHORT_DATE_FORMAT") if parsed else value
+    return formats.date_format(parsed, "Y-m-d") if parsed else value
 
 
 def _value(event, key, value, names):
