@@ -12,7 +12,7 @@ from cases.models import CalendarDay, CalendarYear
 SOURCE = "chinesecalendar"
 
 # chinesecalendar names the holidays in English; the calendar stores them as users say them
-# (cases/migrations/0019_holiday_names_in_chinese renamed the days stored before).
+# (cases/migrations/0020_holiday_names_in_chinese renamed the days stored before).
 HOLIDAY_NAMES = {
     "New Year's Day": "元旦", "Spring Festival": "春节", "Tomb-sweeping Day": "清明节", "Labour Day": "劳动节",
     "Dragon Boat Festival": "端午节", "National Day": "国庆节", "Mid-autumn Festival": "中秋节",

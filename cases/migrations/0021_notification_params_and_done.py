@@ -8,7 +8,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('cases', '0016_email_channel_inbound_mail_sms_delivery'),
+        ('cases', '0020_decision_redress_kind'),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 

@@ -34,5 +34,5 @@ def backwards(apps, schema_editor):
 
 
 class Migration(migrations.Migration):
-    dependencies = [("cases", "0018_verbose_names_created_updated")]
+    dependencies = [("cases", "0022_verbose_names_created_updated")]
     operations = [migrations.RunPython(rename, backwards)]

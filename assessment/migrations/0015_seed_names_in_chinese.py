@@ -45,5 +45,5 @@ def backwards(apps, schema_editor):
 
 
 class Migration(migrations.Migration):
-    dependencies = [("assessment", "0011_verbose_names_created_updated")]
+    dependencies = [("assessment", "0014_verbose_names_created_updated")]
     operations = [migrations.RunPython(forwards, backwards)]
