@@ -17,5 +17,7 @@ class AssessmentConfig(AppConfig):
         from .warning.organised import case_registered
 
         case_changed.connect(case_registered, dispatch_uid="assessment.warning.organised")
-        # Registered in every process, so that the web process can queue them by name.
+        # Registered in every process: the warning tasks, so that the web process can queue them
+        # by name, and the texts of the notifications this app sends (cases.notification_texts).
+        from .supervision import rectifications, reports  # noqa: F401
         from .warning import tasks as warning_tasks  # noqa: F401

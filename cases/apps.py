@@ -9,6 +9,12 @@ class CasesConfig(AppConfig):
     def ready(self):
         # In every process (web, worker, commands): the configuration's change signals
         # (cases.deadlines.configuration), and the tasks that the services schedule by name.
-        from . import tasks  # noqa: F401
+        # The texts of the notifications (cases.notification_texts) register where they are sent.
+        from . import (
+            sweep,  # noqa: F401
+            tasks,  # noqa: F401
+        )
+        from .actions import table  # noqa: F401
         from .deadlines import configuration  # noqa: F401
+        from .inbound import services  # noqa: F401
         from .public import tasks as public_tasks  # noqa: F401

@@ -127,11 +127,22 @@ def can_upload(who, case):
 
 
 def can_see_personal_data(who, case):
-    """Full phone / ID number. Clerks only on cases they registered; the department handling
-    the case, senior managers and supervisors. Each view is logged by the caller."""
+    """Every personal field of the case (phone, ID number, email, the sender's address of its
+    mail): the department handling the case, senior managers, supervisors, administrators, and
+    the clerk who registered it. Each reveal of a masked field is logged by the caller."""
     access = Access.of(who)
     if access.has(SENIOR_MANAGER, SUPERVISOR, ADMINISTRATOR):
         return True
     if INTAKE_CLERK in access.roles and case.registered_by_id == access.user.pk:
         return True
     return is_head_of(access, case) or is_department_investigator(access, case) or is_team_member(access, case)
+
+
+def can_reveal(who, case, field):
+    """Whether ``who`` may reveal the masked ``field`` ("customer_phone", "customer_id_number")
+    of the case (SPEC §1). Any intake clerk may reveal the phone of an open case, whoever
+    registered it (the public form, another clerk): contacting the customer is the clerk's
+    first deadline. Everything else follows can_see_personal_data."""
+    if field == "customer_phone" and case.is_open and is_clerk(who):
+        return True
+    return can_see_personal_data(who, case)

@@ -17,6 +17,7 @@ from django.db.models import Q, Value
 from django.db.models.functions import Coalesce
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from complaints_portal.common import roles
 from complaints_portal.common.errors import CalendarMissing
@@ -26,7 +27,8 @@ from .deadlines.compute import REGULATORY_STAGES
 from .models import CaseDeadline, DeadlinePolicy
 from .models.case import OPEN_STATUSES
 from .models.deadlines import Stage
-from .notifications import assignees, department_heads, notify, users_with_role
+from .notification_texts import joined, local_date, register
+from .notifications import assignees, department_heads, notify, notify_grouped, users_with_role
 from .substitutes import with_substitutes
 
 logger = logging.getLogger(__name__)
@@ -35,26 +37,36 @@ OPEN = Q(met_at__isnull=True, stopped_at__isnull=True)
 AT_RISK_WORKING_DAYS = 1
 
 
-# -- messages ------------------------------------------------------------------------------
+# -- messages: one per case, person, kind and day, listing its stages --------------------------
+def _stages(params):
+    items = [_("%(stage)s due %(due)s") % {"stage": _stage_label(item["stage"]), "due": local_date(item["due"])}
+             for item in params.get("items", [])]
+    return {**params, "stages": joined(items)}
+
+
+OVERDUE = register("deadline_overdue", gettext_lazy("Overdue: %(ref)s — %(stages)s"), prepare=_stages)
+PASSED = register("deadline_passed_supervisor", gettext_lazy("Regulatory deadline passed: %(ref)s — %(stages)s"),
+                  prepare=_stages)
+ESCALATED = register("deadline_escalated_supervisor", gettext_lazy("Still overdue, escalated: %(ref)s — %(stages)s"),
+                     prepare=_stages)
+AT_RISK = register("deadline_at_risk", gettext_lazy("At risk: %(ref)s — %(stages)s"), prepare=_stages)
+REMINDER = register("deadline_reminder", gettext_lazy("Reminder: %(ref)s — %(stages)s"), prepare=_stages)
+
+
 def _stage_label(stage):
-    return str(Stage(stage).label)
+    try:
+        return str(Stage(stage).label)
+    except ValueError:
+        return stage
 
 
-def _send(users, kind, row, subject, body, *, today):
-    """Notifies ``users`` and the substitutes of those absent ``today``, each once per row,
-    kind and due date."""
-    sent = 0
-    for user in with_substitutes(users, today):
-        _, created = notify(
-            user, kind, subject, body, case=row.case,
-            dedupe_key=f"deadline:{kind}:{row.pk}:{row.due_on.isoformat()}:{user.pk}",
-        )
-        sent += created
-    return sent
-
-
-def _text(row):
-    return {"ref": row.case.reference, "stage": _stage_label(row.stage), "due": row.due_on.isoformat()}
+def _send(users, kind, row, today):
+    """The stage of ``row`` joins the day's notification of its case to each of ``users`` and
+    the substitutes of those absent ``today``; returns how many notifications were created (a
+    joining stage creates none)."""
+    item = {"stage": row.stage, "due": row.due_on.isoformat(), "row": row.pk}
+    return sum(notify_grouped(user, kind, row.case, item, day=today, params={"ref": row.case.reference})
+               for user in with_substitutes(users, today))
 
 
 # -- steps ---------------------------------------------------------------------------------
@@ -106,14 +118,9 @@ def _overdue(today, now, counts):
             if not _claim(row, **stamps):
                 continue
             counts["overdue"] += 1
-            subject = _("Overdue: %(ref)s %(stage)s was due %(due)s") % _text(row)
-            counts["notifications"] += _send(heads or users_with_role(roles.SUPERVISOR), "deadline_overdue", row,
-                                             subject, row.explanation, today=today)
+            counts["notifications"] += _send(heads or users_with_role(roles.SUPERVISOR), OVERDUE, row, today)
             if regulatory:
-                subject = _("Regulatory deadline passed: %(ref)s %(stage)s was due %(due)s") % _text(row)
-                counts["notifications"] += _send(
-                    users_with_role(roles.SUPERVISOR), "deadline_passed_supervisor", row, subject, row.explanation,
-                    today=today)
+                counts["notifications"] += _send(users_with_role(roles.SUPERVISOR), PASSED, row, today)
 
 
 def supervisor_escalation_due(calendar, row):
@@ -136,10 +143,7 @@ def _escalate_to_supervisors(calendar, today, now, counts):
             if _stop_if_closed(row, now) or not _claim(row, escalated_supervisor_at=now):
                 continue
             counts["escalated"] += 1
-            subject = _("Still overdue, escalated: %(ref)s %(stage)s was due %(due)s") % _text(row)
-            counts["notifications"] += _send(
-                users_with_role(roles.SUPERVISOR), "deadline_escalated_supervisor", row, subject, row.explanation,
-                today=today)
+            counts["notifications"] += _send(users_with_role(roles.SUPERVISOR), ESCALATED, row, today)
 
 
 def _at_risk(calendar, today, now, counts):
@@ -149,9 +153,7 @@ def _at_risk(calendar, today, now, counts):
             if _stop_if_closed(row, now) or not _claim(row, at_risk_notified_at=now):
                 continue
             counts["at_risk"] += 1
-            subject = _("At risk: %(ref)s %(stage)s is due %(due)s") % _text(row)
-            counts["notifications"] += _send(
-                users_with_role(roles.SUPERVISOR), "deadline_at_risk", row, subject, row.explanation, today=today)
+            counts["notifications"] += _send(users_with_role(roles.SUPERVISOR), AT_RISK, row, today)
 
 
 def _reminders(calendar, today, now, counts):
@@ -164,9 +166,7 @@ def _reminders(calendar, today, now, counts):
             if _stop_if_closed(row, now) or not _claim(row, reminded_at=now):
                 continue
             counts["reminded"] += 1
-            subject = _("Reminder: %(ref)s %(stage)s is due %(due)s") % _text(row)
-            counts["notifications"] += _send(assignees(row.case, row.stage), "deadline_reminder", row, subject,
-                                             row.explanation, today=today)
+            counts["notifications"] += _send(assignees(row.case, row.stage), REMINDER, row, today)
 
 
 def _alert_calendar_missing(exc, today):

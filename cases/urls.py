@@ -23,5 +23,7 @@ urlpatterns = [
     path("queue/bulk/", workload_views.bulk_action, name="case_bulk"),
     path("queue/caseload/", workload_views.caseload, name="caseload"),
     path("notifications/", notification_views.notifications, name="notifications"),
+    path("notifications/bell/", notification_views.notifications_bell, name="notifications_bell"),
+    path("notifications/<int:pk>/open/", notification_views.notification_open, name="notification_open"),
     path("complain/", views.public_complaint, name="public_complaint"),
 ]

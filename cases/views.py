@@ -53,9 +53,10 @@ from .models import (
 )
 from .models.case import Status
 from .models.deadlines import STAGE_ORDER, Stage
-from .permissions import can_see_personal_data, can_upload, is_clerk, sees_all_cases
+from .permissions import can_reveal, can_see_personal_data, can_upload, is_clerk, sees_all_cases
 from .services.privacy import REVEALABLE, masked
 from .services.submissions import AlreadySubmitted
+from .timeline import case_timeline
 from .triage.forms import IntakeDepartmentForm
 from .triage.selectors import triage_panel
 from .triage.views import intake_registered
@@ -158,8 +159,8 @@ def case_list_export(request, fmt):
     filters = form.selector_filters()
     qs = selectors.case_queue(request.access, **filters)
     if fmt == "xlsx":
-        return exports.case_list_xlsx(qs, filters, request.user)
-    return exports.case_list_csv(qs, filters, request.user)
+        return exports.case_list_xlsx(qs, form, request.user)
+    return exports.case_list_csv(qs, form, request.user)
 
 
 @login_required
@@ -303,12 +304,14 @@ def _case_page(request, case, *, failed_action=None, failed_form=None, upload_fo
         "duplicates": case.duplicates.only("reference", "status") if has["duplicates"] else [],
         "inbound": correspondence(user, case) if has["inbound_mails"] else None,
         "triage": triage_panel(case),
-        "events": selectors.case_events(case),
+        "events": case_timeline(selectors.case_events(case)),
         "primary_forms": primary,
         "secondary_forms": secondary,
         "expanded": expanded,
         "error": error,
         "may_see_personal": can_see_personal_data(user, case),
+        "may_reveal_phone": can_reveal(user, case, "customer_phone"),
+        "may_reveal_id": can_reveal(user, case, "customer_id_number"),
         "masked_phone": masked(case, "customer_phone"),
         "masked_id": masked(case, "customer_id_number"),
         "may_upload": may_upload,

@@ -9,6 +9,7 @@ from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
 
 from cases.models.case import RootCause
+from complaints_portal.common.display import described, local_moment
 from complaints_portal.common.models import TimeStampedModel
 
 __all__ = [
@@ -118,6 +119,9 @@ class BonusApproval(models.Model):
         verbose_name = _("bonus approval")
         verbose_name_plural = _("bonus approvals")
 
+    def __str__(self):
+        return described(self, self.quarter, local_moment(self.approved_at))
+
 
 class BonusProposal(TimeStampedModel):
     """A department's bonus adjustment for a quarter, one row per version (the highest is current);
@@ -193,6 +197,9 @@ class PromotionPolicy(TimeStampedModel):
         ordering = ["-created_at"]
         verbose_name = _("promotion policy")
         verbose_name_plural = _("promotion policies")
+
+    def __str__(self):
+        return described(self, local_moment(self.created_at))
 
 
 class TrainingTopic(TimeStampedModel):

@@ -145,7 +145,10 @@ def results_payroll_export(request, fmt):
     if fmt not in ("csv", "xlsx"):
         raise Http404
     period = page_period(request, "quarter", previous_quarter(), year=False, form=True)
-    content = (proposal_services.payroll_xlsx if fmt == "xlsx" else proposal_services.payroll_csv)(period.code, departments)
+    if fmt == "xlsx":
+        content = proposal_services.payroll_xlsx(period.code, departments, request.user)
+    else:
+        content = proposal_services.payroll_csv(period.code, departments, request.user)
     return download(content, f"bonus-{period.code}.{fmt}")
 
 
@@ -224,7 +227,8 @@ def promotion_export(request, fmt):
         raise Http404
     period = page_period(request, "year", period_parse(str(local_today().year - 1)), year=True, form=True)
     report = promotion_services.promotion_review(period.code)
-    content = promotion_services.promotion_xlsx(report) if fmt == "xlsx" else promotion_services.promotion_csv(report)
+    export = promotion_services.promotion_xlsx if fmt == "xlsx" else promotion_services.promotion_csv
+    content = export(report, request.user)
     return download(content, f"promotion-{period.code}.{fmt}")
 
 

@@ -5,6 +5,7 @@ from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
 
 from cases.models.deadlines import STAGE_ORDER
+from complaints_portal.common.display import described, local_moment
 from complaints_portal.common.models import TimeStampedModel
 
 from .periods import PERIOD_VALIDATOR
@@ -29,6 +30,9 @@ class FollowUpAttempt(models.Model):
         ordering = ["at"]
         verbose_name = _("follow-up attempt")
         verbose_name_plural = _("follow-up attempts")
+
+    def __str__(self):
+        return described(self, self.case.reference, local_moment(self.at))
 
 
 class FollowUpVisit(models.Model):
@@ -76,6 +80,9 @@ class FollowUpVisit(models.Model):
         verbose_name = _("follow-up visit")
         verbose_name_plural = _("follow-up visits")
 
+    def __str__(self):
+        return described(self, self.case.reference, local_moment(self.visited_at))
+
 
 class PolicyVolume(TimeStampedModel):
     """Input to the complaint rate: policies underwritten per department and quarter."""
@@ -93,6 +100,9 @@ class PolicyVolume(TimeStampedModel):
         ordering = ["period", "department__code"]
         verbose_name = _("policy volume")
         verbose_name_plural = _("policy volumes")
+
+    def __str__(self):
+        return described(self, self.period, self.department.name if self.department_id else _("Whole company"))
 
 
 class Target(TimeStampedModel):
@@ -118,6 +128,9 @@ class Target(TimeStampedModel):
         verbose_name = _("KPI target")
         verbose_name_plural = _("KPI targets")
 
+    def __str__(self):
+        return described(self, self.period, self.department.name if self.department_id else _("Whole company"))
+
 
 class KpiSnapshot(models.Model):
     """Stored figures of one period as of a date, with the rule version that produced them,
@@ -136,6 +149,9 @@ class KpiSnapshot(models.Model):
         ordering = ["-created_at"]
         verbose_name = _("KPI snapshot")
         verbose_name_plural = _("KPI snapshots")
+
+    def __str__(self):
+        return described(self, self.period, self.as_of)
 
 
 class KpiCase(models.Model):

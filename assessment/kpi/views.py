@@ -9,10 +9,12 @@ from django.http import Http404
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
 
 from assessment.kpi.pages import download, page_date, page_departments, page_period
 from assessment.warning.surge import surge_alerts_open_count
+from cases.models import Department
 from cases.models.case import OPEN_STATUSES, Category, Channel, DisputeType, RootCause, Status
 from cases.models.deadlines import Stage
 from cases.models.flags import CustomerFlag
@@ -24,6 +26,7 @@ from complaints_portal.db_router import replica_view
 from . import drilldown as lists
 from . import exports, followups, rules, selectors, services
 from .forms import AttemptForm, TargetForm, VisitForm
+from .models import FollowUpVisit
 from .periods import (
     local_today,
     previous_quarter,
@@ -46,6 +49,13 @@ def _status(value, target, lower_is_better=False):
 
 CHOICES = {"category": Category, "channel": Channel, "dispute_type": DisputeType, "root_cause": RootCause,
            "customer_flags": CustomerFlag}
+DIMENSIONS = {"category": gettext_lazy("Category"), "channel": gettext_lazy("Channel"),
+              "dispute_type": gettext_lazy("Dispute type"), "root_cause": gettext_lazy("Root cause"),
+              "customer_flags": gettext_lazy("Customer flag")}
+
+
+def _dimension_label(dimension):
+    return DIMENSIONS.get(dimension, dimension)
 
 
 def _choice_label(dimension, value):
@@ -137,11 +147,32 @@ def drilldown(request):
     if departments is not None:
         cases = cases.filter(department__in=departments)
     cases = cases.select_related("department").order_by("received_at")
+    if dimension and title is None:
+        title = f"{_dimension_label(dimension)}: {_choice_label(dimension, value)}"
     return render(request, "assessment/drilldown.html", {
         "cases": cases[:1000], "count": cases.count(), "period": period, "as_of": as_of,
         "figure": figure, "department": department or selectors.ALL, "dimension": dimension, "value": value,
-        "title": title,
+        "title": title, "figure_label": _figure_label(figure), "department_label": _department_label(department),
     })
+
+
+def _figure_label(figure):
+    """A figure by its name in the reader's language: the export's header for it (one list)."""
+    labels = dict(exports.COLUMNS)
+    if figure in labels:
+        return labels[figure]
+    try:
+        return FollowUpVisit.Outcome(figure).label
+    except ValueError:
+        return figure
+
+
+def _department_label(code):
+    if code in (None, selectors.ALL):
+        return _("Whole company")
+    if code == "none":
+        return _("Not dispatched")
+    return Department.objects.filter(code=code).values_list("name", flat=True).first() or code
 
 
 @login_required
@@ -150,11 +181,11 @@ def kpi_export(request, fmt):
     departments = page_departments(request.user)
     period, as_of = _period_and_as_of(request)
     table = selectors.kpi_table(period, as_of, departments=departments)
-    scope = _("All departments") if departments is None else ", ".join(d.code for d in departments)
+    scope = _("All departments") if departments is None else ", ".join(d.name for d in departments)
     name = f"kpi-{period.code}-{as_of.isoformat()}"
     if fmt == "xlsx":
-        return download(exports.kpi_table_xlsx(table, scope), f"{name}.xlsx")
-    return download(exports.kpi_table_csv(table, scope), f"{name}.csv")
+        return download(exports.kpi_table_xlsx(table, scope, request.user), f"{name}.xlsx")
+    return download(exports.kpi_table_csv(table, scope, request.user), f"{name}.csv")
 
 
 @login_required

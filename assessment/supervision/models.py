@@ -8,6 +8,7 @@ from simple_history.models import HistoricalRecords
 
 from assessment.kpi.periods import PERIOD_VALIDATOR
 from cases.models.case import RootCause
+from complaints_portal.common.display import described
 
 User = settings.AUTH_USER_MODEL
 
@@ -105,6 +106,9 @@ class SpotCheckItem(models.Model):
         verbose_name = _("spot-check item")
         verbose_name_plural = _("spot-check items")
 
+    def __str__(self):
+        return described(self, self.case.reference)
+
 
 class SpotCheckResult(models.Model):
     """The answer to one checklist item for one sampled case."""
@@ -119,6 +123,9 @@ class SpotCheckResult(models.Model):
         constraints = [models.UniqueConstraint(fields=["item", "checklist_item"], name="spot_check_result_unique")]
         verbose_name = _("checklist answer")
         verbose_name_plural = _("checklist answers")
+
+    def __str__(self):
+        return described(self, self.checklist_item)
 
 
 class Rectification(models.Model):
@@ -155,6 +162,9 @@ class Rectification(models.Model):
         verbose_name = _("rectification")
         verbose_name_plural = _("rectifications")
 
+    def __str__(self):
+        return described(self, f"#{self.pk}", self.department.name if self.department_id else "")
+
 
 class CorrectiveAction(models.Model):
     """The correction of a closed at-fault case's root cause, with an owner and a due date."""
@@ -185,6 +195,9 @@ class CorrectiveAction(models.Model):
         verbose_name = _("corrective action")
         verbose_name_plural = _("corrective actions")
 
+    def __str__(self):
+        return described(self, f"#{self.pk}", self.case.reference)
+
 
 class MonthlyReport(models.Model):
     """A department's figures for one calendar month, stored as generated (job or on demand)."""
@@ -202,3 +215,6 @@ class MonthlyReport(models.Model):
         constraints = [models.UniqueConstraint(fields=["department", "month"], name="monthly_report_unique")]
         verbose_name = _("monthly report")
         verbose_name_plural = _("monthly reports")
+
+    def __str__(self):
+        return described(self, self.month.strftime("%Y-%m"), self.department.name)

@@ -6,12 +6,14 @@ from django.db import transaction
 from django.db.models import Count, Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from assessment.kpi.periods import local_today, period_bounds
 from assessment.selectors import departments_visible_to
 from cases.deadlines import DUE_SOON_DAYS
 from cases.models import Complaint, DepartmentMembership
 from cases.models.case import RootCause, Status
+from cases.notification_texts import local_date, register
 from cases.notifications import notify
 from cases.permissions import department_ids, is_supervisor
 from complaints_portal.common.errors import (
@@ -42,6 +44,25 @@ User = get_user_model()
 # Rectifications
 
 
+
+def _dated(params):
+    return {**params, "due": local_date(params.get("due"))}
+
+
+# What the notifications of rectifications and corrective actions say (cases.notification_texts).
+RECTIFICATION_OPENED = register("rectification_opened", gettext_lazy("Rectification required (due %(due)s)"),
+                                "%(description)s", prepare=_dated)
+CORRECTIVE_ACTION = register("corrective_action", gettext_lazy("Corrective action for %(ref)s (due %(due)s)"),
+                             "%(description)s", prepare=_dated)
+register("rectification_overdue", gettext_lazy("Overdue rectification #%(id)s (due %(due)s)"), "%(description)s",
+         prepare=_dated)
+register("corrective_action_overdue", gettext_lazy("Overdue corrective action #%(id)s (due %(due)s)"),
+         "%(description)s", prepare=_dated)
+register("rectification_due", gettext_lazy("Rectification #%(id)s is due on %(due)s"), "%(description)s",
+         prepare=_dated)
+register("corrective_action_due", gettext_lazy("Corrective action #%(id)s is due on %(due)s"), "%(description)s",
+         prepare=_dated)
+
 def rectification_open(*, actor, department, description, item=None, owner=None, working_days=None):
     """Open a rectification for `department`, owned by its head (else the actor), due in
     `working_days` working days (setting SUPERVISION_RECTIFICATION_WORKING_DAYS, default 10)."""
@@ -54,8 +75,8 @@ def rectification_open(*, actor, department, description, item=None, owner=None,
     )
     rectification._history_user = actor
     rectification.save()
-    notify(owner, "rectification_opened", _("Rectification required (due %(due)s)") % {"due": rectification.due_on},
-           body=description, dedupe_key=f"rectification_opened:{rectification.pk}")
+    notify(owner, RECTIFICATION_OPENED, params={"due": rectification.due_on.isoformat(), "description": description},
+           dedupe_key=f"rectification_opened:{rectification.pk}")
     return rectification
 
 
@@ -160,8 +181,8 @@ def corrective_action_create(*, actor, reference, root_cause, description, owner
                                   created_at=timezone.now())
         action._history_user = actor
         action.save()
-        notify(owner_user, "corrective_action", _("Corrective action for %(ref)s (due %(due)s)")
-               % {"ref": case.reference, "due": due_on}, body=description, case=case,
+        notify(owner_user, CORRECTIVE_ACTION, case=case,
+               params={"ref": case.reference, "due": due_on.isoformat(), "description": description},
                dedupe_key=f"corrective_action:{action.pk}")
     return action
 
@@ -212,10 +233,10 @@ def recurring_root_causes(period, threshold=None, departments=None):
                                   merged_into__isnull=True).exclude(root_cause="")
     if departments is not None:
         qs = qs.filter(department__in=departments)
-    rows = (qs.values("department__code", "root_cause").annotate(n=Count("id")).filter(n__gte=threshold)
+    rows = (qs.values("department__code", "department__name", "root_cause").annotate(n=Count("id")).filter(n__gte=threshold)
             .order_by("-n", "department__code", "root_cause"))
     labels = dict(RootCause.choices)
-    return [{"department": r["department__code"], "root_cause": r["root_cause"],
+    return [{"department": r["department__code"], "department_name": r["department__name"], "root_cause": r["root_cause"],
              "label": labels.get(r["root_cause"], r["root_cause"]), "count": r["n"]} for r in rows]
 
 
@@ -236,20 +257,17 @@ def supervision_reminders(today=None):
     for model, kind in ((Rectification, "rectification"), (CorrectiveAction, "corrective_action")):
         open_status = model.Status.OPEN
         for item in model.objects.filter(status=open_status, due_on__lte=soon).select_related("owner", "department"):
-            label = str(model._meta.verbose_name)
+            params = {"id": item.pk, "due": item.due_on.isoformat(), "description": item.description}
             if item.due_on < today:
                 recipients = {item.owner, *(heads_of(item.department) if item.department_id else []), *active_supervisors()}
                 for user in recipients:
-                    notify(user, f"{kind}_overdue", _("Overdue %(what)s #%(id)s (due %(due)s)")
-                           % {"what": label, "id": item.pk, "due": item.due_on},
-                           body=item.description, dedupe_key=f"{kind}_overdue:{item.pk}:{item.due_on}:{user.pk}")
+                    notify(user, f"{kind}_overdue", params=params,
+                           dedupe_key=f"{kind}_overdue:{item.pk}:{item.due_on}:{user.pk}")
                 if model.objects.filter(pk=item.pk, status=open_status, escalated_on__isnull=True).update(
                         escalated_on=today):
                     sent["escalated"] += 1
             else:
-                notify(item.owner, f"{kind}_due", _("%(what)s #%(id)s is due on %(due)s")
-                       % {"what": label, "id": item.pk, "due": item.due_on},
-                       body=item.description, dedupe_key=f"{kind}_due:{item.pk}:{item.due_on}")
+                notify(item.owner, f"{kind}_due", params=params, dedupe_key=f"{kind}_due:{item.pk}:{item.due_on}")
                 if model.objects.filter(pk=item.pk, status=open_status, reminded_on__isnull=True).update(
                         reminded_on=today):
                     sent["reminded"] += 1

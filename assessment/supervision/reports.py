@@ -16,6 +16,7 @@ from assessment.kpi.periods import MAX_YEAR, MIN_YEAR, Period, day_end_exclusive
 from assessment.selectors import departments_visible_to
 from cases.calendar import load_calendar
 from cases.models import Decision, Department, DepartmentMembership
+from cases.notification_texts import register
 from cases.notifications import notify
 from complaints_portal.common.errors import (
     CalendarMissing,
@@ -30,6 +31,8 @@ from .models import (
 )
 
 User = get_user_model()
+
+MONTHLY_REPORT = register("monthly_report", gettext_lazy("Monthly complaint report %(month)s is ready"))
 
 # ---------------------------------------------------------------------------------------------
 # Monthly department reports
@@ -168,8 +171,8 @@ def monthly_reports_due(today=None):
     reports = monthly_report_generate(month, only_missing=True)
     for report in reports:
         for head in heads_of(report.department):
-            notify(head, "monthly_report", _("Monthly complaint report %(month)s is ready")
-                   % {"month": month.code}, dedupe_key=f"monthly_report:{report.department_id}:{month.code}:{head.pk}")
+            notify(head, MONTHLY_REPORT, params={"month": month.code},
+                   dedupe_key=f"monthly_report:{report.department_id}:{month.code}:{head.pk}")
     return len(reports)
 
 
@@ -194,7 +197,7 @@ def regulator_report(period, departments=None):
     if departments is not None:
         qs = qs.filter(department__in=departments)
     rows = list(
-        qs.values("department__code").annotate(
+        qs.values("department__code", "department__name").annotate(
             received=Count("pk"),
             on_time=Count("pk", filter=Q(timeliness=Timeliness.ON_TIME.value)),
             late=Count("pk", filter=Q(timeliness=Timeliness.LATE.value)),

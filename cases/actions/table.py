@@ -15,7 +15,7 @@ from django.utils.translation import gettext_lazy as _
 from complaints_portal.common.errors import TransitionNotAllowed
 from complaints_portal.common.roles import Access
 
-from .. import notifications, selectors
+from .. import notification_texts, notifications, selectors
 from .. import permissions as who
 from ..deadlines import Clock
 from ..events import EVENT_LABELS
@@ -41,11 +41,16 @@ class Guard:
 
 @dataclass(frozen=True)
 class Notice:
-    """A notification the action sends, after it is done, to ``to(case)`` (the actor excepted)."""
+    """A notification the action sends, after it is done, to ``to(case)`` (the actor excepted).
+    Its subject is the text of its kind (cases.notification_texts), shown in the reader's
+    language; until the reason is gone (cases.notifications.STILL_CURRENT) it stays open."""
 
     kind: str
     subject: Any  # with %(ref)s
     to: Any
+
+    def __post_init__(self):
+        notification_texts.register(self.kind, self.subject)
 
 
 @dataclass(frozen=True)

@@ -15,6 +15,7 @@ from django.db import IntegrityError, transaction
 from django.db.models import F
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from complaints_portal.common import roles
 from complaints_portal.common.errors import ValidationFailed
@@ -22,6 +23,7 @@ from complaints_portal.common.errors import ValidationFailed
 from ..events import event_record
 from ..models import Complaint, InboundMail, TeamMember, UnreadableMail
 from ..models.case import Category, Channel, Status
+from ..notification_texts import register
 from ..notifications import department_heads, notify, users_with_role
 from ..services.attachments import AttachmentRefused, attachment_check, attachment_store_checked
 from ..services.intake import case_create
@@ -150,16 +152,29 @@ def _case_open(parsed, received_at):
     return case_create(actor=None, data=data, public=True, channel=Channel.EMAIL)
 
 
+MAIL_REPLY = register("mail_reply", gettext_lazy("The customer wrote about %(ref)s"), "%(subject)s")
+MAIL_UNREADABLE = register(
+    "mail_unreadable", gettext_lazy("A complaint mail could not be read (%(mailbox)s)"),
+    gettext_lazy("It was left in the mailbox, UID %(uid)s: %(reason)s. Handle it by hand; the report is "
+                 "under Unreadable mails in the admin."),
+    prepare=lambda params: {**params, "reason": _choice_label(UnreadableMail.Reason, params.get("reason"))})
+
+
+def _choice_label(choices, value):
+    try:
+        return choices(value).label
+    except ValueError:
+        return value
+
+
 def _notify_reply(case, inbound):
     """Tell whoever works on the case now: its active team, else its department's heads, else
     the intake clerks."""
     team = [m.user for m in TeamMember.objects.filter(case=case, round=case.round, ended_at__isnull=True)
             .select_related("user") if m.user.is_active]
     recipients = team or department_heads(case) or users_with_role(roles.INTAKE_CLERK)
-    with translation.override(settings.LANGUAGE_CODE):
-        subject = _("The customer wrote about %(ref)s") % {"ref": case.reference}
     for user in recipients:
-        notify(user, "mail_reply", subject, inbound.subject, case=case,
+        notify(user, MAIL_REPLY, case=case, params={"ref": case.reference, "subject": inbound.subject},
                dedupe_key=f"mail_reply:{inbound.pk}:{user.pk}")
 
 
@@ -190,12 +205,9 @@ def unreadable_report(*, mailbox, uidvalidity, uid, reason, message_id=""):
 
 def _notify_unreadable(report):
     recipients = {u.pk: u for role in (roles.SUPERVISOR, roles.ADMINISTRATOR) for u in users_with_role(role)}
-    with translation.override(settings.LANGUAGE_CODE):
-        subject = _("A complaint mail could not be read (%(mailbox)s)") % {"mailbox": report.mailbox}
-        body = _("It was left in the mailbox, UID %(uid)s: %(reason)s. Handle it by hand; the report is "
-                 "under Unreadable mails in the admin.") % {"uid": report.uid, "reason": report.get_reason_display()}
+    params = {"mailbox": report.mailbox, "uid": report.uid, "reason": report.reason}
     for user in recipients.values():
-        notify(user, "mail_unreadable", subject, body, dedupe_key=f"mail_unreadable:{report.pk}:{user.pk}")
+        notify(user, MAIL_UNREADABLE, params=params, dedupe_key=f"mail_unreadable:{report.pk}:{user.pk}")
 
 
 def unreadable_still_there(*, mailbox, uidvalidity, uids):

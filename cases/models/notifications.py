@@ -4,8 +4,14 @@ from django.utils.translation import gettext_lazy as _
 
 
 class Notification(models.Model):
-    """A message to a staff member (bell + email) or a customer (email/SMS); `dedupe_key` is
-    unique, so jobs and retried tasks never send twice."""
+    """A message to a staff member (portal bell + email) or a customer (email/SMS).
+
+    `dedupe_key` is unique: the beat job and retried tasks create notifications with
+    get_or_create on it, so running them twice never sends twice. A staff notification is shown
+    from its `kind` and `params` in the reader's language (cases.notification_texts); `subject`
+    and `body` are the email as sent. `resolved_at`: its reason is gone (the plan it asked to
+    approve was decided, the deadline it warned of was met), so it is done.
+    """
 
     class Channel(models.TextChoices):
         PORTAL = "portal", _("Portal and email")
@@ -19,22 +25,26 @@ class Notification(models.Model):
         SKIPPED = "skipped", _("No address")
 
     recipient = models.ForeignKey(
-        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.CASCADE, related_name="notifications"
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.CASCADE, related_name="notifications",
+        verbose_name=_("recipient"),
     )
-    address = models.CharField(max_length=200, blank=True, help_text=_("Customer email or phone"))
-    case = models.ForeignKey("cases.Complaint", null=True, blank=True, on_delete=models.CASCADE, related_name="notifications")
-    kind = models.CharField(max_length=40)
-    channel = models.CharField(max_length=10, choices=Channel.choices, default=Channel.PORTAL)
-    language = models.CharField(max_length=10, default="zh-hans")
-    subject = models.CharField(max_length=200)
-    body = models.TextField(blank=True)
-    dedupe_key = models.CharField(max_length=200, unique=True)
-    created_at = models.DateTimeField(auto_now_add=True)
-    read_at = models.DateTimeField(null=True, blank=True)
-    delivery = models.CharField(max_length=10, choices=Delivery.choices, default=Delivery.PENDING)
-    attempts = models.PositiveSmallIntegerField(default=0)
-    last_error = models.CharField(max_length=200, blank=True)
-    delivered_at = models.DateTimeField(null=True, blank=True)
+    address = models.CharField(_("address"), max_length=200, blank=True, help_text=_("Customer email or phone"))
+    case = models.ForeignKey("cases.Complaint", null=True, blank=True, on_delete=models.CASCADE,
+                             related_name="notifications", verbose_name=_("case"))
+    kind = models.CharField(_("kind"), max_length=40)
+    params = models.JSONField(_("parameters"), default=dict, blank=True)
+    channel = models.CharField(_("channel"), max_length=10, choices=Channel.choices, default=Channel.PORTAL)
+    language = models.CharField(_("language"), max_length=10, default="zh-hans")
+    subject = models.CharField(_("subject"), max_length=200)
+    body = models.TextField(_("body"), blank=True)
+    dedupe_key = models.CharField(_("dedupe key"), max_length=200, unique=True)
+    created_at = models.DateTimeField(_("created at"), auto_now_add=True)
+    read_at = models.DateTimeField(_("read at"), null=True, blank=True)
+    resolved_at = models.DateTimeField(_("done at"), null=True, blank=True)
+    delivery = models.CharField(_("delivery"), max_length=10, choices=Delivery.choices, default=Delivery.PENDING)
+    attempts = models.PositiveSmallIntegerField(_("attempts"), default=0)
+    last_error = models.CharField(_("last error"), max_length=200, blank=True)
+    delivered_at = models.DateTimeField(_("delivered at"), null=True, blank=True)
 
     class Meta:
         ordering = ["-created_at"]
@@ -46,7 +56,9 @@ class Notification(models.Model):
         verbose_name_plural = _("notifications")
 
     def __str__(self):
-        return f"{self.kind} → {self.recipient_id or 'customer'}"
+        from ..notification_texts import render
+
+        return render(self)[0]
 
 
 class SmsDelivery(models.Model):

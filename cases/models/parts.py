@@ -4,6 +4,8 @@ from django.db import models
 from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
 
+from complaints_portal.common.display import described, local_moment
+
 from .case import RootCause
 from .deadlines import Tier
 
@@ -38,6 +40,9 @@ class TeamMember(models.Model):
         verbose_name = _("team member")
         verbose_name_plural = _("team members")
 
+    def __str__(self):
+        return described(self, self.case.reference, self.user.get_full_name() or self.user.get_username(), self.get_role_display())
+
 
 class Report(models.Model):
     case = models.ForeignKey("cases.Complaint", on_delete=models.CASCADE, related_name="reports")
@@ -55,6 +60,9 @@ class Report(models.Model):
         ordering = ["submitted_at"]
         verbose_name = _("investigation report")
         verbose_name_plural = _("investigation reports")
+
+    def __str__(self):
+        return described(self, self.case.reference, _("round %(n)s") % {"n": self.round})
 
 
 class Plan(models.Model):
@@ -77,6 +85,9 @@ class Plan(models.Model):
         verbose_name = _("resolution plan")
         verbose_name_plural = _("resolution plans")
 
+    def __str__(self):
+        return described(self, self.case.reference, _("round %(n)s") % {"n": self.round})
+
 
 class PlanApproval(models.Model):
     plan = models.ForeignKey(Plan, on_delete=models.CASCADE, related_name="approvals")
@@ -90,6 +101,9 @@ class PlanApproval(models.Model):
         ordering = ["decided_at"]
         verbose_name = _("plan approval")
         verbose_name_plural = _("plan approvals")
+
+    def __str__(self):
+        return described(self, self.plan.case.reference, local_moment(self.decided_at))
 
 
 class Extension(models.Model):
@@ -112,6 +126,9 @@ class Extension(models.Model):
         verbose_name = _("extension")
         verbose_name_plural = _("extensions")
 
+    def __str__(self):
+        return described(self, self.case.reference, self.get_to_tier_display())
+
 
 class Pause(models.Model):
     class Kind(models.TextChoices):
@@ -132,6 +149,9 @@ class Pause(models.Model):
         ordering = ["start"]
         verbose_name = _("pause")
         verbose_name_plural = _("pauses")
+
+    def __str__(self):
+        return described(self, self.case.reference, self.start)
 
 
 class Decision(models.Model):
@@ -165,6 +185,9 @@ class Decision(models.Model):
         ordering = ["notified_at"]
         verbose_name = _("decision notice")
         verbose_name_plural = _("decision notices")
+
+    def __str__(self):
+        return described(self, self.case.reference, _("round %(n)s") % {"n": self.round})
 
 
 class CaseEvent(models.Model):
@@ -217,6 +240,9 @@ class Attachment(models.Model):
         verbose_name = _("attachment")
         verbose_name_plural = _("attachments")
 
+    def __str__(self):
+        return described(self, self.case.reference, self.original_name)
+
 
 class AccessLog(models.Model):
     """Who saw a full personal value (ID number, unmasked phone), when, on which case."""
@@ -231,3 +257,6 @@ class AccessLog(models.Model):
         ordering = ["-at"]
         verbose_name = _("personal data access")
         verbose_name_plural = _("personal data accesses")
+
+    def __str__(self):
+        return described(self, self.case.reference, local_moment(self.at))

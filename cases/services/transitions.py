@@ -18,7 +18,7 @@ from ..actions.fields import clean
 from ..actions.table import ACTIONS, public_rows, refusal, resolve
 from ..events import event_record
 from ..models.case import Status
-from ..notifications import notify
+from ..notifications import notifications_settle, notify
 from ..selectors import case_get_for_user
 from ..signals import case_changed
 
@@ -57,6 +57,7 @@ def case_transition(*, actor, reference, action, data=None, expected_version=Non
         case.save()
         case_changed.send(sender=type(case), case=case)
         event_record(case, row.name, access.user, from_status=from_status, to_status=case.status, data=event_data, at=now)
+        notifications_settle(case)
         if row.notice is not None:
             _send_notice(case, row.notice, access.user)
     return case
@@ -64,8 +65,8 @@ def case_transition(*, actor, reference, action, data=None, expected_version=Non
 
 def _send_notice(case, notice, actor):
     """The action's notice to everyone it names but the actor, once per case version."""
-    subject = notice.subject % {"ref": case.reference}
+    params = {"ref": case.reference, "department": case.department_id}
     for user in notice.to(case):
         if user.pk != getattr(actor, "pk", None):
-            notify(user, notice.kind, subject, body="", case=case,
+            notify(user, notice.kind, case=case, params=params,
                    dedupe_key=f"{notice.kind}:{case.pk}:{case.version}:{user.pk}")

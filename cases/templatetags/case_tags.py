@@ -4,9 +4,8 @@ import datetime
 from django import template
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
 
-from .. import deadlines
+from .. import deadlines, timeline
 from ..actions.table import event_label
 from ..fields import mask_phone
 from ..models.case import Category, Channel, Status
@@ -90,37 +89,7 @@ def user_label(user):
     return user.get_full_name() or user.get_username()
 
 
-# Event data keys worth showing on the timeline, with their labels (lazy: translated when shown,
-# in the reader's language, not once at import). Event data never holds
-# personal data (cases/events.py), so showing it is safe.
-_EVENT_KEYS = {
-    "department": gettext_lazy("department"),
-    "from": gettext_lazy("from"),
-    "to": gettext_lazy("to"),
-    "reason": gettext_lazy("reason"),
-    "lead": gettext_lazy("lead"),
-    "members": gettext_lazy("members"),
-    "method": gettext_lazy("method"),
-    "into": gettext_lazy("into"),
-    "duplicate": gettext_lazy("duplicate"),
-    "round": gettext_lazy("round"),
-    "retention_until": gettext_lazy("retain until"),
-    "start": gettext_lazy("start"),
-    "end": gettext_lazy("end"),
-}
-
-
 @register.filter
 def event_details(event):
-    """[(label, value)] of the event data for the timeline."""
-    rows = []
-    for key, label in _EVENT_KEYS.items():
-        value = (event.data or {}).get(key)
-        if value in (None, "", []):
-            continue
-        if isinstance(value, list):
-            value = ", ".join(str(v) for v in value)
-        if event.kind == "extend" and key in ("from", "to"):
-            value = tier_label(value)
-        rows.append((str(label), value))
-    return rows
+    """[(label, value)] of one event's data (cases.timeline; the case page uses case_timeline)."""
+    return timeline.event_details(event)

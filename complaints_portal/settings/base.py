@@ -37,7 +37,7 @@ INSTALLED_APPS = [
     "drf_spectacular_sidecar",
     "django_filters",
     "simple_history",
-    "axes",
+    "complaints_portal.common.apps.SignInLockoutsConfig",  # django-axes
     "complaints_portal.common",
     "cases",
     "cases.triage",

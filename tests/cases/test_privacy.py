@@ -42,8 +42,28 @@ def test_reveal_by_an_entitled_user_returns_the_value_and_logs_the_view(people, 
     assert set(logs.values_list("via", flat=True)) == {"web"}
 
 
-def test_reveal_by_a_clerk_who_did_not_register_the_case_is_refused_and_not_logged(people):
+def test_any_clerk_may_reveal_the_phone_of_an_open_case_and_the_reveal_is_logged(people):
+    # given: a case another clerk registered
     case = ComplaintFactory(assigned=True)
+    other = clerk("clerk2")
+    # when
+    phone = personal_data_reveal(actor=other, reference=case.reference, field="customer_phone")
+    # then
+    assert phone == PHONE
+    assert list(AccessLog.objects.filter(case=case).values_list("user", "field")) == [(other.pk, "customer_phone")]
+
+
+def test_a_clerk_who_did_not_register_the_case_may_not_reveal_its_id_number(people):
+    case = ComplaintFactory(assigned=True)
+
+    with pytest.raises(PermissionDenied):
+        personal_data_reveal(actor=clerk("clerk2"), reference=case.reference, field="customer_id_number")
+
+    assert not AccessLog.objects.exists()
+
+
+def test_a_clerk_who_did_not_register_a_closed_case_may_not_reveal_its_phone(people):
+    case = ComplaintFactory(closed=True)
 
     with pytest.raises(PermissionDenied):
         personal_data_reveal(actor=clerk("clerk2"), reference=case.reference, field="customer_phone")

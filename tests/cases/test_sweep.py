@@ -51,6 +51,12 @@ def kinds(user):
     return sorted(Notification.objects.filter(recipient=user).values_list("kind", flat=True))
 
 
+def stages(user):
+    """The stages each of the user's notifications names."""
+    return [[item["stage"] for item in params["items"]]
+            for params in Notification.objects.filter(recipient=user).order_by("pk").values_list("params", flat=True)]
+
+
 def test_reminder_goes_to_the_registering_clerk_the_working_day_before_and_only_once(org):
     # given a case received Fri 09-26: acknowledge and dispatch due Sun 09-28 (make-up workday)
     case = open_case(org)
@@ -59,7 +65,9 @@ def test_reminder_goes_to_the_registering_clerk_the_working_day_before_and_only_
     second = run_sweep(local_dt(date(2025, 9, 26), 12, 5))
     # then
     assert first["reminded"] == 2 and second["reminded"] == 0
-    assert kinds(org["clerk"]) == ["deadline_reminder", "deadline_reminder"]
+    # one reminder of the case naming both stages
+    assert kinds(org["clerk"]) == ["deadline_reminder"]
+    assert stages(org["clerk"]) == [["acknowledge", "dispatch"]]
     assert CaseDeadline.objects.get(case=case, stage="acknowledge").reminded_at is not None
     assert kinds(org["head"]) == []
 
@@ -71,13 +79,14 @@ def test_left_alone_case_goes_overdue_and_escalates_once_per_level(org):
     now = local_dt(date(2025, 10, 13))
     first = run_sweep(now)
     second = run_sweep(now)
-    # then every stage escalated once to the head, the regulatory deadline once to the supervisor,
-    # and the stages overdue for two working days (acknowledge, dispatch due 09-28, team due
-    # 09-29; not those due 10-11) once to the supervisor as well
+    # then every stage escalated once to the head (one notification of the case naming its eight
+    # stages), the regulatory deadline once to the supervisor, and the stages overdue for two
+    # working days (acknowledge, dispatch due 09-28, team due 09-29) once to the supervisor as well
     assert first["overdue"] == 8 and first["escalated"] == 3
     assert second == {"overdue": 0, "escalated": 0, "at_risk": 0, "reminded": 0, "notifications": 0}
-    assert kinds(org["head"]) == ["deadline_overdue"] * 8
-    assert kinds(org["supervisor"]) == ["deadline_escalated_supervisor"] * 3 + ["deadline_passed_supervisor"]
+    assert kinds(org["head"]) == ["deadline_overdue"]
+    assert len(stages(org["head"])[0]) == 8
+    assert kinds(org["supervisor"]) == ["deadline_escalated_supervisor", "deadline_passed_supervisor"]
     assert kinds(org["clerk"]) == []  # nobody is reminded of something already late
     row = CaseDeadline.objects.get(case=case, stage="overall")
     assert row.overdue_at and row.escalated_head_at and row.escalated_supervisor_at
@@ -91,7 +100,8 @@ def test_regulatory_deadline_one_working_day_away_alerts_the_supervisor_once(org
     run_sweep(local_dt(date(2025, 10, 10), 15))
     assert kinds(org["supervisor"]) == ["deadline_at_risk"]
     # report, plan and decision (due 10-11) remind the investigators, approval the head
-    assert kinds(org["inv"]) == ["deadline_reminder"] * 4  # report, plan, decision, overall
+    assert kinds(org["inv"]) == ["deadline_reminder"]
+    assert sorted(stages(org["inv"])[0]) == ["decision", "overall", "plan", "report"]
     assert kinds(org["head"]) == ["deadline_reminder"]
 
 
@@ -175,8 +185,9 @@ def test_two_concurrent_sweeps_send_each_notification_once(org):
     # then
     assert errors == []
     assert sum(r["overdue"] for r in results) == 40 and sum(r["escalated"] for r in results) == 15
-    assert kinds(org["head"]) == ["deadline_overdue"] * 40
-    assert kinds(org["supervisor"]) == ["deadline_escalated_supervisor"] * 15 + ["deadline_passed_supervisor"] * 5
+    assert kinds(org["head"]) == ["deadline_overdue"] * 5  # one per case, each naming its 8 stages
+    assert [len(s) for s in stages(org["head"])] == [8] * 5
+    assert kinds(org["supervisor"]) == ["deadline_escalated_supervisor"] * 5 + ["deadline_passed_supervisor"] * 5
 
 
 def _redis_broker():
@@ -213,14 +224,15 @@ def test_escalation_through_a_real_celery_worker_happens_once(org):
         deadline = time.monotonic() + 60
         while time.monotonic() < deadline:
             done = CaseDeadline.objects.filter(case=case, escalated_head_at__isnull=False).count() == 8
-            if done and Notification.objects.count() == 16:
+            if done and Notification.objects.count() == 3:  # the head's and the supervisor's two
                 time.sleep(3)  # give the second sweep time to (not) add anything
                 break
             time.sleep(0.5)
-        # then
-        # every stage to the head; the seven stages overdue long since also to the supervisor
-        assert kinds(org["head"]) == ["deadline_overdue"] * 8
-        assert kinds(org["supervisor"]) == ["deadline_escalated_supervisor"] * 7 + ["deadline_passed_supervisor"]
+        # then: one notification of the case to the head, naming its eight stages; to the
+        # supervisor the stages overdue long since and the passed regulatory deadline
+        assert kinds(org["head"]) == ["deadline_overdue"]
+        assert len(stages(org["head"])[0]) == 8
+        assert kinds(org["supervisor"]) == ["deadline_escalated_supervisor", "deadline_passed_supervisor"]
     finally:
         worker.terminate()
         worker.wait(timeout=20)
@@ -235,9 +247,10 @@ def test_an_absent_colleagues_reminders_and_escalations_reach_the_substitute(org
     Absence.objects.create(user=org["head"], substitute=stand_in, start=date(2025, 10, 20), end=date(2025, 10, 31))
     open_case(org)
     run_sweep(local_dt(date(2025, 9, 26), 12))  # the clerk is away: the reminders go to both
-    assert kinds(org["clerk"]) == kinds(stand_in) == ["deadline_reminder", "deadline_reminder"]
+    assert kinds(org["clerk"]) == kinds(stand_in) == ["deadline_reminder"]  # one naming both stages
+    assert stages(org["clerk"]) == stages(stand_in) == [["acknowledge", "dispatch"]]
     run_sweep(local_dt(date(2025, 10, 13)))  # the head is back by then: escalations to the head only
-    assert kinds(org["head"]) == ["deadline_overdue"] * 8
+    assert kinds(org["head"]) == ["deadline_overdue"] and len(stages(org["head"])[0]) == 8
     assert "deadline_overdue" not in kinds(stand_in)
     with pytest.raises(ValidationError):
         Absence(user=org["head"], substitute=org["head"], start=date(2025, 1, 2), end=date(2025, 1, 1)).full_clean()

@@ -153,6 +153,9 @@ MATRIX = {
         "GET": (_path("/notifications/"), None, staff(OK), {}),
         "POST": (_path("/notifications/"), lambda c: {"all": "1"}, staff(302), {}),
     },
+    "notifications_bell": {"GET": (_path("/notifications/bell/"), None, staff(OK), {})},
+    # Only the user's own notifications open: any other id is a 404, like a missing one.
+    "notification_open": {"GET": (_path("/notifications/999999/open/"), None, staff(404), {})},
     "case_create": {
         "GET": (_path("/cases/new/"), None, {**staff(403), "clerk": OK}, {}),
         "POST": (_path("/cases/new/"), lambda c: {}, {**staff(403), "clerk": 400}, {}),

@@ -1,9 +1,5 @@
 """Errors, permission checks and file helpers shared by the results services."""
-import csv
 import datetime
-import io
-
-from openpyxl import Workbook
 
 from complaints_portal.common.errors import ApplicationError, PermissionDenied, ValidationFailed
 from complaints_portal.common.roles import ADMINISTRATOR, SUPERVISOR, has_role
@@ -46,25 +42,3 @@ _ONE_DAY = datetime.timedelta(days=1)
 def _require_supervisor(user):
     if not can_manage_results(user):
         raise PermissionDenied()
-
-
-
-def table_csv(header, rows):
-    out = io.StringIO()
-    writer = csv.writer(out, lineterminator="\n")
-    writer.writerow(header)
-    writer.writerows(rows)
-    # A BOM so that Excel opens the Chinese names as UTF-8.
-    return "\ufeff" + out.getvalue()
-
-
-def table_xlsx(title, header, rows):
-    workbook = Workbook()
-    sheet = workbook.active
-    sheet.title = title[:31]
-    sheet.append(header)
-    for row in rows:
-        sheet.append(row)
-    out = io.BytesIO()
-    workbook.save(out)
-    return out.getvalue()

@@ -6,21 +6,19 @@ from decimal import Decimal
 from django.contrib.auth import get_user_model
 from django.db.models import Case, F, When
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from assessment.kpi import calculations as calc
 from assessment.kpi import rules
 from assessment.kpi.drilldown import judged_cohort
 from assessment.kpi.periods import local_today, period_bounds, period_parse
 from cases.models import DepartmentMembership, Report, TeamMember
+from complaints_portal.common import sheets
 from complaints_portal.common.errors import ValidationFailed
 
 from .. import rules as bonus
 from ..models import (
     PromotionPolicy,
-)
-from .common import (
-    table_csv,
-    table_xlsx,
 )
 
 
@@ -128,9 +126,15 @@ def promotion_review(year, as_of=None):
 
 
 
-PROMOTION_HEADER = ["year", "username", "name", "cases_handled", "at_fault", "at_fault_rate", "average_rate",
-                    "on_time_rate", "satisfaction_rate", "plus_points", "disqualified", "reasons",
-                    "disqualifying_cases", "cases"]
+PROMOTION_COLUMNS = [
+    ("year", gettext_lazy("Year")), ("username", gettext_lazy("Username")), ("name", gettext_lazy("Name")),
+    ("cases_handled", gettext_lazy("Cases handled")), ("at_fault", gettext_lazy("At fault")),
+    ("at_fault_rate", gettext_lazy("At-fault rate")), ("average_rate", gettext_lazy("Average at-fault rate")),
+    ("on_time_rate", gettext_lazy("On-time rate")), ("satisfaction_rate", gettext_lazy("Satisfaction rate")),
+    ("plus_points", gettext_lazy("Plus points")), ("disqualified", gettext_lazy("Disqualified")),
+    ("reasons", gettext_lazy("Reasons")), ("disqualifying_cases", gettext_lazy("Disqualifying cases")),
+    ("cases", gettext_lazy("Cases")),
+]
 
 
 def _promotion_rows(report):
@@ -139,13 +143,19 @@ def _promotion_rows(report):
         yield [report.year, row.user.get_username(), row.user.get_full_name(), f.handled, f.at_fault,
                calc.format_rate(f.complaint_rate), calc.format_rate(report.average_rate),
                calc.format_rate(f.on_time_rate), calc.format_rate(f.satisfaction_rate), row.decision.plus_points,
-               "yes" if row.decision.disqualified else "no", "; ".join(row.decision.reasons),
+               _("yes") if row.decision.disqualified else _("no"), "; ".join(row.decision.reasons),
                " ".join(row.disqualifying), " ".join(row.cases)]
 
 
-def promotion_csv(report):
-    return table_csv(PROMOTION_HEADER, _promotion_rows(report))
+def _promotion_facts(report):
+    return [(_("Year"), report.year), (_("As of"), report.as_of.isoformat())]
 
 
-def promotion_xlsx(report):
-    return table_xlsx(f"promotion {report.year}", PROMOTION_HEADER, _promotion_rows(report))
+def promotion_csv(report, user=None):
+    return sheets.sheet_csv(_("Promotion review"), _promotion_facts(report), user, PROMOTION_COLUMNS,
+                            _promotion_rows(report))
+
+
+def promotion_xlsx(report, user=None):
+    return sheets.sheet_xlsx(_("Promotion review"), _promotion_facts(report), user, PROMOTION_COLUMNS,
+                             _promotion_rows(report), sheet_title=f"promotion {report.year}")

@@ -4,12 +4,14 @@ from decimal import Decimal
 from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from assessment.kpi import calculations as calc
 from assessment.kpi.drilldown import judged_cohort
 from assessment.kpi.periods import local_today, period_parse
 from assessment.kpi.selectors import kpi_table
 from cases.models import Department, DepartmentMembership
+from complaints_portal.common import sheets
 from complaints_portal.common.errors import ValidationFailed
 
 from .. import rules as bonus
@@ -23,8 +25,6 @@ from .common import (
     BonusNoRules,
     BonusNothingToApprove,
     _require_supervisor,
-    table_csv,
-    table_xlsx,
 )
 from .rulesets import rule_set_in_force, rule_set_tiers
 
@@ -218,8 +218,12 @@ def bonus_proposal_correct(user, department, quarter, *, reason, adjustment_perc
 # ---------------------------------------------------------------------------------------------
 # Per employee, for payroll
 
-PAYROLL_HEADER = ["quarter", "department", "department_name", "username", "name", "membership_role",
-                  "adjustment_percent", "version", "approved_at", "approved_by"]
+PAYROLL_COLUMNS = [
+    ("quarter", gettext_lazy("Quarter")), ("department", gettext_lazy("Department")),
+    ("username", gettext_lazy("Username")), ("name", gettext_lazy("Name")), ("membership_role", gettext_lazy("Role")),
+    ("adjustment_percent", gettext_lazy("Adjustment (%)")), ("version", gettext_lazy("Version")),
+    ("approved_at", gettext_lazy("Approved at")), ("approved_by", gettext_lazy("Approved by")),
+]
 
 
 def employee_adjustments(quarter, departments=None):
@@ -238,14 +242,22 @@ def _payroll_rows(quarter, departments=None):
         if not item["approved"]:
             continue  # payroll only gets frozen figures
         p, user = item["proposal"], item["user"]
-        yield [quarter, item["department"].code, item["department"].name, user.get_username(),
-               user.get_full_name(), item["membership"].role, float(p.adjustment_percent), p.version,
-               timezone.localtime(p.approved_at).strftime("%Y-%m-%d %H:%M"), p.approved_by.get_username()]
+        # The username stays: it is the employee's key in the payroll system.
+        yield [quarter, item["department"].name, user.get_username(), user.get_full_name(),
+               item["membership"].get_role_display(), float(p.adjustment_percent), p.version,
+               sheets.local_time(p.approved_at), sheets.person(p.approved_by)]
 
 
-def payroll_csv(quarter, departments=None):
-    return table_csv(PAYROLL_HEADER, _payroll_rows(quarter, departments))
+def _payroll_facts(quarter, departments):
+    scope = _("All departments") if departments is None else ", ".join(d.name for d in departments)
+    return [(_("Quarter"), quarter), (_("Scope"), scope)]
 
 
-def payroll_xlsx(quarter, departments=None):
-    return table_xlsx(f"bonus {quarter}", PAYROLL_HEADER, _payroll_rows(quarter, departments))
+def payroll_csv(quarter, departments=None, user=None):
+    return sheets.sheet_csv(_("Bonus adjustments for payroll"), _payroll_facts(quarter, departments), user,
+                            PAYROLL_COLUMNS, _payroll_rows(quarter, departments))
+
+
+def payroll_xlsx(quarter, departments=None, user=None):
+    return sheets.sheet_xlsx(_("Bonus adjustments for payroll"), _payroll_facts(quarter, departments), user,
+                             PAYROLL_COLUMNS, _payroll_rows(quarter, departments), sheet_title=f"bonus {quarter}")

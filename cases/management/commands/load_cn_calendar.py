@@ -11,6 +11,18 @@ from cases.models import CalendarDay, CalendarYear
 
 SOURCE = "chinesecalendar"
 
+# chinesecalendar names the holidays in English; the calendar stores them as users say them
+# (cases/migrations/0020_holiday_names_in_chinese renamed the days stored before).
+HOLIDAY_NAMES = {
+    "New Year's Day": "元旦", "Spring Festival": "春节", "Tomb-sweeping Day": "清明节", "Labour Day": "劳动节",
+    "Dragon Boat Festival": "端午节", "National Day": "国庆节", "Mid-autumn Festival": "中秋节",
+    "Anti-Fascist 70th Day": "抗战胜利纪念日",
+}
+
+
+def holiday_name(name):
+    return HOLIDAY_NAMES.get(str(name), str(name))
+
 
 def cn_years():
     """Years chinesecalendar knows the State Council notice of."""
@@ -27,10 +39,10 @@ def cn_exceptions(year):
     out = {}
     for d, name in constants.holidays.items():
         if d.year == year and d.weekday() < 5:
-            out[d] = (CalendarDay.Kind.HOLIDAY, str(name))
+            out[d] = (CalendarDay.Kind.HOLIDAY, holiday_name(name))
     for d, name in constants.workdays.items():
         if d.year == year and d.weekday() >= 5:
-            out[d] = (CalendarDay.Kind.WORKDAY, str(name))
+            out[d] = (CalendarDay.Kind.WORKDAY, holiday_name(name))
     return out
 
 

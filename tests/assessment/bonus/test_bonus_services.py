@@ -177,15 +177,18 @@ def test_payroll_lists_every_member_of_approved_departments_only(supervisor, sal
     rows = proposal_services.employee_adjustments(Q)
     assert [(r["department"].code, r["user"].username) for r in rows] == [
         ("CS", "inv_cs"), ("SALES", "head_sales"), ("SALES", "inv_sales")]
-    text = proposal_services.payroll_csv(Q)
-    assert text.startswith("\ufeffquarter,department")
-    assert "SALES,Sales,inv_sales,,investigator,10.0,1," in text
-    assert "CS,Customer service,inv_cs,,investigator,0.0,2," in text
-    sheet = load_workbook(io.BytesIO(proposal_services.payroll_xlsx(Q))).active
-    assert sheet.max_row == 4 and sheet["G2"].value == 0.0
+    text = proposal_services.payroll_csv(Q, user=supervisor)
+    assert text.startswith("\ufeffBonus adjustments for payroll\n")
+    assert "\nQuarter,Department,Username,Name,Role,Adjustment (%),Version,Approved at,Approved by\n" in text
+    assert f"\n{Q},Sales,inv_sales,,Investigator,10.0,1," in text
+    assert f"\n{Q},Customer service,inv_cs,,Investigator,0.0,2," in text
+    assert f"Exported by,{supervisor.get_full_name() or supervisor.username}" in text
+    rows = list(load_workbook(io.BytesIO(proposal_services.payroll_xlsx(Q))).active.values)
+    header = next(i for i, row in enumerate(rows) if row and row[:2] == ("Quarter", "Department"))
+    assert len(rows) - header - 1 == 3 and rows[header + 1][5] == 0.0
 
 
 def test_payroll_leaves_out_departments_not_yet_approved(supervisor, sales):
     make_user("inv_sales", "investigator", sales)
     proposal_services.bonus_proposal_run(supervisor, Q, as_of=AS_OF)
-    assert proposal_services.payroll_csv(Q).count("\n") == 1
+    assert proposal_services.payroll_csv(Q).rstrip("\n").rsplit("\n", 1)[-1].startswith("Quarter,")

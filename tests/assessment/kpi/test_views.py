@@ -3,6 +3,7 @@ import io
 
 import pytest
 from django.test import Client
+from django.utils import translation
 from openpyxl import load_workbook
 
 from tests.assessment.kpi.test_services import make_user
@@ -58,15 +59,26 @@ def test_drill_down_lists_exactly_the_counted_cases(data):
     assert response.status_code == 200 and response.context["count"] == 1
 
 
-def test_exports_write_period_and_as_of_in_the_file(data):
+def test_exports_write_title_period_as_of_who_and_translated_headers_in_the_file(data):
     client = client_for(make_user("sup", "supervisor"))
-    text = client.get(f"/assessment/dashboard/export.csv?{Q}").content.decode()
-    assert "2026Q2" in text and "2026-07-15" in text
-    assert "department,complaints,new_policies" in text and "\nALL,2," in text
+    raw = client.get(f"/assessment/dashboard/export.csv?{Q}").content.decode("utf-8")
+    assert raw.startswith("\ufeffKPI report\n")  # the BOM Excel needs, then the title
+    assert "Period,2026Q2" in raw and "As of,2026-07-15" in raw and "Exported by,sup" in raw
+    assert "Department,Complaints,New policies" in raw and "\nWhole company,2," in raw
+    assert "timeliness_denominator" not in raw
     workbook = load_workbook(io.BytesIO(client.get(f"/assessment/dashboard/export.xlsx?{Q}").content))
     values = [row for row in workbook.active.iter_rows(values_only=True)]
-    assert values[0][1] == "2026Q2" and values[1][1] == "2026-07-15"
-    assert values[-1][0] == "ALL" and values[-1][1] == 2
+    assert values[0][0] == "KPI report" and values[1][1] == "2026Q2" and values[2][1] == "2026-07-15"
+    assert values[-1][0] == "Whole company" and values[-1][1] == 2
+
+
+def test_exports_speak_the_readers_language(data):
+    client = client_for(make_user("sup", "supervisor"))
+    client.post("/i18n/setlang/", {"language": "zh-hans"})
+    raw = client.get(f"/assessment/dashboard/export.csv?{Q}").content.decode("utf-8")
+    with translation.override("zh-hans"):
+        title, header = translation.gettext("KPI report"), translation.gettext("Complaint rate")
+    assert title != "KPI report" and raw.startswith(f"\ufeff{title}\n") and header in raw
 
 
 def test_supervisor_sets_a_target_in_the_portal(data):

@@ -131,19 +131,24 @@ def test_phone_is_masked_and_shown_only_on_request_with_a_log(login, assigned_ca
     assert AccessLog.objects.filter(user=users["inv_sales"], case=assigned_case, field="customer_phone").count() == 1
 
 
-def test_clerk_who_did_not_register_the_case_gets_no_show_button(login, assigned_case, users, django_user_model):
+def test_clerk_who_did_not_register_the_case_can_reveal_the_phone_but_not_the_id(login, assigned_case, users,
+                                                                                 django_user_model):
     from django.contrib.auth.models import Group
 
     other = django_user_model.objects.create_user("clerk2", password="x")
     other.groups.add(Group.objects.get(name="intake_clerk"))
     client = login("clerk")
     client.force_login(other)
-    page = client.get(reverse("case_detail", args=[assigned_case.reference])).content.decode()
+    ref = assigned_case.reference
+    page = client.get(reverse("case_detail", args=[ref])).content.decode()
     assert "138****5678" in page and "13812345678" not in page
-    assert reverse("personal_data_show", args=[assigned_case.reference, "customer_phone"]) not in page
-    response = client.post(reverse("personal_data_show", args=[assigned_case.reference, "customer_phone"]))
-    assert response.status_code == 403 and "13812345678" not in response.content.decode()
-    assert not AccessLog.objects.exists()
+    assert reverse("personal_data_show", args=[ref, "customer_phone"]) in page
+    assert reverse("personal_data_show", args=[ref, "customer_id_number"]) not in page
+    response = client.post(reverse("personal_data_show", args=[ref, "customer_phone"]))
+    assert response.status_code == 200 and "13812345678" in response.content.decode()
+    assert list(AccessLog.objects.values_list("user", "field")) == [(other.pk, "customer_phone")]
+    response = client.post(reverse("personal_data_show", args=[ref, "customer_id_number"]))
+    assert response.status_code == 403
 
 
 def test_case_page_query_count_is_bounded(login, assigned_case, users, django_assert_max_num_queries):
@@ -161,10 +166,11 @@ def test_case_page_query_count_is_bounded(login, assigned_case, users, django_as
     # case, which sections have rows, deadlines, the configuration for the explanations in the
     # reader's language (inside the test's transaction: calendar days and years, policy, stage
     # rules; outside one on PostgreSQL, one query checking the process memo), then one query per
-    # non-empty section (team, report, plan + approvals, attachments), the timeline and the
-    # triage suggestion kept at registration (one look-up by the case's unique key).
+    # non-empty section (team, report, plan + approvals, attachments), the timeline with the
+    # names of the departments and the people it mentions (one query each, whatever its
+    # length) and the triage suggestion kept at registration (one look-up by the case's key).
     # Nothing grows with attachments, events or team members (the team's "named by" is joined).
-    with django_assert_max_num_queries(17):
+    with django_assert_max_num_queries(19):
         response = client.get(reverse("case_detail", args=[ref]))
     assert response.status_code == 200
 
@@ -183,3 +189,17 @@ def test_role_or_membership_removed_in_the_admin_takes_effect_on_the_next_reques
     # and once the membership is removed too, the case is not found
     head.memberships.all().delete()
     assert client.get(url).status_code == 404
+
+
+def test_timeline_names_people_departments_and_values_not_their_codes(login, assigned_case, users):
+    # given: a team formed on the case (its event keeps usernames, the dispatch a department code)
+    case_transition(actor=users["head_sales"], reference=assigned_case.reference, action="form_team",
+                    data={"lead": "inv_sales", "members": ["head_sales"], "recusal_attested": True})
+    # when
+    page = login("head_sales").get(reverse("case_detail", args=[assigned_case.reference])).content.decode()
+    # then
+    timeline = page.split('id="h-timeline"', 1)[1]
+    assert users["inv_sales"].get_full_name() and users["inv_sales"].get_full_name() in timeline
+    assert "inv_sales" not in timeline and "head_sales" not in timeline
+    assert assigned_case.department.name in timeline and ": SALES" not in timeline
+    assert ": phone" not in timeline

@@ -3,8 +3,10 @@ no personal data."""
 from io import BytesIO
 
 import pytest
+from django.utils import translation
 from openpyxl import load_workbook
 
+from cases.models import Department
 from cases.services import case_transition
 
 pytestmark = pytest.mark.django_db
@@ -28,8 +30,21 @@ def test_csv_export_writes_the_filters_and_only_the_matching_cases(login, two_de
     response = login("supervisor").get("/cases/export.csv", {"department": "CLAIMS"})
     text = csv_text(response)
     assert response.status_code == 200 and response["Content-Type"].startswith("text/csv")
-    assert "department=CLAIMS" in text
+    assert f"Department: {Department.objects.get(code='CLAIMS').name}" in text
     assert claims.reference in text and sales.reference not in text
+
+
+def test_csv_export_has_a_bom_a_title_and_headers_and_values_in_the_readers_language(login, two_departments, users):
+    client = login("supervisor")
+    client.post("/i18n/setlang/", {"language": "zh-hans"})
+    raw = b"".join(client.get("/cases/export.csv").streaming_content).decode("utf-8")
+    with translation.override("zh-hans"):
+        title, reference, exported_by = (translation.gettext(t) for t in ("Case list", "Reference", "Exported by"))
+    assert raw.startswith(f"\ufeff{title}\n")
+    lines = raw[1:].splitlines()
+    assert f"{exported_by},{users['supervisor'].get_full_name() or 'supervisor'}" in lines
+    assert any(line.startswith(f"{reference},") for line in lines)
+    assert "reference" not in raw and "CLAIMS" not in raw  # departments by their name, not their code
 
 
 def test_export_never_contains_personal_data(login, two_departments):
@@ -48,8 +63,9 @@ def test_xlsx_export_has_the_preamble_and_one_row_per_case(login, two_department
     response = login("supervisor").get("/cases/export.xlsx")
     sheet = load_workbook(BytesIO(response.content)).active
     rows = [[c.value for c in row] for row in sheet.iter_rows()]
-    header = rows.index(next(r for r in rows if r and r[0] == "reference"))
-    assert rows[3][0] == "Filters"
+    header = rows.index(next(r for r in rows if r and r[0] == "Reference"))
+    assert rows[0][0] == "Case list" and rows[2][0] == "Filters"
+    assert [r[0] for r in rows[3:5]] == ["Exported by", "Exported at"]
     assert sorted(r[0] for r in rows[header + 1:]) == sorted(c.reference for c in two_departments)
 
 
