@@ -27,7 +27,7 @@ from complaints_portal.db_router import replica_view
 
 from . import exports, listing, selectors, services
 from .actions.forms import action_form, bulk_forms
-from .actions.table import ACTIONS, actions_for
+from .actions.table import ACTIONS, actions_for, waiting_for
 from .deadlines import explain_in_language
 from .forms import (
     AttachmentForm,
@@ -259,7 +259,8 @@ def _case_page(request, case, *, failed_action=None, failed_form=None, upload_fo
     pauses = list(case.pauses.select_related("created_by")) if has["pauses"] else []
     extensions = list(case.extensions.select_related("decided_by")) if has["extensions"] else []
     explain_in_language(case, deadlines, extensions, pauses)
-    actions = actions_for(user, case, paused=any(p.end is None for p in pauses))
+    pause = next((p for p in pauses if p.end is None), None)
+    actions = actions_for(user, case, paused=pause is not None)
     forms = []
     for name in actions:
         form = failed_form if name == failed_action else _action_form(name, user, case)
@@ -290,6 +291,9 @@ def _case_page(request, case, *, failed_action=None, failed_form=None, upload_fo
         "primary_forms": primary,
         "secondary_forms": secondary,
         "expanded": expanded,
+        "pause": pause,
+        # The lifecycle's next step is someone else's: say whose, and what it is.
+        "waiting": [] if primary else waiting_for(case, paused=pause is not None),
         "error": error,
         "may_see_personal": can_see_personal_data(user, case),
         "masked_phone": masked(case, "customer_phone"),

@@ -90,7 +90,8 @@ def test_queue_pages_do_not_grow_queries_with_rows(login, make_case, users, url,
         if i % 2:
             _assign(users, case, "SALES")
     client = login(user)
-    with django_assert_max_num_queries(7):
+    # 8: the open pauses of the page's cases are one query of their own (issue 20.9).
+    with django_assert_max_num_queries(8):
         response = client.get(reverse(url))
     assert response.status_code == 200
 
