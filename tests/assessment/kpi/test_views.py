@@ -84,12 +84,13 @@ def test_followup_queue_lists_notified_cases_without_outcome_and_records_a_visit
     CalendarYear.objects.create(year=2026)
     clerk = make_user("clerk", "intake_clerk")
     client = client_for(clerk)
-    response = client.get("/assessment/followups/")
+    # The visit was due on 2026-04-27: it is listed with the overdue visits.
+    response = client.get("/assessment/followups/?show=overdue")
     assert [i["case"].department.code for i in response.context["items"]] == ["SALES"]
     reference = response.context["items"][0]["case"].reference
     assert str(response.context["items"][0]["due"]) == "2026-04-27"
     client.post(f"/assessment/followups/{reference}/visit/", {"outcome": "completed", "rating": "5"})
-    assert client.get("/assessment/followups/").context["items"] == []
+    assert client.get("/assessment/followups/?show=overdue").context["items"] == []
 
 
 def test_dashboard_counts_regulator_referrals_separately_and_drills_into_them(data):
