@@ -6,6 +6,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from complaints_portal.common.forms import DateInput, DateTimeInput, StyledForm
+from complaints_portal.common.rendering import querystring
 
 from .models.case import (
     Category,
@@ -16,6 +17,7 @@ from .models.case import (
     MisconductKind,
     Status,
 )
+from .selectors import CASE_SORTS
 
 
 def _blank(choices, label="—"):
@@ -112,6 +114,8 @@ class CaseFilterForm(StyledForm):
     department = forms.ChoiceField(label=_("Department"), required=False)
     overdue = forms.BooleanField(label=_("Overdue"), required=False)
     due_soon = forms.BooleanField(label=_("Due soon"), required=False)
+    sort = forms.ChoiceField(required=False, widget=forms.HiddenInput, choices=[
+        (f"{direction}{key}", key) for key in CASE_SORTS for direction in ("", "-")])
 
     def __init__(self, *args, departments=None, **kwargs):
         super().__init__(*args, **kwargs)
@@ -132,6 +136,25 @@ class CaseFilterForm(StyledForm):
         if d.get("due_soon"):
             filters["due_soon"] = True
         return filters
+
+    def order(self, default=None):
+        """The order asked for (a key of cases.selectors.CASE_SORTS), else ``default``."""
+        return (self.cleaned_data.get("sort") if self.is_valid() else None) or default
+
+    def chips(self, request):
+        """What is applied, for the list's chips: [(label, value shown, the URL without it)]."""
+        if not self.is_valid():
+            return []
+        chips = []
+        for name in ("q", "status", "category", "channel", "department", "overdue", "due_soon"):
+            value = self.cleaned_data.get(name)
+            if not value or name not in self.fields:
+                continue
+            field = self.fields[name]
+            shown = dict(field.choices).get(value, value) if hasattr(field, "choices") else (
+                "" if value is True else value)
+            chips.append((field.label, shown, querystring(request, **{name: None, "page": None})))
+        return chips
 
 
 # --- case page --------------------------------------------------------------------------------

@@ -25,7 +25,7 @@ from complaints_portal.common.roles import (
 )
 from complaints_portal.db_router import replica_view
 
-from . import exports, listing, selectors, services
+from . import exports, listing, saved_filters, selectors, services
 from .actions.forms import action_form, bulk_forms
 from .actions.table import ACTIONS, actions_for, waiting_for
 from .deadlines import explain_in_language
@@ -119,23 +119,27 @@ def home(request):
 # --- lists ------------------------------------------------------------------------------------
 
 def _case_list_page(request, *, title, selector, template="cases/case_list.html", department_filter=False, intro="",
-                    awaiting_email=()):
+                    awaiting_email=(), default_sort=None):
     departments = Department.objects.filter(active=True).order_by("code") if department_filter else None
     form = CaseFilterForm(request.GET or None, departments=departments)
-    qs = listing.case_table_queryset(selector(request.access, **form.selector_filters()))
+    sort = form.order(default_sort)
+    qs = listing.case_table_queryset(selector(request.access, sort=sort, **form.selector_filters()))
     page = Paginator(qs, PAGE_SIZE).get_page(request.GET.get("page"))
     return render(request, template, {
         "title": title, "intro": intro, "filter_form": form, "page": page, "rows": listing.case_rows(page.object_list),
         "today": timezone.localdate(), "filtered": bool(form.is_bound and form.selector_filters()),
         "awaiting_email": awaiting_email, "bulk_forms": bulk_forms(request.access),
+        "sort": sort or "next_due", "chips": form.chips(request),
+        "saved_filters": saved_filters.saved_filter_list(request.user) if default_sort else None,
     })
 
 
 @login_required
 def case_list(request):
-    """Every case the user may see (selectors decide), newest due date first."""
+    """Every case the user may see (selectors decide), newest first unless sorted otherwise, with
+    the user's saved filters."""
     return _case_list_page(request, title=_("All cases"), selector=selectors.case_queue,
-                           department_filter=sees_all_cases(request.access))
+                           department_filter=sees_all_cases(request.access), default_sort="-received")
 
 
 @login_required
@@ -147,7 +151,7 @@ def case_list_export(request, fmt):
     departments = Department.objects.filter(active=True).order_by("code") if sees_all_cases(request.access) else None
     form = CaseFilterForm(request.GET or None, departments=departments)
     filters = form.selector_filters()
-    qs = selectors.case_queue(request.access, **filters)
+    qs = selectors.case_queue(request.access, sort=form.order("-received"), **filters)
     if fmt == "xlsx":
         return exports.case_list_xlsx(qs, filters, request.user)
     return exports.case_list_csv(qs, filters, request.user)

@@ -16,6 +16,7 @@ from .parts import (
     Report,
     TeamMember,
 )
+from .saved import SavedFilter
 
 __all__ = [
     "Absence",
@@ -39,6 +40,7 @@ __all__ = [
     "PlanApproval",
     "ReferenceCounter",
     "RoutingRule",
+    "SavedFilter",
     "SmsDelivery",
     "Report",
     "StageRule",
