@@ -112,7 +112,8 @@ VOLUME_DIMENSIONS = ("category", "channel", "dispute_type", "root_cause")
 
 def volumes(period, as_of, departments=None):
     """{dimension: [(value, cohort complaints)]} for each of VOLUME_DIMENSIONS, most first; one
-    query grouped by the four columns, summed per dimension here (the counts of volume_cases)."""
+    query grouped by the four columns, summed per dimension here (the counts of volume_cases).
+    Cases without a root cause or a dispute type (only disputes have one) are not listed there."""
     qs = KpiCase.objects.filter(rules.cohort(period, as_of))
     if departments is not None:
         departments = sorted(d.pk for d in departments)
@@ -123,14 +124,16 @@ def volumes(period, as_of, departments=None):
         for *values, n in qs.values_list(*VOLUME_DIMENSIONS).annotate(n=Count("*")).order_by():
             for dimension, value in zip(VOLUME_DIMENSIONS, values, strict=True):
                 totals[dimension][value] += n
-        totals["root_cause"].pop("", None)
+        for dimension in ("dispute_type", "root_cause"):
+            totals[dimension].pop("", None)
+            totals[dimension].pop(None, None)
         return {
             dimension: sorted(counter.items(), key=lambda item: (-item[1], item[0]))
             for dimension, counter in totals.items()
         }
 
     # Cached like the KPI counts (a finished period, invalidated by any change to its cases).
-    name = f"kpi-volumes:3:{'all' if departments is None else '-'.join(map(str, departments))}"
+    name = f"kpi-volumes:4:{'all' if departments is None else '-'.join(map(str, departments))}"
     return cached_for_period(period, as_of, name, compute)
 
 

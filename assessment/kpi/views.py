@@ -1,7 +1,7 @@
 """Assessment pages: KPI dashboard with drill-down and exports, targets, follow-up queue.
 Supervisors and senior managers see every department, a head the departments they head,
 others get 403; a follow-up case the user may not see is a 404 (cases.selectors)."""
-from urllib.parse import urlsplit
+from urllib.parse import urlencode, urlsplit
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
@@ -12,6 +12,7 @@ from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy as _lazy
 from django.views.decorators.http import require_POST
 
 from assessment.kpi.pages import download, page_date, page_departments, page_period
@@ -99,7 +100,36 @@ def dashboard(request):
     }
     if context["is_supervisor"]:
         context["surge_alerts_open"] = surge_alerts_open_count()
+    context["breakdowns"] = _breakdowns(context)
+    context["breakdown_data"] = {chart["key"]: chart["rows"] for chart in context["breakdowns"]}
     return render(request, "assessment/dashboard.html", context)
+
+
+BREAKDOWN_TITLES = {
+    "backlog": _lazy("Backlog by status"), "stage": _lazy("Stage compliance (%)"),
+    "category": _lazy("By category"), "channel": _lazy("By channel"), "dispute_type": _lazy("By dispute type"),
+    "root_cause": _lazy("Top root causes"),
+}
+
+
+def _breakdowns(context):
+    """The dashboard's breakdowns as charts: [{"key", "title", "rows": [{"label", "n", "url"}]}],
+    each bar linking to the drill-down of exactly the cases it counts."""
+    drill = reverse("assessment_drilldown") + "?" + context["query"] + "&"
+
+    def rows(items):
+        return [{"label": str(label), "n": n, "url": drill + urlencode(params)} for label, n, params in items]
+
+    charts = [
+        ("backlog", rows((label, n, {"backlog": code}) for code, label, n in context["backlog"])),
+        ("stage", rows((f"{label} ({rates['met']}/{rates['denominator']})",
+                        float(rates["rate"]) if rates["rate"] is not None else 0,
+                        {"stage": stage, "state": "met"}) for stage, label, rates in context["stages"])),
+    ]
+    for dimension, values in context["volumes"].items():
+        charts.append((dimension, rows((label, n, {"dimension": dimension, "value": value})
+                                       for value, label, n in values[:10])))
+    return [{"key": key, "title": str(BREAKDOWN_TITLES[key]), "rows": chart_rows} for key, chart_rows in charts]
 
 
 @login_required

@@ -149,3 +149,23 @@ def test_backlog_overdue_and_stage_figures_drill_into_exactly_the_cases_counted(
     # unknown statuses, stages and states are not found
     for query in ("backlog=closed", "backlog=nope", "stage=nope&state=met", "stage=acknowledge&state=nope"):
         assert client.get(f"/assessment/dashboard/cases/?{Q}&{query}").status_code == 404, query
+
+
+def test_dashboard_breakdowns_are_charts_whose_bars_link_to_the_cases_counted(data):
+    sales, _cs = data
+    # given cases with and without a dispute type (only disputes have one)
+    ComplaintFactory(department=sales, category="product", dispute_type="claims")
+    client = client_for(make_user("sup", "supervisor"))
+    page = client.get(f"/assessment/dashboard/?{Q}")
+    charts = page.context["breakdown_data"]
+    html = page.content.decode()
+    # then: one chart per breakdown, with its data for the chart script
+    assert set(charts) == {"backlog", "stage", "category", "channel", "dispute_type", "root_cause"}
+    assert html.count("data-breakdown=") == len([rows for rows in charts.values() if rows]) and 'id="kpi-breakdowns"' in html
+    # no "—" entry for the cases without a dispute type
+    assert [row["n"] for row in charts["dispute_type"]] == [1]
+    assert "—" not in [row["label"] for row in charts["dispute_type"]]
+    # each bar opens the drill-down of exactly the cases it counts
+    for key in ("category", "channel", "dispute_type"):
+        for row in charts[key]:
+            assert client.get(row["url"]).context["count"] == row["n"], (key, row)
