@@ -70,6 +70,9 @@ class IntakeForm(StyledForm):
         # Hooks for static/portal/portal.js: the duplicate check and the channel/category toggles.
         self.fields["channel"].widget.attrs["data-toggle-group"] = "channel"
         self.fields["category"].widget.attrs["data-toggle-group"] = "category"
+        # Required for one choice of another field (clean() below): an asterisk beside them.
+        self.fields["regulator_reference"].widget.attrs["data-required-when"] = "channel=regulator"
+        self.fields["misconduct_kind"].widget.attrs["data-required-when"] = "category=misconduct"
         for name in ("customer_phone", "policy_numbers"):
             # POST, so that the phone and policy number never appear in a URL or access log.
             self.fields[name].widget.attrs.update({

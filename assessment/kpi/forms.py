@@ -41,7 +41,8 @@ class VisitForm(forms.Form):
                                 widget=forms.Select(attrs={"class": "form-select"}))
     rating = forms.TypedChoiceField(
         label=_("Rating"), choices=RATINGS, coerce=int, required=False, empty_value=None,
-        widget=forms.RadioSelect, help_text=_("Required for a completed visit."),
+        widget=forms.RadioSelect(attrs={"data-required-when": "outcome=completed"}),
+        help_text=_("Required for a completed visit."),
     )
     comment = forms.CharField(label=_("Comment"), required=False,
                               widget=forms.Textarea(attrs={"rows": 2, "class": "form-control"}))

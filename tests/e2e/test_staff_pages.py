@@ -86,3 +86,18 @@ def test_case_tables_are_cards_on_a_phone(browser, demo):
     deadline = page.locator("table.table-deadlines tbody tr").first
     assert deadline.evaluate("r => getComputedStyle(r).display") == "block"
     assert errors == []
+
+
+def test_a_form_sent_back_with_errors_focuses_its_first_invalid_field(browser, demo):
+    page, errors = logged_in(browser, demo, "clerk")
+    page.goto(f"{demo}/cases/new/")
+    page.fill("[name=customer_name]", "Li Lei")
+    page.click("#intake-form button[type=submit]")
+    page.wait_for_load_state()
+    # the phone is the first field in error: red border, and the cursor is in it
+    phone = page.locator("#id_customer_phone")
+    assert "is-invalid" in phone.get_attribute("class")
+    assert page.evaluate("document.activeElement.id") == "id_customer_phone"
+    assert phone.evaluate("e => getComputedStyle(e).borderColor") != page.locator("#id_customer_name").evaluate(
+        "e => getComputedStyle(e).borderColor")
+    assert errors == []

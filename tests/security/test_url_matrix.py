@@ -76,6 +76,7 @@ MATRIX = {
         "POST": (_path("/accounts/logout/"), lambda c: {}, everyone(302), {}),
     },
     "password_change": {"GET": (_path("/accounts/password/"), None, staff(OK), {})},
+    "password_forgotten": {"GET": (_path("/accounts/password/forgotten/"), None, everyone(OK), {})},
     "password_change_done": {"GET": (_path("/accounts/password/done/"), None, staff(OK), {})},
     "set_language": {"POST": (_path("/i18n/setlang/"), lambda c: {"language": "en", "next": "/"}, everyone(302), {})},
     # The schema and its browsable docs describe the API, not data; they are public by design.
