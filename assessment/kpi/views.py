@@ -12,7 +12,7 @@ from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy as _lazy
+from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
 
 from assessment.kpi.pages import download, page_date, page_departments, page_period
@@ -106,9 +106,9 @@ def dashboard(request):
 
 
 BREAKDOWN_TITLES = {
-    "backlog": _lazy("Backlog by status"), "stage": _lazy("Stage compliance (%)"),
-    "category": _lazy("By category"), "channel": _lazy("By channel"), "dispute_type": _lazy("By dispute type"),
-    "root_cause": _lazy("Top root causes"),
+    "backlog": gettext_lazy("Backlog by status"), "stage": gettext_lazy("Stage compliance (%)"),
+    "category": gettext_lazy("By category"), "channel": gettext_lazy("By channel"), "dispute_type": gettext_lazy("By dispute type"),
+    "root_cause": gettext_lazy("Top root causes"),
 }
 
 
