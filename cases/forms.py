@@ -5,6 +5,7 @@ from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 
 from complaints_portal.common.forms import DateInput, DateTimeInput, StyledForm
+from complaints_portal.common.rendering import querystring
 
 from .models.case import (
     Category,
@@ -16,6 +17,8 @@ from .models.case import (
     Status,
 )
 from .models.flags import CustomerFlag
+from .searches import PERSONAL, SEARCH_PARAM
+from .selectors import CASE_SORTS
 from .services.intake import intake_rule_errors
 from .services.submissions import form_submission, form_token
 
@@ -93,6 +96,9 @@ class IntakeForm(OneTimeForm, StyledForm):
         # Hooks for static/portal/portal.js: the duplicate check and the channel/category toggles.
         self.fields["channel"].widget.attrs["data-toggle-group"] = "channel"
         self.fields["category"].widget.attrs["data-toggle-group"] = "category"
+        # Required for one choice of another field (clean() below): an asterisk beside them.
+        self.fields["regulator_reference"].widget.attrs["data-required-when"] = "channel=regulator"
+        self.fields["misconduct_kind"].widget.attrs["data-required-when"] = "category=misconduct"
         for name in ("customer_phone", "policy_numbers"):
             # POST, so that the phone and policy number never appear in a URL or access log.
             self.fields[name].widget.attrs.update({
@@ -138,6 +144,8 @@ class CaseFilterForm(StyledForm):
     department = forms.ChoiceField(label=_("Department"), required=False)
     overdue = forms.BooleanField(label=_("Overdue"), required=False)
     due_soon = forms.BooleanField(label=_("Due soon"), required=False)
+    sort = forms.ChoiceField(required=False, widget=forms.HiddenInput, choices=[
+        (f"{direction}{key}", key) for key in CASE_SORTS for direction in ("", "-")])
 
     def __init__(self, *args, departments=None, **kwargs):
         super().__init__(*args, **kwargs)
@@ -162,6 +170,28 @@ class CaseFilterForm(StyledForm):
         if d.get("due_soon"):
             filters["due_soon"] = True
         return filters
+
+    def order(self, default=None):
+        """The order asked for (a key of cases.selectors.CASE_SORTS), else ``default``."""
+        return (self.cleaned_data.get("sort") if self.is_valid() else None) or default
+
+    def chips(self, request):
+        """What is applied, for the list's chips: [(label, value shown, the URL without it)]."""
+        if not self.is_valid():
+            return []
+        chips = []
+        for name in ("q", "status", "category", "channel", "department", "overdue", "due_soon"):
+            value = self.cleaned_data.get(name)
+            if not value or name not in self.fields:
+                continue
+            field = self.fields[name]
+            shown = dict(field.choices).get(value, value) if hasattr(field, "choices") else (
+                "" if value is True else value)
+            # A stored search (cases.searches) is dropped with its key; another filter is emptied in
+            # the query string, which applies over the stored ones.
+            removal = {SEARCH_PARAM: None} if name in PERSONAL else {name: ""}
+            chips.append((field.label, shown, querystring(request, **removal, page=None)))
+        return chips
 
 
 # --- case page --------------------------------------------------------------------------------

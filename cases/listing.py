@@ -11,7 +11,7 @@ from django.utils.translation import get_language
 
 from .deadlines import due_state
 from .fields import mask_phone
-from .models import CaseDeadline
+from .models import CaseDeadline, Pause
 from .models.case import Category, Channel, Status
 from .models.deadlines import Stage
 from .models.flags import CustomerFlag
@@ -70,16 +70,25 @@ def _open_stages(case_ids):
         return cursor.fetchall()
 
 
+def _open_pauses(case_ids):
+    """{case id: (start, kind)} of the cases whose deadline is paused now."""
+    return {case_id: (start, kind) for case_id, start, kind in
+            Pause.objects.filter(case_id__in=case_ids, end__isnull=True).values_list("case_id", "start", "kind")}
+
+
 def case_rows(values):
     """Rows of jinja2/cases/_case_table.html from ``case_table_queryset`` dicts (a page's object
-    list or a slice): two queries in all, whatever the number of rows."""
+    list or a slice): three queries in all, whatever the number of rows."""
     cases = list(values)
     if not cases:
         return []
     first_open = {}
-    for case_id, stage in _open_stages([c["id"] for c in cases]):
+    ids = [c["id"] for c in cases]
+    for case_id, stage in _open_stages(ids):
         first_open.setdefault(case_id, stage)
+    pauses = _open_pauses(ids)
     labels = _labels(get_language())
+    pause_kinds = dict(Pause.Kind.choices)
     url_prefix, url_suffix = reverse("case_detail", args=[_REFERENCE]).split(_REFERENCE)
     safe = RFC3986_SUBDELIMS + "/~:@"  # what reverse() leaves unquoted
     today = timezone.localdate()
@@ -88,6 +97,7 @@ def case_rows(values):
         received = timezone.localtime(case["received_at"])
         next_due = case["next_due"]
         stage = first_open.get(case["id"])
+        pause = pauses.get(case["id"])
         rows.append({
             "reference": case["reference"],
             "url": url_prefix + quote(case["reference"], safe=safe) + url_suffix,
@@ -99,6 +109,8 @@ def case_rows(values):
             "stage": _label(labels["stage"], stage) if stage else "",
             "status": case["status"],
             "status_label": _label(labels["status"], case["status"]),
+            "paused_since": pause[0].isoformat() if pause else "",
+            "paused_why": str(pause_kinds.get(pause[1], pause[1])) if pause else "",
             "customer_name": case["customer_name"],
             "phone": mask_phone(case["customer_phone"]),
             "summary": case["summary"],

@@ -2,6 +2,9 @@
 and tasks follow one rule. ``who`` is the request's Access or a user. Department staff act on
 their departments' cases; a review (round 2) is led by a senior manager and its team members
 may come from other departments."""
+from django.contrib.auth import get_user_model
+from django.utils.translation import gettext as _
+
 from complaints_portal.common.roles import (
     ADMINISTRATOR,
     DEPARTMENT_HEAD,
@@ -12,7 +15,7 @@ from complaints_portal.common.roles import (
     Access,
 )
 
-from .models import DepartmentMembership
+from .models import DepartmentMembership, TeamMember
 from .models.deadlines import Tier
 
 HEAD = DepartmentMembership.Role.HEAD
@@ -146,3 +149,48 @@ def can_reveal(who, case, field):
     if field == "customer_phone" and case.is_open and is_clerk(who):
         return True
     return can_see_personal_data(who, case)
+
+
+# -- who holds a `may` predicate, in words: the case page's "waiting for …" -------------------
+def _active(qs):
+    return [u.get_full_name() or u.get_username() for u in qs.filter(is_active=True).order_by("username")[:5]]
+
+
+def _heads(case):
+    return _active(get_user_model().objects.filter(memberships__department_id=case.department_id,
+                                                   memberships__role=HEAD))
+
+
+def _team(case):
+    ids = TeamMember.objects.filter(case=case, round=case.round, ended_at__isnull=True).values("user_id")
+    return _active(get_user_model().objects.filter(pk__in=ids))
+
+
+def _head_or_senior(case):
+    if case.round == 1 and case.department_id:
+        return _("the head of %(department)s") % {"department": case.department.name}, _heads(case)
+    return _("a senior manager"), []
+
+
+def _case_team(case):
+    if has_active_team(case):
+        return _("the investigation team"), _team(case)
+    return _head_or_senior(case)
+
+
+# (case) -> (who in words, [names]); a predicate without an entry reads "someone else".
+HOLDERS = {
+    is_clerk: lambda case: (_("an intake clerk"), []),
+    is_supervisor: lambda case: (_("a supervisor"), []),
+    clerk_or_supervisor: lambda case: (_("an intake clerk or a supervisor"), []),
+    senior_or_first_round_head: _head_or_senior,
+    handles_case: _case_team,
+    clerk_or_case_handler: lambda case: (_("an intake clerk or %(team)s") % {"team": _case_team(case)[0]},
+                                         _case_team(case)[1]),
+}
+
+
+def holders(predicate, case):
+    """Who may do what ``predicate`` allows on ``case``: (who in words, [up to 5 names])."""
+    describe = HOLDERS.get(predicate)
+    return describe(case) if describe else (_("someone else"), [])

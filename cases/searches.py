@@ -38,9 +38,10 @@ def filter_data(request):
     if request.method == "POST":
         return request.POST
     stored = search_load(request, request.GET.get(SEARCH_PARAM))
-    if stored is not None:
-        return stored
     data = request.GET.copy()
     for name in (*PERSONAL, SEARCH_PARAM, "page"):
         data.pop(name, None)
+    if stored is not None:
+        # The query string's other filters (a sort, a chip's removal) apply over the stored ones.
+        return {**stored, **data.dict()}
     return data or None

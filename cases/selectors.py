@@ -56,11 +56,30 @@ def case_get_for_user(who, reference, *, for_update=False):
     return case
 
 
+# The orders a list may be sorted by (?sort=key, -key descending): the only column names a
+# request may put into ORDER BY. Ties go by id, so a page boundary is stable.
+CASE_SORTS = {
+    "reference": "reference", "next_due": "next_due", "status": "status", "customer": "customer_name",
+    "department": "department__name", "received": "received_at",
+}
+
+
+def case_ordering(sort):
+    """ORDER BY of ``sort`` (a CASE_SORTS key, "-" first for descending; None: nearest due date
+    first, the queues' order). Empty values last in both directions, on every database."""
+    if not sort:
+        return [F("next_due").asc(nulls_last=True), "received_at"]
+    descending, key = sort.startswith("-"), sort.lstrip("-")
+    column = F(CASE_SORTS[key])
+    return [column.desc(nulls_last=True) if descending else column.asc(nulls_last=True), "-pk" if descending else "pk"]
+
+
 def case_queue(who, *, status=None, department=None, category=None, channel=None, overdue=None,
                due_soon=None, search=None, received_after=None, received_before=None, open_only=False, today=None,
-               within=None):
-    """Cases the user may see, filtered, nearest due date first; ``within``: a condition naming
-    only cases of the user's departments and review teams (see ``_visible_within``)."""
+               within=None, sort=None):
+    """Cases the user may see, filtered, nearest due date first unless ``sort`` names another
+    order (CASE_SORTS); ``within``: a condition naming only cases of the user's departments and
+    review teams (see ``_visible_within``)."""
     qs = (_visible_within(who, within) if within is not None else case_list_visible_to(who)).select_related("department")
     today = today or timezone.localdate()
     if open_only:
@@ -87,7 +106,7 @@ def case_queue(who, *, status=None, department=None, category=None, channel=None
         qs = qs.filter(search_condition(search))
     # Cases with nothing more due (closed, archived) go last on every database (SQLite sorts
     # NULL first by default, PostgreSQL last).
-    return qs.order_by(F("next_due").asc(nulls_last=True), "received_at")
+    return qs.order_by(*case_ordering(sort))
 
 
 def search_condition(text):

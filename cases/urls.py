@@ -1,12 +1,14 @@
 from django.urls import include, path
 
-from . import notification_views, views, workload_views
+from . import notification_views, saved_filter_views, views, workload_views
 from .triage import views as triage_views
 
 urlpatterns = [
     path("", views.home, name="home"),
     path("cases/", views.case_list, name="case_list"),
     path("cases/export.<str:fmt>", views.case_list_export, name="case_list_export"),
+    path("cases/filters/", saved_filter_views.saved_filter_create, name="saved_filter_create"),
+    path("cases/filters/<int:pk>/delete/", saved_filter_views.saved_filter_remove, name="saved_filter_remove"),
     path("cases/new/", views.case_create, name="case_create"),
     path("cases/new/duplicates/", views.duplicate_check, name="duplicate_check"),
     path("cases/new/triage/", triage_views.triage_suggest, name="triage_suggest"),

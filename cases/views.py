@@ -26,9 +26,9 @@ from complaints_portal.common.roles import (
 )
 from complaints_portal.db_router import replica_view
 
-from . import exports, listing, searches, selectors, services
+from . import exports, listing, saved_filters, searches, selectors, services
 from .actions.forms import action_form, bulk_forms
-from .actions.table import ACTIONS, actions_for
+from .actions.table import ACTIONS, actions_for, waiting_for
 from .deadlines import explain_in_language
 from .forms import (
     AttachmentForm,
@@ -122,7 +122,7 @@ def home(request):
 # --- lists ------------------------------------------------------------------------------------
 
 def _case_list_page(request, *, title, selector, template="cases/case_list.html", department_filter=False, intro="",
-                    awaiting_email=()):
+                    awaiting_email=(), default_sort=None):
     departments = Department.objects.filter(active=True).order_by("code") if department_filter else None
     form = CaseFilterForm(searches.filter_data(request), departments=departments)
     if request.method == "POST":
@@ -130,21 +130,25 @@ def _case_list_page(request, *, title, selector, template="cases/case_list.html"
         if form.is_valid():
             key = searches.search_store(request, form.stored())
             return redirect(f"{request.path}?{urlencode({searches.SEARCH_PARAM: key})}")
-    qs = listing.case_table_queryset(selector(request.access, **form.selector_filters()))
+    sort = form.order(default_sort)
+    qs = listing.case_table_queryset(selector(request.access, sort=sort, **form.selector_filters()))
     page = Paginator(qs, PAGE_SIZE).get_page(request.GET.get("page"))
     return render(request, template, {
         "title": title, "intro": intro, "filter_form": form, "page": page, "rows": listing.case_rows(page.object_list),
         "today": timezone.localdate(), "filtered": bool(form.is_bound and form.selector_filters()),
         "awaiting_email": awaiting_email, "bulk_forms": bulk_forms(request.access),
+        "sort": sort or "next_due", "chips": form.chips(request),
+        "saved_filters": saved_filters.saved_filter_list(request.user) if default_sort else None,
     }, status=400 if form.is_bound and not form.is_valid() else 200)
 
 
 @login_required
 @require_http_methods(["GET", "POST"])
 def case_list(request):
-    """Every case the user may see (selectors decide), newest due date first."""
+    """Every case the user may see (selectors decide), newest first unless sorted otherwise, with
+    the user's saved filters."""
     return _case_list_page(request, title=_("All cases"), selector=selectors.case_queue,
-                           department_filter=sees_all_cases(request.access))
+                           department_filter=sees_all_cases(request.access), default_sort="-received")
 
 
 @login_required
@@ -157,7 +161,7 @@ def case_list_export(request, fmt):
     departments = Department.objects.filter(active=True).order_by("code") if sees_all_cases(request.access) else None
     form = CaseFilterForm(searches.filter_data(request), departments=departments)
     filters = form.selector_filters()
-    qs = selectors.case_queue(request.access, **filters)
+    qs = selectors.case_queue(request.access, sort=form.order("-received"), **filters)
     if fmt == "xlsx":
         return exports.case_list_xlsx(qs, form, request.user)
     return exports.case_list_csv(qs, form, request.user)
@@ -277,7 +281,8 @@ def _case_page(request, case, *, failed_action=None, failed_form=None, upload_fo
     pauses = list(case.pauses.select_related("created_by")) if has["pauses"] else []
     extensions = list(case.extensions.select_related("decided_by")) if has["extensions"] else []
     explain_in_language(case, deadlines, extensions, pauses)
-    actions = actions_for(user, case, paused=any(p.end is None for p in pauses))
+    pause = next((p for p in pauses if p.end is None), None)
+    actions = actions_for(user, case, paused=pause is not None)
     forms = []
     for name in actions:
         form = failed_form if name == failed_action else _action_form(name, user, case)
@@ -308,6 +313,9 @@ def _case_page(request, case, *, failed_action=None, failed_form=None, upload_fo
         "primary_forms": primary,
         "secondary_forms": secondary,
         "expanded": expanded,
+        "pause": pause,
+        # The lifecycle's next step is someone else's: say whose, and what it is.
+        "waiting": [] if primary else waiting_for(case, paused=pause is not None),
         "error": error,
         "may_see_personal": can_see_personal_data(user, case),
         "may_reveal_phone": can_reveal(user, case, "customer_phone"),

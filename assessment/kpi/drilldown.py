@@ -110,7 +110,8 @@ VOLUME_DIMENSIONS = ("category", "channel", "dispute_type", "root_cause", "custo
 
 def volumes(period, as_of, departments=None):
     """{dimension: [(value, cohort complaints)]} for each of VOLUME_DIMENSIONS, most first; one
-    query grouped by the four columns, summed per dimension here (the counts of volume_cases)."""
+    query grouped by the four columns, summed per dimension here (the counts of volume_cases).
+    Cases without a root cause or a dispute type (only disputes have one) are not listed there."""
     qs = KpiCase.objects.filter(rules.cohort(period, as_of))
     if departments is not None:
         departments = sorted(d.pk for d in departments)
@@ -122,8 +123,9 @@ def volumes(period, as_of, departments=None):
             for dimension, value in zip(VOLUME_DIMENSIONS, values, strict=True):
                 for one in value.split(",") if dimension == "customer_flags" else (value,):
                     totals[dimension][one] += n
-        totals["root_cause"].pop("", None)
-        totals["customer_flags"].pop("", None)
+        for dimension in ("dispute_type", "root_cause", "customer_flags"):
+            totals[dimension].pop("", None)
+            totals[dimension].pop(None, None)
         return {
             dimension: sorted(counter.items(), key=lambda item: (-item[1], item[0]))
             for dimension, counter in totals.items()

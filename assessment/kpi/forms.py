@@ -22,15 +22,27 @@ class TargetForm(StyledForm):
 
 
 class AttemptForm(forms.Form):
-    result = forms.ChoiceField(label=_("Result"), choices=FollowUpAttempt.Result.choices)
-    channel = forms.CharField(label=_("Channel"), initial="phone", max_length=20)
-    note = forms.CharField(label=_("Note"), required=False, max_length=200)
+    result = forms.ChoiceField(label=_("Result of the call"), choices=FollowUpAttempt.Result.choices,
+                               widget=forms.Select(attrs={"class": "form-select"}))
+    channel = forms.CharField(label=_("Channel"), initial="phone", max_length=20, widget=forms.HiddenInput)
+    note = forms.CharField(label=_("Note"), required=False, max_length=200,
+                           widget=forms.TextInput(attrs={"class": "form-control"}))
+
+
+# The customer's rating of a completed visit, in words (the satisfaction rate counts 4 and 5).
+RATINGS = [
+    ("1", _("1 – very dissatisfied")), ("2", _("2 – dissatisfied")), ("3", _("3 – neutral")),
+    ("4", _("4 – satisfied")), ("5", _("5 – very satisfied")),
+]
 
 
 class VisitForm(forms.Form):
-    outcome = forms.ChoiceField(label=_("Outcome"), choices=FollowUpVisit.Outcome.choices)
+    outcome = forms.ChoiceField(label=_("Outcome"), choices=FollowUpVisit.Outcome.choices,
+                                widget=forms.Select(attrs={"class": "form-select"}))
     rating = forms.TypedChoiceField(
-        label=_("Rating"), choices=[("", "—")] + [(str(i), str(i)) for i in range(1, 6)], coerce=int,
-        required=False, empty_value=None,
+        label=_("Rating"), choices=RATINGS, coerce=int, required=False, empty_value=None,
+        widget=forms.RadioSelect(attrs={"data-required-when": "outcome=completed"}),
+        help_text=_("Required for a completed visit."),
     )
-    comment = forms.CharField(label=_("Comment"), required=False, widget=forms.Textarea(attrs={"rows": 2}))
+    comment = forms.CharField(label=_("Comment"), required=False,
+                              widget=forms.Textarea(attrs={"rows": 2, "class": "form-control"}))

@@ -1,13 +1,16 @@
 """Assessment pages: KPI dashboard with drill-down and exports, targets, follow-up queue.
 Supervisors and senior managers see every department, a head the departments they head,
 others get 403; a follow-up case the user may not see is a 404 (cases.selectors)."""
+from urllib.parse import urlencode, urlsplit
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
+from django.core.paginator import Paginator
 from django.http import Http404
 from django.shortcuts import redirect, render
 from django.urls import reverse
+from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
@@ -108,7 +111,36 @@ def dashboard(request):
     }
     if context["is_supervisor"]:
         context["surge_alerts_open"] = surge_alerts_open_count()
+    context["breakdowns"] = _breakdowns(context)
+    context["breakdown_data"] = {chart["key"]: chart["rows"] for chart in context["breakdowns"]}
     return render(request, "assessment/dashboard.html", context)
+
+
+BREAKDOWN_TITLES = {
+    "backlog": gettext_lazy("Backlog by status"), "stage": gettext_lazy("Stage compliance (%)"),
+    "category": gettext_lazy("By category"), "channel": gettext_lazy("By channel"), "dispute_type": gettext_lazy("By dispute type"),
+    "root_cause": gettext_lazy("Top root causes"), "customer_flags": gettext_lazy("By customer flag"),
+}
+
+
+def _breakdowns(context):
+    """The dashboard's breakdowns as charts: [{"key", "title", "rows": [{"label", "n", "url"}]}],
+    each bar linking to the drill-down of exactly the cases it counts."""
+    drill = reverse("assessment_drilldown") + "?" + context["query"] + "&"
+
+    def rows(items):
+        return [{"label": str(label), "n": n, "url": drill + urlencode(params)} for label, n, params in items]
+
+    charts = [
+        ("backlog", rows((label, n, {"backlog": code}) for code, label, n in context["backlog"])),
+        ("stage", rows((f"{label} ({rates['met']}/{rates['denominator']})",
+                        float(rates["rate"]) if rates["rate"] is not None else 0,
+                        {"stage": stage, "state": "met"}) for stage, label, rates in context["stages"])),
+    ]
+    for dimension, values in context["volumes"].items():
+        charts.append((dimension, rows((label, n, {"dimension": dimension, "value": value})
+                                       for value, label, n in values[:10])))
+    return [{"key": key, "title": str(BREAKDOWN_TITLES[key]), "rows": chart_rows} for key, chart_rows in charts]
 
 
 @login_required
@@ -210,12 +242,28 @@ def targets(request):
     })
 
 
+FOLLOWUP_PAGE_SIZE = 20
+
+
 @login_required
 def followup_queue(request):
-    """Cases waiting for a follow-up visit, nearest due date first."""
+    """Cases waiting for a follow-up visit, in two lists: still due (nearest due date first) and
+    overdue (the most recently overdue first: those can still be visited soon after the
+    decision), a page at a time, each row with its own labelled forms."""
+    today = local_today()
+    items = followups.followup_queue(request.user)
+    overdue = [i for i in items if i["due"] and i["due"] < today]
+    due = [i for i in items if not (i["due"] and i["due"] < today)]
+    show = "overdue" if request.GET.get("show") == "overdue" else "due"
+    shown = sorted(overdue, key=lambda i: i["due"], reverse=True) if show == "overdue" else due
+    page = Paginator(shown, FOLLOWUP_PAGE_SIZE).get_page(request.GET.get("page"))
+    for item in page.object_list:
+        # Ids per case: every row has the same two forms.
+        auto_id = f"fu-{item['case'].pk}-%s"
+        item["attempt_form"], item["visit_form"] = AttemptForm(auto_id=auto_id), VisitForm(auto_id=auto_id)
     return render(request, "assessment/followup_queue.html", {
-        "items": followups.followup_queue(request.user), "attempt_form": AttemptForm(), "visit_form": VisitForm(),
-        "today": local_today(),
+        "page": page, "items": page.object_list, "show": show, "due_count": len(due), "overdue_count": len(overdue),
+        "today": today,
     })
 
 
@@ -227,17 +275,27 @@ def _case_or_404(user, reference):
         raise Http404 from exc
 
 
+def _back_to_queue(request):
+    """The queue's tab and page the form was sent from (its Referer, when it is the queue)."""
+    queue = reverse("followup_queue")
+    referer = request.headers.get("referer", "")
+    if url_has_allowed_host_and_scheme(referer, allowed_hosts={request.get_host()}) and \
+            urlsplit(referer).path == queue:
+        return redirect(queue + ("?" + urlsplit(referer).query if urlsplit(referer).query else ""))
+    return redirect(queue)
+
+
 def _followup_post(request, reference, form, record, done, invalid):
     case = _case_or_404(request.user, reference)
     if not form.is_valid():
         messages.error(request, invalid)
-        return redirect(reverse("followup_queue"))
+        return _back_to_queue(request)
     try:
         record(case, form.cleaned_data)
         messages.success(request, done)
     except ApplicationError as exc:
         messages.error(request, exc.message)
-    return redirect(reverse("followup_queue"))
+    return _back_to_queue(request)
 
 
 @login_required

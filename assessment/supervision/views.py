@@ -209,8 +209,11 @@ def monthly(request, departments):
     with replica_reads():
         reports = report_services.monthly_reports_for(request.user, month)
         keys = reports_pdf.ROWS
+        # Each figure with last month's beside it, as the PDF has them: a figure without a value
+        # (a rate of zero cases is "") shows as "—", never as empty brackets.
         table = [{"key": k, "label": report_services.FIGURE_LABELS[k],
-                  "values": [(r.figures.get(k), (r.figures.get("previous") or {}).get(k)) for r in reports]}
+                  "values": [(_shown(r.figures.get(k)), _shown((r.figures.get("previous") or {}).get(k)))
+                             for r in reports]}
                  for k in keys]
         causes = dict(RootCause.choices)
         return render(request, "assessment/supervision/monthly.html", {
@@ -219,6 +222,10 @@ def monthly(request, departments):
             "prev_month": report_services.previous_month(month.start).code,
             "next_month": report_services.month_period(month.end + datetime.timedelta(days=1)).code,
         })
+
+
+def _shown(value):
+    return "—" if value in (None, "") else value
 
 
 def _report_for(user, pk, departments):

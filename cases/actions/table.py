@@ -318,3 +318,23 @@ def event_label(kind):
     """The timeline's label of an event kind: an action's, or another event's (cases.events)."""
     row = ACTIONS.get(kind)
     return row.label if row is not None else EVENT_LABELS.get(kind, kind)
+
+
+def waiting_for(case, *, paused):
+    """What ``case`` waits for, for a user with nothing to do on it: the lifecycle steps its
+    state and guards allow now, grouped by who may do them (the rows' ``may``), as
+    [{"who", "names", "what": [titles]}]; empty on an archived or merged case."""
+    if case.status == S.ARCHIVED or case.merged_into_id:
+        return []
+    groups = {}
+    for public in public_rows():
+        row = resolve(public.name, case)
+        if not public.primary or case.status not in row.sources:
+            continue
+        if row.guard is None or row.guard.test(case, lambda: paused):
+            groups.setdefault(row.may, []).append(row.title)
+    waits = []
+    for may, titles in groups.items():
+        holder, names = who.holders(may, case)
+        waits.append({"who": holder, "names": names, "what": titles})
+    return waits

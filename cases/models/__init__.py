@@ -16,6 +16,7 @@ from .parts import (
     Report,
     TeamMember,
 )
+from .saved import SavedFilter
 from .submissions import SubmissionKey
 
 __all__ = [
@@ -40,6 +41,7 @@ __all__ = [
     "PlanApproval",
     "ReferenceCounter",
     "RoutingRule",
+    "SavedFilter",
     "SmsDelivery",
     "Report",
     "StageRule",

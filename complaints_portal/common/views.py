@@ -1,6 +1,7 @@
 import logging
 import sys
 
+from django.conf import settings
 from django.core.exceptions import RequestDataTooBig
 from django.db import connection
 from django.db.utils import InterfaceError, OperationalError
@@ -11,6 +12,14 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET
 
 logger = logging.getLogger(__name__)
+
+
+@require_GET
+def password_forgotten(request):
+    """Where a user who forgot the password is told what to do: the portal sends no reset
+    mail. With directory sign-in (LDAP_SERVER_URI) the password is the directory's; otherwise
+    the administrator sets a new one in the admin."""
+    return render(request, "registration/password_forgotten.html", {"directory": bool(settings.LDAP_SERVER_URI)})
 
 
 def _database_ok():

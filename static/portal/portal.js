@@ -49,3 +49,13 @@ document.addEventListener("change", function (event) {
     portalBulkCount();
   }
 });
+
+// After a form came back with errors: the focus goes to the first invalid field (the page's
+// autofocus aside), so the user starts where the correction is needed.
+document.addEventListener("DOMContentLoaded", function () {
+  const first = document.querySelector("form .is-invalid:not(fieldset), form fieldset.is-invalid input");
+  if (first) {
+    first.focus();
+    first.scrollIntoView({ block: "center" });
+  }
+});

@@ -76,6 +76,7 @@ MATRIX = {
         "POST": (_path("/accounts/logout/"), lambda c: {}, everyone(302), {}),
     },
     "password_change": {"GET": (_path("/accounts/password/"), None, staff(OK), {})},
+    "password_forgotten": {"GET": (_path("/accounts/password/forgotten/"), None, everyone(OK), {})},
     "password_change_done": {"GET": (_path("/accounts/password/done/"), None, staff(OK), {})},
     "set_language": {"POST": (_path("/i18n/setlang/"), lambda c: {"language": "en", "next": "/"}, everyone(302), {})},
     # The schema and its browsable docs describe the API, not data; they are public by design.
@@ -147,6 +148,10 @@ MATRIX = {
     "home": {"GET": (_path("/"), None, staff(OK), {})},
     "case_list": {"GET": (_path("/cases/"), None, staff(OK), {})},
     "case_list_export": {"GET": (_path("/cases/export.csv"), None, staff(OK), {})},
+    # A user's own saved filters: a filter that is not the user's is a 404 like a missing one.
+    "saved_filter_create": {"POST": (_path("/cases/filters/?status=assigned"), lambda c: {"name": "Mine"},
+                                     staff(302), {})},
+    "saved_filter_remove": {"POST": (_path("/cases/filters/999999/delete/"), lambda c: {}, staff(404), {})},
     "intake_queue": {"GET": (_path("/queue/intake/"), None, staff(OK), {})},
     "department_queue": {"GET": (_path("/queue/department/"), None, staff(OK), {})},
     "notifications": {

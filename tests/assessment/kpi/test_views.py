@@ -96,12 +96,13 @@ def test_followup_queue_lists_notified_cases_without_outcome_and_records_a_visit
     CalendarYear.objects.create(year=2026)
     clerk = make_user("clerk", "intake_clerk")
     client = client_for(clerk)
-    response = client.get("/assessment/followups/")
+    # The visit was due on 2026-04-27: it is listed with the overdue visits.
+    response = client.get("/assessment/followups/?show=overdue")
     assert [i["case"].department.code for i in response.context["items"]] == ["SALES"]
     reference = response.context["items"][0]["case"].reference
     assert str(response.context["items"][0]["due"]) == "2026-04-27"
     client.post(f"/assessment/followups/{reference}/visit/", {"outcome": "completed", "rating": "5"})
-    assert client.get("/assessment/followups/").context["items"] == []
+    assert client.get("/assessment/followups/?show=overdue").context["items"] == []
 
 
 def test_dashboard_counts_regulator_referrals_separately_and_drills_into_them(data):
@@ -181,3 +182,23 @@ def test_followup_page_refuses_a_visit_for_an_archived_case_with_a_message(data)
     assert [m.level_tag for m in shown] == ["error"]
     assert str(shown[0]) in ("The case is archived and read-only.", "该案件已归档，只读。")
     assert not FollowUpVisit.objects.exists()
+
+
+def test_dashboard_breakdowns_are_charts_whose_bars_link_to_the_cases_counted(data):
+    sales, _cs = data
+    # given cases with and without a dispute type (only disputes have one)
+    ComplaintFactory(department=sales, category="product", dispute_type="claims")
+    client = client_for(make_user("sup", "supervisor"))
+    page = client.get(f"/assessment/dashboard/?{Q}")
+    charts = page.context["breakdown_data"]
+    html = page.content.decode()
+    # then: one chart per breakdown, with its data for the chart script
+    assert set(charts) == {"backlog", "stage", "category", "channel", "dispute_type", "root_cause"}
+    assert html.count("data-breakdown=") == len([rows for rows in charts.values() if rows]) and 'id="kpi-breakdowns"' in html
+    # no "—" entry for the cases without a dispute type
+    assert [row["n"] for row in charts["dispute_type"]] == [1]
+    assert "—" not in [row["label"] for row in charts["dispute_type"]]
+    # each bar opens the drill-down of exactly the cases it counts
+    for key in ("category", "channel", "dispute_type"):
+        for row in charts[key]:
+            assert client.get(row["url"]).context["count"] == row["n"], (key, row)

@@ -219,3 +219,18 @@ def test_config_audit_shows_who_changed_a_target_old_to_new(client, calendar):
     assert b"on_time_rate" in client.get(reverse("supervision_audit")).content
     client.force_login(f.head("SALES"))
     assert client.get(reverse("supervision_audit")).status_code == 403
+
+
+def test_monthly_page_shows_every_figure_with_last_months_and_a_dash_for_none(client, march_data):
+    # given a stored report whose rates are missing in one month (no case decided) but not the other
+    sv_reports.monthly_report_generate(MARCH)
+    report = MonthlyReport.objects.get(department__code="SALES")
+    report.figures["timeliness_rate"], report.figures["previous"]["timeliness_rate"] = "50.00", ""
+    report.figures["satisfaction_rate"], report.figures["previous"]["satisfaction_rate"] = "", "80.00"
+    report.save()
+    client.force_login(f.supervisor())
+    html = client.get(reverse("supervision_monthly"), {"month": "2026-03"}).content.decode()
+    # then: no empty brackets, and last month's satisfaction is there although this month has none
+    assert "()" not in html
+    assert '50.00 <span class="small text-muted" title="Last month">(—)</span>' in html
+    assert '— <span class="small text-muted" title="Last month">(80.00)</span>' in html

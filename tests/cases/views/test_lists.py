@@ -93,7 +93,9 @@ def test_queue_pages_do_not_grow_queries_with_rows(login, make_case, users, url,
         if i % 2:
             _assign(users, case, "SALES")
     client = login(user)
-    with django_assert_max_num_queries(budget):
+    # A bound that does not depend on the number of rows: the budget, plus the open pauses of the
+    # page's cases and the user's saved filters (on the all-cases list).
+    with django_assert_max_num_queries(budget + 2):
         response = client.get(reverse(url))
     assert response.status_code == 200
 
