@@ -44,6 +44,7 @@ from .models import (
     Department,
     Extension,
     InboundMail,
+    Notice,
     Pause,
     Plan,
     PlanApproval,
@@ -52,6 +53,7 @@ from .models import (
 )
 from .models.case import Status
 from .models.deadlines import STAGE_ORDER, Stage
+from .notices.views import notices_panel
 from .permissions import can_see_personal_data, can_upload, is_clerk, sees_all_cases
 from .services.privacy import REVEALABLE, masked
 from .triage.forms import IntakeDepartmentForm
@@ -232,6 +234,7 @@ SECTIONS = (
     ("attachments", Attachment, "case_id", " AND removed_at IS NULL"),
     ("duplicates", Complaint, "merged_into_id", ""),
     ("inbound_mails", InboundMail, "case_id", ""),
+    ("notices", Notice, "case_id", ""),
 )
 
 
@@ -285,6 +288,7 @@ def _case_page(request, case, *, failed_action=None, failed_form=None, upload_fo
                         if has["attachments"] else []),
         "duplicates": case.duplicates.only("reference", "status") if has["duplicates"] else [],
         "inbound": correspondence(user, case) if has["inbound_mails"] else None,
+        "notices": notices_panel(user, case) if has["notices"] else None,
         "triage": triage_panel(case),
         "events": selectors.case_events(case),
         "primary_forms": primary,

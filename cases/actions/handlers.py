@@ -7,7 +7,7 @@ from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
+from django.utils.translation import gettext_lazy, override
 
 from complaints_portal.common.errors import ApplicationError, TransitionNotAllowed, ValidationFailed
 
@@ -27,6 +27,7 @@ from ..models import (
 )
 from ..models.case import Outcome
 from ..models.deadlines import Tier
+from ..notices import proof as notices
 from ..permissions import is_head_of
 from ..selectors import case_get_for_user, round_one_handlers
 
@@ -172,16 +173,31 @@ def reject_plan(case, access, data, now):
 
 
 def notify_decision(case, access, data, now):
+    """The decision and its notice's parts (Art. 19); notified at its proof's time (SPEC §10),
+    which the notice issued after this (the row's letter) records."""
     kind, paid = data.get("redress_kind") or "", data.get("redress_amount")
     if paid and not kind:
         raise invalid("redress_kind", _("Say how the redress was paid."), _("Required with an amount."))
-    Decision.objects.create(case=case, round=case.round, method=data["method"], text=data["decision"],
-                            remedies=data.get("remedies") or str(DEFAULT_REMEDIES), notified_by=access.user,
-                            notified_at=now, redress_kind=kind, redress_amount=paid)
+    with override(notices.notice_language(data)):  # the default remedies in the notice's language
+        remedies = data.get("remedies") or str(DEFAULT_REMEDIES)
+    parts = notices.decision_parts(case, {**data, "remedies": remedies})
+    proof = notices.proof_from(data, case, now)
+    Decision.objects.create(case=case, round=case.round, method=data["method"], facts=parts["facts"],
+                            basis=parts["basis"], text=parts["decision"], remedies=parts["remedies"],
+                            notified_by=access.user, notified_at=proof["sent_at"], redress_kind=kind,
+                            redress_amount=paid)
     case.notified_at = now
     if case.round == 1:
         case.first_notified_at = now
-    return {"method": data["method"], "round": case.round}
+    return {"method": data["method"], "round": case.round, "sent_at": proof["sent_at"].isoformat()}
+
+
+def notice_attempt(case, access, data, now):
+    """An attempt to tell the customer the decision that did not reach them (SPEC §10): on the
+    timeline, counted; it proves nothing."""
+    attempts = case.events.filter(kind="notice_attempt", data__round=case.round).count() + 1
+    return {"round": case.round, "attempt": attempts, "at": (data.get("attempted_at") or now).isoformat(),
+            "note": data.get("note") or ""}
 
 
 def customer_accepts(case, access, data, now):
@@ -238,7 +254,7 @@ def extend(case, access, data, now):
 def pause(case, access, data, now):
     start = data.get("start") or timezone.localdate(now)
     Pause.objects.create(case=case, kind=data["kind"], start=start, customer_told_proof=data["proof"],
-                         created_by=access.user)
+                         reason=data.get("reason") or "", created_by=access.user)
     return {"start": start.isoformat()}
 
 

@@ -8,6 +8,7 @@ from dataclasses import dataclass
 from functools import partial
 from typing import Any
 
+from django.conf import settings
 from django.utils import timezone
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
@@ -19,9 +20,10 @@ from .. import notifications, selectors
 from .. import permissions as who
 from ..deadlines import Clock
 from ..events import EVENT_LABELS
-from ..models import Decision, Pause
+from ..models import Decision, NoticeKind, Pause
 from ..models.case import BEFORE_DECISION, OPEN_STATUSES, WITH_DEPARTMENT, RootCause, Status
 from ..models.deadlines import Stage, Tier
+from ..models.notices import NoticeLanguage
 from ..routing import routed_department_code
 from . import handlers
 from .fields import amount, date, flag, line, moment, names, pick, text
@@ -70,6 +72,8 @@ class Action:
     later: str = ""  # the action this one becomes once the case has left its sources
     on_frozen_case: bool = False  # also on an archived or merged case
     bulk: bool = False  # may be applied to the cases ticked in a queue (cases.services.bulk)
+    letter: str | None = None  # the notice to the customer it issues (cases.notices, a NoticeKind)
+    met_at: Any = None  # (data, now) -> when the stages it fulfils count as met (default: now)
 
     def target_from(self, status):
         return status if self.target is None or status in self.keeps else self.target
@@ -85,6 +89,12 @@ PAUSED = Guard(lambda case, paused: paused(), _("The deadline is not paused."))
 
 REASON = text("reason", _("Reason"))
 DEPARTMENT_HEADS = Notice("case_assigned", _("New case for your department: %(ref)s"), notifications.department_heads)
+# The proof of notice an action carries (SPEC §10): how, when, the evidence.
+# A phone call recorded here reached the customer; one that did not is a notice_attempt.
+PROOF = (moment("sent_at", _("Sent or handed over at"), help=_("Leave empty for now.")),
+         line("evidence", _("Evidence (tracking number, recording reference, receipt)"), required=False))
+LANGUAGE = pick("language", _("Language of the notice"), choices=NoticeLanguage, required=False,
+                initial=lambda case: settings.LANGUAGE_CODE)
 CONTACT = (pick("method", _("Contact method"), choices=Decision.Method, required=False, initial=Decision.Method.PHONE),
            text("note", _("What the customer was told"), required=False))
 
@@ -129,13 +139,25 @@ ROWS = (
            primary=True, button="btn-success", meets=(Stage.APPROVAL,)),
     Action("reject_plan", (S.PLAN_PENDING,), S.REPORTED, who.senior_or_first_round_head, handlers.reject_plan, _("Plan rejected"),
            _("Reject the plan"), (text("reason", _("Why it is rejected")),), primary=True, button="btn-outline-danger"),
+    # The decision notice states what Art. 19 names (the facts and the basis default from the
+    # round's report) and is notified on the date of its proof (SPEC §10).
     Action("notify_decision", (S.PLAN_APPROVED,), S.RESPONDED, who.clerk_or_case_handler, handlers.notify_decision,
            _("Decision notified to the customer"), _("Record the decision notice"),
-           (pick("method", _("How the customer was told"), choices=Decision.Method), text("decision", _("Decision"), lines=4),
+           (pick("method", _("How the customer was told"), choices=Decision.Method), *PROOF,
+            text("facts", _("Facts verified"), required=False, lines=3, help=_("Leave empty for the report's facts.")),
+            text("basis", _("Basis and reasons"), required=False, lines=3,
+                 help=_("Leave empty for the report's recommendation.")),
+            text("decision", _("Decision"), lines=4),
             text("remedies", _("Remedies open to the customer"), required=False, initial=handlers.DEFAULT_REMEDIES),
             pick("redress_kind", _("Redress kind"), choices=Decision.RedressKind, required=False),
-            amount("redress_amount", _("Redress paid (CNY)"), required=False)),
-           primary=True, meets=(Stage.DECISION, Stage.OVERALL), meets_in_review=(Stage.REVIEW,)),
+            amount("redress_amount", _("Redress paid (CNY)"), required=False), LANGUAGE),
+           primary=True, meets=(Stage.DECISION, Stage.OVERALL), meets_in_review=(Stage.REVIEW,),
+           letter=NoticeKind.DECISION, met_at=lambda data, now: data.get("sent_at") or now),
+    Action("notice_attempt", (S.PLAN_APPROVED,), None, who.clerk_or_case_handler, handlers.notice_attempt,
+           _("Customer not reached"), _("Record an attempt that did not reach the customer"),
+           (moment("attempted_at", _("Attempted at"), help=_("Leave empty for now.")),
+            text("note", _("What was tried"), required=False)),
+           button="btn-outline-secondary"),
     Action("customer_accepts", (S.RESPONDED,), S.CLOSED, who.clerk_or_case_handler, handlers.customer_accepts,
            _("Customer accepted the decision"), _("Customer accepts the decision"), primary=True,
            button="btn-success", clock=Clock.STOP),
@@ -160,13 +182,14 @@ ROWS = (
            _("Extend the deadline (change tier)"),
            (pick("tier", _("New tier"), choices=Tier, options=lambda case, access: [
                (t, Tier(t).label) for t in who.extend_tiers(access, case)]),
-            REASON, moment("customer_told_at", _("Customer told at"), help=_("Leave empty for now."))),
-           clock=Clock.RECOMPUTE),
+            REASON, moment("customer_told_at", _("Customer told at"), help=_("Leave empty for now.")), LANGUAGE),
+           clock=Clock.RECOMPUTE, letter=NoticeKind.EXTENSION),
     Action("pause", BEFORE_DECISION, None, who.handles_case, handlers.pause, _("Deadline paused"),
            _("Pause the deadline"),
            (pick("kind", _("Why"), choices=Pause.Kind), date("start", _("From"), initial=lambda case: timezone.localdate()),
-            line("proof", _("Proof the customer was told"))),
-           guard=NOT_PAUSED, clock=Clock.RECOMPUTE),
+            line("proof", _("Proof the customer was told")),
+            text("reason", _("Why the appraisal is needed"), required=False), LANGUAGE),
+           guard=NOT_PAUSED, clock=Clock.RECOMPUTE, letter=NoticeKind.PAUSE),
     Action("resume", BEFORE_DECISION, None, who.handles_case, handlers.resume, _("Deadline resumed"),
            _("Resume the deadline"), (date("end", _("Pause ended on"), initial=lambda case: timezone.localdate()),),
            guard=PAUSED, clock=Clock.RECOMPUTE),

@@ -2,6 +2,7 @@ from .calendar import CalendarDay, CalendarYear
 from .case import Complaint, ReferenceCounter
 from .deadlines import CaseDeadline, ConfigurationVersion, DeadlinePolicy, StageRule
 from .inbound import InboundMail, UnreadableMail
+from .notices import Notice, NoticeKind, NoticeTemplate
 from .notifications import Notification, SmsDelivery
 from .org import Absence, Department, DepartmentMembership, RoutingRule
 from .parts import (
@@ -33,6 +34,9 @@ __all__ = [
     "DepartmentMembership",
     "Extension",
     "InboundMail",
+    "Notice",
+    "NoticeKind",
+    "NoticeTemplate",
     "Notification",
     "Pause",
     "Plan",

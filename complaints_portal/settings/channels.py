@@ -50,6 +50,8 @@ if SMS_BACKEND == HTTP_SMS_BACKEND:
     if len(SMS_GATEWAY_CALLBACK_SECRET) < 32:
         raise ImproperlyConfigured("Environment variable SMS_GATEWAY_CALLBACK_SECRET must be at least 32 characters")
 CUSTOMER_HOTLINE = env.str("CUSTOMER_HOTLINE", default="95500")
+# The company's name as the notices to the customer sign it (SPEC §10).
+COMPANY_NAME = env.str("COMPANY_NAME", default="人寿保险股份有限公司")
 # First retry of a failed customer message after this many seconds, doubling each time.
 CUSTOMER_MESSAGE_RETRY_SECONDS = env_value("CUSTOMER_MESSAGE_RETRY_SECONDS", int, 60)
 
