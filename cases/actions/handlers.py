@@ -196,8 +196,7 @@ def notice_attempt(case, access, data, now):
     """An attempt to tell the customer the decision that did not reach them (SPEC §10): on the
     timeline, counted; it proves nothing."""
     attempts = case.events.filter(kind="notice_attempt", data__round=case.round).count() + 1
-    return {"round": case.round, "attempt": attempts, "at": (data.get("attempted_at") or now).isoformat(),
-            "note": data.get("note") or ""}
+    return {"round": case.round, "attempt": attempts, "at": (data.get("attempted_at") or now).isoformat()}
 
 
 def customer_accepts(case, access, data, now):

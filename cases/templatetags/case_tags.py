@@ -100,6 +100,9 @@ _EVENT_KEYS = {
     "retention_until": gettext_lazy("retain until"),
     "start": gettext_lazy("start"),
     "end": gettext_lazy("end"),
+    "sent_at": gettext_lazy("sent at"),
+    "attempt": gettext_lazy("attempt"),
+    "at": gettext_lazy("at"),
 }
 
 

@@ -155,7 +155,7 @@ def test_a_phone_proof_needs_the_customer_reached(people):
 def test_an_attempt_that_did_not_reach_the_customer_is_recorded_without_proving_anything(people):
     case = ComplaintFactory(plan_approved=True)
     # when
-    assert act(people["clerk"], case.reference, "notice_attempt", note="No answer twice").status_code == 200
+    assert act(people["clerk"], case.reference, "notice_attempt").status_code == 200
     assert act(people["clerk"], case.reference, "notice_attempt").status_code == 200
     # then
     attempts = CaseEvent.objects.filter(case=case, kind="notice_attempt").order_by("id")
