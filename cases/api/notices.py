@@ -36,5 +36,6 @@ class NoticeProofSerializer(serializers.Serializer):
     sent_at = serializers.DateTimeField(required=False, help_text="When it was sent or handed over; default now.")
     evidence = serializers.CharField(max_length=200, required=False, allow_blank=True,
                                      help_text="Tracking number, call-recording reference, signed receipt...")
-    evidence_attachment = serializers.IntegerField(required=False, help_text="An attachment of the case as evidence.")
+    evidence_attachment = serializers.IntegerField(required=False, min_value=1, max_value=2**31 - 1,
+                                                   help_text="An attachment of the case as evidence.")
     customer_reached = serializers.BooleanField(required=False, help_text="Required true for a phone call.")

@@ -64,7 +64,7 @@ def notice_issue(case, kind, actor, data, now):
     title, body = render(title, values), render(body, values)
     document = attachment_store_checked(
         case, data=notice_pdf(title, body, case.reference), mime="application/pdf",
-        name=f"{case.reference}-{kind}.pdf", actor=actor, kind=Attachment.Kind.LETTER)
+        name=f"{case.reference}-{kind}.pdf", actor=actor, kind=Attachment.Kind.LETTER, event=False)
     proof = proof_from(data, case, now) if kind in (NoticeKind.DECISION, NoticeKind.REVIEW_DECISION) else {}
     notice = Notice(case=case, kind=kind, round=case.round, language=language, title=title, body=body,
                     template_version=version, document=document, created_by=actor, created_at=now,
