@@ -44,6 +44,7 @@ from .models import (
     Department,
     Extension,
     InboundMail,
+    Mediation,
     Notice,
     Pause,
     Plan,
@@ -235,6 +236,7 @@ SECTIONS = (
     ("duplicates", Complaint, "merged_into_id", ""),
     ("inbound_mails", InboundMail, "case_id", ""),
     ("notices", Notice, "case_id", ""),
+    ("mediations", Mediation, "case_id", ""),
 )
 
 
@@ -289,6 +291,7 @@ def _case_page(request, case, *, failed_action=None, failed_form=None, upload_fo
         "duplicates": case.duplicates.only("reference", "status") if has["duplicates"] else [],
         "inbound": correspondence(user, case) if has["inbound_mails"] else None,
         "notices": notices_panel(user, case) if has["notices"] else None,
+        "mediations": case.mediations.all() if has["mediations"] else [],
         "triage": triage_panel(case),
         "events": selectors.case_events(case),
         "primary_forms": primary,

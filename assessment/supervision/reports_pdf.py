@@ -9,7 +9,8 @@ from cases.models.case import RootCause
 from .reports import FIGURE_LABELS
 
 ROWS = ("received", "regulator", "closed", "in_progress", "on_time", "overdue", "pending", "timeliness_rate",
-        "decisions", "revisited", "satisfied", "satisfaction_rate")
+        "decisions", "revisited", "satisfied", "satisfaction_rate", "mediations_started", "mediation_agreements",
+        "mediation_agreement_rate", "mediation_performed_on_time")
 
 
 def _table(report):

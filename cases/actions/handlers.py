@@ -14,11 +14,13 @@ from complaints_portal.common.errors import ApplicationError, TransitionNotAllow
 from .. import deadlines
 from ..events import event_record
 from ..inputs import invalid, require
+from ..mediations import late_performance_notify
 from ..models import (
     Decision,
     Department,
     DepartmentMembership,
     Extension,
+    Mediation,
     Pause,
     Plan,
     PlanApproval,
@@ -251,6 +253,8 @@ def extend(case, access, data, now):
 
 
 def pause(case, access, data, now):
+    if data["kind"] == Pause.Kind.MEDIATION:
+        raise invalid("kind", _("A mediation stops the clock when it is started (mediation_start)."), _("Not here."))
     start = data.get("start") or timezone.localdate(now)
     Pause.objects.create(case=case, kind=data["kind"], start=start, customer_told_proof=data["proof"],
                          reason=data.get("reason") or "", created_by=access.user)
@@ -293,3 +297,57 @@ def legal_hold(case, access, data, now):
     case.legal_hold = data["hold"]
     case.legal_hold_reason = data.get("reason") or ""
     return {"hold": case.legal_hold, "reason": case.legal_hold_reason}
+
+
+# -- mediation (SPEC §11): the clock stops from its start to its end, as a pause does ------------
+def mediation_start(case, access, data, now):
+    if not data.get("consent"):
+        raise invalid("consent", _("A mediation needs the customer's consent."), _("The customer must consent."))
+    if case.pauses.filter(end__isnull=True).exists():
+        raise TransitionNotAllowed(_("The deadline is already paused."))
+    start = data.get("start") or timezone.localdate(now)
+    stop = Pause.objects.create(case=case, kind=Pause.Kind.MEDIATION, start=start, created_by=access.user,
+                                customer_told_proof=data["organisation"][:200])
+    Mediation.objects.create(case=case, organisation=data["organisation"], mediator=data.get("mediator") or "",
+                             consent=True, started_on=start, pause=stop, started_by=access.user)
+    case.mediation_state = "under_way"
+    return {"start": start.isoformat()}
+
+
+def mediation_end(case, access, data, now):
+    mediation = case.mediations.filter(ended_on__isnull=True).select_related("pause").first()
+    end = data.get("end") or timezone.localdate(now)
+    if end < mediation.started_on:
+        raise invalid("end", _("A mediation cannot end before it started."), _("Before the start."))
+    outcome = data["outcome"]
+    if outcome == Mediation.Outcome.AGREEMENT:
+        require(data, "terms", "performance_due")
+        if data["performance_due"] < end:
+            raise invalid("performance_due", _("The agreement cannot be due before the mediation ended."),
+                          _("Before the end."))
+    mediation.ended_on, mediation.outcome = end, outcome
+    agreed = outcome == Mediation.Outcome.AGREEMENT
+    mediation.terms = data["terms"] if agreed else ""
+    mediation.performance_due = data["performance_due"] if agreed else None
+    mediation.save()
+    if mediation.pause is not None and mediation.pause.end is None:
+        mediation.pause.end = end
+        mediation.pause.save(update_fields=["end"])
+    case.mediation_state = "agreed" if agreed else ""
+    due = mediation.performance_due
+    return {"start": mediation.started_on.isoformat(), "end": end.isoformat(), "outcome": outcome,
+            "performance_due": due.isoformat() if due else None}
+
+
+def mediation_performed(case, access, data, now):
+    mediation = case.mediations.filter(outcome=Mediation.Outcome.AGREEMENT, performed_on__isnull=True).first()
+    performed = data.get("performed_on") or timezone.localdate(now)
+    if performed < mediation.ended_on or performed > timezone.localdate(now):
+        raise invalid("performed_on", _("The agreement is performed between the end of the mediation and today."),
+                      _("Out of range."))
+    mediation.performed_on = performed
+    mediation.save(update_fields=["performed_on"])
+    case.mediation_state = ""
+    if mediation.performed_late:
+        late_performance_notify(mediation, now)
+    return {"performed_on": performed.isoformat(), "late": mediation.performed_late}

@@ -20,7 +20,7 @@ from .. import notifications, selectors
 from .. import permissions as who
 from ..deadlines import Clock
 from ..events import EVENT_LABELS
-from ..models import Decision, NoticeKind, Pause
+from ..models import Decision, Mediation, NoticeKind, Pause
 from ..models.case import BEFORE_DECISION, OPEN_STATUSES, WITH_DEPARTMENT, RootCause, Status
 from ..models.deadlines import Stage, Tier
 from ..models.notices import NoticeLanguage
@@ -85,7 +85,12 @@ class Action:
 NOT_CONTACTED = Guard(lambda case, paused: case.acknowledged_at is None)
 NO_TEAM = Guard(lambda case, paused: not who.has_active_team(case), _("The case already has its investigation team."))
 NOT_PAUSED = Guard(lambda case, paused: not paused(), _("The deadline is already paused."))
-PAUSED = Guard(lambda case, paused: paused(), _("The deadline is not paused."))
+# A mediation's pause ends with mediation_end, not with resume.
+PAUSED = Guard(lambda case, paused: paused() and case.mediation_state != "under_way", _("The deadline is not paused."))
+MEDIATING = Guard(lambda case, paused: case.mediation_state == "under_way", _("No mediation is under way."))
+NOT_MEDIATING = Guard(lambda case, paused: case.mediation_state != "under_way", _("A mediation is already under way."))
+AGREED = Guard(lambda case, paused: case.mediation_state == "agreed",
+               _("No mediation agreement is waiting to be performed."))
 
 REASON = text("reason", _("Reason"))
 DEPARTMENT_HEADS = Notice("case_assigned", _("New case for your department: %(ref)s"), notifications.department_heads)
@@ -203,6 +208,25 @@ ROWS = (
            _("Reassigned to another department"), _("Reassign to another department"),
            (pick("department", _("New department"), options=partial(selectors.department_options, other=True)), REASON),
            clock=Clock.RECOMPUTE, notice=DEPARTMENT_HEADS, bulk=True),
+    # Mediation (SPEC §11): the state stays; the clock stops from the start to the end.
+    Action("mediation_start", OPEN_STATUSES, None, who.may_mediate, handlers.mediation_start, _("Mediation started"),
+           _("Start a mediation"),
+           (line("organisation", _("Mediation organisation")), line("mediator", _("Mediator"), required=False,
+                                                                    max_length=100),
+            flag("consent", _("The customer consents to the mediation"), attest=True),
+            date("start", _("From"), initial=lambda case: timezone.localdate())),
+           guard=NOT_MEDIATING, clock=Clock.RECOMPUTE),
+    Action("mediation_end", OPEN_STATUSES, None, who.may_mediate, handlers.mediation_end, _("Mediation ended"),
+           _("End the mediation"),
+           (pick("outcome", _("Outcome"), choices=Mediation.Outcome),
+            text("terms", _("Terms agreed"), required=False, help=_("Required with an agreement.")),
+            date("performance_due", _("To be performed by"), help=_("Required with an agreement.")),
+            date("end", _("Mediation ended on"), initial=lambda case: timezone.localdate())),
+           guard=MEDIATING, clock=Clock.RECOMPUTE),
+    Action("mediation_performed", (*OPEN_STATUSES, S.CLOSED), None, who.may_mediate, handlers.mediation_performed,
+           _("Mediation agreement performed"), _("Record the agreement performed"),
+           (date("performed_on", _("Performed on"), initial=lambda case: timezone.localdate()),),
+           button="btn-success", guard=AGREED),
     Action("legal_hold", (S.CLOSED, S.ARCHIVED), None, who.is_supervisor, handlers.legal_hold, _("Legal hold changed"),
            _("Legal hold"),
            (flag("hold", _("Hold (stop disposal)"), required=True, initial=lambda case: not case.legal_hold),

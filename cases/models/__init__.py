@@ -2,6 +2,7 @@ from .calendar import CalendarDay, CalendarYear
 from .case import Complaint, ReferenceCounter
 from .deadlines import CaseDeadline, ConfigurationVersion, DeadlinePolicy, StageRule
 from .inbound import InboundMail, UnreadableMail
+from .mediation import Mediation
 from .notices import Notice, NoticeKind, NoticeTemplate
 from .notifications import Notification, SmsDelivery
 from .org import Absence, Department, DepartmentMembership, RoutingRule
@@ -34,6 +35,7 @@ __all__ = [
     "DepartmentMembership",
     "Extension",
     "InboundMail",
+    "Mediation",
     "Notice",
     "NoticeKind",
     "NoticeTemplate",

@@ -118,6 +118,7 @@ class Pause(models.Model):
         APPRAISAL = "appraisal", _("External appraisal")
         TESTING = "testing", _("Testing")
         VALUATION = "valuation", _("Valuation")
+        MEDIATION = "mediation", _("Mediation")  # written by mediation_start only (SPEC §11)
 
     case = models.ForeignKey("cases.Complaint", on_delete=models.CASCADE, related_name="pauses")
     kind = models.CharField(_("kind"), max_length=20, choices=Kind.choices)
