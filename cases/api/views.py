@@ -194,7 +194,8 @@ class ComplaintViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewset
 
     @extend_schema(summary="Record or correct a notice's proof of notice", request=NoticeProofSerializer,
                    responses={200: NoticeSerializer, 400: OpenApiResponse(
-                       response=ERROR.response, description="invalid, customer_not_reached"), 403: ERROR, 404: ERROR})
+                       response=ERROR.response, description="invalid, customer_not_reached"), 403: ERROR, 404: ERROR,
+                              409: OpenApiResponse(response=ERROR.response, description="case_archived")})
     @action(detail=True, methods=["post"], url_path=r"notices/(?P<notice_id>\d+)/proof")
     def notice_proof(self, request, reference=None, notice_id=None):
         body = NoticeProofSerializer(data=request.data)
