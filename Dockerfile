@@ -8,7 +8,7 @@ RUN apt-get update \
  && apt-get install -y --no-install-recommends build-essential libldap-dev libsasl2-dev \
  && pip install --no-cache-dir -r requirements.lock -r requirements-ldap.lock \
  && apt-get purge -y build-essential libldap-dev libsasl2-dev && apt-get autoremove -y \
- && apt-get install -y --no-install-recommends libldap-2.5-0 libsasl2-2 fonts-wqy-microhei \
+ && apt-get install -y --no-install-recommends libldap-2.5-0 libsasl2-2 \
  && rm -rf /var/lib/apt/lists/*
 COPY . .
 RUN DJANGO_SETTINGS_MODULE=complaints_portal.settings.local python manage.py collectstatic --noinput

@@ -19,6 +19,7 @@ EVENT_LABELS = {
     "imported": _("Imported from the legacy system"),
     "deadlines_recomputed": _("Due dates recomputed"),
     "anonymised": _("Personal data anonymised (retention)"),
+    "notice_proof": _("Proof of notice recorded"),
 }
 
 

@@ -122,7 +122,19 @@ def extend_tiers(who, case):
     return [t for t in higher if may_extend_to(who, case, t)]
 
 
+def may_mediate(who, case, data=None):
+    """A mediation (SPEC §11) is started, ended and its agreement recorded performed by an
+    intake clerk or the case's handlers, as the decision is notified."""
+    return clerk_or_case_handler(who, case)
+
+
 # -- other acts ------------------------------------------------------------------------------
+def may_record_notice_proof(who, case):
+    """The proof of a notice to the customer (SPEC §10) is recorded by whoever may notify the
+    decision: an intake clerk or the case's handlers."""
+    return clerk_or_case_handler(who, case)
+
+
 def can_upload(who, case):
     access = Access.of(who)
     return is_clerk(access) or is_senior(access) or is_head_of(access, case) \

@@ -17,6 +17,8 @@ from .models import (
     Decision,
     Extension,
     InboundMail,
+    Mediation,
+    Notice,
     Notification,
     Pause,
     Plan,
@@ -49,9 +51,12 @@ CASE_FIELDS = {
 PART_FIELDS = {
     Report: {"facts": PLACEHOLDER, "responsible_staff": "", "recommendation": PLACEHOLDER},
     Plan: {"text": PLACEHOLDER},
-    Decision: {"text": PLACEHOLDER},
+    Decision: {"text": PLACEHOLDER, "facts": PLACEHOLDER, "basis": PLACEHOLDER, "remedies": ""},
     Extension: {"reason": PLACEHOLDER},
-    Pause: {"customer_told_proof": PLACEHOLDER},
+    Pause: {"customer_told_proof": PLACEHOLDER, "reason": ""},
+    # The notices' text as sent names the customer; their PDFs go with the attachments below.
+    Notice: {"title": PLACEHOLDER, "body": "", "evidence": ""},
+    Mediation: {"mediator": "", "terms": PLACEHOLDER},
     InboundMail: {"sender_name": PLACEHOLDER, "sender_address": "", "subject": PLACEHOLDER, "body": ""},
 }
 # Keys of CaseEvent.data that carry free text typed by staff.

@@ -24,6 +24,7 @@ from complaints_portal.common.errors import CalendarMissing
 
 from .calendar import load_calendar
 from .deadlines.compute import REGULATORY_STAGES
+from .mediations import sweep_overdue_agreements
 from .models import CaseDeadline, DeadlinePolicy
 from .models.case import OPEN_STATUSES
 from .models.deadlines import Stage
@@ -185,6 +186,8 @@ def run_sweep(now=None):
     now = now or timezone.now()
     today = timezone.localdate(now)
     counts = {"overdue": 0, "escalated": 0, "at_risk": 0, "reminded": 0, "notifications": 0}
+    with transaction.atomic():
+        counts["notifications"] += sweep_overdue_agreements(now)  # SPEC §11
     try:
         _overdue(today, now, counts)
         calendar = load_calendar()

@@ -34,10 +34,13 @@ EVENT_KEYS = {
     "retention_until": _("retain until"),
     "start": _("start"),
     "end": _("end"),
+    "sent_at": _("sent at"),
+    "attempt": _("attempt"),
+    "at": _("at"),
 }
 DEPARTMENT_KEYS = {"department": None, "from": "reassign", "to": "reassign"}  # key -> the kind it is a department in
 PEOPLE_KEYS = ("lead", "members")
-DATE_KEYS = {"retention_until", "start", "end"}
+DATE_KEYS = {"retention_until", "start", "end", "sent_at", "at"}
 CHOICES = {"method": Decision.Method, "root_cause": RootCause}
 
 

@@ -1,6 +1,7 @@
 from django.urls import include, path
 
 from . import notification_views, saved_filter_views, views, workload_views
+from .notices import views as notice_views
 from .triage import views as triage_views
 
 urlpatterns = [
@@ -20,6 +21,7 @@ urlpatterns = [
     path("cases/<str:reference>/attachments/", views.attachment_upload, name="attachment_upload"),
     path("cases/<str:reference>/attachments/<int:attachment_id>/", views.attachment_download,
          name="attachment_download"),
+    path("cases/<str:reference>/notices/<int:notice_id>/proof/", notice_views.notice_proof, name="notice_proof"),
     path("queue/intake/", views.intake_queue, name="intake_queue"),
     path("queue/department/", views.department_queue, name="department_queue"),
     path("queue/bulk/", workload_views.bulk_action, name="case_bulk"),

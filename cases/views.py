@@ -45,6 +45,8 @@ from .models import (
     Department,
     Extension,
     InboundMail,
+    Mediation,
+    Notice,
     Pause,
     Plan,
     PlanApproval,
@@ -53,6 +55,7 @@ from .models import (
 )
 from .models.case import Status
 from .models.deadlines import STAGE_ORDER, Stage
+from .notices.views import notices_panel
 from .permissions import can_reveal, can_see_personal_data, can_upload, is_clerk, sees_all_cases
 from .services.privacy import REVEALABLE, masked
 from .services.submissions import AlreadySubmitted
@@ -254,6 +257,8 @@ SECTIONS = (
     ("attachments", Attachment, "case_id", " AND removed_at IS NULL"),
     ("duplicates", Complaint, "merged_into_id", ""),
     ("inbound_mails", InboundMail, "case_id", ""),
+    ("notices", Notice, "case_id", ""),
+    ("mediations", Mediation, "case_id", ""),
 )
 
 
@@ -308,6 +313,8 @@ def _case_page(request, case, *, failed_action=None, failed_form=None, upload_fo
                         if has["attachments"] else []),
         "duplicates": case.duplicates.only("reference", "status") if has["duplicates"] else [],
         "inbound": correspondence(user, case) if has["inbound_mails"] else None,
+        "notices": notices_panel(user, case) if has["notices"] else None,
+        "mediations": case.mediations.all() if has["mediations"] else [],
         "triage": triage_panel(case),
         "events": case_timeline(selectors.case_events(case)),
         "primary_forms": primary,

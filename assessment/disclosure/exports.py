@@ -1,9 +1,10 @@
 """The disclosure page's exports: XLSX (openpyxl) and PDF (reportlab, with a CJK font embedded)."""
 import io
 
-from django.conf import settings
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
+
+from cases.notices.pdf import embedded_font
 
 DIMENSION_LABELS = {
     "channel": gettext_lazy("Channel"), "category": gettext_lazy("Category"), "dispute_type": gettext_lazy("Dispute type"),
@@ -44,32 +45,13 @@ def disclosure_xlsx(page):
     return buffer.getvalue()
 
 
-def cjk_font():
-    """The name of a registered font that renders Chinese, embedded in the PDF: the TrueType file
-    PDF_CJK_FONT (WenQuanYi Micro Hei by default, Debian's fonts-wqy-microhei, installed in the
-    image), else reportlab's CID font STSong-Light (not embedded: the reader supplies it)."""
-    from reportlab.pdfbase import pdfmetrics
-    from reportlab.pdfbase.cidfonts import UnicodeCIDFont
-    from reportlab.pdfbase.ttfonts import TTFont
-
-    if "PortalCJK" in pdfmetrics.getRegisteredFontNames():
-        return "PortalCJK"
-    try:
-        pdfmetrics.registerFont(TTFont("PortalCJK", settings.PDF_CJK_FONT, subfontIndex=0))
-        return "PortalCJK"
-    except (OSError, TypeError):
-        if "STSong-Light" not in pdfmetrics.getRegisteredFontNames():
-            pdfmetrics.registerFont(UnicodeCIDFont("STSong-Light"))
-        return "STSong-Light"
-
-
 def disclosure_pdf(page):
     from reportlab.lib import colors
     from reportlab.lib.pagesizes import A4
     from reportlab.lib.styles import getSampleStyleSheet
     from reportlab.platypus import Paragraph, SimpleDocTemplate, Spacer, Table, TableStyle
 
-    font = cjk_font()
+    font = embedded_font()
     styles = getSampleStyleSheet()
     for style in styles.byName.values():
         style.fontName = font

@@ -7,11 +7,11 @@ import datetime
 from django.db import connections, router, transaction
 from django.db.models import BooleanField, ExpressionWrapper, F, FilteredRelation, OuterRef, Q, Subquery
 from django.db.models.expressions import RawSQL
-from django.db.models.functions import TruncDate
+from django.db.models.functions import Coalesce, TruncDate
 from django.utils import timezone
 from django.utils.dateparse import parse_datetime
 
-from cases.models import Complaint
+from cases.models import Complaint, Notice, NoticeKind
 
 from .models import FollowUpVisit, KpiCase, KpiChange
 from .periods import day_start, local_tz, quarter_of
@@ -31,13 +31,18 @@ def _derived(case_ids=None):
     first_visit = FollowUpVisit.objects.filter(
         case=OuterRef("pk"), outcome=FollowUpVisit.Outcome.COMPLETED
     ).order_by("visited_at", "id")
+    # The first round's decision is notified on the date of its proof of notice (SPEC §10,
+    # Art. 21); a case decided before notices had proofs (an import) keeps its recorded time.
+    proof = Notice.objects.filter(
+        case=OuterRef("pk"), kind=NoticeKind.DECISION, round=1, sent_at__isnull=False
+    ).order_by("sent_at", "id")
     copied = ("department_id", "received_at", "complaint_type", "channel", "category", "dispute_type", "root_cause",
               "customer_flags", "due_overall")
     columns = {
         "case_id": F("pk"),
         **{name: F(name) for name in copied},
         "merged": ExpressionWrapper(Q(merged_into__isnull=False), output_field=BooleanField()),
-        "notified_on": TruncDate("first_notified_at", tzinfo=tz),
+        "notified_on": TruncDate(Coalesce(Subquery(proof.values("sent_at")[:1]), "first_notified_at"), tzinfo=tz),
         "withdrawn_on": TruncDate("withdrawn_at", tzinfo=tz),
         "withdrawn_before_decision": ExpressionWrapper(
             Q(withdrawn_at__isnull=False) & (Q(first_notified_at__isnull=True) | Q(first_notified_at__gt=F("withdrawn_at"))),

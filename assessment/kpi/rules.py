@@ -39,7 +39,8 @@ REGULATOR = Q(channel=Channel.REGULATOR)
 
 
 def decided(as_of):
-    """The first round's decision was notified by the end of ``as_of``."""
+    """The first round's decision was notified by the end of ``as_of``: ``notified_on`` is the
+    date of the decision notice's proof (SPEC §10; readmodel._derived), not of its recording."""
     return Q(notified_on__lte=as_of)
 
 

@@ -29,6 +29,7 @@ from complaints_portal.db_router import replica_view
 from . import drilldown as lists
 from . import exports, followups, rules, selectors, services
 from .forms import AttemptForm, TargetForm, VisitForm
+from .mediation import mediation_figures
 from .models import FollowUpVisit
 from .periods import (
     local_today,
@@ -108,6 +109,7 @@ def dashboard(request):
         "stages": [(stage, Stage(stage).label, rates) for stage, rates in table.company.stage_rates.items()],
         "query": f"period={period.code}&as_of={as_of.isoformat()}",
         "is_supervisor": has_role(request.user, SUPERVISOR),
+        "mediation": mediation_figures(period, as_of, departments),
     }
     if context["is_supervisor"]:
         context["surge_alerts_open"] = surge_alerts_open_count()

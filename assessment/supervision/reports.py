@@ -12,6 +12,7 @@ from django.utils.translation import gettext_lazy
 from assessment.kpi import calculations as calc
 from assessment.kpi import drilldown, rules, selectors
 from assessment.kpi.calculations import Timeliness
+from assessment.kpi.mediation import mediation_figures
 from assessment.kpi.periods import MAX_YEAR, MIN_YEAR, Period, day_end_exclusive, local_today, period_bounds
 from assessment.selectors import departments_visible_to
 from cases.calendar import load_calendar
@@ -85,6 +86,10 @@ FIGURE_LABELS = {
     "revisited": gettext_lazy("Revisited"),
     "satisfied": gettext_lazy("Satisfied"),
     "satisfaction_rate": gettext_lazy("Satisfaction (%)"),
+    "mediations_started": gettext_lazy("Mediations started"),
+    "mediation_agreements": gettext_lazy("Ended with an agreement"),
+    "mediation_agreement_rate": gettext_lazy("Agreement rate (%)"),
+    "mediation_performed_on_time": gettext_lazy("Agreements performed on time"),
 }
 
 
@@ -101,6 +106,7 @@ def month_figures(department, month, as_of=None):
     decisions = Decision.objects.filter(case__department=department, notified_at__gte=start,
                                         notified_at__lt=min(end, day_end_exclusive(as_of))).count()
     causes = drilldown.volume_by(month, as_of, "root_cause", departments=[department])[:5]
+    mediation = mediation_figures(month, as_of, departments=[department])
     return {
         "month": month.code,
         "as_of": as_of.isoformat(),
@@ -117,6 +123,10 @@ def month_figures(department, month, as_of=None):
         "satisfied": row.satisfied,
         "satisfaction_rate": calc.format_rate(row.satisfaction_rate),
         "top_causes": [[cause, n] for cause, n in causes],
+        "mediations_started": mediation["started"],
+        "mediation_agreements": mediation["agreements"],
+        "mediation_agreement_rate": calc.format_rate(mediation["agreement_rate"]),
+        "mediation_performed_on_time": mediation["performed_on_time"],
     }
 
 

@@ -1,15 +1,17 @@
-"""Monthly department reports as PDF (reportlab's built-in CID font STSong-Light renders Chinese
-with no font file) and XLSX (openpyxl), from the stored figures, in the request's language."""
+"""Monthly department reports as PDF (reportlab, the portal's Chinese font embedded:
+cases.notices.pdf) and XLSX (openpyxl), from the stored figures, in the request's language."""
 import io
 
 from django.utils.translation import gettext as _
 
 from cases.models.case import RootCause
+from cases.notices.pdf import embedded_font
 
 from .reports import FIGURE_LABELS
 
 ROWS = ("received", "regulator", "closed", "in_progress", "on_time", "overdue", "pending", "timeliness_rate",
-        "decisions", "revisited", "satisfied", "satisfaction_rate")
+        "decisions", "revisited", "satisfied", "satisfaction_rate", "mediations_started", "mediation_agreements",
+        "mediation_agreement_rate", "mediation_performed_on_time")
 
 
 def _table(report):
@@ -34,13 +36,9 @@ def report_pdf(report):
     from reportlab.lib import colors
     from reportlab.lib.pagesizes import A4
     from reportlab.lib.styles import getSampleStyleSheet
-    from reportlab.pdfbase import pdfmetrics
-    from reportlab.pdfbase.cidfonts import UnicodeCIDFont
     from reportlab.platypus import Paragraph, SimpleDocTemplate, Spacer, Table, TableStyle
 
-    font = "STSong-Light"
-    if font not in pdfmetrics.getRegisteredFontNames():
-        pdfmetrics.registerFont(UnicodeCIDFont(font))
+    font = embedded_font()
     styles = getSampleStyleSheet()
     for style in styles.byName.values():
         style.fontName = font

@@ -37,6 +37,7 @@ class Field:
     help: Any = ""
     attest: bool = False
     since: Any = None
+    future: bool = False  # a date ahead (a due date): no upper bound
 
 
 # The kinds of field, as the table's rows name them: text(name, label, ...) and so on.
@@ -64,7 +65,7 @@ def window(field, case, now):
     if field.kind == DATE:
         if isinstance(earliest, datetime.datetime):
             earliest = timezone.localdate(earliest)
-        return earliest, timezone.localdate(now)
+        return earliest, None if field.future else timezone.localdate(now)
     if isinstance(earliest, datetime.date) and not isinstance(earliest, datetime.datetime):
         earliest = timezone.make_aware(datetime.datetime.combine(earliest, datetime.time.min))
     return earliest, now + CLOCK_SKEW
@@ -79,8 +80,8 @@ def _shown(value):
 def check_window(field, value, case, now):
     """Refuse (``date_out_of_range``) a date or time outside the field's window on ``case``."""
     earliest, latest = window(field, case, now)
-    shown_latest = _shown(now if field.kind == DATETIME else latest)
-    if value > latest:
+    shown_latest = _shown(now if field.kind == DATETIME else latest) if latest is not None else None
+    if latest is not None and value > latest:
         message = _("%(field)s cannot be in the future (latest: %(latest)s).") % {
             "field": field.label, "latest": shown_latest}
     elif earliest is not None and value < earliest:

@@ -7,18 +7,20 @@ from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
+from django.utils.translation import gettext_lazy, override
 
 from complaints_portal.common.errors import ApplicationError, TransitionNotAllowed, ValidationFailed
 
 from .. import deadlines, flags
 from ..events import event_record
 from ..inputs import invalid, require
+from ..mediations import late_performance_notify
 from ..models import (
     Decision,
     Department,
     DepartmentMembership,
     Extension,
+    Mediation,
     Pause,
     Plan,
     PlanApproval,
@@ -27,6 +29,7 @@ from ..models import (
 )
 from ..models.case import Outcome
 from ..models.deadlines import Tier
+from ..notices import proof as notices
 from ..permissions import is_head_of
 from ..selectors import case_get_for_user, round_one_handlers
 
@@ -188,16 +191,30 @@ def reject_plan(case, access, data, now):
 
 
 def notify_decision(case, access, data, now):
+    """The decision and its notice's parts (Art. 19); notified at its proof's time (SPEC §10),
+    which the notice issued after this (the row's letter) records."""
     kind, paid = data.get("redress_kind") or "", data.get("redress_amount")
     if paid and not kind:
         raise invalid("redress_kind", _("Say how the redress was paid."), _("Required with an amount."))
-    Decision.objects.create(case=case, round=case.round, method=data["method"], text=data["decision"],
-                            remedies=data.get("remedies") or str(DEFAULT_REMEDIES), notified_by=access.user,
-                            notified_at=now, redress_kind=kind, redress_amount=paid)
+    with override(notices.notice_language(data)):  # the default remedies in the notice's language
+        remedies = data.get("remedies") or str(DEFAULT_REMEDIES)
+    parts = notices.decision_parts(case, {**data, "remedies": remedies})
+    proof = notices.proof_from(data, case, now)
+    Decision.objects.create(case=case, round=case.round, method=data["method"], facts=parts["facts"],
+                            basis=parts["basis"], text=parts["decision"], remedies=parts["remedies"],
+                            notified_by=access.user, notified_at=proof["sent_at"], redress_kind=kind,
+                            redress_amount=paid)
     case.notified_at = now
     if case.round == 1:
         case.first_notified_at = now
-    return {"method": data["method"], "round": case.round}
+    return {"method": data["method"], "round": case.round, "sent_at": proof["sent_at"].isoformat()}
+
+
+def notice_attempt(case, access, data, now):
+    """An attempt to tell the customer the decision that did not reach them (SPEC §10): on the
+    timeline, counted; it proves nothing."""
+    attempts = case.events.filter(kind="notice_attempt", data__round=case.round).count() + 1
+    return {"round": case.round, "attempt": attempts, "at": (data.get("attempted_at") or now).isoformat()}
 
 
 def customer_accepts(case, access, data, now):
@@ -252,9 +269,11 @@ def extend(case, access, data, now):
 
 
 def pause(case, access, data, now):
+    if data["kind"] == Pause.Kind.MEDIATION:
+        raise invalid("kind", _("A mediation stops the clock when it is started (mediation_start)."), _("Not here."))
     start = data.get("start") or timezone.localdate(now)
     Pause.objects.create(case=case, kind=data["kind"], start=start, customer_told_proof=data["proof"],
-                         created_by=access.user)
+                         reason=data.get("reason") or "", created_by=access.user)
     return {"start": start.isoformat()}
 
 
@@ -297,3 +316,57 @@ def set_flags(case, access, data, now):
     case.customer_flags = flags.stored(flags.checked(data.get("flags") or [], "flags"))
     case.customer_flags_note = data.get("note") or ""
     return {"from": old, "to": case.flags, "note": case.customer_flags_note}
+
+
+# -- mediation (SPEC §11): the clock stops from its start to its end, as a pause does ------------
+def mediation_start(case, access, data, now):
+    if not data.get("consent"):
+        raise invalid("consent", _("A mediation needs the customer's consent."), _("The customer must consent."))
+    if case.pauses.filter(end__isnull=True).exists():
+        raise TransitionNotAllowed(_("The deadline is already paused."))
+    start = data.get("start") or timezone.localdate(now)
+    stop = Pause.objects.create(case=case, kind=Pause.Kind.MEDIATION, start=start, created_by=access.user,
+                                customer_told_proof=data["organisation"][:200])
+    Mediation.objects.create(case=case, organisation=data["organisation"], mediator=data.get("mediator") or "",
+                             consent=True, started_on=start, pause=stop, started_by=access.user)
+    case.mediation_state = "under_way"
+    return {"start": start.isoformat()}
+
+
+def mediation_end(case, access, data, now):
+    mediation = case.mediations.filter(ended_on__isnull=True).select_related("pause").first()
+    end = data.get("end") or timezone.localdate(now)
+    if end < mediation.started_on:
+        raise invalid("end", _("A mediation cannot end before it started."), _("Before the start."))
+    outcome = data["outcome"]
+    if outcome == Mediation.Outcome.AGREEMENT:
+        require(data, "terms", "performance_due")
+        if data["performance_due"] < end:
+            raise invalid("performance_due", _("The agreement cannot be due before the mediation ended."),
+                          _("Before the end."))
+    mediation.ended_on, mediation.outcome = end, outcome
+    agreed = outcome == Mediation.Outcome.AGREEMENT
+    mediation.terms = data["terms"] if agreed else ""
+    mediation.performance_due = data["performance_due"] if agreed else None
+    mediation.save()
+    if mediation.pause is not None and mediation.pause.end is None:
+        mediation.pause.end = end
+        mediation.pause.save(update_fields=["end"])
+    case.mediation_state = "agreed" if agreed else ""
+    due = mediation.performance_due
+    return {"start": mediation.started_on.isoformat(), "end": end.isoformat(), "outcome": outcome,
+            "performance_due": due.isoformat() if due else None}
+
+
+def mediation_performed(case, access, data, now):
+    mediation = case.mediations.filter(outcome=Mediation.Outcome.AGREEMENT, performed_on__isnull=True).first()
+    performed = data.get("performed_on") or timezone.localdate(now)
+    if performed < mediation.ended_on or performed > timezone.localdate(now):
+        raise invalid("performed_on", _("The agreement is performed between the end of the mediation and today."),
+                      _("Out of range."))
+    mediation.performed_on = performed
+    mediation.save(update_fields=["performed_on"])
+    case.mediation_state = ""
+    if mediation.performed_late:
+        late_performance_notify(mediation, now)
+    return {"performed_on": performed.isoformat(), "late": mediation.performed_late}

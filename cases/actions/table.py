@@ -8,6 +8,7 @@ from dataclasses import dataclass
 from functools import partial
 from typing import Any
 
+from django.conf import settings
 from django.utils import timezone
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
@@ -19,10 +20,11 @@ from .. import notification_texts, notifications, selectors
 from .. import permissions as who
 from ..deadlines import Clock
 from ..events import EVENT_LABELS
-from ..models import Decision, Pause
+from ..models import Decision, Mediation, NoticeKind, Pause
 from ..models.case import BEFORE_DECISION, OPEN_STATUSES, WITH_DEPARTMENT, RootCause, Status
 from ..models.deadlines import Stage, Tier
 from ..models.flags import CustomerFlag
+from ..models.notices import NoticeLanguage
 from ..routing import routed_department_code
 from . import handlers
 from .fields import amount, date, flag, line, moment, names, pick, text
@@ -76,6 +78,8 @@ class Action:
     later: str = ""  # the action this one becomes once the case has left its sources
     on_frozen_case: bool = False  # also on an archived or merged case
     bulk: bool = False  # may be applied to the cases ticked in a queue (cases.services.bulk)
+    letter: str | None = None  # the notice to the customer it issues (cases.notices, a NoticeKind)
+    met_at: Any = None  # (data, now) -> when the stages it fulfils count as met (default: now)
 
     def target_from(self, status):
         return status if self.target is None or status in self.keeps else self.target
@@ -87,7 +91,12 @@ class Action:
 NOT_CONTACTED = Guard(lambda case, paused: case.acknowledged_at is None)
 NO_TEAM = Guard(lambda case, paused: not who.has_active_team(case), _("The case already has its investigation team."))
 NOT_PAUSED = Guard(lambda case, paused: not paused(), _("The deadline is already paused."))
-PAUSED = Guard(lambda case, paused: paused(), _("The deadline is not paused."))
+# A mediation's pause ends with mediation_end, not with resume.
+PAUSED = Guard(lambda case, paused: paused() and case.mediation_state != "under_way", _("The deadline is not paused."))
+MEDIATING = Guard(lambda case, paused: case.mediation_state == "under_way", _("No mediation is under way."))
+NOT_MEDIATING = Guard(lambda case, paused: case.mediation_state != "under_way", _("A mediation is already under way."))
+AGREED = Guard(lambda case, paused: case.mediation_state == "agreed",
+               _("No mediation agreement is waiting to be performed."))
 
 # The earliest date each dated field allows (cases.actions.fields checks it, and that none is
 # in the future): (date or datetime, what it is).
@@ -122,6 +131,12 @@ def _decision_since(case):
 
 REASON = text("reason", _("Reason"))
 DEPARTMENT_HEADS = Notice("case_assigned", _("New case for your department: %(ref)s"), notifications.department_heads)
+# The proof of notice an action carries (SPEC §10): how, when, the evidence.
+# A phone call recorded here reached the customer; one that did not is a notice_attempt.
+PROOF = (moment("sent_at", _("Sent or handed over at"), help=_("Leave empty for now.")),
+         line("evidence", _("Evidence (tracking number, recording reference, receipt)"), required=False))
+LANGUAGE = pick("language", _("Language of the notice"), choices=NoticeLanguage, required=False,
+                initial=lambda case: settings.LANGUAGE_CODE)
 CONTACT = (pick("method", _("Contact method"), choices=Decision.Method, required=False, initial=Decision.Method.PHONE),
            text("note", _("What the customer was told"), required=False))
 
@@ -168,13 +183,24 @@ ROWS = (
            primary=True, button="btn-success", meets=(Stage.APPROVAL,)),
     Action("reject_plan", (S.PLAN_PENDING,), S.REPORTED, who.senior_or_first_round_head, handlers.reject_plan, _("Plan rejected"),
            _("Reject the plan"), (text("reason", _("Why it is rejected")),), primary=True, button="btn-outline-danger"),
+    # The decision notice states what Art. 19 names (the facts and the basis default from the
+    # round's report) and is notified on the date of its proof (SPEC §10).
     Action("notify_decision", (S.PLAN_APPROVED,), S.RESPONDED, who.clerk_or_case_handler, handlers.notify_decision,
            _("Decision notified to the customer"), _("Record the decision notice"),
-           (pick("method", _("How the customer was told"), choices=Decision.Method), text("decision", _("Decision"), lines=4),
+           (pick("method", _("How the customer was told"), choices=Decision.Method), *PROOF,
+            text("facts", _("Facts verified"), required=False, lines=3, help=_("Leave empty for the report's facts.")),
+            text("basis", _("Basis and reasons"), required=False, lines=3,
+                 help=_("Leave empty for the report's recommendation.")),
+            text("decision", _("Decision"), lines=4),
             text("remedies", _("Remedies open to the customer"), required=False, initial=handlers.DEFAULT_REMEDIES),
             pick("redress_kind", _("Redress kind"), choices=Decision.RedressKind, required=False),
-            amount("redress_amount", _("Redress paid (CNY)"), required=False)),
-           primary=True, meets=(Stage.DECISION, Stage.OVERALL), meets_in_review=(Stage.REVIEW,)),
+            amount("redress_amount", _("Redress paid (CNY)"), required=False), LANGUAGE),
+           primary=True, meets=(Stage.DECISION, Stage.OVERALL), meets_in_review=(Stage.REVIEW,),
+           letter=NoticeKind.DECISION, met_at=lambda data, now: data.get("sent_at") or now),
+    Action("notice_attempt", (S.PLAN_APPROVED,), None, who.clerk_or_case_handler, handlers.notice_attempt,
+           _("Customer not reached"), _("Record an attempt that did not reach the customer"),
+           (moment("attempted_at", _("Attempted at"), help=_("Leave empty for now.")),),
+           button="btn-outline-secondary"),
     Action("customer_accepts", (S.RESPONDED,), S.CLOSED, who.clerk_or_case_handler, handlers.customer_accepts,
            _("Customer accepted the decision"), _("Customer accepts the decision"), primary=True,
            button="btn-success", clock=Clock.STOP),
@@ -199,14 +225,16 @@ ROWS = (
            _("Extend the deadline (change tier)"),
            (pick("tier", _("New tier"), choices=Tier, options=lambda case, access: [
                (t, Tier(t).label) for t in who.extend_tiers(access, case)]),
-            REASON, moment("customer_told_at", _("Customer told at"), help=_("Leave empty for now."), since=_receipt_since)),
-           clock=Clock.RECOMPUTE),
+            REASON, moment("customer_told_at", _("Customer told at"), help=_("Leave empty for now."), since=_receipt_since),
+            LANGUAGE),
+           clock=Clock.RECOMPUTE, letter=NoticeKind.EXTENSION),
     Action("pause", BEFORE_DECISION, None, who.handles_case, handlers.pause, _("Deadline paused"),
            _("Pause the deadline"),
            (pick("kind", _("Why"), choices=Pause.Kind),
             date("start", _("From"), initial=lambda case: timezone.localdate(), since=_pause_since),
-            line("proof", _("Proof the customer was told"))),
-           guard=NOT_PAUSED, clock=Clock.RECOMPUTE),
+            line("proof", _("Proof the customer was told")),
+            text("reason", _("Why the appraisal is needed"), required=False), LANGUAGE),
+           guard=NOT_PAUSED, clock=Clock.RECOMPUTE, letter=NoticeKind.PAUSE),
     Action("resume", BEFORE_DECISION, None, who.handles_case, handlers.resume, _("Deadline resumed"),
            _("Resume the deadline"),
            (date("end", _("Pause ended on"), initial=lambda case: timezone.localdate(), since=_running_pause_since),),
@@ -229,6 +257,25 @@ ROWS = (
                   options=lambda case, access: CustomerFlag.choices, initial=lambda case: case.flags),
             line("note", _("What the customer needs"), required=False)),
            button="btn-outline-secondary", clock=Clock.RECOMPUTE),
+    # Mediation (SPEC §11): the state stays; the clock stops from the start to the end.
+    Action("mediation_start", OPEN_STATUSES, None, who.may_mediate, handlers.mediation_start, _("Mediation started"),
+           _("Start a mediation"),
+           (line("organisation", _("Mediation organisation")), line("mediator", _("Mediator"), required=False,
+                                                                    max_length=100),
+            flag("consent", _("The customer consents to the mediation"), attest=True),
+            date("start", _("From"), initial=lambda case: timezone.localdate())),
+           guard=NOT_MEDIATING, clock=Clock.RECOMPUTE),
+    Action("mediation_end", OPEN_STATUSES, None, who.may_mediate, handlers.mediation_end, _("Mediation ended"),
+           _("End the mediation"),
+           (pick("outcome", _("Outcome"), choices=Mediation.Outcome),
+            text("terms", _("Terms agreed"), required=False, help=_("Required with an agreement.")),
+            date("performance_due", _("To be performed by"), help=_("Required with an agreement."), future=True),
+            date("end", _("Mediation ended on"), initial=lambda case: timezone.localdate())),
+           guard=MEDIATING, clock=Clock.RECOMPUTE),
+    Action("mediation_performed", (*OPEN_STATUSES, S.CLOSED), None, who.may_mediate, handlers.mediation_performed,
+           _("Mediation agreement performed"), _("Record the agreement performed"),
+           (date("performed_on", _("Performed on"), initial=lambda case: timezone.localdate()),),
+           button="btn-success", guard=AGREED),
     Action("legal_hold", (S.CLOSED, S.ARCHIVED), None, who.is_supervisor, handlers.legal_hold, _("Legal hold changed"),
            _("Legal hold"),
            (flag("hold", _("Hold (stop disposal)"), required=True, initial=lambda case: not case.legal_hold),

@@ -13,9 +13,11 @@ from ..permissions import is_clerk
 from ..selectors import case_events, case_get_for_user, case_list_visible_to
 from ..services import attachment_add, attachment_open, case_create, case_transition, personal_data_reveal
 from ..services.attachments import ALLOWED as ATTACHMENT_TYPES
+from ..services.notices import notice_proof_record
 from ..services.submissions import KEY_HOURS, KEY_MAX_LENGTH, AlreadySubmitted, api_submission
 from .filters import ComplaintFilter
 from .intake_serializers import ComplaintCreateSerializer
+from .notices import NoticeProofSerializer, NoticeSerializer
 from .serializers import (
     AttachmentSerializer,
     AttachmentUploadSerializer,
@@ -209,6 +211,26 @@ class ComplaintViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewset
             filter_backends=[])
     def attachment(self, request, reference=None, attachment_id=None):
         return attachment_open(actor=request.access, reference=reference, attachment_id=int(attachment_id))
+
+    @extend_schema(summary="The notices sent to the customer, with their proof of notice (SPEC §10)", request=None,
+                   responses={200: NoticeSerializer(many=True), 404: ERROR})
+    @action(detail=True, methods=["get"])
+    def notices(self, request, reference=None):
+        case = case_get_for_user(request.access, reference)
+        rows = case.notices.select_related("case", "proof_recorded_by")
+        return Response(NoticeSerializer(rows, many=True, context={"request": request}).data)
+
+    @extend_schema(summary="Record or correct a notice's proof of notice", request=NoticeProofSerializer,
+                   responses={200: NoticeSerializer, 400: OpenApiResponse(
+                       response=ERROR.response, description="invalid, customer_not_reached"), 403: ERROR, 404: ERROR,
+                              409: OpenApiResponse(response=ERROR.response, description="case_archived")})
+    @action(detail=True, methods=["post"], url_path=r"notices/(?P<notice_id>\d+)/proof")
+    def notice_proof(self, request, reference=None, notice_id=None):
+        body = NoticeProofSerializer(data=request.data)
+        body.is_valid(raise_exception=True)
+        notice = notice_proof_record(actor=request.access, reference=reference, notice_id=int(notice_id),
+                                     data=dict(body.validated_data))
+        return Response(NoticeSerializer(notice, context={"request": request}).data)
 
     @extend_schema(summary="Reveal the customer's full phone number (logged)", request=RevealSerializer,
                    responses={200: OpenApiResponse(response={"type": "object", "properties": {

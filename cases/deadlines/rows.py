@@ -82,13 +82,14 @@ def initial_deadlines(case, calendar=None, computed=None):
     return rows
 
 
-def on_action(case, at, *, meets=(), clock=None):
+def on_action(case, at, *, meets=(), clock=None, met_at=None):
     """Apply an action's deadline effect (inside the lifecycle service's transaction, after the
-    handler): mark the stages it meets, then its Clock effect; the caller saves the case."""
+    handler): mark the stages it meets (at ``met_at``, default ``at``: a decision is met when its
+    proof of notice says it was sent), then its Clock effect; the caller saves the case."""
     if meets:
         CaseDeadline.objects.filter(
             case=case, stage__in=[s.value for s in meets], met_at__isnull=True, stopped_at__isnull=True
-        ).update(met_at=at)
+        ).update(met_at=met_at or at)
     if clock == Clock.STOP:
         CaseDeadline.objects.filter(case=case, met_at__isnull=True, stopped_at__isnull=True).update(stopped_at=at)
     elif clock == Clock.OPEN_REVIEW:

@@ -2,6 +2,8 @@ from .calendar import CalendarDay, CalendarYear
 from .case import Complaint, ReferenceCounter
 from .deadlines import CaseDeadline, ConfigurationVersion, DeadlinePolicy, StageRule
 from .inbound import InboundMail, UnreadableMail
+from .mediation import Mediation
+from .notices import Notice, NoticeKind, NoticeTemplate
 from .notifications import Notification, SmsDelivery
 from .org import Absence, Department, DepartmentMembership, RoutingRule
 from .parts import (
@@ -35,6 +37,10 @@ __all__ = [
     "DepartmentMembership",
     "Extension",
     "InboundMail",
+    "Mediation",
+    "Notice",
+    "NoticeKind",
+    "NoticeTemplate",
     "Notification",
     "Pause",
     "Plan",

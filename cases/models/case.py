@@ -208,6 +208,10 @@ class Complaint(TimeStampedModel):
     legal_hold_reason = models.CharField(_("legal hold reason"), max_length=200, blank=True)
     anonymised_at = models.DateTimeField(_("anonymised at"), null=True, blank=True)
     is_legacy = models.BooleanField(_("imported from legacy system"), default=False)
+    # Where the case's latest mediation stands (SPEC §11; the Mediation rows hold the details):
+    # read by the action guards without a query.
+    mediation_state = models.CharField(_("mediation"), max_length=12, blank=True, choices=[
+        ("under_way", _("Mediation under way")), ("agreed", _("Agreement to be performed"))])
 
     # History indexed by case, date and author only (the copied column indexes served no query).
     history = HistoricalRecords(

@@ -135,12 +135,14 @@ class Pause(models.Model):
         APPRAISAL = "appraisal", _("External appraisal")
         TESTING = "testing", _("Testing")
         VALUATION = "valuation", _("Valuation")
+        MEDIATION = "mediation", _("Mediation")  # written by mediation_start only (SPEC §11)
 
     case = models.ForeignKey("cases.Complaint", on_delete=models.CASCADE, related_name="pauses")
     kind = models.CharField(_("kind"), max_length=20, choices=Kind.choices)
     start = models.DateField(_("start"))
     end = models.DateField(_("end"), null=True, blank=True)
     customer_told_proof = models.CharField(_("proof the customer was told"), max_length=200)
+    reason = models.TextField(_("why the appraisal is needed"), blank=True)
     created_by = models.ForeignKey(User, on_delete=models.PROTECT, related_name="+")
     created_at = models.DateTimeField(auto_now_add=True)
     history = HistoricalRecords()
@@ -161,6 +163,7 @@ class Decision(models.Model):
         EMAIL = "email", _("Email")
         SMS = "sms", _("SMS")
         IN_PERSON = "in_person", _("In person")
+        AGREED = "agreed", _("A method agreed with the customer")
 
     class RedressKind(models.TextChoices):
         """How redress was paid (SPEC §13, the annual disclosure's redress by kind)."""
@@ -173,6 +176,9 @@ class Decision(models.Model):
     case = models.ForeignKey("cases.Complaint", on_delete=models.CASCADE, related_name="decisions")
     round = models.PositiveSmallIntegerField(default=1)
     method = models.CharField(_("method"), max_length=20, choices=Method.choices)
+    # The parts of the notice Art. 19 names besides the decision and the remedies (SPEC §10).
+    facts = models.TextField(_("facts verified"), blank=True)
+    basis = models.TextField(_("basis and reasons"), blank=True)
     text = models.TextField(_("decision"))
     remedies = models.TextField(_("remedies open to the customer"), blank=True)
     redress_kind = models.CharField(_("redress kind"), max_length=30, choices=RedressKind.choices, blank=True)

@@ -133,9 +133,10 @@ def attachment_check(uploaded_file):
     return data, mime
 
 
-def attachment_store_checked(case, *, data, mime, name, actor=None, kind=Attachment.Kind.EVIDENCE):
+def attachment_store_checked(case, *, data, mime, name, actor=None, kind=Attachment.Kind.EVIDENCE, event=True):
     """Store checked bytes on `case` in the caller's transaction (the caller decides the
-    permission); the bytes are removed again if the row cannot be saved."""
+    permission); the bytes are removed again if the row cannot be saved. ``event``: record it on
+    the timeline (not for a document an action writes, such as a notice's PDF)."""
     now = timezone.now()
     attachment = Attachment(
         case=case, kind=kind, original_name=(name or "file")[-200:], content_type=mime,
@@ -144,7 +145,8 @@ def attachment_store_checked(case, *, data, mime, name, actor=None, kind=Attachm
     attachment.file.save("upload", ContentFile(data), save=False)
     try:
         attachment.save()
-        event_record(case, "attachment", actor, data={"attachment": attachment.pk, "type": ALLOWED[mime]}, at=now)
+        if event:
+            event_record(case, "attachment", actor, data={"attachment": attachment.pk, "type": ALLOWED[mime]}, at=now)
     except Exception:
         # The row is rolled back: remove the stored bytes too, so nothing half-written remains.
         attachment.file.delete(save=False)

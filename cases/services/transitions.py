@@ -21,6 +21,7 @@ from ..models.case import Status
 from ..notifications import notifications_settle, notify
 from ..selectors import case_get_for_user
 from ..signals import case_changed
+from .notices import notice_issue
 
 
 def case_transition(*, actor, reference, action, data=None, expected_version=None, at=None):
@@ -52,9 +53,12 @@ def case_transition(*, actor, reference, action, data=None, expected_version=Non
         event_data = row.handler(case, access, data, now)
         case.status = row.target_from(case.status)
         case.version += 1
-        deadlines.on_action(case, now, meets=row.stages_met(case.round), clock=row.clock)
+        met_at = row.met_at(data, now) if row.met_at else now
+        deadlines.on_action(case, now, meets=row.stages_met(case.round), clock=row.clock, met_at=met_at)
         case._history_user = access.user
         case.save()
+        if row.letter:
+            notice_issue(case, row.letter, access.user, data, now)
         case_changed.send(sender=type(case), case=case)
         event_record(case, row.name, access.user, from_status=from_status, to_status=case.status, data=event_data, at=now)
         notifications_settle(case)

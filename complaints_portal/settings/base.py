@@ -332,6 +332,3 @@ METRICS_COLLECTORS = [
     "cases.metrics.OverdueCasesCollector",
 ]
 
-# The annual disclosure's PDF embeds this TrueType font for Chinese (SPEC §13); the image installs
-# it (Debian's fonts-wqy-microhei).
-PDF_CJK_FONT = env.str("PDF_CJK_FONT", default="/usr/share/fonts/truetype/wqy/wqy-microhei.ttc")

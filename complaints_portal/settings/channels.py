@@ -50,8 +50,9 @@ if SMS_BACKEND == HTTP_SMS_BACKEND:
     if len(SMS_GATEWAY_CALLBACK_SECRET) < 32:
         raise ImproperlyConfigured("Environment variable SMS_GATEWAY_CALLBACK_SECRET must be at least 32 characters")
 CUSTOMER_HOTLINE = env.str("CUSTOMER_HOTLINE", default="95500")
-# The insurer's name on the public pages (customer form, status look-up) beside the hotline;
-# empty: they show the portal's name, "Complaint management".
+# The insurer's name: on the public pages (customer form, status look-up) beside the hotline, and
+# signing the notices to the customer (SPEC §10). Empty: the public pages show the portal's name
+# ("Complaint management") and the notices "the company" in their language.
 COMPANY_NAME = env.str("COMPANY_NAME", default="")
 # First retry of a failed customer message after this many seconds, doubling each time.
 CUSTOMER_MESSAGE_RETRY_SECONDS = env_value("CUSTOMER_MESSAGE_RETRY_SECONDS", int, 60)

@@ -40,7 +40,7 @@ def test_saving_a_stale_page_changes_only_the_edited_field(admin_client_, people
     # when: the admin saves a corrected summary
     data["summary"] = "Corrected summary"
     for prefix in ("deadlines", "team", "reports", "plans", "decisions", "extensions", "pauses", "attachments",
-                   "events"):
+                   "events", "notices", "mediations"):
         data.update({f"{prefix}-TOTAL_FORMS": "0", f"{prefix}-INITIAL_FORMS": "0"})
     response = admin_client_.post(f"/admin/cases/complaint/{case.pk}/change/", data)
     # then: the summary changed, the status the service set stays, the version moved on

@@ -36,6 +36,8 @@ ACTIONS = {
     "extend special": ("investigating", {"tier": "special", "reason": "Several parties."}),
     "archive": ("closed", {}),
     "legal_hold": ("closed", {"hold": True, "reason": "Court order."}),
+    "notice_attempt": ("plan_approved", {}),
+    "mediation_start": ("investigating", {"organisation": "Mediation centre", "consent": True}),
 }
 
 OK, NO, HIDDEN = "ok", "403", "404"
@@ -68,6 +70,8 @@ EXPECTED = {
     "extend special": row(NO, NO, NO, NO, OK, NO),
     "archive": row(NO, NO, NO, NO, NO, OK),
     "legal_hold": row(NO, NO, NO, NO, NO, OK),
+    "notice_attempt": row(OK, OK, NO, OK, OK, NO),
+    "mediation_start": row(OK, OK, NO, OK, OK, NO),
 }
 
 
@@ -127,9 +131,11 @@ def test_review_plan_is_approved_by_a_senior_manager_not_the_department_head(peo
 
 
 @pytest.mark.parametrize(("role", "expected"), [
-    ("clerk", ["notify_decision", "withdraw", "restart_clock", "merge", "reassign", "set_flags"]),
-    ("inv_sales", ["notify_decision", "withdraw", "pause", "restart_clock"]),
-    ("head_sales", ["notify_decision", "withdraw", "extend", "pause", "restart_clock", "merge", "set_flags"]),
+    ("clerk", ["notify_decision", "notice_attempt", "withdraw", "restart_clock", "merge", "reassign",
+               "set_flags", "mediation_start"]),
+    ("inv_sales", ["notify_decision", "notice_attempt", "withdraw", "pause", "restart_clock", "mediation_start"]),
+    ("head_sales", ["notify_decision", "notice_attempt", "withdraw", "extend", "pause", "restart_clock", "merge",
+                    "set_flags", "mediation_start"]),
     ("supervisor", ["reassign", "set_flags"]),
 ])
 def test_actions_for_lists_what_state_and_role_allow(people, role, expected):

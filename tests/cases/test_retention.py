@@ -76,7 +76,7 @@ def test_archived_case_refuses_an_attachment(people):
     case = f.ComplaintFactory(archived=True)
     with pytest.raises(ReadOnlyCase):
         attachment_add(actor=people["clerk"], reference=case.reference, uploaded_file=png())
-    assert not Attachment.objects.filter(case=case).exists()
+    assert not Attachment.objects.filter(case=case).exclude(kind="letter").exists()  # the decision notice's PDF stays
 
 
 def test_archived_case_refuses_html_action_and_upload(people, client):
@@ -91,7 +91,7 @@ def test_archived_case_refuses_html_action_and_upload(people, client):
     assert response.status_code in (400, 409)
     case.refresh_from_db()
     assert case.version == version and case.status == "archived"
-    assert not Attachment.objects.filter(case=case).exists()
+    assert not Attachment.objects.filter(case=case).exclude(kind="letter").exists()  # the decision notice's PDF stays
 
 
 def test_archived_case_refuses_api_transition(people):
@@ -118,8 +118,10 @@ def test_archived_case_is_read_only_in_the_admin(people, admin_client):
 def test_anonymise_expired_removes_personal_data_and_keeps_kpi_report_identical(people):
     # given an expired archived case with personal data everywhere, and the KPI report before
     case = archived_case(people)
-    attachment = case.attachments.get()
+    attachment = case.attachments.exclude(kind="letter").get()
     path = attachment.file.path
+    letter = case.attachments.get(kind="letter")  # the decision notice's PDF
+    letter_path = letter.file.path
     assert os.path.exists(path)
     before = kpi_csv()
     assert ",1," in before  # the case is counted
@@ -145,6 +147,11 @@ def test_anonymise_expired_removes_personal_data_and_keeps_kpi_report_identical(
     assert report.facts == retention.PLACEHOLDER and report.recommendation == retention.PLACEHOLDER
     assert all(h.facts == retention.PLACEHOLDER for h in Report.history.filter(id=report.pk))
     assert case.decisions.get().text == retention.PLACEHOLDER
+    notice = case.notices.get()
+    assert notice.title == retention.PLACEHOLDER and notice.body == ""
+    assert all(h.body == "" for h in notice.history.all())
+    letter.refresh_from_db()
+    assert letter.removed_at is not None and not os.path.exists(letter_path)
     assert case.plans.get().text == retention.PLACEHOLDER
     assert FollowUpVisit.objects.get(case=case).comment == ""
     attachment.refresh_from_db()

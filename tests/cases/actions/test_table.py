@@ -44,6 +44,11 @@ EXPECTED = {
     **{(s, "set_flags"): SAME for s in OPEN},
     ("closed", "legal_hold"): SAME,
     ("archived", "legal_hold"): SAME,
+    # SPEC §10: an attempt to tell the customer the decision that did not reach them.
+    ("plan_approved", "notice_attempt"): SAME,
+    # SPEC §11: mediation never changes the state; an agreement may be performed after closing.
+    **{(s, a): SAME for s in OPEN for a in ("mediation_start", "mediation_end", "mediation_performed")},
+    ("closed", "mediation_performed"): SAME,
 }
 
 
