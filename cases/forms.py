@@ -144,8 +144,8 @@ class CaseFilterForm(StyledForm):
     department = forms.ChoiceField(label=_("Department"), required=False)
     overdue = forms.BooleanField(label=_("Overdue"), required=False)
     due_soon = forms.BooleanField(label=_("Due soon"), required=False)
-    sort = forms.ChoiceField(required=False, widget=forms.HiddenInput, choices=[
-        (f"{direction}{key}", key) for key in CASE_SORTS for direction in ("", "-")])
+    # A key of cases.selectors.CASE_SORTS, "-" first for descending; another value is ignored.
+    sort = forms.CharField(required=False, widget=forms.HiddenInput, max_length=40)
 
     def __init__(self, *args, departments=None, **kwargs):
         super().__init__(*args, **kwargs)
@@ -173,7 +173,8 @@ class CaseFilterForm(StyledForm):
 
     def order(self, default=None):
         """The order asked for (a key of cases.selectors.CASE_SORTS), else ``default``."""
-        return (self.cleaned_data.get("sort") if self.is_valid() else None) or default
+        sort = self.cleaned_data.get("sort") if self.is_valid() else None
+        return sort if sort and sort.removeprefix("-") in CASE_SORTS else default
 
     def chips(self, request):
         """What is applied, for the list's chips: [(label, value shown, the URL without it)]."""
@@ -186,10 +187,11 @@ class CaseFilterForm(StyledForm):
                 continue
             field = self.fields[name]
             shown = dict(field.choices).get(value, value) if hasattr(field, "choices") else (
-                "" if value is True else value)
-            # A stored search (cases.searches) is dropped with its key; another filter is emptied in
-            # the query string, which applies over the stored ones.
-            removal = {SEARCH_PARAM: None} if name in PERSONAL else {name: ""}
+                "" if value is True or name in PERSONAL else value)  # the search text is never shown
+            # A stored search (cases.searches) is dropped with its key; over a stored search another
+            # filter is emptied in the query string (which applies over the stored ones), else removed.
+            stored = SEARCH_PARAM in request.GET
+            removal = {SEARCH_PARAM: None} if name in PERSONAL else {name: "" if stored else None}
             chips.append((field.label, shown, querystring(request, **removal, page=None)))
         return chips
 

@@ -26,11 +26,12 @@ DEADLINE_KEYS = [s.value for s in STAGE_ORDER] + [Stage.OVERALL.value]
 def fresh_fields(fields):
     """New, unbound copies of ``fields`` made from their constructor arguments (as
     Field.__deepcopy__ does) without deep-copying the arguments, which no field here mutates;
-    DRF's deep copies were a tenth of an intake POST's CPU. Nested serializers are deep-copied."""
+    DRF's deep copies were a tenth of an intake POST's CPU. Nested serializers and lists (their
+    child is bound to them) are deep-copied."""
     import copy
 
     return {
-        name: copy.deepcopy(field) if isinstance(field, serializers.BaseSerializer)
+        name: copy.deepcopy(field) if isinstance(field, serializers.BaseSerializer | serializers.ListField)
         else field.__class__(*field._args, **field._kwargs)
         for name, field in fields.items()
     }

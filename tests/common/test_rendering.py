@@ -128,7 +128,8 @@ def test_the_intake_form_keeps_its_hooks_for_the_page_script(client, django_user
     page = client.get(reverse("case_create")).content.decode()
     misconduct = element(page, "div", data_show_when="category=misconduct")
     assert elements(misconduct, "select", name="misconduct_kind")
-    assert len(elements(page, "div", class_="form-check form-check-inline")) == 2  # complaint or feedback
+    # complaint or feedback, and the four customer flags
+    assert len(elements(page, "div", class_="form-check form-check-inline")) == 2 + 4
     phone = element(page, "input", name="customer_phone")
     assert attr(phone, "hx-post") == reverse("duplicate_check") and attr(phone, "hx-target") == "#duplicates"
     assert ("autofocus", None) in element(page, "input", name="customer_name").attributes

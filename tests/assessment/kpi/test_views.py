@@ -193,7 +193,7 @@ def test_dashboard_breakdowns_are_charts_whose_bars_link_to_the_cases_counted(da
     charts = page.context["breakdown_data"]
     html = page.content.decode()
     # then: one chart per breakdown, with its data for the chart script
-    assert set(charts) == {"backlog", "stage", "category", "channel", "dispute_type", "root_cause"}
+    assert set(charts) == {"backlog", "stage", "category", "channel", "dispute_type", "root_cause", "customer_flags"}
     assert html.count("data-breakdown=") == len([rows for rows in charts.values() if rows]) and 'id="kpi-breakdowns"' in html
     # no "—" entry for the cases without a dispute type
     assert [row["n"] for row in charts["dispute_type"]] == [1]

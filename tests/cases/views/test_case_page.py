@@ -195,7 +195,7 @@ def test_role_or_membership_removed_in_the_admin_takes_effect_on_the_next_reques
 def test_timeline_names_people_departments_and_values_not_their_codes(login, assigned_case, users):
     # given: a team formed on the case (its event keeps usernames, the dispatch a department code)
     case_transition(actor=users["head_sales"], reference=assigned_case.reference, action="form_team",
-                    data={"lead": "inv_sales", "members": ["head_sales"], "recusal_attested": True})
+                    data={"lead": "inv_sales", "members": ["head_sales"], "recusal_attested_by": ["inv_sales", "head_sales"]})
     # when
     page = login("head_sales").get(reverse("case_detail", args=[assigned_case.reference])).content.decode()
     # then

@@ -1,9 +1,7 @@
 """A stopped clock and a blocked case are visible (issue 20.9): the pause in the case header and
 the queues, and whom the case waits for when the reader has nothing to do on it."""
-import datetime
 
 from django.urls import reverse
-from django.utils import timezone
 
 from cases.actions.table import ACTIONS, waiting_for
 from cases.services import case_transition
@@ -29,7 +27,7 @@ def test_waiting_for_reads_the_action_table(assigned_case):
 
 def test_waiting_for_the_team_names_its_members(login, assigned_case, users):
     case_transition(actor=users["head_sales"], reference=assigned_case.reference, action="form_team",
-                    data={"lead": "inv_sales", "members": ["inv_sales"], "recusal_attested": True})
+                    data={"lead": "inv_sales", "members": ["inv_sales"], "recusal_attested_by": ["inv_sales"]})
     client = login("clerk")
     html = client.get(reverse("case_detail", args=[assigned_case.reference])).content.decode()
     assert f"Waiting for the investigation team ({users['inv_sales'].get_full_name()})" in html
@@ -38,8 +36,8 @@ def test_waiting_for_the_team_names_its_members(login, assigned_case, users):
 def test_paused_case_shows_since_when_and_why_in_header_and_queue(login, assigned_case, users):
     # given the head forms a team and the team pauses the clock for an appraisal
     case_transition(actor=users["head_sales"], reference=assigned_case.reference, action="form_team",
-                    data={"lead": "inv_sales", "members": ["inv_sales"], "recusal_attested": True})
-    start = timezone.localdate() - datetime.timedelta(days=3)
+                    data={"lead": "inv_sales", "members": ["inv_sales"], "recusal_attested_by": ["inv_sales"]})
+    start = assigned_case.clock_start  # a pause cannot start before the clock (SPEC §3)
     case_transition(actor=users["inv_sales"], reference=assigned_case.reference, action="pause",
                     data={"kind": "appraisal", "start": start, "proof": "Told by phone"})
     client = login("inv_sales")
