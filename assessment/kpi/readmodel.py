@@ -106,7 +106,7 @@ def _write(case_ids, using, returning=True, new=False, truncate=False):
             old = {row[0]: row[1:] for row in cursor.fetchall()}
             names = [connection.ops.quote_name(column) for column in columns[1:]]
             stored, derived = (", ".join(f"{prefix}{name}" for name in names) for prefix in (f"{table}.", "EXCLUDED."))
-            upsert = (f" ON CONFLICT (case_id) DO UPDATE SET ({', '.join(names)}) = ({derived})"
+            upsert = (f" ON CONFLICT (case_id) DO UPDATE SET ({', '.join(names)}) = ({derived})"  # nosec B608 - column names from the model
                       f" WHERE ({stored}) IS DISTINCT FROM ({derived})")
         cursor.execute(f"INSERT INTO {table} ({listed}) {sql}{upsert}{tail}", params)  # noqa: S608  # nosec B608 - the same
         written = {row[0]: row[1:] for row in (cursor.fetchall() if returning else ())}
