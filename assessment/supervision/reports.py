@@ -6,6 +6,7 @@ from dataclasses import dataclass
 from django.contrib.auth import get_user_model
 from django.db.models import Count, Q
 from django.utils import timezone
+from django.utils.text import capfirst
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
@@ -227,7 +228,7 @@ def regulator_report(period, departments=None):
 
 def audited_models():
     """Every configuration table (SPEC §8: calendar, deadlines, rules, targets; SPEC §14: routing
-    rules), with its label.
+    rules; SPEC §10: notice templates), with its label.
     Each keeps its history (django-simple-history), written by save() or
     bulk_create_with_history, never a bare bulk write (tests/test_history_kept.py)."""
     from assessment.bonus.models import (
@@ -240,7 +241,15 @@ def audited_models():
     from assessment.disclosure.models import IndustryMedian
     from assessment.kpi.models import PolicyVolume, Target
     from assessment.warning.models import SignalKeyword
-    from cases.models import Absence, CalendarDay, CalendarYear, DeadlinePolicy, RoutingRule, StageRule
+    from cases.models import (
+        Absence,
+        CalendarDay,
+        CalendarYear,
+        DeadlinePolicy,
+        NoticeTemplate,
+        RoutingRule,
+        StageRule,
+    )
 
     return [
         (gettext_lazy("Calendar day"), CalendarDay),
@@ -258,6 +267,7 @@ def audited_models():
         (gettext_lazy("Signal keyword"), SignalKeyword),
         (gettext_lazy("Industry median"), IndustryMedian),
         (gettext_lazy("Absence and substitute"), Absence),
+        (capfirst(NoticeTemplate._meta.verbose_name), NoticeTemplate),
         (gettext_lazy("Department"), Department),
         (gettext_lazy("Department membership"), DepartmentMembership),
         (gettext_lazy("Checklist item"), ChecklistItem),

@@ -19,11 +19,13 @@ import datetime
 from django.conf import settings
 from django.db import transaction
 from django.db.models import Count
+from django.db.models.signals import post_delete, post_save
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from assessment.supervision.common import require_supervisor
+from cases.deadlines.configuration import configuration_changed
 from cases.models import Complaint
 from complaints_portal.common.errors import ApplicationError, NotFound, ValidationFailed
 from complaints_portal.common.queueing import enqueue_on_commit
@@ -70,8 +72,23 @@ def _signal(kind, related=(), **extra):
     return {"kind": str(kind), "related": sorted(set(related)), **extra}
 
 
-def keywords_active():
-    return list(SignalKeyword.objects.filter(active=True).values_list("word", flat=True))
+def _keywords_read():
+    return tuple(SignalKeyword.objects.filter(active=True).values_list("word", flat=True))
+
+
+def keywords_active(memo=None):
+    """The active keywords: from the configuration memo where the caller has one (intake), so
+    that a registration reads them once per configuration version, not once per case."""
+    return list(memo.value("signal_keywords", _keywords_read) if memo is not None else _keywords_read())
+
+
+# The keywords are configuration: a change gives a new version token, so no memo keeps old ones.
+def _keywords_changed(sender, instance, **kwargs):
+    configuration_changed("signal keywords", recompute=False)
+
+
+post_save.connect(_keywords_changed, sender=SignalKeyword, dispatch_uid="organised-keywords-saved")
+post_delete.connect(_keywords_changed, sender=SignalKeyword, dispatch_uid="organised-keywords-deleted")
 
 
 def signals_of_case(case, keywords=None):
@@ -126,12 +143,13 @@ def review_record(case_id, signals):
     return review
 
 
-def case_registered(sender, case, created=False, **kwargs):
-    """``case_changed`` receiver: at registration, the cheap signals in the intake's transaction,
-    and the text comparison queued for after the commit."""
+def case_registered(sender, case, created=False, memo=None, **kwargs):
+    """``case_changed`` receiver: at registration, the cheap signals in the intake's transaction
+    (the keywords from intake's configuration memo), and the text comparison queued for after
+    the commit."""
     if not created:
         return
-    review_record(case.pk, signals_of_case(case))
+    review_record(case.pk, signals_of_case(case, keywords_active(memo)))
     if len(case_text(case)) >= settings.ORGANISED_TEXT_MIN_CHARS:
         enqueue_on_commit("assessment.warning.tasks.organised_text_check", case.pk)
 

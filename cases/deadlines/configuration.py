@@ -94,6 +94,14 @@ class Memo:
         self.rules = {}  # compute_deadlines' stage-rule cache: (policy id, tier) -> rules
         self.computed = {}
         self.explained = {}  # deadlines_for_case: the case page's recomputation
+        self.loaded = {}  # value(): further configuration other apps read at intake
+
+    def value(self, name, load):
+        """Configuration another app keeps (e.g. the organised-complaint keywords), read with
+        ``load()`` once per token; its model's saves and deletes call configuration_changed()."""
+        if name not in self.loaded:
+            self.loaded[name] = load()
+        return self.loaded[name]
 
     def policy_for(self, d0):
         return policy_in_force(self.policies, d0)

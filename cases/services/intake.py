@@ -166,6 +166,6 @@ def case_create(*, actor, data, public=False, at=None, channel=None, submission=
         if submission is not None:
             submission_record(submission, case)
         CaseDeadline.objects.bulk_create(rows)
-        case_changed.send(sender=type(case), case=case, created=True)
+        case_changed.send(sender=type(case), case=case, created=True, memo=memo)
         event_record(case, "created", staff, to_status=case.status, data={"channel": channel, "public": public}, at=at)
     return case

@@ -5,6 +5,9 @@ from django.utils.translation import gettext_noop
 
 
 class CommonConfig(AppConfig):
+    # This module holds more than one AppConfig (django-axes's below): without default, Django
+    # would use a plain AppConfig for "complaints_portal.common" and never run ready().
+    default = True
     name = "complaints_portal.common"
     label = "common"
     verbose_name = _("Common")

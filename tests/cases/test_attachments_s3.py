@@ -177,21 +177,23 @@ def test_download_of_an_object_missing_from_the_bucket_is_a_404(client, people, 
 
 
 def test_anonymisation_deletes_the_objects_from_the_bucket(people, bucket, django_capture_on_commit_callbacks):
-    # given an archived case past its retention date, with an attachment in the bucket
+    # given an archived case past its retention date, with an attachment in the bucket besides
+    # the PDF of its decision notice (an attachment of the case too)
     case = f.ComplaintFactory(closed=True)
     attachment_add(actor=people["clerk"], reference=case.reference, uploaded_file=png())
     case_transition(actor=people["supervisor"], reference=case.reference, action="archive")
     Complaint.objects.filter(pk=case.pk).update(retention_until="2000-01-01")
-    assert len(bucket.keys()) == 1
+    assert case.notices.filter(document__isnull=False).count() == 1
+    assert len(bucket.keys()) == Attachment.objects.filter(case=case).count() == 2
 
     # when the retention job runs and its transaction commits
     with django_capture_on_commit_callbacks(execute=True):
         done = retention.anonymise_expired()
 
-    # then the object is gone and the row says so
+    # then every object of the case is gone and each row says so
     assert done == [case.reference]
     assert bucket.keys() == []
-    assert Attachment.objects.get(case=case).removed_at is not None
+    assert not Attachment.objects.filter(case=case, removed_at__isnull=True).exists()
 
 
 def test_a_storage_error_while_deleting_is_logged_not_raised(people, bucket, monkeypatch, caplog):
