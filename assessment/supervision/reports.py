@@ -4,7 +4,7 @@ import datetime
 from dataclasses import dataclass
 
 from django.contrib.auth import get_user_model
-from django.db.models import Count, Q
+from django.db.models import Count, Q, prefetch_related_objects
 from django.utils import timezone
 from django.utils.text import capfirst
 from django.utils.translation import gettext as _
@@ -279,18 +279,35 @@ HISTORY_TYPES = {"+": gettext_lazy("created"), "~": gettext_lazy("changed"), "-"
 UNAUDITED_FIELDS = {"id", "created_at", "updated_at"}
 
 
-def _record_changes(record):
+def _record_changes(record, previous):
     """(field, old, new) of one history row: against the previous row for a change; every value
     for a creation (old empty) and a deletion (new empty), so no entry is without its values."""
-    if record.history_type == "~":
-        previous = record.prev_record
-        if previous is not None:
-            return [(c.field, c.old, c.new) for c in record.diff_against(previous).changes]
+    if record.history_type == "~" and previous is not None:
+        return [(c.field, c.old, c.new) for c in record.diff_against(previous).changes]
     values = [(f.attname, getattr(record, f.attname)) for f in record.instance_type._meta.concrete_fields
               if f.attname not in UNAUDITED_FIELDS and getattr(record, f.attname, None) not in (None, "")]
     if record.history_type == "-":
         return [(name, value, None) for name, value in values]
     return [(name, None, value) for name, value in values]
+
+
+def _previous_records(model, records):
+    """{history_id: the row before it} for the changes among `records`, in one query per table
+    (what each row's prev_record would read: the object's last row dated before it)."""
+    changed = [r for r in records if r.history_type == "~"]
+    if not changed:
+        return {}
+    pk = model._meta.pk.attname
+    earlier = {}
+    rows = model.history.filter(**{f"{pk}__in": {getattr(r, pk) for r in changed}},
+                                history_date__lt=max(r.history_date for r in changed))
+    for row in rows.order_by("history_date", "history_id"):
+        earlier.setdefault(getattr(row, pk), []).append(row)
+    previous = {}
+    for record in changed:
+        before = [row for row in earlier.get(getattr(record, pk), []) if row.history_date < record.history_date]
+        previous[record.history_id] = before[-1] if before else None
+    return previous
 
 
 def config_audit(limit=30, kinds=None):
@@ -300,10 +317,16 @@ def config_audit(limit=30, kinds=None):
     for label, model in audited_models():
         if kinds and model._meta.model_name not in kinds:
             continue
-        for record in model.history.select_related("history_user").order_by("-history_date", "-history_id")[:limit]:
-            entries.append({"kind": label, "model": model._meta.model_name, "object": str(record.instance),
+        records = list(model.history.select_related("history_user").order_by("-history_date", "-history_id")[:limit])
+        previous = _previous_records(model, records)
+        # The objects as they were, their foreign keys loaded together for their names.
+        instances = [record.instance for record in records]
+        prefetch_related_objects(instances, *[f.name for f in model._meta.concrete_fields if f.many_to_one])
+        for record, instance in zip(records, instances, strict=True):
+            entries.append({"kind": label, "model": model._meta.model_name, "object": str(instance),
                             "at": record.history_date, "user": record.history_user,
                             "type": HISTORY_TYPES.get(record.history_type, record.history_type),
-                            "reason": record.history_change_reason or "", "changes": _record_changes(record)})
+                            "reason": record.history_change_reason or "",
+                            "changes": _record_changes(record, previous.get(record.history_id))})
     entries.sort(key=lambda e: e["at"], reverse=True)
     return entries

@@ -212,9 +212,10 @@ class ComplaintViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewset
     def attachment(self, request, reference=None, attachment_id=None):
         return attachment_open(actor=request.access, reference=reference, attachment_id=int(attachment_id))
 
-    @extend_schema(summary="The notices sent to the customer, with their proof of notice (SPEC §10)", request=None,
+    @extend_schema(summary="The notices sent to the customer with their proof of notice, SPEC §10 (an array, "
+                           "not paginated)", request=None,
                    responses={200: NoticeSerializer(many=True), 404: ERROR})
-    @action(detail=True, methods=["get"])
+    @action(detail=True, methods=["get"], pagination_class=None, filter_backends=[])
     def notices(self, request, reference=None):
         case = case_get_for_user(request.access, reference)
         rows = case.notices.select_related("case", "proof_recorded_by")
@@ -224,7 +225,8 @@ class ComplaintViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewset
                    responses={200: NoticeSerializer, 400: OpenApiResponse(
                        response=ERROR.response, description="invalid, customer_not_reached"), 403: ERROR, 404: ERROR,
                               409: OpenApiResponse(response=ERROR.response, description="case_archived")})
-    @action(detail=True, methods=["post"], url_path=r"notices/(?P<notice_id>\d+)/proof")
+    @action(detail=True, methods=["post"], url_path=r"notices/(?P<notice_id>\d+)/proof", pagination_class=None,
+            filter_backends=[])
     def notice_proof(self, request, reference=None, notice_id=None):
         body = NoticeProofSerializer(data=request.data)
         body.is_valid(raise_exception=True)

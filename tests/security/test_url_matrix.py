@@ -119,6 +119,22 @@ MATRIX = {
         "POST": (_path("/api/v1/complaints/{ref}/followups/attempts/"), lambda c: {"result": "no_answer"},
                  case_rule(409, anonymous=API_ANON, admin=403), {"content_type": "application/json"}),
     },
+    # Notices (SPEC §10): whoever sees the case reads them; a proof is recorded by the clerk or
+    # the case's handlers, the others get 403 before the (missing) notice is looked up.
+    "complaint-notices": {
+        "GET": (_path("/api/v1/complaints/{ref}/notices/"), None, case_rule(OK, anonymous=API_ANON), {}),
+    },
+    "complaint-notice-proof": {
+        "POST": (_path("/api/v1/complaints/{ref}/notices/999999/proof/"), lambda c: {"method": "letter"},
+                 case_rule(404, anonymous=API_ANON, supervisor=403, admin=403), {"content_type": "application/json"}),
+    },
+    # Surge alerts (SPEC §13): the supervisor's; the acknowledgement of a missing alert is a 404.
+    "api-surge-alerts": {"GET": (_path("/api/v1/warning/surges/"), None,
+                                 {**staff(403, anonymous=API_ANON), "supervisor": OK}, {})},
+    "api-surge-alert-acknowledge": {
+        "POST": (_path("/api/v1/warning/surges/999999/acknowledge/"), lambda c: {"note": "Seen."},
+                 {**staff(403, anonymous=API_ANON), "supervisor": 404}, {"content_type": "application/json"}),
+    },
     # KPIs: supervisors and senior managers see every department, heads their own; no one else.
     "dashboard": {"GET": (_path("/assessment/dashboard/"), None, KPI_READERS, {})},
     "assessment_drilldown": {"GET": (_path("/assessment/dashboard/cases/"), None, KPI_READERS, {})},
@@ -199,6 +215,12 @@ MATRIX = {
                  case_rule(302, supervisor=403, admin=403), {}),
     },
     "attachment_download": {"GET": (_path("/cases/{ref}/attachments/{att}/"), None, case_rule(OK), {})},
+    # The proof-of-notice form: the clerk and the case's handlers record it (a missing notice is
+    # a 404); the other readers of the case are sent back to it with the refusal as a message.
+    "notice_proof": {
+        "POST": (_path("/cases/{ref}/notices/999999/proof/"), lambda c: {"proof-method": "letter"},
+                 case_rule(404, supervisor=302, admin=302), {}),
+    },
     # Only a clerk confirms an email complaint's category; this case did not come by email, so
     # the clerk is sent back to it with the refusal as a message.
     "email_case_classify": {
@@ -243,6 +265,29 @@ MATRIX.update({
     "supervision_monthly_xlsx": {"GET": (_path(SUP + "reports/export.xlsx"), None, KPI_READERS, {})},
     "supervision_regulator": {"GET": (_path(SUP + "regulator/"), None, KPI_READERS, {})},
     "supervision_audit": {"GET": (_path(SUP + "audit/"), None, {**staff(403), "supervisor": OK}, {})},
+})
+
+# Early warning (SPEC §13): surge alerts and organised-complaint reviews are the supervisor's;
+# a missing alert or review is a 404 for the supervisor only. The disclosure page (SPEC §15) is
+# read by supervisors and senior managers; only the supervisor enters the industry medians.
+WARN = "/assessment/warning/"
+SUPERVISOR_404 = {**staff(403), "supervisor": 404}
+MATRIX.update({
+    "warning_alerts": {"GET": (_path(WARN + "surges/"), None, {**staff(403), "supervisor": OK}, {})},
+    "warning_alert": {"GET": (_path(WARN + "surges/999999/"), None, SUPERVISOR_404, {})},
+    "warning_alert_acknowledge": {
+        "POST": (_path(WARN + "surges/999999/acknowledge/"), lambda c: {"note": "Seen."}, SUPERVISOR_404, {}),
+    },
+    "warning_reviews": {"GET": (_path(WARN + "organised/"), None, {**staff(403), "supervisor": OK}, {})},
+    "warning_review": {"GET": (_path(WARN + "organised/999999/"), None, SUPERVISOR_404, {})},
+    "warning_review_decide": {
+        "POST": (_path(WARN + "organised/999999/decide/"), lambda c: {"outcome": "genuine"}, SUPERVISOR_404, {}),
+    },
+    "disclosure": {"GET": (_path("/assessment/disclosure/"), None, {**staff(403), "senior": OK, "supervisor": OK}, {})},
+    "disclosure_medians": {
+        "POST": (_path("/assessment/disclosure/medians/"), lambda c: {"year": "2025", "per_10k_policies": "1.5"},
+                 {**staff(403), "supervisor": 302}, {}),
+    },
 })
 
 # What the results feed (SPEC §6): heads read their own department; the supervisor decides;
@@ -304,7 +349,8 @@ def test_every_api_operation_in_the_schema_has_a_row_in_the_matrix():
     schema = SchemaGenerator().get_schema(request=None, public=True)
     missing = []
     for path, operations in schema["paths"].items():
-        concrete = path.replace("{reference}", "TS-2026-000001").replace("{attachment_id}", "1")
+        concrete = (path.replace("{reference}", "TS-2026-000001").replace("{attachment_id}", "1")
+                    .replace("{notice_id}", "1").replace("{id}", "1"))
         name = resolve(concrete).url_name
         for method in operations:
             if method.upper() not in MATRIX.get(name, {}):
@@ -427,8 +473,9 @@ def test_every_post_is_refused_without_a_csrf_token(world, name):
 
 
 def _passes(status):
+    # 404: past authentication, refused only because the row names a missing object.
     statuses = status if isinstance(status, tuple) else (status,)
-    return any(s < 300 or s in (302, 400, 409) for s in statuses)
+    return any(s < 300 or s in (302, 400, 404, 409) for s in statuses)
 
 
 def test_login_form_is_refused_without_a_csrf_token(db):
