@@ -215,10 +215,12 @@ def monthly(request, departments):
                   "values": [(_shown(r.figures.get(k)), _shown((r.figures.get("previous") or {}).get(k)))
                              for r in reports]}
                  for k in keys]
-        causes = dict(RootCause.choices)
+        charts = [reports_pdf.chart_data(r) for r in reports]
         return render(request, "assessment/supervision/monthly.html", {
             "month": month, "reports": reports, "table": table,
-            "top": [[(causes.get(c, c), n) for c, n in r.figures.get("top_causes", [])] for r in reports],
+            "top": [list(zip(c["causes"]["labels"], c["causes"]["n"], strict=True)) for c in charts],
+            "charts": [{"department": r.department.name, **c} for r, c in zip(reports, charts, strict=True)],
+            "colours": {"this": reports_pdf.THIS_MONTH_COLOUR, "last": reports_pdf.LAST_MONTH_COLOUR},
             "prev_month": report_services.previous_month(month.start).code,
             "next_month": report_services.month_period(month.end + datetime.timedelta(days=1)).code,
         })

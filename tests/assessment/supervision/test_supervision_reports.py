@@ -117,6 +117,37 @@ def test_pdf_renders_chinese_and_xlsx_has_one_sheet_per_department(march_data):
     assert 4 in values
 
 
+def test_pdf_draws_the_pages_charts_from_the_same_figures(march_data):
+    from django.utils import translation
+    from pypdf import PdfReader
+
+    from assessment.supervision.reports_pdf import chart_data
+
+    sv_reports.monthly_report_generate(MARCH)
+    report = MonthlyReport.objects.get(department__code="SALES")
+    charts = chart_data(report)
+    figures = report.figures
+    assert charts["rates"]["this"][0] == float(figures["timeliness_rate"])
+    with translation.override("en"):
+        assert chart_data(report)["causes"] == {"labels": ["Poor communication"], "n": [1]}
+        text = PdfReader(io.BytesIO(report_pdf(report))).pages[0].extract_text()
+    # The rates chart (its heading, legend and axis labels) and the causes chart are drawn.
+    assert "Rates, this month and last month" in text
+    assert text.count("On-time rate (%)") >= 2  # the table's row and the chart's axis label
+    assert text.count("Last month") >= 2  # the table's header and the chart's legend
+    assert "Poor communication" in text
+
+
+def test_chart_data_leaves_a_rate_without_cases_without_a_bar(march_data):
+    from assessment.supervision.reports_pdf import chart_data
+
+    sv_reports.monthly_report_generate(MARCH)
+    report = MonthlyReport.objects.get(department__code="CS")
+    assert report.figures["satisfaction_rate"] == ""
+    assert chart_data(report)["rates"]["this"][1] is None
+    report_pdf(report)  # a chart with a missing bar still renders
+
+
 def test_regulator_report_counts_only_regulator_cases(march_data):
     report = sv_reports.regulator_report(period_parse("2026Q1"))
     assert report["total"]["received"] == 1 and report["total"]["late"] == 1 and report["total"]["decisions"] == 1
@@ -131,6 +162,8 @@ def test_supervisor_sees_all_departments_side_by_side_and_downloads(client, marc
     response = client.get(reverse("supervision_monthly"), {"month": "2026-03"})
     assert response.status_code == 200
     assert [r.department.code for r in response.context["reports"]] == ["CS", "SALES"]
+    assert [c["department"] for c in response.context["charts"]] == ["Service", "Sales"]
+    assert b'id="monthly-charts"' in response.content and b"data-monthly-rates" in response.content
     pk = MonthlyReport.objects.get(department__code="SALES").pk
     pdf = client.get(reverse("supervision_monthly_pdf", args=[pk]))
     assert pdf.status_code == 200 and pdf["Content-Type"] == "application/pdf"
