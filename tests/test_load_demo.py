@@ -5,6 +5,7 @@ from django.contrib.auth import get_user_model
 from django.core.management import call_command
 
 from assessment.models import PolicyVolume, Target
+from assessment.supervision.models import MonthlyReport
 from cases.models import CaseEvent, Complaint, Department
 from cases.models.case import Status
 
@@ -13,7 +14,8 @@ pytestmark = pytest.mark.django_db
 
 def counts():
     return (Complaint.objects.count(), CaseEvent.objects.count(), get_user_model().objects.count(),
-            PolicyVolume.objects.count(), Target.objects.count(), Department.objects.count())
+            PolicyVolume.objects.count(), Target.objects.count(), Department.objects.count(),
+            MonthlyReport.objects.count())
 
 
 def test_load_demo_creates_the_spec_users_departments_and_cases_in_every_state():
@@ -27,6 +29,8 @@ def test_load_demo_creates_the_spec_users_departments_and_cases_in_every_state()
     assert portal_states == {s.value for s in Status}
     assert Complaint.objects.filter(is_legacy=False, round=2).exists()
     assert Complaint.objects.filter(is_legacy=True).count() > 100
+    # Last month's department reports, as the beat job would have stored them.
+    assert MonthlyReport.objects.count() == 3
 
 
 def test_running_load_demo_twice_changes_nothing():
