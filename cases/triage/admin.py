@@ -7,8 +7,7 @@ from django.utils.translation import gettext_lazy as _
 from complaints_portal.common.admin import ReadOnlyAdminMixin
 
 from . import selectors
-from .models import TriageModel, TriageSuggestion
-from .training import TARGETS
+from .models import TARGETS, TriageModel, TriageSuggestion
 
 
 def _held_out(target, label):

@@ -40,6 +40,10 @@ class TriageModel(models.Model):
         return f"v{self.version}"
 
 
+# What a suggestion is made for: fields of the case, each with its `<target>_accepted` below.
+TARGETS = ("category", "dispute_type", "department")
+
+
 class TriageSuggestion(models.Model):
     """What the model suggested for a case the clerk registered, and whether the clerk's final
     choice for each target was the first suggestion (None: no suggestion for that target, or

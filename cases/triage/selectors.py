@@ -8,9 +8,7 @@ from django.utils.translation import gettext_lazy as _
 
 from ..models import Complaint, Department
 from ..models.case import Category, DisputeType, Status
-from .models import TriageModel, TriageSuggestion
-from .predictor import ModelArraysInvalid, Predictor
-from .training import TARGETS
+from .models import TARGETS, TriageModel, TriageSuggestion
 
 logger = logging.getLogger(__name__)
 
@@ -56,6 +54,8 @@ def _predictor(version, sha256):
     changed after it is written; the key includes the weights' digest all the same, so that a
     database restored or rebuilt with other models under the same numbers is never answered
     from the cache. Nothing to invalidate: a new version has a new key."""
+    from .predictor import Predictor  # numpy and jieba: loaded with the first suggestion, not at start-up
+
     model = TriageModel.objects.only("weights", "parameters").get(version=version, weights_sha256=sha256)
     return Predictor.from_bytes(model.weights, model.parameters["targets"])
 
@@ -63,6 +63,8 @@ def _predictor(version, sha256):
 def triage_predictor():
     """(version, Predictor) of the model in use, or None when there is none or it cannot be
     read (logged). One query per call: the newest version and its digest."""
+    from .predictor import ModelArraysInvalid
+
     newest = TriageModel.objects.order_by("-version").values_list("version", "weights_sha256").first()
     if newest is None:
         return None

@@ -12,8 +12,8 @@ from django.utils.translation import gettext as _
 from complaints_portal.common.errors import ApplicationError
 
 from ..models import Complaint
-from . import predictor, selectors, training
-from .models import TriageModel, TriageSuggestion
+from . import selectors
+from .models import TARGETS, TriageModel, TriageSuggestion
 
 logger = logging.getLogger(__name__)
 
@@ -46,6 +46,10 @@ def triage_model_train(*, min_cases=None, trigger=TriageModel.Trigger.MANUAL, se
         )
     usable = {target: values for target, values in labels.items() if sum(1 for v in values if v) >= min_cases}
     skipped = {target: f"fewer than {min_cases} cases with this label" for target in labels if target not in usable}
+    # scikit-learn, SciPy and numpy are loaded by the training only, not by every process that
+    # imports this module (a web worker would carry them for nothing).
+    from . import predictor, training
+
     started = time.monotonic()
     result = training.fit(texts, usable, seed=seed) if usable else None
     if result is None or not result.parameters["targets"]:
@@ -108,6 +112,6 @@ def triage_suggestion_record(*, case_id, chosen):
     # task inserted first (the case is unique).
     record, _created = TriageSuggestion.objects.get_or_create(case_id=case_id, defaults={
         "model_id": suggestion["version"], "ranked": ranked,
-        **{f"{target}_accepted": _accepted(chosen.get(target), ranked.get(target)) for target in training.TARGETS},
+        **{f"{target}_accepted": _accepted(chosen.get(target), ranked.get(target)) for target in TARGETS},
     })
     return record

@@ -10,7 +10,6 @@ import io
 
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from openpyxl import Workbook
 
 BOM = "\ufeff"
 
@@ -72,6 +71,8 @@ def sheet_csv(title, facts, user, columns, rows):
 
 def sheet_xlsx(title, facts, user, columns, rows, *, sheet_title=None):
     """The XLSX bytes of the export: one sheet, the title rows above the table."""
+    from openpyxl import Workbook  # with numpy when installed: loaded by the first export, not at start-up
+
     workbook = Workbook(write_only=True)
     sheet = workbook.create_sheet(str(sheet_title or title)[:31])
     for row in title_rows(title, facts, user):
