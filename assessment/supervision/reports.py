@@ -24,6 +24,7 @@ from complaints_portal.common.errors import (
     CalendarMissing,
     ValidationFailed,
 )
+from complaints_portal.common.sheets import person
 from complaints_portal.db_router import replica_reads
 
 from .common import heads_of
@@ -291,6 +292,52 @@ def _record_changes(record, previous):
     return [(name, None, value) for name, value in values]
 
 
+def _fields_by_name(model):
+    """{name or attname: field} of a model's concrete fields (history diffs use either)."""
+    fields = {}
+    for field in model._meta.concrete_fields:
+        fields[field.name] = fields[field.attname] = field
+    return fields
+
+
+def _shown_changes(entries, models):
+    """Each entry's changes as a reader sees them, set as ``entry["shown"]``: the field's
+    verbose name, a choice's label, a related object by its name (a person by their full
+    name), Yes/No for a flag. The related objects of the whole page are read with one query
+    per related model."""
+    wanted = {}
+    for entry, model in zip(entries, models, strict=True):
+        fields = _fields_by_name(model)
+        for name, old, new in entry["changes"]:
+            field = fields.get(name)
+            if field is not None and field.many_to_one:
+                wanted.setdefault(field.related_model, set()).update(v for v in (old, new) if v not in (None, ""))
+    related = {model: model._default_manager.in_bulk(ids) for model, ids in wanted.items()}
+    user_model = get_user_model()
+
+    def shown(field, value):
+        if value in (None, "") or field is None:
+            return None if value == "" else value
+        if field.many_to_one:
+            obj = related[field.related_model].get(value)
+            if obj is None:
+                return f"#{value}"
+            return person(obj) if isinstance(obj, user_model) else str(obj)
+        if field.choices:
+            return dict(field.flatchoices).get(value, value)
+        if isinstance(value, bool):
+            return _("Yes") if value else _("No")
+        return value
+
+    for entry, model in zip(entries, models, strict=True):
+        fields = _fields_by_name(model)
+        entry["shown"] = [
+            (capfirst(fields[name].verbose_name) if name in fields else name,
+             shown(fields.get(name), old), shown(fields.get(name), new))
+            for name, old, new in entry["changes"]
+        ]
+
+
 def _previous_records(model, records):
     """{history_id: the row before it} for the changes among `records`, in one query per table
     (what each row's prev_record would read: the object's last row dated before it)."""
@@ -312,8 +359,9 @@ def _previous_records(model, records):
 
 def config_audit(limit=30, kinds=None):
     """Recent changes of the configuration tables kept by django-simple-history: who, when,
-    what kind of change and each field old → new, newest first (read-only)."""
-    entries = []
+    what kind of change and each field old → new, newest first (read-only); ``shown`` has the
+    changes in the reader's words."""
+    entries, models = [], []
     for label, model in audited_models():
         if kinds and model._meta.model_name not in kinds:
             continue
@@ -323,10 +371,12 @@ def config_audit(limit=30, kinds=None):
         instances = [record.instance for record in records]
         prefetch_related_objects(instances, *[f.name for f in model._meta.concrete_fields if f.many_to_one])
         for record, instance in zip(records, instances, strict=True):
+            models.append(model)
             entries.append({"kind": label, "model": model._meta.model_name, "object": str(instance),
-                            "at": record.history_date, "user": record.history_user,
+                            "at": record.history_date, "user": record.history_user, "who": person(record.history_user),
                             "type": HISTORY_TYPES.get(record.history_type, record.history_type),
                             "reason": record.history_change_reason or "",
                             "changes": _record_changes(record, previous.get(record.history_id))})
+    _shown_changes(entries, models)
     entries.sort(key=lambda e: e["at"], reverse=True)
     return entries

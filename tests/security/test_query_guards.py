@@ -79,8 +79,9 @@ PAGES = [
     ("supervisor", "/assessment/supervision/reports/", 4),
     ("supervisor", "/assessment/supervision/regulator/", 4),
     # One query per audited configuration table (19), plus per table with rows the changes'
-    # previous rows and each foreign key of the objects' names, fetched once for all its rows.
-    ("supervisor", "/assessment/supervision/audit/", 29),
+    # previous rows and each foreign key of the objects' names, fetched once for all its rows,
+    # plus one per related model the changes name (old and new values shown by their names).
+    ("supervisor", "/assessment/supervision/audit/", 32),
     ("supervisor", "/assessment/results/?quarter={quarter}", 10),
     ("supervisor", "/assessment/results/employees/?quarter={quarter}", 5),
     ("supervisor", "/assessment/results/rules/", 5),

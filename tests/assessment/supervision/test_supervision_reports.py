@@ -4,6 +4,7 @@ import io
 
 import pytest
 from django.urls import reverse
+from django.utils import translation
 from openpyxl import load_workbook
 
 from assessment.kpi import drilldown, selectors
@@ -236,6 +237,35 @@ def test_head_may_not_draw_or_review(client, calendar):
     assert client.post(reverse("supervision_spot_checks"), {"department": "SALES", "size": "1"}).status_code == 403
 
 
+def test_config_audit_names_related_objects_people_and_choices_as_users_read_them(calendar):
+    from cases.models import StageRule
+    from cases.models.flags import CustomerFlag
+
+    sup = f.supervisor()
+    sup.first_name, sup.last_name = "强", "李"
+    sup.save()
+    sales = af.DepartmentFactory(code="SALES", name="销售部")
+    claims = af.DepartmentFactory(code="CLAIMS", name="核保理赔部")
+    target = Target(period="2026Q2", department=sales, on_time_rate=90)
+    target._history_user = sup
+    target.save()
+    target.department = claims
+    target._history_user = sup
+    target.save()
+    entry = next(e for e in sv_reports.config_audit() if e["model"] == "target")
+    assert entry["who"] == sup.get_full_name()
+    with translation.override("en"):
+        entry = next(e for e in sv_reports.config_audit() if e["model"] == "target")
+    assert ("Department", str(sales), str(claims)) in entry["shown"]
+    rule = StageRule.objects.filter(customer_flag="").first()
+    rule.customer_flag = CustomerFlag.ELDERLY
+    rule._history_user = sup
+    rule.save()
+    with translation.override("en"):
+        entry = next(e for e in sv_reports.config_audit() if e["model"] == "stagerule")
+    assert ("Customer flag", None, str(CustomerFlag.ELDERLY.label)) in entry["shown"]
+
+
 def test_config_audit_shows_who_changed_a_target_old_to_new(client, calendar):
     sup = f.supervisor()
     sales = af.DepartmentFactory(code="SALES")
@@ -249,7 +279,9 @@ def test_config_audit_shows_who_changed_a_target_old_to_new(client, calendar):
     assert entries[0]["user"] == sup
     assert ("on_time_rate", 90, 95) in [(c[0], int(c[1]), int(c[2])) for c in entries[0]["changes"]]
     client.force_login(sup)
-    assert b"on_time_rate" in client.get(reverse("supervision_audit")).content
+    with translation.override("en"):
+        page = client.get(reverse("supervision_audit"), HTTP_ACCEPT_LANGUAGE="en").content.decode()
+    assert "On-time rate" in page and "on_time_rate" not in page  # the field's name as users read it
     client.force_login(f.head("SALES"))
     assert client.get(reverse("supervision_audit")).status_code == 403
 
