@@ -1,9 +1,10 @@
 """The beat job in chunks (SPEC §4): what it writes is what the row-by-row job wrote, its queries
 do not grow with the rows falling due, and a chunk is written whole or not at all."""
+import threading
 from datetime import date
 
 import pytest
-from django.db import connection
+from django.db import connection, transaction
 from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
@@ -12,8 +13,11 @@ from cases.deadlines import apply_deadlines
 from cases.models import Absence, CaseDeadline, Notification, TeamMember
 from cases.sweep import run_sweep
 from complaints_portal.common import roles
-from tests.cases.test_sweep import org  # noqa: F401 - the fixture
+from tests.cases import test_sweep
+from tests.cases.test_sweep import kinds, open_case, stages
 from tests.factories.calendar import deadline_effect, local_dt, make_case, make_department, make_user
+
+org = test_sweep.org  # the fixture
 
 STAMPS = ("reminded_at", "overdue_at", "escalated_head_at", "escalated_supervisor_at", "at_risk_notified_at",
           "stopped_at")
@@ -390,3 +394,99 @@ def test_the_chunked_sweep_writes_what_the_row_by_row_sweep_wrote(org):
     assert results == EXPECTED_RESULTS
     assert notifications() == EXPECTED_NOTIFICATIONS
     assert stamps() == EXPECTED_STAMPS
+
+
+@pytest.mark.parametrize("chunk", [1, 3])
+def test_small_chunks_write_the_same(org, monkeypatch, chunk):
+    # a case's stages split over several chunks join the same day's notification
+    monkeypatch.setattr(sweep, "CHUNK", chunk)
+    assert scenario(org) == EXPECTED_RESULTS
+    assert notifications() == EXPECTED_NOTIFICATIONS
+    assert stamps() == EXPECTED_STAMPS
+
+
+def queries_of_a_sweep(now):
+    """The statements one sweep at ``now`` issues; what it wrote is rolled back afterwards."""
+    with transaction.atomic():
+        with CaptureQueriesContext(connection) as queries:
+            run_sweep(now)
+        transaction.set_rollback(True)
+    return len(queries)
+
+
+def test_the_sweeps_queries_do_not_grow_with_the_rows_falling_due(org):
+    # given one case left alone (8 stages overdue, 3 of them for two working days, 1 regulatory)
+    now = local_dt(date(2025, 10, 13))
+    open_case(org)
+    queries_of_a_sweep(now)  # the calendar and the content types read once
+    one = queries_of_a_sweep(now)
+    # when seven are
+    for _ in range(6):
+        open_case(org)
+    seven = queries_of_a_sweep(now)
+    # then 56 deadlines are marked overdue and escalated with the statements of 8
+    assert seven == one
+    assert one < 40
+
+
+def test_a_chunk_that_fails_writes_nothing_and_the_next_sweep_does_it_once(org, monkeypatch):
+    # given a case left alone, its 8 stages swept in chunks of 3, the second chunk failing
+    case = open_case(org)
+    monkeypatch.setattr(sweep, "CHUNK", 3)
+    real, calls = sweep.notify_grouped_many, []
+
+    def fail_second(messages, *, day):
+        calls.append(len(messages))
+        if len(calls) == 2:
+            raise RuntimeError("worker lost")
+        return real(messages, day=day)
+
+    monkeypatch.setattr(sweep, "notify_grouped_many", fail_second)
+    now = local_dt(date(2025, 10, 13))
+    with pytest.raises(RuntimeError):
+        run_sweep(now)
+    # then the first chunk is written whole, the second not at all
+    marked = CaseDeadline.objects.filter(case=case, overdue_at__isnull=False)
+    assert marked.count() == 3
+    assert stages(org["head"]) == [[row.stage for row in marked.order_by("due_on", "pk")]]
+    # when the next sweep runs
+    monkeypatch.setattr(sweep, "notify_grouped_many", real)
+    run_sweep(now)
+    # then every stage is escalated once, into the day's one notification to the head
+    assert CaseDeadline.objects.filter(case=case, overdue_at__isnull=True).count() == 0
+    assert kinds(org["head"]) == ["deadline_overdue"] and len(stages(org["head"])[0]) == 8
+
+
+@pytest.mark.postgres
+@pytest.mark.django_db(transaction=True, serialized_rollback=True)
+def test_a_row_another_sweep_holds_is_left_to_it(org):
+    # given a case left alone, and its regulatory row locked by another sweep's open chunk
+    case = open_case(org)
+    locked, release, done = threading.Event(), threading.Event(), threading.Event()
+
+    def hold():
+        try:
+            with transaction.atomic():
+                list(CaseDeadline.objects.select_for_update().filter(case=case, stage="overall"))
+                locked.set()
+                release.wait(30)
+        finally:
+            connection.close()
+            done.set()
+
+    threading.Thread(target=hold).start()
+    assert locked.wait(30)
+    now = local_dt(date(2025, 10, 13))
+    # when this sweep runs meanwhile, it neither waits for the row nor claims it
+    try:
+        first = run_sweep(now)
+    finally:
+        release.set()
+        done.wait(30)
+    assert first["overdue"] == 7
+    assert CaseDeadline.objects.get(case=case, stage="overall").overdue_at is None
+    # and the next sweep claims it once, joining the day's notification
+    second = run_sweep(now)
+    assert second["overdue"] == 1 and second["escalated"] == 0
+    assert kinds(org["head"]) == ["deadline_overdue"] and len(stages(org["head"])[0]) == 8
+    assert kinds(org["supervisor"]) == ["deadline_escalated_supervisor", "deadline_passed_supervisor"]
