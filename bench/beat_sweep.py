@@ -4,7 +4,7 @@
 
 Creates its own database (default `complaints_beat_bench`, dropped and rebuilt unless --reuse),
 fills it with bulk SQL (generate_series): `--cases` complaints of which every k-th is open, the
-open ones with all eight deadline rows (half already past due and fully escalated, half due
+open ones with all eight deadline rows (half already past due and escalated to both levels, half due
 after the reminder horizon), the closed ones with their met `decision` and `overall` rows.
 Then, for each N in --due, it makes N open rows newly due (overdue, not yet marked), runs one
 sweep, and reports the database time (sum of the time spent in the database driver for every
@@ -120,15 +120,16 @@ def fill(n_cases, n_open):
             f"  FROM generate_series(1, {n_cases}) AS i) s"
         )
         # Open cases: 8 rows each. Even cases' rows are long past due and fully handled by
-        # earlier sweeps; odd cases' rows are due after the reminder horizon (from 12-02).
+        # earlier sweeps (both escalation levels: with the supervisors' stamp left empty, the
+        # first sweep escalated 140,000 of them to level 2); odd cases' rows are due after the
+        # reminder horizon (from 12-02).
         stages = ["acknowledge", "dispatch", "form_team", "report", "plan", "approval", "decision", "overall"]
         cur.execute(
             "INSERT INTO cases_casedeadline (case_id, stage, due_on, explanation, met_at, stopped_at, reminded_at, "
             "overdue_at, escalated_head_at, escalated_supervisor_at, at_risk_notified_at) "
             "SELECT c.id, st.stage, "
             f"  CASE WHEN {half} THEN c.clock_start + st.n ELSE date '2026-12-02' + (c.id % 40)::int + st.n END, '', "
-            "  NULL, NULL, x.stamp, x.stamp, x.stamp, "
-            "  CASE WHEN st.stage = 'overall' THEN x.stamp END, CASE WHEN st.stage = 'overall' THEN x.stamp END "
+            "  NULL, NULL, x.stamp, x.stamp, x.stamp, x.stamp, CASE WHEN st.stage = 'overall' THEN x.stamp END "
             "FROM cases_complaint c "
             f"CROSS JOIN LATERAL (SELECT CASE WHEN {half} THEN c.received_at + interval '20 days' END AS stamp) x "
             "CROSS JOIN (SELECT unnest(ARRAY[" + ", ".join(f"'{s}'" for s in stages) + "]) AS stage, "
