@@ -107,13 +107,16 @@ def fill_ours(name, args):
 
 def run_ours(name, code):
     """Child process: one sweep of the checkout ``code`` on database ``name``; prints its JSON."""
-    sys.path.insert(0, code)
-    import beat_sweep
+    import beat_sweep  # (it puts this checkout first on the path: ``code`` goes before it)
 
+    sys.path.insert(0, code)
     beat_sweep.setup_django(name)
     from django.db import connection
 
+    import cases
     from cases.sweep import run_sweep
+
+    assert Path(cases.__file__).resolve().is_relative_to(Path(code).resolve()), cases.__file__
 
     connection.ensure_connection()
     t = time.perf_counter()
