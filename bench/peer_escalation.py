@@ -127,10 +127,10 @@ def run_ours(name, code):
                       "ms_per_escalated": round(wall * 1000 / result["overdue"], 3) if result["overdue"] else None}))
 
 
-def child(*extra):
+def child(*extra, cwd=ROOT):
     # DEBUG off as in production (and as the peer runs): with it on, Django keeps every query.
     env = dict(os.environ, CELERY_BROKER_URL=os.environ.get("CELERY_BROKER_URL", "memory://"), DEBUG="false")
-    out = subprocess.run([sys.executable, __file__, *extra], env=env, cwd=ROOT, check=True,
+    out = subprocess.run([sys.executable, __file__, *extra], env=env, cwd=cwd, check=True,
                          capture_output=True, text=True)
     return out.stdout.strip().splitlines()[-1] if out.stdout.strip() else ""
 
@@ -187,7 +187,8 @@ def main():
         peer = run_peer(args.peer_dir, f"pair{pair}")
         copy_database(ours_url, OURS_TMPL, OURS_RUN)
         ours_load, ours_cal = load()[0], calibration()
-        ours = json.loads(child("--run-ours", OURS_RUN, "--code", args.code))
+        # In the checkout: the settings put the working directory first on the path.
+        ours = json.loads(child("--run-ours", OURS_RUN, "--code", args.code, cwd=args.code))
         ratio = peer["ms_per_escalated"] / ours["ms_per_escalated"]
         ratios.append(ratio)
         print(f"pair {pair}: peer {peer['escalated']} tickets in {peer['wall_s']:.1f} s = "
