@@ -94,7 +94,8 @@ def notify_grouped_many(messages, *, day):
 
 def _write_grouped(groups):
     groups = dict(groups)  # a retry starts again from all of them
-    existing = Notification.objects.select_for_update().filter(dedupe_key__in=list(groups)).only(
+    # Locked in primary-key order, so two writers of overlapping keys wait instead of deadlocking.
+    existing = Notification.objects.select_for_update().filter(dedupe_key__in=list(groups)).order_by("pk").only(
         "pk", "kind", "dedupe_key", "params", "subject", "body", "read_at", "resolved_at")
     changed = []
     for notification in existing:
