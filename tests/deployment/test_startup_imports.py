@@ -17,8 +17,8 @@ django.setup()
 from django.urls import get_resolver
 get_resolver().url_patterns  # the URLconf imports every view module, as a worker's first request does
 import complaints_portal.celery  # and the worker's task modules
-print(json.dumps(sorted(name for name in sys.modules if name.split(".")[0] in %r)))
-""" % (HEAVY,)
+print(json.dumps(sorted(name for name in sys.modules if name.split(".")[0] in HEAVY)))
+""".replace("HEAVY", repr(HEAVY))
 
 
 def test_starting_the_portal_loads_none_of_the_heavy_libraries():
