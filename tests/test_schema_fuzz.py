@@ -1,11 +1,19 @@
 """API fuzzing: schemathesis generates requests from /api/schema/ and sends them, as the intake
-clerk and as an investigator (tokens), to the app in-process (WSGI).
+clerk and as an investigator with a team case (tokens), to the app in-process (WSGI).
 
-What must hold for every generated request: no 5xx, and the response (status code, content
-type, body) conforms to the schema. Half of the requests on a case's paths name an existing
-case (and attachment), so the answers of real cases are checked too, not only 404s. Bounded so
-it fits the default suite: few examples per operation, a per-example deadline, and no
-shrinking phase.
+Every check schemathesis has runs on every response (no 5xx; status code, content type, headers
+and body as the schema says; data the schema forbids refused, data it allows accepted; a missing
+required header refused; an undeclared method refused with its Allow header; authentication
+enforced; a created case found again), in two phases:
+
+- per operation: valid and invalid requests; on a case's paths half of the valid ones name an
+  existing case (and attachment), so the answers of real cases are checked, not only 404s;
+- stateful: sequences that follow the schema's links (a registered or listed case's reference
+  into every path of a case, an attachment's id into its download), so a case registered by
+  the fuzz is read, changed and uploaded to, and the listed seed cases are reached.
+
+Bounded so it fits the default suite: few examples per operation, short sequences, a fixed seed
+and no shrinking phase.
 """
 import pytest
 import schemathesis
@@ -15,19 +23,23 @@ from django.db import close_old_connections
 from hypothesis import HealthCheck, Phase, given, settings
 from hypothesis import strategies as st
 from rest_framework.authtoken.models import Token
-from schemathesis.checks import not_a_server_error
-from schemathesis.specs.openapi.checks import (
-    content_type_conformance,
-    response_schema_conformance,
-    status_code_conformance,
-)
+from schemathesis import GenerationMode
 
 from cases.services.attachments import attachment_store_checked
 from tests.factories import cases as f
 
-MAX_EXAMPLES = 12
+MAX_EXAMPLES = 10
+STATEFUL_SCENARIOS = 12
+STATEFUL_STEPS = 6
 PDF = b"%PDF-1.4\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF\n"
-CHECKS = [not_a_server_error, status_code_conformance, content_type_conformance, response_schema_conformance]
+# Every test here runs the same way: fixed seed, no timing, no shrinking (a failure is reported
+# as found; the summary names the operation and the check).
+BOUNDED = {
+    "deadline": None,  # no timed assertions: the shared machine's speed varies
+    "suppress_health_check": list(HealthCheck),
+    "derandomize": True,
+    "database": None,
+}
 
 
 @pytest.fixture
@@ -46,11 +58,13 @@ def api_schema(db):
 @pytest.fixture
 def fuzz_context(db):
     """Tokens of a clerk and of a SALES investigator, and existing cases (of SALES, so the
-    investigator sees them) with an attachment, for the generated requests to name."""
+    investigator sees them; the investigating one has the investigator on its team) with an
+    attachment, for the generated requests to name."""
     f.calendar_seed()
     clerk = f.clerk()
     investigator = f.investigator("SALES")
     cases = [f.ComplaintFactory(state=state) for state in ("received", "investigating", "responded")]
+    assert cases[1].team.filter(user=investigator).exists()
     attachment = attachment_store_checked(cases[1], data=PDF, mime="application/pdf", name="proof.pdf", actor=clerk)
     return {
         "tokens": {"clerk": Token.objects.create(user=clerk).key,
@@ -61,10 +75,12 @@ def fuzz_context(db):
 
 
 def _strategy(operation, context):
-    """The operation's generated requests; on a case's path, half of them name an existing case."""
+    """The operation's generated requests, valid and invalid; on a case's path, half of the valid
+    ones name an existing case."""
     generated = operation.as_strategy()
+    negative = operation.as_strategy(generation_mode=GenerationMode.NEGATIVE)
     if "{reference}" not in operation.path:
-        return generated
+        return st.one_of(generated, negative)
 
     def existing(drawn):
         case, reference, attachment = drawn
@@ -74,7 +90,7 @@ def _strategy(operation, context):
         return case
 
     named = st.tuples(generated, st.sampled_from(context["references"]), st.sampled_from(context["attachments"]))
-    return st.one_of(generated, named.map(existing))
+    return st.one_of(generated, named.map(existing), negative)
 
 
 def _summary(exc):
@@ -89,20 +105,17 @@ def _summary(exc):
     return "\n    ".join(sorted(set(lines)))
 
 
+def _auth(token):
+    return {"Authorization": f"Token {token}"}
+
+
 def fuzz(operation, token, context):
-    """Run one operation's generated examples; raises the first failure hypothesis finds."""
+    """Run one operation's generated examples under every check; raises the first failure found."""
 
     @given(case=_strategy(operation, context))
-    @settings(
-        max_examples=MAX_EXAMPLES,
-        deadline=None,  # no timed assertions: the shared machine's speed varies
-        phases=[Phase.explicit, Phase.generate],
-        suppress_health_check=list(HealthCheck),
-        derandomize=True,
-        database=None,
-    )
+    @settings(max_examples=MAX_EXAMPLES, phases=[Phase.explicit, Phase.generate], **BOUNDED)
     def run(case):
-        case.call_and_validate(headers={"Authorization": f"Token {token}"}, checks=CHECKS)
+        case.call_and_validate(headers=_auth(token))  # no `checks`: all of them
 
     run()
 
@@ -121,3 +134,22 @@ def test_api_conforms_to_its_schema_and_never_fails_with_5xx(api_schema, fuzz_co
             failures.append(f"{operation.label}: {_summary(exc)}")
     assert operations >= 10
     assert failures == [], "\n\n".join(failures)
+
+
+@pytest.mark.parametrize("role", ["clerk", "investigator"])
+def test_api_sequences_along_the_schema_links_conform_and_never_fail_with_5xx(api_schema, fuzz_context, role):
+    token = fuzz_context["tokens"][role]
+    base = api_schema.as_state_machine()
+    # The links the sequences follow: the registered case into its paths, and the list into its cases.
+    links = api_schema.raw_schema["paths"]["/api/v1/complaints/"]
+    assert links["post"]["responses"]["201"]["links"] and links["get"]["responses"]["200"]["links"]
+
+    class Sequences(base):
+        def get_call_kwargs(self, case):
+            return {"headers": _auth(token)}
+
+    try:
+        Sequences.run(settings=settings(max_examples=STATEFUL_SCENARIOS, stateful_step_count=STATEFUL_STEPS,
+                                        phases=[Phase.generate], **BOUNDED))
+    except (Exception, BaseExceptionGroup) as exc:  # noqa: BLE001 - report every distinct problem
+        pytest.fail(_summary(exc))

@@ -269,6 +269,7 @@ SPECTACULAR_SETTINGS = {
     "POSTPROCESSING_HOOKS": [
         "drf_spectacular.hooks.postprocess_schema_enums",
         "complaints_portal.common.api.document_refusals",
+        "cases.api.schema_links.link_case_paths",
     ],
     # Two different "outcome" choice sets (case outcome, follow-up outcome) need distinct names,
     # as do the two "kind" sets (an attachment's, a pause's).
