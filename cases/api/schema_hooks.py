@@ -1,4 +1,6 @@
-"""OpenAPI links of the complaint API: where a case's reference, once known, leads.
+"""drf-spectacular post-processing hooks of the complaint API.
+
+Links: where a case's reference, once known, leads.
 
 A client (and the schema fuzz's stateful phase) that registers a case, or lists the cases it
 may see, can follow these links to every path of that case. Written from the schema itself
@@ -46,4 +48,16 @@ def link_case_paths(result, generator, request, public):
             }
             for operation_id, verb, path in targets
         }
+    return result
+
+
+TRANSITIONS = CASE_PATH + "transitions/"
+
+
+def require_transition_body(result, generator, request, public):
+    """The transitions body is one of the actions' bodies (PolymorphicProxySerializer), which
+    drf-spectacular leaves optional; every one of them needs `action`, so the body is required."""
+    body = result.get("paths", {}).get(TRANSITIONS, {}).get("post", {}).get("requestBody")
+    if body is not None:
+        body["required"] = True
     return result
