@@ -146,7 +146,7 @@ def _summary(exc):
         lines.append(f"{type(part).__name__}: {text[0] if text else ''} {detail} {where}")
     # The response and the request that shows it (schemathesis' report of the first failure).
     report = [t.strip() for t in str(exc).splitlines() if t.strip().startswith(("[", "`", "curl"))]
-    return "\n    ".join([*sorted(set(lines)), *(line[:400] for line in report[:3])])
+    return "\n    ".join([*sorted(set(lines)), *(line[:4000] for line in report[:3])])
 
 
 def fuzz(operation, context):

@@ -12,6 +12,8 @@ from cases.models.case import RootCause
 from complaints_portal.common.display import described, local_moment
 from complaints_portal.common.models import TimeStampedModel
 
+from . import reasons
+
 __all__ = [
     "BonusRuleSet", "BonusTier", "BonusApproval", "BonusProposal", "PromotionPolicy",
     "TrainingTopic", "RootCauseTopic", "TrainingPlan",
@@ -145,7 +147,11 @@ class BonusProposal(TimeStampedModel):
                                           blank=True)
     figures = models.JSONField(_("figures"), default=dict)
     as_of = models.DateField(_("KPIs as of"))
-    reason = models.TextField(_("reason"))
+    # The reason is a code and its parameters, written in the reader's language when read
+    # (reasons.py); ``reason`` keeps the text of rows computed before codes were stored.
+    reason_code = models.CharField(_("reason code"), max_length=20, blank=True)
+    reason_params = models.JSONField(_("reason parameters"), default=dict, blank=True)
+    reason = models.TextField(_("reason (text of earlier rows)"), blank=True)
     correction_reason = models.TextField(_("correction reason"), blank=True)
     approval = models.ForeignKey(BonusApproval, null=True, blank=True, on_delete=models.PROTECT,
                                  related_name="proposals")
@@ -174,6 +180,11 @@ class BonusProposal(TimeStampedModel):
     @property
     def is_frozen(self):
         return self.state == self.State.APPROVED
+
+    @property
+    def reason_text(self):
+        """The reason in the active language (the stored text for an earlier row)."""
+        return reasons.proposal_reason(self)
 
 
 class PromotionPolicy(TimeStampedModel):

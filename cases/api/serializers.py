@@ -102,8 +102,14 @@ def transition_request_schema():
     )
 
 
+@extend_schema_field({"type": "string", "format": "binary", "minLength": 1})
+class NonEmptyFileField(serializers.FileField):
+    """A file part with content: the multipart parser drops an empty one (400 "No file was
+    submitted"), which the schema states as minLength 1."""
+
+
 class AttachmentUploadSerializer(serializers.Serializer):
-    file = serializers.FileField()
+    file = NonEmptyFileField()
     kind = serializers.ChoiceField(choices=Attachment.Kind.choices, required=False)
 
 
