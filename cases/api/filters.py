@@ -3,10 +3,10 @@ limited to the cases the user may see."""
 import django_filters
 from django import forms
 from django.core.exceptions import ValidationError
-from django_filters.widgets import BooleanWidget
 from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
+from django_filters.widgets import BooleanWidget
 
 from ..models import Complaint
 from ..models.case import OPEN_STATUSES, Category, Channel, Status
