@@ -57,6 +57,12 @@ class BonusProposalAdmin(ReadOnlyAdminMixin, SimpleHistoryAdmin):
 @admin.register(BonusApproval)
 class BonusApprovalAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
     list_display = ["quarter", "approved_by", "approved_at", "pending_cases", "already_approved", "confirmed"]
+    exclude = ["note_code", "note_params", "note"]
+    readonly_fields = ["note_text"]
+
+    @admin.display(description=_("note"))
+    def note_text(self, obj):
+        return obj.note_text
 
 
 @admin.register(PromotionPolicy)

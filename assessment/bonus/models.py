@@ -115,6 +115,10 @@ class BonusApproval(models.Model):
     already_approved = models.PositiveIntegerField(_("departments already approved"), default=0)
     confirmed = models.BooleanField(_("explicitly confirmed"), default=False)
     note = models.TextField(_("note"), blank=True)
+    # A note the portal writes (a correction's) is a code and parameters, written in the reader's
+    # language when read (reasons.py); ``note`` is the supervisor's own note, or an earlier row's text.
+    note_code = models.CharField(_("note code"), max_length=20, blank=True)
+    note_params = models.JSONField(_("note parameters"), default=dict, blank=True)
 
     class Meta:
         ordering = ["-approved_at"]
@@ -123,6 +127,11 @@ class BonusApproval(models.Model):
 
     def __str__(self):
         return described(self, self.quarter, local_moment(self.approved_at))
+
+    @property
+    def note_text(self):
+        """The note in the active language."""
+        return reasons.approval_note(self)
 
 
 class BonusProposal(TimeStampedModel):

@@ -12,6 +12,8 @@ from django.utils.translation import gettext as _
 # Proposal reason codes.
 EVALUATED = "evaluated"  # the rule set's evaluation of the department's KPIs
 SET_BY_HAND = "set_by_hand"  # a correction's adjustment set by the supervisor, the evaluation for reference
+# Approval note codes.
+CORRECTION = "correction"  # the approval of a correction: which version it corrects, and why
 
 # Condition states.
 COMPARED = "compared"
@@ -92,7 +94,12 @@ def set_by_hand_text(p):
     }
 
 
-TEXTS = {EVALUATED: evaluated_text, SET_BY_HAND: set_by_hand_text}
+def correction_text(p):
+    """The note of a correction's approval (code CORRECTION): {dept, v (the corrected version), reason}."""
+    return _("Correction of %(dept)s v%(v)s: %(reason)s") % {"dept": p["dept"], "v": p["v"], "reason": p["reason"]}
+
+
+TEXTS = {EVALUATED: evaluated_text, SET_BY_HAND: set_by_hand_text, CORRECTION: correction_text}
 
 
 def reason_text(code, params, fallback=""):
@@ -110,3 +117,8 @@ def reason_text(code, params, fallback=""):
 def proposal_reason(proposal):
     """A BonusProposal's reason in the active language."""
     return reason_text(proposal.reason_code, proposal.reason_params, proposal.reason)
+
+
+def approval_note(approval):
+    """A BonusApproval's note in the active language (a supervisor's own note is shown as written)."""
+    return reason_text(approval.note_code, approval.note_params, approval.note)

@@ -2,7 +2,9 @@
 and parameters from what the row keeps (department, quarter, KPI date, rule version, figures) and
 the rule set's tiers, and kept only when it renders, in Chinese or in English, exactly as the
 stored text (so nothing is changed that the text does not say). A row whose text cannot be
-matched keeps its text, which is shown as it is (reasons.proposal_reason)."""
+matched keeps its text, which is shown as it is (reasons.proposal_reason). The notes of
+corrections' approvals likewise, from the correcting proposal (its department, the version it
+corrects, its correction reason)."""
 from decimal import Decimal
 
 from django.db import migrations
@@ -70,17 +72,37 @@ def _candidates(proposal, evaluated):
 
 
 def _matching(proposal):
-    from assessment.bonus import reasons
-
     evaluated = _evaluated(proposal)
     if evaluated is None:
         return None
     for code, params in _candidates(proposal, evaluated):
-        for language in LANGUAGES:
-            with translation.override(language):
-                if reasons.reason_text(code, params) == proposal.reason:
-                    return code, params
+        if _rendered_as(code, params, proposal.reason):
+            return code, params
     return None
+
+
+def _rendered_as(code, params, text):
+    from assessment.bonus import reasons
+
+    for language in LANGUAGES:
+        with translation.override(language):
+            if reasons.reason_text(code, params) == text:
+                return True
+    return False
+
+
+def notes_from_text(apps):
+    from assessment.bonus import reasons
+
+    BonusApproval = apps.get_model("assessment", "BonusApproval")
+    for approval in BonusApproval.objects.filter(note_code="").exclude(note="").iterator():
+        corrected = approval.proposals.select_related("department").filter(version__gt=1).first()
+        if corrected is None:
+            continue  # a supervisor's own note
+        params = {"dept": corrected.department.code, "v": corrected.version - 1, "reason": corrected.correction_reason}
+        if _rendered_as(reasons.CORRECTION, params, approval.note):
+            BonusApproval.objects.filter(pk=approval.pk).update(note_code=reasons.CORRECTION, note_params=params,
+                                                                note="")
 
 
 def reasons_from_text(apps, schema_editor):
@@ -93,6 +115,7 @@ def reasons_from_text(apps, schema_editor):
             # The history keeps the text (a migration writes no history row; the text is the record).
             BonusProposal.objects.filter(pk=proposal.pk).update(
                 reason_code=matched[0], reason_params=matched[1], reason="")
+    notes_from_text(apps)
 
 
 class Migration(migrations.Migration):

@@ -202,9 +202,9 @@ def bonus_proposal_correct(user, department, quarter, *, reason, adjustment_perc
                       reason_code=reasons.SET_BY_HAND, reason_params={
                           "adjustment": str(adjustment_percent), "user": user.get_username(), "evaluated": evaluated})
     now = timezone.now()
-    approval = BonusApproval.objects.create(quarter=period.code, approved_by=user, approved_at=now,
-                                            note=_("Correction of %(dept)s v%(v)s: %(reason)s")
-                                            % {"dept": department.code, "v": latest.version, "reason": reason})
+    approval = BonusApproval.objects.create(
+        quarter=period.code, approved_by=user, approved_at=now, note_code=reasons.CORRECTION,
+        note_params={"dept": department.code, "v": latest.version, "reason": reason})
     return BonusProposal.objects.create(
         department=department, quarter=period.code, version=latest.version + 1,
         state=BonusProposal.State.APPROVED, approval=approval, approved_by=user, approved_at=now,

@@ -88,3 +88,27 @@ def test_migration_turns_a_matched_text_reason_into_its_code(supervisor, sales, 
     kept = BonusProposal.objects.get(pk=unmatched.pk)
     assert kept.reason_code == "" and kept.reason.endswith("(edited by hand)")
     assert kept.reason_text == kept.reason
+
+
+def test_a_corrections_approval_note_is_written_in_the_readers_language_and_migrated(supervisor, sales):  # noqa: F811
+    # given a correction approved while the supervisor read Chinese
+    proposal_services.bonus_proposal_run(supervisor, Q, as_of=AS_OF)
+    proposal_services.bonus_quarter_approve(supervisor, Q, confirm=True)
+    with translation.override("zh-hans"):
+        corrected = proposal_services.bonus_proposal_correct(supervisor, sales, Q, reason="财务更正")
+    approval = corrected.approval
+    assert approval.note_code == reasons.CORRECTION and approval.note == ""
+
+    # then each reader reads their own language
+    with translation.override("en"):
+        assert approval.note_text == "Correction of SALES v1: 财务更正"
+    with translation.override("zh-hans"):
+        chinese = approval.note_text
+    assert chinese == "更正 SALES 第 1 版：财务更正"
+
+    # and a note of the text era, in Chinese, becomes its code again
+    approval.__class__.objects.filter(pk=approval.pk).update(note_code="", note_params={}, note=chinese)
+    reasons_migration.reasons_from_text(apps, None)
+    approval.refresh_from_db()
+    assert approval.note_code == reasons.CORRECTION and approval.note == ""
+    assert approval.note_params == {"dept": "SALES", "v": 1, "reason": "财务更正"}
