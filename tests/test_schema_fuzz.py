@@ -50,7 +50,9 @@ BOUNDED = {
 # valid resident ID), an upload's content checked against its bytes, and the follow-up rules on
 # the case's state and dates (a rating only for a completed visit, not before the decision). A
 # schema-valid request refused for one of them answers 400 in the error format with its code; any
-# other 400 still fails the check (the code is not among these).
+# other 400 still fails the check. (The intake's rules answer `invalid`, the code of a type error
+# too: on that operation a valid body refused for its types would pass unseen; the intake's types
+# are pinned by tests/cases/api/test_intake_parity.py.)
 RULE_REFUSALS = {
     ("POST", "/api/v1/complaints/"): {"invalid", "invalid_phone", "invalid_id_number"},
     ("POST", "/api/v1/complaints/{reference}/attachments/"): {"attachment_refused"},
