@@ -1,6 +1,7 @@
 """Admin for the results models: rule versions with their tiers, proposals (read-only: they
 change only through bonus.services), promotion thresholds, training topics, mapping, plans."""
 from django.contrib import admin
+from django.utils.translation import gettext_lazy as _
 from simple_history.admin import SimpleHistoryAdmin
 
 from complaints_portal.common.admin import ReadOnlyAdminMixin
@@ -44,11 +45,24 @@ class BonusProposalAdmin(ReadOnlyAdminMixin, SimpleHistoryAdmin):
     list_display = ["quarter", "department", "version", "state", "adjustment_percent", "tier_label", "approved_by",
                     "approved_at"]
     list_filter = ["quarter", "state"]
+    # The reason in the reader's language instead of its code, parameters and earlier text.
+    exclude = ["reason_code", "reason_params", "reason"]
+    readonly_fields = ["reason_text"]
+
+    @admin.display(description=_("reason"))
+    def reason_text(self, obj):
+        return obj.reason_text
 
 
 @admin.register(BonusApproval)
 class BonusApprovalAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
     list_display = ["quarter", "approved_by", "approved_at", "pending_cases", "already_approved", "confirmed"]
+    exclude = ["note_code", "note_params", "note"]
+    readonly_fields = ["note_text"]
+
+    @admin.display(description=_("note"))
+    def note_text(self, obj):
+        return obj.note_text
 
 
 @admin.register(PromotionPolicy)

@@ -12,6 +12,8 @@ from cases.models.case import RootCause
 from complaints_portal.common.display import described, local_moment
 from complaints_portal.common.models import TimeStampedModel
 
+from . import reasons
+
 __all__ = [
     "BonusRuleSet", "BonusTier", "BonusApproval", "BonusProposal", "PromotionPolicy",
     "TrainingTopic", "RootCauseTopic", "TrainingPlan",
@@ -113,6 +115,10 @@ class BonusApproval(models.Model):
     already_approved = models.PositiveIntegerField(_("departments already approved"), default=0)
     confirmed = models.BooleanField(_("explicitly confirmed"), default=False)
     note = models.TextField(_("note"), blank=True)
+    # A note the portal writes (a correction's) is a code and parameters, written in the reader's
+    # language when read (reasons.py); ``note`` is the supervisor's own note, or an earlier row's text.
+    note_code = models.CharField(_("note code"), max_length=20, blank=True)
+    note_params = models.JSONField(_("note parameters"), default=dict, blank=True)
 
     class Meta:
         ordering = ["-approved_at"]
@@ -121,6 +127,11 @@ class BonusApproval(models.Model):
 
     def __str__(self):
         return described(self, self.quarter, local_moment(self.approved_at))
+
+    @property
+    def note_text(self):
+        """The note in the active language."""
+        return reasons.approval_note(self)
 
 
 class BonusProposal(TimeStampedModel):
@@ -145,7 +156,11 @@ class BonusProposal(TimeStampedModel):
                                           blank=True)
     figures = models.JSONField(_("figures"), default=dict)
     as_of = models.DateField(_("KPIs as of"))
-    reason = models.TextField(_("reason"))
+    # The reason is a code and its parameters, written in the reader's language when read
+    # (reasons.py); ``reason`` keeps the text of rows computed before codes were stored.
+    reason_code = models.CharField(_("reason code"), max_length=20, blank=True)
+    reason_params = models.JSONField(_("reason parameters"), default=dict, blank=True)
+    reason = models.TextField(_("reason (text of earlier rows)"), blank=True)
     correction_reason = models.TextField(_("correction reason"), blank=True)
     approval = models.ForeignKey(BonusApproval, null=True, blank=True, on_delete=models.PROTECT,
                                  related_name="proposals")
@@ -174,6 +189,11 @@ class BonusProposal(TimeStampedModel):
     @property
     def is_frozen(self):
         return self.state == self.State.APPROVED
+
+    @property
+    def reason_text(self):
+        """The reason in the active language (the stored text for an earlier row)."""
+        return reasons.proposal_reason(self)
 
 
 class PromotionPolicy(TimeStampedModel):

@@ -11,6 +11,9 @@ from django.utils.translation import gettext as _
 
 from assessment.kpi import calculations as calc
 
+from . import reasons
+from .reasons import kpi_label
+
 COMPLAINT_RATE = "complaint_rate"
 ON_TIME_RATE = "on_time_rate"
 SATISFACTION_RATE = "satisfaction_rate"
@@ -29,14 +32,6 @@ OPERATORS = {
 ADJUSTMENT_LIMIT = Decimal(100)
 DELTA_LIMIT = Decimal(100)
 SCORE_CAP = Decimal(120)
-
-
-def kpi_label(kpi):
-    return {
-        COMPLAINT_RATE: _("complaint rate"),
-        ON_TIME_RATE: _("on-time rate"),
-        SATISFACTION_RATE: _("satisfaction rate"),
-    }[kpi]
 
 
 @dataclass(frozen=True)
@@ -68,7 +63,11 @@ class Kpis:
 class ConditionOutcome:
     condition: Condition
     met: bool
-    text: str
+    params: dict  # what the sentence shows (reasons.condition_text), in JSON types
+
+    @property
+    def text(self):
+        return reasons.condition_text(self.params)
 
 
 @dataclass
@@ -77,37 +76,52 @@ class Evaluation:
     tier: Tier | None
     adjustment: Decimal
     outcomes: list = field(default_factory=list)  # ConditionOutcome of the matching tier
-    reason: str = ""
+
+    @property
+    def params(self):
+        """The verdict's parameters (reasons.evaluation_text), in JSON types."""
+        if self.tier is None:
+            return {"tier": None}
+        return {"tier": self.tier_index + 1, "label": self.tier.label, "combine": self.tier.combine,
+                "adjustment": _signed(self.tier.adjustment), "conditions": [o.params for o in self.outcomes]}
+
+    @property
+    def reason(self):
+        return reasons.evaluation_text(self.params)
+
+
+def _text(value):
+    return None if value is None else str(value)
 
 
 def condition_evaluate(condition, kpis):
-    """Whether one condition holds for ``kpis``, with the sentence that shows the comparison.
+    """Whether one condition holds for ``kpis``, with what the sentence that shows the comparison
+    needs (reasons.condition_text).
 
     N/A (no value, or no target for the complaint rate) is "not met"."""
     symbol, compare = OPERATORS[condition.op]
     if condition.kpi == COMPLAINT_RATE:
         value, target = kpis.complaint_rate, kpis.complaint_target
         if value is None:
-            return ConditionOutcome(condition, False, _("complaint rate N/A (no policies) — not met"))
+            return ConditionOutcome(condition, False, {"kpi": COMPLAINT_RATE, "state": reasons.NOT_AVAILABLE})
         if target is None:
-            return ConditionOutcome(condition, False, _("complaint rate %(value)s, no target set — not met")
-                                    % {"value": value})
+            return ConditionOutcome(condition, False, {"kpi": COMPLAINT_RATE, "state": reasons.NO_TARGET,
+                                                       "value": _text(value)})
         bound = target + condition.threshold
         met = compare(value, bound)
-        text = _("complaint rate %(value)s %(op)s target %(target)s %(sign)s %(delta)s = %(bound)s: %(result)s") % {
-            "value": value, "op": symbol, "target": target, "sign": "+" if condition.threshold >= 0 else "−",
-            "delta": abs(condition.threshold), "bound": bound, "result": _("met") if met else _("not met"),
-        }
-        return ConditionOutcome(condition, met, text)
+        return ConditionOutcome(condition, met, {
+            "kpi": COMPLAINT_RATE, "state": reasons.COMPARED, "value": _text(value), "op": symbol,
+            "target": _text(target), "sign": "+" if condition.threshold >= 0 else "−",
+            "delta": _text(abs(condition.threshold)), "bound": _text(bound), "met": met,
+        })
     value = getattr(kpis, condition.kpi)
     if value is None:
-        return ConditionOutcome(condition, False, _("%(kpi)s N/A — not met") % {"kpi": kpi_label(condition.kpi)})
+        return ConditionOutcome(condition, False, {"kpi": condition.kpi, "state": reasons.NOT_AVAILABLE})
     met = compare(value, condition.threshold)
-    text = _("%(kpi)s %(value)s%% %(op)s %(threshold)s%%: %(result)s") % {
-        "kpi": kpi_label(condition.kpi), "value": value, "op": symbol, "threshold": condition.threshold,
-        "result": _("met") if met else _("not met"),
-    }
-    return ConditionOutcome(condition, met, text)
+    return ConditionOutcome(condition, met, {
+        "kpi": condition.kpi, "state": reasons.COMPARED, "value": _text(value), "op": symbol,
+        "threshold": _text(condition.threshold), "met": met,
+    })
 
 
 def tier_matches(tier, kpis):
@@ -124,14 +138,8 @@ def rule_set_evaluate(tiers, kpis):
     for index, tier in enumerate(tiers):
         matched, outcomes = tier_matches(tier, kpis)
         if matched:
-            joiner = _(" and ") if tier.combine == ALL else _(" or ")
-            detail = joiner.join(o.text for o in outcomes) if outcomes else _("no conditions (applies to all)")
-            reason = _("Tier %(n)s “%(label)s” matched (%(combine)s): %(detail)s → %(adjustment)s%%.") % {
-                "n": index + 1, "label": tier.label, "combine": _("all of") if tier.combine == ALL else _("any of"),
-                "detail": detail, "adjustment": _signed(tier.adjustment),
-            }
-            return Evaluation(index, tier, tier.adjustment, outcomes, reason)
-    return Evaluation(None, None, Decimal(0), [], _("No tier matched → no adjustment (0%)."))
+            return Evaluation(index, tier, tier.adjustment, outcomes)
+    return Evaluation(None, None, Decimal(0), [])
 
 
 def _signed(value):

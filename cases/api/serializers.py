@@ -55,6 +55,15 @@ class TransitionSerializer(serializers.Serializer):
     )
 
 
+@extend_schema_field({"type": "string", "format": "decimal", "pattern": r"^(?:\d{1,10}(?:\.\d{0,2})?|\.\d{1,2})$"})
+class AmountField(serializers.DecimalField):
+    """An amount of money in yuan: not negative, up to 10 digits and 2 decimals. Declared in the
+    schema without drf-spectacular's optional minus sign (its decimal pattern ignores min_value)."""
+
+    def __init__(self, **kwargs):
+        super().__init__(max_digits=12, decimal_places=2, min_value=0, **kwargs)
+
+
 def _api_field(spec):
     """The API field of one of an action's fields, checked for type only (the service checks which
     fields are required, after the state and the permission)."""
@@ -67,7 +76,7 @@ def _api_field(spec):
     if spec.kind in plain:
         return plain[spec.kind](**common)
     if spec.kind == AMOUNT:
-        return serializers.DecimalField(max_digits=12, decimal_places=2, min_value=0, **common)
+        return AmountField(**common)
     if spec.kind == NAMES:
         return serializers.ListField(child=serializers.CharField(), **common)
     return serializers.CharField(**common)  # a name the handler resolves (department code, username)
@@ -93,8 +102,14 @@ def transition_request_schema():
     )
 
 
+@extend_schema_field({"type": "string", "format": "binary", "minLength": 1})
+class NonEmptyFileField(serializers.FileField):
+    """A file part with content: the multipart parser drops an empty one (400 "No file was
+    submitted"), which the schema states as minLength 1."""
+
+
 class AttachmentUploadSerializer(serializers.Serializer):
-    file = serializers.FileField()
+    file = NonEmptyFileField()
     kind = serializers.ChoiceField(choices=Attachment.Kind.choices, required=False)
 
 

@@ -14,7 +14,7 @@ from ..selectors import case_events, case_get_for_user, case_list_visible_to
 from ..services import attachment_add, attachment_open, case_create, case_transition, personal_data_reveal
 from ..services.attachments import ALLOWED as ATTACHMENT_TYPES
 from ..services.notices import notice_proof_record
-from ..services.submissions import KEY_HOURS, KEY_MAX_LENGTH, AlreadySubmitted, api_submission
+from ..services.submissions import KEY_HOURS, KEY_MAX_LENGTH, KEY_PATTERN, AlreadySubmitted, api_submission
 from .filters import ComplaintFilter
 from .intake_serializers import ComplaintCreateSerializer
 from .notices import NoticeProofSerializer, NoticeSerializer
@@ -125,7 +125,7 @@ class ComplaintViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewset
             "(422 idempotency_key_reused)."
         ),
         parameters=[OpenApiParameter(
-            IDEMPOTENCY_HEADER, OpenApiTypes.STR, OpenApiParameter.HEADER, required=False,
+            IDEMPOTENCY_HEADER, OpenApiTypes.STR, OpenApiParameter.HEADER, required=False, pattern=KEY_PATTERN,
             description=f"A unique value per complaint (e.g. a UUID), 1–{KEY_MAX_LENGTH} visible ASCII characters; "
                         f"honoured for {KEY_HOURS} hours.",
         )],

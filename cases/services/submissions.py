@@ -23,6 +23,8 @@ from ..models import SubmissionKey
 
 KEY_HOURS = 24
 KEY_MAX_LENGTH = 255
+# The key's form, as the API schema states it (the check below is the same rule).
+KEY_PATTERN = f"^[\\x21-\\x7e]{{1,{KEY_MAX_LENGTH}}}$"
 
 
 class AlreadySubmitted(ApplicationError):

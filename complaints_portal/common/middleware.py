@@ -1,5 +1,6 @@
 """Security headers every page needs: a Content-Security-Policy without inline scripts, and no
 caching of anything the application answers (SPEC §8)."""
+import re
 
 CSP = "; ".join(
     [
@@ -35,8 +36,14 @@ class SecurityHeadersMiddleware:
         return response
 
 
+# The characters no path or query string may carry (C0 controls and DEL): one class, read by the
+# middleware below and by the API schema, whose string parameters exclude it (common.api).
+CONTROL_CHARACTERS = "\\u0000-\\u001f\\u007f"
+_CONTROL = re.compile(f"[{CONTROL_CHARACTERS}]")
+
+
 def _has_control_characters(text):
-    return any(ord(c) < 32 or ord(c) == 127 for c in text)
+    return _CONTROL.search(text) is not None
 
 
 class RequestSanityMiddleware:

@@ -269,6 +269,9 @@ SPECTACULAR_SETTINGS = {
     "POSTPROCESSING_HOOKS": [
         "drf_spectacular.hooks.postprocess_schema_enums",
         "complaints_portal.common.api.document_refusals",
+        "complaints_portal.common.api.document_body_text",
+        "cases.api.schema_hooks.link_case_paths",
+        "cases.api.schema_hooks.require_transition_body",
     ],
     # Two different "outcome" choice sets (case outcome, follow-up outcome) need distinct names,
     # as do the two "kind" sets (an attachment's, a pause's).

@@ -14,6 +14,7 @@ from cases.models import Department, DepartmentMembership
 from complaints_portal.common import sheets
 from complaints_portal.common.errors import ValidationFailed
 
+from .. import reasons
 from .. import rules as bonus
 from ..models import (
     BonusApproval,
@@ -36,12 +37,13 @@ def _quarter(code):
     return period
 
 
-def _fmt(value, suffix="%"):
-    return _("N/A") if value is None else f"{value}{suffix}"
+def _text(value):
+    return None if value is None else str(value)
 
 
 def department_evaluate(row, rule_set, period, as_of):
-    """Evaluate one KpiRow against its target with a rule set: (evaluation, score, figures, reason)."""
+    """Evaluate one KpiRow against its target with a rule set: (evaluation, score, figures, reason),
+    the reason as the parameters of reasons.EVALUATED (written in the reader's language when read)."""
     target = row.target
     kpis = bonus.Kpis(
         complaint_rate=row.complaint_rate,
@@ -68,17 +70,12 @@ def department_evaluate(row, rule_set, period, as_of):
         "scores": {k: None if v is None else str(v.quantize(Decimal("0.01"))) for k, v in scores.items()},
         "weights": {k: str(v) for k, v in rule_set.weights.items()},
     }
-    reason = _(
-        "%(dept)s %(quarter)s, KPIs as of %(as_of)s, rules v%(version)s: complaint rate %(cr)s "
-        "(%(complaints)s complaints ÷ %(policies)s new policies; target %(crt)s), on-time %(ot)s "
-        "(%(on_time)s of %(judged)s), satisfaction %(sat)s (%(satisfied)s of %(revisited)s). %(detail)s"
-    ) % {
+    reason = {
         "dept": row.department, "quarter": period.code, "as_of": as_of.isoformat(), "version": rule_set.version,
-        "cr": _fmt(kpis.complaint_rate), "complaints": row.complaints,
-        "policies": _("N/A") if row.new_policies is None else row.new_policies,
-        "crt": _fmt(kpis.complaint_target), "ot": _fmt(kpis.on_time_rate), "on_time": row.on_time,
-        "judged": row.timeliness_denominator, "sat": _fmt(kpis.satisfaction_rate), "satisfied": row.satisfied,
-        "revisited": row.revisited, "detail": evaluation.reason,
+        "cr": _text(kpis.complaint_rate), "complaints": row.complaints, "policies": row.new_policies,
+        "crt": _text(kpis.complaint_target), "ot": _text(kpis.on_time_rate), "on_time": row.on_time,
+        "judged": row.timeliness_denominator, "sat": _text(kpis.satisfaction_rate), "satisfied": row.satisfied,
+        "revisited": row.revisited, "evaluation": evaluation.params,
     }
     return evaluation, score, figures, reason
 
@@ -121,7 +118,7 @@ def bonus_proposal_run(user, quarter, as_of=None):
             "tier_order": None if evaluation.tier_index is None else evaluation.tier_index + 1,
             "tier_label": evaluation.tier.label if evaluation.tier else "",
             "adjustment_percent": evaluation.adjustment, "composite_score": score, "figures": figures,
-            "as_of": as_of, "reason": reason,
+            "as_of": as_of, "reason_code": reasons.EVALUATED, "reason_params": reason, "reason": "",
         }
         if existing is None:
             BonusProposal.objects.create(department=dept, quarter=period.code, version=1, created_by=user, **values)
@@ -191,22 +188,23 @@ def bonus_proposal_correct(user, department, quarter, *, reason, adjustment_perc
     rule_set = rule_set_in_force(period.code) or latest.rule_set
     as_of = as_of or local_today()
     row = kpi_table(period, as_of, departments=[department]).rows[0]
-    evaluation, score, figures, text = department_evaluate(row, rule_set, period, as_of)
+    evaluation, score, figures, evaluated = department_evaluate(row, rule_set, period, as_of)
     values = {
         "rule_set": rule_set, "rule_version": rule_set.version, "figures": figures, "as_of": as_of,
         "composite_score": score,
         "tier_order": None if evaluation.tier_index is None else evaluation.tier_index + 1,
         "tier_label": evaluation.tier.label if evaluation.tier else "",
-        "adjustment_percent": evaluation.adjustment, "reason": text,
+        "adjustment_percent": evaluation.adjustment, "reason_code": reasons.EVALUATED, "reason_params": evaluated,
+        "reason": "",
     }
     if adjustment_percent is not None:
         values.update(adjustment_percent=Decimal(adjustment_percent), tier_order=None, tier_label="",
-                      reason=_("Set by hand to %(adj)s%% by %(user)s. Figures for reference: %(text)s")
-                      % {"adj": adjustment_percent, "user": user.get_username(), "text": text})
+                      reason_code=reasons.SET_BY_HAND, reason_params={
+                          "adjustment": str(adjustment_percent), "user": user.get_username(), "evaluated": evaluated})
     now = timezone.now()
-    approval = BonusApproval.objects.create(quarter=period.code, approved_by=user, approved_at=now,
-                                            note=_("Correction of %(dept)s v%(v)s: %(reason)s")
-                                            % {"dept": department.code, "v": latest.version, "reason": reason})
+    approval = BonusApproval.objects.create(
+        quarter=period.code, approved_by=user, approved_at=now, note_code=reasons.CORRECTION,
+        note_params={"dept": department.code, "v": latest.version, "reason": reason})
     return BonusProposal.objects.create(
         department=department, quarter=period.code, version=latest.version + 1,
         state=BonusProposal.State.APPROVED, approval=approval, approved_by=user, approved_at=now,

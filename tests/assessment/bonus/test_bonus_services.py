@@ -87,12 +87,12 @@ def test_proposal_gives_each_department_its_tier_and_a_checkable_reason(supervis
     p = proposals["SALES"]
     assert p.adjustment_percent == D(10) and p.tier_order == 1 and p.rule_version == 1
     assert p.figures["complaint_rate"] == "0.0300" and p.figures["on_time_rate"] == "100.00"
-    assert "3 complaints ÷ 10000 new policies" in p.reason and "→ +10.00%" in p.reason
+    assert "3 complaints ÷ 10000 new policies" in p.reason_text and "→ +10.00%" in p.reason_text
     assert p.composite_score is not None
     # CS: no policies → complaint rate N/A; its decision was late (on-time 0 %) → malus via ANY
     c = proposals["CS"]
     assert c.figures["complaint_rate"] == "" and c.adjustment_percent == D(-10)
-    assert "N/A" in c.reason
+    assert "N/A" in c.reason_text
 
 
 def test_rerun_before_approval_recomputes_in_place(supervisor, sales):

@@ -6,6 +6,7 @@ from decimal import Decimal as D
 
 import pytest
 from django.test import Client
+from django.utils import translation
 from openpyxl import load_workbook
 
 from assessment.bonus.models import BonusApproval, BonusProposal, BonusRuleSet, TrainingPlan, TrainingTopic
@@ -152,3 +153,24 @@ def test_training_plan_created_and_completed_from_the_page(depts, sup):
     plan.refresh_from_db()
     assert plan.completed_at is not None and plan.completion_note == "done"
     assert sup.get(f"/assessment/results/training/?period={Q}").status_code == 200
+
+
+def test_the_results_page_and_the_admin_show_a_reason_in_the_readers_language(depts, sup):
+    # given proposals computed while the supervisor read Chinese (each request's language is
+    # undone after it: LocaleMiddleware leaves the last one active in the thread)
+    with translation.override("en"):
+        sup.post("/assessment/results/run/", {"quarter": Q}, HTTP_ACCEPT_LANGUAGE="zh-hans")
+    proposal = BonusProposal.objects.get(department=depts[0], quarter=Q)
+    admin = make_user("admin", "supervisor")
+    admin.is_staff = admin.is_superuser = True
+    admin.save()
+    admin_client = client_for(admin)
+
+    for language, says in (("en", "rules v1: complaint rate"), ("zh-hans", "规则第 1 版：投诉率")):
+        # when a reader of each language opens the results page and the admin
+        with translation.override("en"):
+            page = sup.get(f"/assessment/results/?quarter={Q}", HTTP_ACCEPT_LANGUAGE=language).content.decode()
+            shown = admin_client.get(f"/admin/assessment/bonusproposal/{proposal.pk}/change/",
+                                     HTTP_ACCEPT_LANGUAGE=language).content.decode()
+        # then both show the reason in that language
+        assert says in page and says in shown, language
