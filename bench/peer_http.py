@@ -75,8 +75,11 @@ class Peer:
 
     def __init__(self, directory, db, port, workers):
         self.dir, self.port, self.workers = Path(directory), port, workers
-        self.env = {**os.environ, "PGHOST": "127.0.0.1", "PGPORT": "5432", "PGUSER": "helpdesk",
-                    "PGPASSWORD": "helpdesk", "PGDATABASE": db}
+        # Not ours: load.prepare() put our settings into this process's environment.
+        ours = {*load.ENV, "DATABASE_URL", "DJANGO_SETTINGS_MODULE"}
+        self.env = {**{k: v for k, v in os.environ.items() if k not in ours}, "DJANGO_SETTINGS_MODULE": "benchproj.settings",
+                    "PGHOST": "127.0.0.1", "PGPORT": "5432", "PGUSER": "helpdesk", "PGPASSWORD": "helpdesk",
+                    "PGDATABASE": db}
         self.server = None
         self.session = {}
 
@@ -95,7 +98,10 @@ class Peer:
         # checks every page answers 200; prints `export NAME='value'` lines.
         out = subprocess.run([str(self.dir / ".venv/bin/python"), "prep_session.py", f"http://127.0.0.1:{self.port}",
                               "agent01", "bench-pass"], cwd=self.dir, env=self.env, capture_output=True, text=True,
-                             check=True).stdout
+                             check=False)
+        if out.returncode:
+            raise SystemExit(f"the peer's prep_session.py failed:\n{out.stderr[-2000:]}")
+        out = out.stdout
         for line in out.splitlines():
             if line.startswith("export "):
                 name, _, value = line.removeprefix("export ").partition("=")
@@ -132,8 +138,11 @@ class Peer:
 
 
 def ratios(ours, peer):
-    return {"rps_ratio": round(ours["rps"] / peer["rps"], 2) if peer["rps"] else None,
-            "p50_ratio": round(peer["p50_ms"] / ours["p50_ms"], 2),
+    """ours/peer in requests/s, peer/ours in latency (above 1: ours is better); None when the
+    peer finished no request (a run shorter than its page)."""
+    if not peer["requests"] or not ours["requests"]:
+        return {"rps_ratio": None, "p50_ratio": None, "p95_ratio": None}
+    return {"rps_ratio": round(ours["rps"] / peer["rps"], 2), "p50_ratio": round(peer["p50_ms"] / ours["p50_ms"], 2),
             "p95_ratio": round(peer["p95_ms"] / ours["p95_ms"], 2)}
 
 
@@ -217,7 +226,8 @@ def main():
         for side in ("ours", "peer"):
             summary[side] = {k: round(statistics.median(r[side][k] for r in rows), 1) for k in ("rps", "p50_ms", "p95_ms")}
         for k in ("rps_ratio", "p50_ratio", "p95_ratio"):
-            summary[k] = statistics.median(r[k] for r in rows)
+            values = [r[k] for r in rows if r[k] is not None]
+            summary[k] = statistics.median(values) if values else None
         if pair == "intake" and insert.get("tps"):
             summary["pgbench_insert_tps"] = insert["tps"]
             summary["intake_fraction_of_pgbench"] = f"1/{insert['tps'] / summary['ours']['rps']:.1f}"
