@@ -30,8 +30,8 @@ clients, as ``bench/load.py``), with the intake's median requests/s as a fractio
 The peer's server log goes to /tmp/bench_peer_gunicorn.log.
 """
 import argparse
-import os
 import json
+import os
 import shlex
 import socket
 import statistics
