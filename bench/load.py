@@ -25,6 +25,7 @@ The database is not migrated here (bench/kpi.py does); the server's log goes to
 Latency is measured at the client (loopback), so it includes the HTTP round trip.
 """
 import argparse
+import contextlib
 import datetime
 import http.client
 import json
@@ -236,14 +237,14 @@ def lua_script(method, paths, headers, body, expect, threads):
     }
 
 
-def drive(name, method, paths, headers, body, expect, seconds, concurrency):
+def drive(name, method, paths, headers, body, expect, seconds, concurrency, port=None):
     threads = min(2, concurrency)
     with tempfile.NamedTemporaryFile("w", suffix=".lua", delete=False) as script:
         script.write(lua_script(method, paths, headers, body, expect, threads))
     try:
         out = subprocess.run(
             [WRK, "-t", str(threads), "-c", str(concurrency), "-d", f"{seconds}s", "--timeout", "30s", "--latency",
-             "-s", script.name, f"http://127.0.0.1:{PORT}"],
+             "-s", script.name, f"http://127.0.0.1:{port or PORT}"],
             capture_output=True, text=True, check=True,
         ).stdout
     finally:
@@ -329,6 +330,33 @@ def hand_sql(creds):
     return scripts
 
 
+@contextlib.contextmanager
+def gunicorn_server(db, workers, port):
+    """The portal under gunicorn (production settings, ``workers`` sync workers) on
+    127.0.0.1:``port`` against ``db``, answering /healthz when the block starts; stopped (by
+    its own pid) when it ends. Shared with bench/peer_http.py."""
+    env = {**os.environ, **ENV, "DATABASE_URL": f"postgres://postgres@127.0.0.1:5432/{db}"}
+    log = open("/tmp/bench_gunicorn.log", "a")  # noqa: SIM115 - open for the server's lifetime
+    server = subprocess.Popen(
+        [str(ROOT / ".venv/bin/gunicorn"), "complaints_portal.wsgi", "--workers", str(workers), "--bind", f"127.0.0.1:{port}",
+         "--access-logfile", "/dev/null", "--error-logfile", "/tmp/bench_gunicorn.log"],
+        cwd=ROOT, env=env, stdout=log, stderr=log,  # the portal's own log lines too
+    )
+    try:
+        for _ in range(100):
+            try:
+                http.client.HTTPConnection("127.0.0.1", port, timeout=2).request("GET", "/healthz")
+                break
+            except OSError:
+                time.sleep(0.2)
+        time.sleep(2)
+        yield server
+    finally:
+        server.terminate()
+        server.wait(timeout=30)
+        log.close()
+
+
 def main():
     global PORT  # drive() and the server use the port chosen here
     p = argparse.ArgumentParser()
@@ -357,21 +385,7 @@ def main():
     measured = {}  # scenario key -> requests/s
     print(json.dumps({"calibration_ms": calibration_ms(), "when": "before", "load": os.getloadavg()[0]}), flush=True)
 
-    env = {**os.environ, **ENV, "DATABASE_URL": f"postgres://postgres@127.0.0.1:5432/{args.db}"}
-    log = open("/tmp/bench_gunicorn.log", "a")  # noqa: SIM115 - open for the server's lifetime
-    server = subprocess.Popen(
-        [str(ROOT / ".venv/bin/gunicorn"), "complaints_portal.wsgi", "--workers", str(args.workers), "--bind", f"127.0.0.1:{PORT}",
-         "--access-logfile", "/dev/null", "--error-logfile", "/tmp/bench_gunicorn.log"],
-        cwd=ROOT, env=env, stdout=log, stderr=log,  # the portal's own log lines too
-    )
-    try:
-        for _ in range(100):
-            try:
-                http.client.HTTPConnection("127.0.0.1", PORT, timeout=2).request("GET", "/healthz")
-                break
-            except OSError:
-                time.sleep(0.2)
-        time.sleep(2)
+    with gunicorn_server(args.db, args.workers, PORT) as server:
         for key, name, method, paths, headers, body, expect in scenarios(creds):
             if key not in wanted:
                 continue
@@ -385,10 +399,6 @@ def main():
         workers = subprocess.run(["pgrep", "-P", str(server.pid)], capture_output=True, text=True).stdout.split()
         for pid in workers:
             print(json.dumps({"gunicorn_worker": pid, **dict(rss_mb(pid))}), flush=True)
-    finally:
-        server.terminate()
-        server.wait(timeout=30)
-        log.close()
     if not args.no_pgbench:
         for line in pgbench_insert(args.db):
             print("pgbench one-row insert, 4 clients:", line, flush=True)

@@ -16,6 +16,7 @@ urlpatterns = [
     path("cases/new/route/", workload_views.intake_route, name="intake_route"),
     path("cases/<str:reference>/", views.case_detail, name="case_detail"),
     path("cases/<str:reference>/act/<slug:action>/", views.case_action, name="case_action"),
+    path("cases/<str:reference>/act/<slug:action>/form/", views.case_action_form, name="case_action_form"),
     path("cases/<str:reference>/email/", include("cases.inbound.urls")),
     path("cases/<str:reference>/show/<slug:field>/", views.personal_data_show, name="personal_data_show"),
     path("cases/<str:reference>/attachments/", views.attachment_upload, name="attachment_upload"),

@@ -14,7 +14,7 @@ from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
-from django.views.decorators.http import require_http_methods, require_POST
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from complaints_portal.common.errors import ApplicationError, NotFound
 from complaints_portal.common.roles import (
@@ -287,15 +287,16 @@ def _case_page(request, case, *, failed_action=None, failed_form=None, upload_fo
     extensions = list(case.extensions.select_related("decided_by")) if has["extensions"] else []
     explain_in_language(case, deadlines, extensions, pauses)
     pause = next((p for p in pauses if p.end is None), None)
-    actions = actions_for(user, case, paused=pause is not None)
-    forms = []
-    for name in actions:
-        form = failed_form if name == failed_action else _action_form(name, user, case)
-        forms.append({"name": name, "form": form, "primary": ACTIONS[name].primary})
-    primary = [f for f in forms if f["primary"]]
-    secondary = [f for f in forms if not f["primary"]]
-    # Open the failed form, or else the first lifecycle step: the likely next thing to do.
+    items = [{"name": name, "title": ACTIONS[name].title, "primary": ACTIONS[name].primary}
+             for name in actions_for(user, case, paused=pause is not None)]
+    primary = [item for item in items if item["primary"]]
+    secondary = [item for item in items if not item["primary"]]
+    # Open the failed form, or else the first lifecycle step: the likely next thing to do. Only
+    # that form is built and rendered here; the others are fetched when opened (case_action_form).
     expanded = failed_action or (primary[0]["name"] if primary else None)
+    for item in items:
+        item["form"] = failed_form if item["name"] == failed_action else (
+            _action_form(item["name"], user, case) if item["name"] == expanded else None)
     plans = list(case.plans.select_related("proposed_by").prefetch_related(
         Prefetch("approvals", queryset=PlanApproval.objects.select_related("approver")))) if has["plans"] else []
     may_upload = case.status != Status.ARCHIVED and can_upload(user, case)
@@ -338,6 +339,18 @@ def _case_page(request, case, *, failed_action=None, failed_form=None, upload_fo
 @login_required
 def case_detail(request, reference):
     return _case_page(request, _get_case(request.access, reference))
+
+
+@login_required
+@require_GET
+def case_action_form(request, reference, action):
+    """htmx: the form of one action of the case page's panel, when its item is first opened
+    (the page renders only the open one); 404 for an action the user may not take now."""
+    case = _get_case(request.access, reference)
+    if action not in ACTIONS or action not in actions_for(request.access, case):
+        raise Http404
+    return render(request, "cases/_action_form.html",
+                  {"case": case, "name": action, "form": _action_form(action, request.access, case)})
 
 
 @login_required

@@ -32,6 +32,10 @@ document.addEventListener("change", function (event) {
 document.addEventListener("DOMContentLoaded", function () {
   portalApplyToggles();
 });
+// An action's form fetched when its item of the case page's panel is opened.
+document.addEventListener("htmx:afterSettle", function () {
+  portalApplyToggles();
+});
 
 // The bulk bar of a queue (cases/_bulk_bar.html): counts the ticked cases, ticks a whole page.
 function portalBulkCount() {

@@ -207,6 +207,12 @@ MATRIX = {
         "POST": (_path("/cases/{ref}/act/submit_report/"), lambda c: {**REPORT, "version": c["version"]},
                  case_rule(302, clerk=403, supervisor=403, admin=403), {}),
     },
+    # An action's form for the case page's panel: not found, like the case, for an action the
+    # user may not take now.
+    "case_action_form": {
+        "GET": (_path("/cases/{ref}/act/submit_report/form/"), None, case_rule(OK, clerk=404, supervisor=404, admin=404),
+                {}),
+    },
     "personal_data_show": {
         "POST": (_path("/cases/{ref}/show/customer_phone/"), lambda c: {}, case_rule(OK), {}),
     },

@@ -52,9 +52,35 @@ def test_the_first_step_is_open_and_the_others_closed(login, assigned_case):
     assert "show" in classes(element(page, "div", id="act-form_team"))
     closed = element(page, "button", data_bs_target="#act-withdraw")
     assert attr(closed, "aria-expanded") == "false" and "collapsed" in classes(closed)
-    withdraw = element(_form(page, "withdraw"), "button", type="submit")
-    assert attr(withdraw, "data-confirm") == "Record the withdrawal? Processing stops today."
     assert "Other actions" in text(element(page, "div", id="actions"))
+
+
+def test_a_closed_action_brings_its_form_when_first_opened(login, assigned_case):
+    # given the case page, where only the open item's form is rendered
+    client = login("head_sales")
+    page = client.get(reverse("case_detail", args=[assigned_case.reference])).content.decode()
+    assert not elements(page, "form", class_="action-form", data_action="withdraw")
+    loader = element(element(page, "div", id="act-withdraw"), "div", hx_trigger="intersect once")
+    url = reverse("case_action_form", args=[assigned_case.reference, "withdraw"])
+    assert attr(loader, "hx-get") == url
+    # when the item is opened, its form is fetched
+    fragment = client.get(url).content.decode()
+    # then it is the form the page would have rendered, with its token and confirmation
+    form = _form(fragment, "withdraw")
+    assert attr(form, "action") == reverse("case_action", args=[assigned_case.reference, "withdraw"])
+    assert attr(element(form, "input", name="version"), "value") == str(assigned_case.version)
+    assert attr(element(form, "input", name="csrfmiddlewaretoken"), "type") == "hidden"
+    withdraw = element(form, "button", type="submit")
+    assert attr(withdraw, "data-confirm") == "Record the withdrawal? Processing stops today."
+
+
+def test_the_form_of_an_action_the_user_may_not_take_now_is_not_found(login, assigned_case):
+    client = login("head_sales")
+    for action in ("acknowledge", "no_such_action"):  # acknowledge: the case is past it
+        url = reverse("case_action_form", args=[assigned_case.reference, action])
+        assert client.get(url).status_code == 404
+    # another department's case is not found, as on the case page
+    assert login("head_claims").get(reverse("case_action_form", args=[assigned_case.reference, "withdraw"])).status_code == 404
 
 
 def test_a_refused_form_comes_back_open_with_its_errors_and_values(login, assigned_case):

@@ -12,8 +12,9 @@ PNG = b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR\x00\x00\x00\x01\x00\x00\x00\x01\x08\
 
 
 def actions_on_page(client, reference):
+    """The actions of the page's panel: one item each (only the open one carries its form)."""
     html = client.get(reverse("case_detail", args=[reference])).content.decode()
-    return {chunk.split('"', 1)[0] for chunk in html.split('data-action="')[1:]}
+    return {chunk.split('"', 1)[0] for chunk in html.split('data-bs-target="#act-')[1:]}
 
 
 def test_illegal_action_shows_the_message_and_changes_nothing(login, make_case):
@@ -115,10 +116,11 @@ def test_action_panel_of_a_received_case_for_the_clerk(login, make_case):
 
 def test_extend_offers_the_special_tier_only_to_the_senior_manager(login, assigned_case):
     ref = assigned_case.reference
-    head_page = login("head_sales").get(reverse("case_detail", args=[ref])).content.decode()
-    assert 'value="complex"' in head_page and 'value="special"' not in head_page
-    senior_page = login("senior").get(reverse("case_detail", args=[ref])).content.decode()
-    assert 'value="special"' in senior_page
+    form = reverse("case_action_form", args=[ref, "extend"])  # fetched when the item is opened
+    head_form = login("head_sales").get(form).content.decode()
+    assert 'value="complex"' in head_form and 'value="special"' not in head_form
+    senior_form = login("senior").get(form).content.decode()
+    assert 'value="special"' in senior_form
 
 
 def test_phone_is_masked_and_shown_only_on_request_with_a_log(login, assigned_case, users):
