@@ -248,7 +248,7 @@ def similar_texts(case_ids, until=None, recent=None):
     found = {}
     # The product in blocks of PRODUCT_CELLS cells (rows of nearly dense scores), thresholded in
     # NumPy: only the pairs at or above the similarity reach Python. At 124,000 texts in the
-    # window the earlier loop over every score of every row (about 170M for two days' cases)
+    # window the earlier loop over every score of every row (about 300M for two days' cases)
     # cost more than the product itself (bench/README.md).
     step = max(1, PRODUCT_CELLS // len(rows))
     for start in range(0, len(targets), step):
