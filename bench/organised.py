@@ -14,12 +14,16 @@ the project's complaint text generator (cases.triage.textgen, 2,000 texts, seede
   row when a signal is found, queueing the text check);
 - the text check after a registration (`organised_text_check`: the window's latest
   ORGANISED_TEXT_RECENT cases), median and p95 of 10 runs;
-- the daily run (`organised_signals_daily`), once, with the window's size.
+- the daily run (`organised_signals_daily`) with the window's size: wall, CPU and queries of
+  each phase (shared groups, per-case signals, text comparison, review rows), then a second run
+  that finds nothing new (``--daily-only``: only this; ``--no-daily``: without it).
 
 Prints the figures; the database is kept for the next run (the cases registered here deleted).
 """
 import argparse
+import contextlib
 import os
+import resource
 import statistics
 import sys
 import time
@@ -85,11 +89,49 @@ def fill(cases, texts):
     print(f"generated {cases} cases in {time.perf_counter() - started:.1f} s")
 
 
+@contextlib.contextmanager
+def measured(label, lines):
+    """Wall, CPU and queries of the block, appended to ``lines`` (queries counted by a wrapper:
+    the captured-queries log keeps only the last 9,000)."""
+    from django.db import connection
+
+    queries = [0]
+
+    def count(execute, sql, params, many, context):
+        queries[0] += 1
+        return execute(sql, params, many, context)
+
+    with connection.execute_wrapper(count):
+        started, cpu = time.perf_counter(), time.process_time()
+        yield
+        wall, cpu = time.perf_counter() - started, time.process_time() - cpu
+    lines.append(f"| {label} | {wall:.1f} s | {cpu:.1f} s | {queries[0]} |")
+
+
+def daily(organised):
+    """The daily run, each phase timed (the phases of organised_signals_daily, through its hook)."""
+    from assessment.warning.models import OrganisedReview
+
+    lines = []
+    load = os.getloadavg()[0]
+    with measured("daily run, whole", lines):
+        flagged = organised.organised_signals_daily(phase=lambda name: measured(name, lines))
+    print(f"daily run (load average {load:.1f} before, {os.getloadavg()[0]:.1f} after; {flagged} cases with signals, "
+          f"{OrganisedReview.objects.count()} reviews), max RSS {resource.getrusage(resource.RUSAGE_SELF).ru_maxrss // 1024} MB")
+    print("| phase | wall | CPU | queries |\n|---|---|---|---|")
+    print("\n".join(lines[-1:] + lines[:-1]))
+    again = []
+    with measured("daily run again (nothing new)", again):
+        organised.organised_signals_daily()
+    print(again[0])
+
+
 def main():
     parser = argparse.ArgumentParser()
     parser.add_argument("cases", nargs="?", type=int, default=1_000_000)
     parser.add_argument("-n", type=int, default=300)
     parser.add_argument("--no-daily", action="store_true", help="skip the daily run")
+    parser.add_argument("--daily-only", action="store_true", help="only the daily run (no registrations)")
     parser.add_argument("--db", default="complaints_bench_organised")
     args = parser.parse_args()
     use_database(args.db)
@@ -104,37 +146,43 @@ def main():
     from cases.services import case_create
     from cases.signals import case_changed
     from cases.triage.textgen import generate_cases
-    from complaints_portal.celery import app
 
     generated = generate_cases(2000, seed=13)
     fill(args.cases, [f"{c.summary}。{c.description}" for c in generated])
     load_cn_years([2025, 2026, 2027])
     clerk, _ = User.objects.get_or_create(username="bench_clerk")
     clerk.groups.set([Group.objects.get_or_create(name="intake_clerk")[0]])
-    bodies = [{"channel": "hotline", "category": c.category, "summary": c.summary[:200] or "—",
+    bodies = [{"channel": "hotline", "category": c.category, "misconduct_kind": c.misconduct_kind,
+               "summary": c.summary[:200] or "—",
                "description": c.description, "customer": {"name": f"测试{i}", "phone": f"139{i * 1299 % 400000:08d}"},
                **({"agent_name": "代理1"} if i % 20 == 0 else {})}
               for i, c in enumerate(generate_cases(args.n, seed=99))]
 
     def run(label):
-        times = []
+        times, cpus = [], []
         for body in bodies:
-            started = time.perf_counter()
+            started, cpu = time.perf_counter(), time.process_time()
             case_create(actor=clerk, data=body)
             times.append(time.perf_counter() - started)
-        print(f"{label}: {ms(times)}")
-        return times
+            cpus.append(time.process_time() - cpu)
+        print(f"{label}: wall {ms(times)}; CPU of this process {ms(cpus)}")
+        return times, cpus
 
     window = organised._window(__import__("django.utils.timezone", fromlist=["now"]).now()).count()
     print(f"load average {os.getloadavg()[0]:.1f} on {os.cpu_count()} CPUs")
     print(f"{Complaint.objects.count()} cases, {window} in the {settings.ORGANISED_WINDOW_DAYS}-day window; "
           f"{args.n} registrations each way")
+    if args.daily_only:
+        daily(organised)
+        return cleanup()
     case_changed.disconnect(dispatch_uid="assessment.warning.organised")
     run("case_create without the signals (warm-up)")
     without = run("case_create without the signals")
     case_changed.connect(organised.case_registered, dispatch_uid="assessment.warning.organised")
     with_signals = run("case_create with the signals")
-    print(f"the signals add: median {(statistics.median(with_signals) - statistics.median(without)) * 1000:.2f} ms")
+    for what, i in (("wall", 0), ("CPU", 1)):
+        before, after = statistics.median(without[i]), statistics.median(with_signals[i])
+        print(f"the signals add ({what}): median {(after - before) * 1000:.2f} ms, ratio with/without {after / before:.2f}")
     print(f"reviews created by the registrations: {OrganisedReview.objects.filter(case__registered_by=clerk).count()}")
     # The receiver's own work, without the rest of the registration (on a loaded machine the
     # difference of two registration timings is noise): the look-ups and the keywords of each case.
@@ -161,13 +209,21 @@ def main():
         check_cpu.append(time.process_time() - cpu)
     print(f"text check after a registration ({settings.ORGANISED_TEXT_RECENT} latest cases): wall {ms(checks)}; "
           f"CPU {ms(check_cpu)}")
-    started, cpu = time.perf_counter(), time.process_time()
-    flagged = 0 if args.no_daily else organised.organised_signals_daily()
-    print(f"daily run: wall {time.perf_counter() - started:.1f} s, CPU {time.process_time() - cpu:.1f} s, "
-          f"{flagged} cases with signals")
+    if not args.no_daily:
+        daily(organised)
+    cleanup()
+
+
+def cleanup():
+    """Back to the generated cases: no reviews, no registrations of the run, nothing queued."""
+    from assessment.warning.models import OrganisedReview
+    from cases.models import Complaint
+    from complaints_portal.celery import app
+
     app.control.purge()
     OrganisedReview.objects.all().delete()
-    Complaint.objects.filter(registered_by=clerk).delete()
+    OrganisedReview.history.all().delete()
+    Complaint.objects.filter(registered_by__username="bench_clerk").delete()
 
 
 if __name__ == "__main__":

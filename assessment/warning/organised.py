@@ -11,18 +11,23 @@ When: at intake, in the registration's transaction (``case_changed`` with create
 cheap signals (indexed equality look-ups and the keywords: bench/organised.py measures them at
 a large table); the text comparison, which must read the window's texts, runs in a task queued
 after the commit. Daily (beat), everything again over the window, so the earlier members of a
-group that formed later, and cases not registered through intake, are flagged too. Both merge
-into the review's signals, so a rerun changes nothing.
+group that formed later, and cases not registered through intake, are flagged too, with a
+fixed number of queries (set-based reads, reviews written in batches: 93 s and 265 queries at
+1M cases where the per-group and per-case queries had not finished in 30 minutes,
+bench/README.md). Both merge into the review's signals by one rule (``_review_with``), so a
+rerun changes nothing.
 """
+import contextlib
 import datetime
 
 from django.conf import settings
-from django.db import transaction
+from django.db import IntegrityError, transaction
 from django.db.models import Count
 from django.db.models.signals import post_delete, post_save
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
+from simple_history.utils import bulk_create_with_history, bulk_update_with_history
 
 from assessment.supervision.common import require_supervisor
 from cases.deadlines.configuration import configuration_changed
@@ -41,6 +46,11 @@ SHARED_COLUMNS = {
 }
 # Cases sharing a value read per look-up at intake (a larger group is flagged by the daily job).
 SHARED_LIMIT = 200
+# Reviews read, locked and written per statement by the daily run (its writes are set-based).
+REVIEW_BATCH = 1000
+# Cells of the text-similarity product computed at a time: character n-grams are shared by most
+# texts, so a row of the product is nearly dense; 4M cells (about 50 MB) whatever the window's size.
+PRODUCT_CELLS = 4_000_000
 
 
 class EvidenceRequired(ValidationFailed):
@@ -93,7 +103,7 @@ post_delete.connect(_keywords_changed, sender=SignalKeyword, dispatch_uid="organ
 
 def signals_of_case(case, keywords=None):
     """The signals of one case that need no text comparison: the shared values (one indexed
-    look-up per value the case has), the agent without authorisation, the keywords."""
+    look-up per value the case has) and the case's own signals."""
     found = []
     for kind, column in SHARED_COLUMNS.items():
         value = (getattr(case, column) or "").strip()
@@ -103,13 +113,22 @@ def signals_of_case(case, keywords=None):
                     .values_list("pk", "customer_name")[:SHARED_LIMIT])
         if len({_name(case.customer_name)} | {_name(name) for _pk, name in rows}) >= settings.ORGANISED_SHARED_MIN:
             found.append(_signal(kind, [pk for pk, _name_ in rows]))
+    return found + own_signals(case, keywords_active() if keywords is None else keywords)
+
+
+def own_signals(case, keywords):
+    """The signals a case carries by itself, without reading other cases: an agent without an
+    authorisation on file, the keywords found in its text."""
+    found = []
     if case.agent_name.strip() and not case.agent_authorisation.strip():
         found.append(_signal(SignalKind.AGENT_UNAUTHORISED))
     text = f"{case.summary}\n{case.description}\n{case.expected_resolution}"
-    for word in keywords_active() if keywords is None else keywords:
-        if word in text:
-            found.append(_signal(SignalKind.KEYWORD, value=word))
+    found.extend(_signal(SignalKind.KEYWORD, value=word) for word in keywords if word in text)
     return found
+
+
+# Fields own_signals reads (the daily run loads only these).
+OWN_SIGNAL_FIELDS = ("pk", "summary", "description", "expected_resolution", "agent_name", "agent_authorisation")
 
 
 def _merge(current, new):
@@ -127,20 +146,64 @@ def _merge(current, new):
     return sorted(merged.values(), key=lambda s: (s["kind"], s.get("value") or ""))
 
 
+def _review_with(review, case_id, signals, now):
+    """The rule of a review row, for one case: (the review, whether it must be written).
+
+    A new review holds the signals, pending. An existing one gets the new signals merged in
+    (one entry per kind and value, related cases united, the highest score) and nothing else:
+    its outcome, evidence and decision are never touched, so a decided review is not reopened,
+    and the case itself is never changed (a signal is not a refusal). Unchanged: not written,
+    so a rerun writes no history row."""
+    if review is None:
+        return OrganisedReview(case_id=case_id, signals=_merge([], signals), flagged_at=now), True
+    merged = _merge(review.signals, signals)
+    if merged == review.signals:
+        return review, False
+    review.signals = merged
+    return review, True
+
+
+def reviews_record(signals_by_case):
+    """Add each case's signals to its review (created where it has none), set-based: per batch of
+    REVIEW_BATCH cases one locking read, one insert and one update, each with its history rows
+    (django-simple-history's bulk helpers, so the audit stays complete). Returns {case id: review}
+    of the cases with signals. The rule of a row is ``_review_with``."""
+    wanted = {case_id: signals for case_id, signals in signals_by_case.items() if signals}
+    reviews = {}
+    ids = sorted(wanted)
+    for start in range(0, len(ids), REVIEW_BATCH):
+        chunk = ids[start:start + REVIEW_BATCH]
+        try:
+            reviews.update(_reviews_write(chunk, wanted))
+        except IntegrityError:
+            # A registration created one of these reviews between the read and the insert: the
+            # batch was rolled back whole; read again, the new review is then merged into.
+            reviews.update(_reviews_write(chunk, wanted))
+    return reviews
+
+
+def _reviews_write(case_ids, wanted):
+    now = timezone.now()
+    with transaction.atomic():
+        existing = {review.case_id: review for review in
+                    OrganisedReview.objects.select_for_update().filter(case_id__in=case_ids).order_by("case_id")}
+        reviews, created, changed = {}, [], []
+        for case_id in case_ids:
+            review, write = _review_with(existing.get(case_id), case_id, wanted[case_id], now)
+            reviews[case_id] = review
+            if write:
+                (changed if review.pk else created).append(review)
+        if created:
+            bulk_create_with_history(created, OrganisedReview)
+        if changed:
+            bulk_update_with_history(changed, OrganisedReview, ["signals"])
+    return reviews
+
+
 def review_record(case_id, signals):
     """Add ``signals`` to the case's review (created if it has none); returns the review, or None
-    without signals. Saves only when something is new, so a rerun writes no history row."""
-    if not signals:
-        return None
-    with transaction.atomic():
-        review = OrganisedReview.objects.select_for_update().filter(case_id=case_id).first()
-        if review is None:
-            return OrganisedReview.objects.create(case_id=case_id, signals=_merge([], signals), flagged_at=timezone.now())
-        merged = _merge(review.signals, signals)
-        if merged != review.signals:
-            review.signals = merged
-            review.save(update_fields=["signals"])
-    return review
+    without signals. The single-case form of ``reviews_record`` (the same rule, the same writes)."""
+    return reviews_record({case_id: signals}).get(case_id)
 
 
 def case_registered(sender, case, created=False, memo=None, **kwargs):
@@ -179,54 +242,92 @@ def similar_texts(case_ids, until=None, recent=None):
     # 2–3-grams: half the time of 2–4-grams (0.46 against 0.88 s of CPU for 5,000 complaint
     # texts, bench/organised.py) for the same near-identical pairs.
     matrix = TfidfVectorizer(analyzer="char_wb", ngram_range=(2, 3), sublinear_tf=True).fit_transform(
-        [text for _pk, text in rows])
+        [text for _pk, text in rows]).tocsr()
+    others = matrix.T.tocsr()  # transposed once, not per block
+    threshold = settings.ORGANISED_TEXT_SIMILARITY
     found = {}
-    # A block of 100 rows of the product at a time: character n-grams are shared by most texts,
-    # so a row of the product is nearly dense (a 100 × 124,000 block is about 12M entries).
-    for start in range(0, len(targets), 100):
-        block = targets[start:start + 100]
-        scores = (matrix[block] @ matrix.T).tocsr()
+    # The product in blocks of PRODUCT_CELLS cells (rows of nearly dense scores), thresholded in
+    # NumPy: only the pairs at or above the similarity reach Python. At 124,000 texts in the
+    # window the earlier loop over every score of every row (about 300M for two days' cases)
+    # cost more than the product itself (bench/README.md).
+    step = max(1, PRODUCT_CELLS // len(rows))
+    for start in range(0, len(targets), step):
+        block = targets[start:start + step]
+        scores = (matrix[block] @ others).tocsr()
+        scores.data[scores.data < threshold] = 0
+        scores.eliminate_zeros()
         for row, target in enumerate(block):
-            line = scores.getrow(row)
-            pairs = [(rows[col][0], round(float(score), 3)) for col, score in zip(line.indices, line.data, strict=True)
-                     if col != target and score >= settings.ORGANISED_TEXT_SIMILARITY]
+            cells = slice(scores.indptr[row], scores.indptr[row + 1])
+            pairs = [(rows[col][0], round(float(score), 3))
+                     for col, score in zip(scores.indices[cells], scores.data[cells], strict=True) if col != target]
             if pairs:
                 found[rows[target][0]] = sorted(pairs)
     return found
 
 
-def text_signals_record(case_ids, until=None, recent=None):
-    """Record the near-identical-text signal on the given cases and on the cases they resemble."""
+def text_signals(case_ids, until=None, recent=None):
+    """{case id: [near-identical-text signal]} of the given cases and of the cases they resemble."""
+    found = {}
     for case_id, pairs in similar_texts(case_ids, until, recent).items():
         best = max(score for _pk, score in pairs)
-        review_record(case_id, [_signal(SignalKind.SIMILAR_TEXT, [pk for pk, _s in pairs], score=best)])
+        found.setdefault(case_id, []).append(_signal(SignalKind.SIMILAR_TEXT, [pk for pk, _s in pairs], score=best))
         for other, score in pairs:
-            review_record(other, [_signal(SignalKind.SIMILAR_TEXT, [case_id], score=score)])
+            found.setdefault(other, []).append(_signal(SignalKind.SIMILAR_TEXT, [case_id], score=score))
+    return found
+
+
+def text_signals_record(case_ids, until=None, recent=None):
+    """Record the near-identical-text signal on the given cases and on the cases they resemble."""
+    return reviews_record(text_signals(case_ids, until, recent))
 
 
 # -- the daily run -----------------------------------------------------------------------------------
-def organised_signals_daily(now=None):
-    """All signals again over the window: the shared values as groups (one GROUP BY per column,
-    every member flagged), the per-case signals and the text comparison of the cases received
-    in the last two days. Returns the number of cases with signals found by this run."""
-    now = now or timezone.now()
-    window = _window(now)
+def shared_group_signals(window):
+    """{case id: [shared-value signals]}: every member of every group of the window sharing a
+    phone, email, address or agent across ORGANISED_SHARED_MIN customer names. One query per
+    column (the members of all its groups, the groups as a subquery), grouped here: the number
+    of queries does not grow with the number of groups."""
     flagged = {}
     for kind, column in SHARED_COLUMNS.items():
         groups = (window.exclude(**{column: ""}).values(column).annotate(names=Count("customer_name", distinct=True))
-                  .filter(names__gte=settings.ORGANISED_SHARED_MIN).values_list(column, flat=True))
-        for value in groups:
-            members = list(window.filter(**{column: value}).values_list("pk", flat=True))
-            for pk in members:
-                flagged.setdefault(pk, []).append(_signal(kind, [m for m in members if m != pk]))
-    recent = list(window.filter(received_at__gte=now - datetime.timedelta(days=2)))
-    keywords = keywords_active()
-    for case in recent:
-        own = [s for s in signals_of_case(case, keywords) if s["kind"] not in SHARED_COLUMNS]
-        flagged.setdefault(case.pk, []).extend(own)
-    for case_id, signals in flagged.items():
-        review_record(case_id, signals)
-    text_signals_record([case.pk for case in recent], now)
+                  .filter(names__gte=settings.ORGANISED_SHARED_MIN).values(column))
+        members = {}
+        for value, pk in window.filter(**{f"{column}__in": groups}).values_list(column, "pk"):
+            members.setdefault(value, []).append(pk)
+        for pks in members.values():
+            for pk in pks:
+                flagged.setdefault(pk, []).append(_signal(kind, [m for m in pks if m != pk]))
+    return flagged
+
+
+def recent_cases(window, now):
+    """The window's cases received in the last two days (the daily run's own and text signals)."""
+    return list(window.filter(received_at__gte=now - datetime.timedelta(days=2)).only(*OWN_SIGNAL_FIELDS))
+
+
+def organised_signals_daily(now=None, phase=None):
+    """All signals again over the window: the shared values as groups (every member flagged), the
+    own signals and the text comparison of the cases received in the last two days; the reviews
+    written in batches. Returns the number of cases with signals found by this run.
+
+    A fixed number of queries plus a few per REVIEW_BATCH reviews written: per group or per case
+    queries made the run last beyond 30 minutes at 1M cases (bench/README.md). ``phase``: a
+    context manager factory called with each phase's name (bench/organised.py times them)."""
+    phase = phase or (lambda name: contextlib.nullcontext())
+    now = now or timezone.now()
+    window = _window(now)
+    with phase("shared groups"):
+        flagged = shared_group_signals(window)
+    with phase("per-case signals"):
+        recent = recent_cases(window, now)
+        keywords = keywords_active()
+        for case in recent:
+            flagged.setdefault(case.pk, []).extend(own_signals(case, keywords))
+    with phase("text comparison"):
+        for case_id, signals in text_signals([case.pk for case in recent], now).items():
+            flagged.setdefault(case_id, []).extend(signals)
+    with phase("review rows"):
+        reviews_record(flagged)
     return sum(1 for signals in flagged.values() if signals)
 
 
