@@ -144,7 +144,9 @@ def test_two_beats_against_redis_send_each_run_once_and_the_standby_takes_over(t
 
     # and every run was sent once: one message per logged send, never two within one interval
     sends = sorted(_sends(logs[0]) + _sends(logs[1]))
-    assert queued == ["cases.tasks.deadline_sweep"] * len(sends)
+    # (the queue is shared with the other tests of a parallel run, which may queue other
+    # deadline tasks, such as a recomputation, meanwhile: only the sweeps are the beats')
+    assert [name for name in queued if name == "cases.tasks.deadline_sweep"] == ["cases.tasks.deadline_sweep"] * len(sends)
     assert len(_sends(logs[holder])) == sent_by_holder
     gaps = [(later - earlier).total_seconds() for earlier, later in zip(sends, sends[1:], strict=False)]
     assert min(gaps) >= INTERVAL * 0.5, f"a run was sent twice: gaps {gaps}"
