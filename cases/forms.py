@@ -61,6 +61,10 @@ class IntakeForm(OneTimeForm, StyledForm):
         widget=forms.CheckboxSelectMultiple,
         help_text=_("Elderly is also set from a resident ID: 60 or older on the day received."))
     customer_flags_note = forms.CharField(label=_("What the customer needs"), max_length=200, required=False)
+    # A group complaint (SPEC §12), checked by cases.groups through intake_rule_errors.
+    complainant_count = forms.IntegerField(label=_("Number of complainants"), min_value=1, initial=1, required=False)
+    representatives = forms.CharField(label=_("Representatives (at most 5)"), required=False, widget=_textarea(3),
+                                      help_text=_("One per line: name, phone number."))
     received_at = forms.DateTimeField(
         label=_("Received at"), required=False, help_text=_("Leave empty for now. A letter: the sign-for date. "
                                        "A regulator referral: leave empty for its transfer date."),

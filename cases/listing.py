@@ -14,11 +14,11 @@ from .fields import mask_phone
 from .models import CaseDeadline, Pause
 from .models.case import Category, Channel, Status
 from .models.deadlines import Stage
-from .models.flags import CustomerFlag
+from .models.flags import CustomerFlag, MajorReason
 
 COLUMNS = (
     "id", "reference", "round", "channel", "next_due", "status", "customer_name", "customer_phone", "summary",
-    "category", "department__name", "received_at", "customer_flags",
+    "category", "department__name", "received_at", "customer_flags", "major_reason", "complainant_count",
 )
 _REFERENCE = "REFERENCE"
 
@@ -35,7 +35,7 @@ def _labels(language):
     return {
         kind: {value: str(label) for value, label in choices.choices}
         for kind, choices in (("status", Status), ("category", Category), ("channel", Channel), ("stage", Stage),
-                              ("flag", CustomerFlag))
+                              ("flag", CustomerFlag), ("major", MajorReason))
     }
 
 
@@ -104,6 +104,8 @@ def case_rows(values):
             "review": case["round"] > 1,
             "regulator": case["channel"] == Channel.REGULATOR,
             "flags": [_label(labels["flag"], code) for code in case["customer_flags"].split(",") if code],
+            "major": _label(labels["major"], case["major_reason"]) if case["major_reason"] else "",
+            "group": case["complainant_count"] if case["complainant_count"] > 1 else 0,
             "next_due": next_due.isoformat() if next_due else "",
             "state": due_state(next_due, today=today),
             "stage": _label(labels["stage"], stage) if stage else "",

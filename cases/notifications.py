@@ -213,6 +213,7 @@ STILL_CURRENT = {
     "deadline_overdue": _deadlines_open,
     "deadline_at_risk": _deadlines_open,
     "deadline_passed_supervisor": _deadlines_open,
+    "major_complaint": lambda case, params, _rows: case.is_open and case.emergency_reported_at is None,
 }
 
 
@@ -269,6 +270,12 @@ def department_heads(case):
 
 def senior_managers(case):
     return users_with_role(roles.SENIOR_MANAGER)
+
+
+def seniors_and_supervisors(case):
+    """Every active senior manager and supervisor, once each (a major complaint, SPEC §12)."""
+    User = get_user_model()
+    return _active_users(User.objects.filter(groups__name__in=(roles.SENIOR_MANAGER, roles.SUPERVISOR)))
 
 
 def plan_approvers(case):
@@ -336,9 +343,13 @@ class People:
 def assignees(case, stage, people=None):
     """Who must act for `stage`: acknowledge/dispatch → the registering clerk (else every
     intake clerk); form_team/approval → the department's heads; report/plan/decision and the
-    regulatory deadlines → the round's team lead, else the department's investigators.
+    regulatory deadlines → the round's team lead, else the department's investigators; a major
+    complaint's emergency report → the department's heads, else the senior managers.
     ``people``: the sweep's People (what it already read), else a fresh one."""
     people = people or People()
+    if stage == Stage.EMERGENCY_REPORT:
+        return (people.department(case.department_id, DepartmentMembership.Role.HEAD)
+                or people.with_role(roles.SENIOR_MANAGER))
     if stage in (Stage.ACKNOWLEDGE, Stage.DISPATCH) or not case.department_id:
         if case.registered_by_id and case.registered_by.is_active:
             return [case.registered_by]

@@ -103,6 +103,19 @@ def may_set_flags(who, case, data=None):
     return access.has(INTAKE_CLERK, SENIOR_MANAGER, SUPERVISOR) or is_head_of(access, case)
 
 
+def may_mark_major(who, case, data=None):
+    """A group's details and the marking of a major complaint (SPEC §12): the clerks, the case's
+    department head, senior managers and supervisors, as a customer's flags."""
+    return may_set_flags(who, case, data)
+
+
+def may_report_emergency(who, case, data=None):
+    """A major complaint's emergency report: the case's department head, senior managers and
+    supervisors (those who answer for it to the regulator; a clerk marks, but does not report)."""
+    access = Access.of(who)
+    return access.has(SENIOR_MANAGER, SUPERVISOR) or is_head_of(access, case)
+
+
 def may_extend_to(who, case, tier):
     """Especially complex needs a senior manager; complex also the department's head."""
     access = Access.of(who)

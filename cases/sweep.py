@@ -1,5 +1,8 @@
 """The deadline sweep run by Celery beat: remind, mark overdue, escalate (SPEC §4).
 
+A major complaint's emergency report (stage emergency_report, due in hours) is swept as a stage:
+overdue once its moment has passed, then the same two levels.
+
 Two escalation levels over time: level 1 to the department head when a stage becomes overdue
 (the supervisors at once when the department has no head), level 2 to the supervisors when it
 is still overdue the case's policy's ``supervisor_escalation_working_days`` (default 2) working
@@ -171,7 +174,10 @@ def _overdue(sweep):
         if regulatory:
             chunk.send(sweep.supervisors(), PASSED, row)
 
-    sweep.step(Q(due_on__lt=sweep.today), "overdue_at", handle, prepare=sweep.load_heads)
+    # A date passed, or, for a deadline counted in hours (a major complaint's emergency report,
+    # SPEC §12), its moment passed today; the due_on bound keeps the read on the partial index.
+    sweep.step(Q(due_on__lte=sweep.today) & (Q(due_on__lt=sweep.today) | Q(due_at__lt=sweep.now)), "overdue_at",
+               handle, prepare=sweep.load_heads)
 
 
 def supervisor_escalation_due(calendar, row):

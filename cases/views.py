@@ -26,7 +26,7 @@ from complaints_portal.common.roles import (
 )
 from complaints_portal.db_router import replica_view
 
-from . import exports, listing, saved_filters, searches, selectors, services
+from . import exports, groups, listing, saved_filters, searches, selectors, services
 from .actions.forms import action_form, bulk_forms
 from .actions.table import ACTIONS, actions_for, waiting_for
 from .deadlines import explain_in_language
@@ -300,6 +300,7 @@ def _case_page(request, case, *, failed_action=None, failed_form=None, upload_fo
     plans = list(case.plans.select_related("proposed_by").prefetch_related(
         Prefetch("approvals", queryset=PlanApproval.objects.select_related("approver")))) if has["plans"] else []
     may_upload = case.status != Status.ARCHIVED and can_upload(user, case)
+    may_see_personal = can_see_personal_data(user, case)
     return render(request, "cases/case_detail.html", {
         "case": case,
         "deadlines": deadlines,
@@ -325,10 +326,12 @@ def _case_page(request, case, *, failed_action=None, failed_form=None, upload_fo
         # The lifecycle's next step is someone else's: say whose, and what it is.
         "waiting": [] if primary else waiting_for(case, paused=pause is not None),
         "error": error,
-        "may_see_personal": can_see_personal_data(user, case),
+        "may_see_personal": may_see_personal,
         "may_reveal_phone": can_reveal(user, case, "customer_phone"),
         "may_reveal_id": can_reveal(user, case, "customer_id_number"),
         "masked_phone": masked(case, "customer_phone"),
+        # A group's representatives: their phones as the customer's, masked for who may not see it.
+        "representatives": case.representatives if may_see_personal else groups.masked(case.representatives),
         "masked_id": masked(case, "customer_id_number"),
         "may_upload": may_upload,
         "upload_form": upload_form or (AttachmentForm() if may_upload else None),

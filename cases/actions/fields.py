@@ -13,9 +13,11 @@ from django.utils.translation import gettext as _
 
 from complaints_portal.common.errors import ValidationFailed
 
+from .. import groups
 from ..inputs import choice, invalid, require, to_amount, to_bool, to_date, to_datetime
 
 TEXT, CHOICE, FLAG, DATE, DATETIME, AMOUNT, NAMES = "text", "choice", "flag", "date", "datetime", "amount", "names"
+COUNT, PEOPLE = "count", "people"  # a whole number of at least 1; names with phone numbers (cases.groups)
 
 
 @dataclass(frozen=True)
@@ -49,9 +51,13 @@ date = partial(Field, kind=DATE)
 moment = partial(Field, kind=DATETIME)
 amount = partial(Field, kind=AMOUNT)
 names = partial(Field, kind=NAMES)
+count = partial(Field, kind=COUNT)
+people = partial(Field, kind=PEOPLE)
 
 
-_CONVERT = {DATE: to_date, DATETIME: to_datetime, FLAG: to_bool, AMOUNT: to_amount}
+_CONVERT = {DATE: to_date, DATETIME: to_datetime, FLAG: to_bool, AMOUNT: to_amount,
+            COUNT: lambda value, name: groups.complainant_count_checked(value, name),
+            PEOPLE: lambda value, name: groups.representatives_checked(value, name)}
 
 
 # A time a few minutes ahead of the server's clock is a clock difference, not a claim about the future.
@@ -102,7 +108,7 @@ def clean(fields, data, case=None, now=None):
     cleaned = dict(data)
     for field in fields:
         value = data.get(field.name)
-        if value in (None, ""):
+        if value in (None, "", []):
             cleaned.pop(field.name, None)
         elif field.kind == CHOICE and field.choices is not None:
             cleaned[field.name] = choice(data, field.name, field.choices)

@@ -7,7 +7,8 @@ from django.utils.translation import gettext_lazy as _
 
 from complaints_portal.common.forms import DateInput, DateTimeInput, StyledForm
 
-from .fields import AMOUNT, CHOICE, DATE, DATETIME, FLAG, NAMES, TEXT
+from .. import groups
+from .fields import AMOUNT, CHOICE, COUNT, DATE, DATETIME, FLAG, NAMES, PEOPLE, TEXT
 from .table import ACTIONS, bulk_rows
 
 YES_NO = [("true", _("Yes")), ("false", _("No"))]
@@ -38,6 +39,8 @@ class ActionForm(StyledForm):
                     options[key] = list(spec.options(case, access))
                 field.choices = [BLANK, *options[key]] if spec.kind == CHOICE else options[key]
             initial = spec.initial if not callable(spec.initial) else spec.initial(case) if case else None
+            if spec.kind == PEOPLE and initial is not None:
+                initial = groups.as_lines(initial)
             if initial is not None:
                 field.initial = ("true" if initial else "false") if _is_yes_no(spec) else initial
 
@@ -74,6 +77,10 @@ def _form_field(spec):
     if spec.kind == NAMES:
         return forms.MultipleChoiceField(widget=forms.CheckboxSelectMultiple, **{**common, "required": spec.required
                                                                                   or spec.attest})
+    if spec.kind == COUNT:
+        return forms.IntegerField(min_value=1, **common)
+    if spec.kind == PEOPLE:
+        return forms.CharField(widget=forms.Textarea(attrs={"rows": groups.MAX_REPRESENTATIVES}), **common)
     raise ValueError(f"no form field for {spec.kind}")
 
 

@@ -23,11 +23,11 @@ from ..events import EVENT_LABELS
 from ..models import Decision, Mediation, NoticeKind, Pause
 from ..models.case import BEFORE_DECISION, OPEN_STATUSES, WITH_DEPARTMENT, RootCause, Status
 from ..models.deadlines import Stage, Tier
-from ..models.flags import CustomerFlag
+from ..models.flags import CustomerFlag, MajorReason
 from ..models.notices import NoticeLanguage
 from ..routing import routed_department_code
-from . import handlers
-from .fields import amount, date, flag, line, moment, names, pick, text
+from . import handlers, major
+from .fields import amount, count, date, flag, line, moment, names, people, pick, text
 
 S = Status
 
@@ -95,6 +95,9 @@ NOT_PAUSED = Guard(lambda case, paused: not paused(), _("The deadline is already
 PAUSED = Guard(lambda case, paused: paused() and case.mediation_state != "under_way", _("The deadline is not paused."))
 MEDIATING = Guard(lambda case, paused: case.mediation_state == "under_way", _("No mediation is under way."))
 NOT_MEDIATING = Guard(lambda case, paused: case.mediation_state != "under_way", _("A mediation is already under way."))
+NOT_MAJOR = Guard(lambda case, paused: not case.major_reason, _("The case is already marked major."))
+REPORT_OWED = Guard(lambda case, paused: bool(case.major_reason) and case.emergency_reported_at is None,
+                    _("No emergency report is owed on this case."))
 AGREED = Guard(lambda case, paused: case.mediation_state == "agreed",
                _("No mediation agreement is waiting to be performed."))
 
@@ -276,6 +279,28 @@ ROWS = (
            _("Mediation agreement performed"), _("Record the agreement performed"),
            (date("performed_on", _("Performed on"), initial=lambda case: timezone.localdate()),),
            button="btn-success", guard=AGREED),
+    # Group and major complaints (SPEC §12): the state stays. Marking opens the emergency report's
+    # deadline (hours, the policy's emergency_report_hours), which the report meets.
+    Action("set_group", OPEN_STATUSES, None, who.may_mark_major, major.set_group, _("Group complaint changed"),
+           _("Group complaint"),
+           (count("complainant_count", _("Number of complainants"), required=True,
+                  initial=lambda case: case.complainant_count),
+            people("representatives", _("Representatives (at most 5)"),
+                   help=_("One per line: name, phone number."), initial=lambda case: case.representatives)),
+           button="btn-outline-secondary"),
+    Action("mark_major", OPEN_STATUSES, None, who.may_mark_major, major.mark_major, _("Marked as a major complaint"),
+           _("Mark as a major complaint"),
+           (pick("reason", _("Why it is major"), choices=MajorReason),
+            line("note", _("Details"), required=False)),
+           button="btn-outline-danger", guard=NOT_MAJOR, clock=Clock.OPEN_EMERGENCY,
+           confirm=_("Mark this case major? Every senior manager and supervisor is told now, and the emergency "
+                     "report falls due."),
+           notice=Notice("major_complaint", _("Major complaint, emergency report due: %(ref)s"),
+                         notifications.seniors_and_supervisors)),
+    Action("submit_emergency_report", OPEN_STATUSES, None, who.may_report_emergency, major.submit_emergency_report,
+           _("Emergency report submitted"), _("Submit the emergency report"),
+           (text("report", _("Emergency report"), lines=5),),
+           guard=REPORT_OWED, meets=(Stage.EMERGENCY_REPORT,)),
     Action("legal_hold", (S.CLOSED, S.ARCHIVED), None, who.is_supervisor, handlers.legal_hold, _("Legal hold changed"),
            _("Legal hold"),
            (flag("hold", _("Hold (stop disposal)"), required=True, initial=lambda case: not case.legal_hold),

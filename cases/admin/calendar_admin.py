@@ -57,7 +57,7 @@ class DeadlinePolicyAdmin(SimpleHistoryAdmin):
     Change the rules by copying the version ("copy as new version") and editing the copy."""
 
     list_display = ("version", "name", "effective_from", "simple_days", "complex_days", "special_days",
-                    "review_days", "reminder_lead_days", "supervisor_escalation_working_days")
+                    "review_days", "reminder_lead_days", "supervisor_escalation_working_days", "emergency_report_hours")
     inlines = [StageRuleInline]
     actions = ["copy_as_new_version"]
 
@@ -91,7 +91,7 @@ class DeadlinePolicyAdmin(SimpleHistoryAdmin):
 
 @admin.register(CaseDeadline)
 class CaseDeadlineAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
-    list_display = ("case", "stage", "due_on", "met_at", "stopped_at", "reminded_at", "overdue_at",
+    list_display = ("case", "stage", "due_on", "due_at", "met_at", "stopped_at", "reminded_at", "overdue_at",
                     "escalated_head_at", "escalated_supervisor_at")
     list_filter = ("stage",)
     search_fields = ("case__reference",)

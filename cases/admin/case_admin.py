@@ -8,6 +8,7 @@ from simple_history.admin import SimpleHistoryAdmin
 
 from complaints_portal.common.admin import ReadOnlyAdminMixin
 
+from .. import groups
 from ..fields import mask_id_number, mask_phone
 from ..models import (
     Absence,
@@ -125,12 +126,12 @@ class ComplaintAdmin(SimpleHistoryAdmin):
                 "corrective_action", "major_negative_impact")
 
     list_display = ["reference", "status", "department", "tier", "channel", "category", "received_at", "next_due"]
-    list_filter = ["status", "department", "channel", "category", "tier", "round", "legal_hold"]
+    list_filter = ["status", "department", "channel", "category", "tier", "round", "major_reason", "legal_hold"]
     search_fields = ["reference", "customer_name", "policy_numbers", "regulator_reference"]
     list_select_related = ["department"]
     date_hierarchy = "received_at"
     ordering = ["-received_at"]
-    history_list_display = ["status", "version"]
+    history_list_display = ["status", "version", "major_reason", "complainant_count"]
     inlines = CASE_PARTS
     fieldsets = [
         (None, {"fields": ["reference", "status", "version", "round", "department", "tier", "outcome", "merged_into"]}),
@@ -140,6 +141,9 @@ class ComplaintAdmin(SimpleHistoryAdmin):
                                   "registered_by"]}),
         (_("Customer"), {"fields": ["customer_name", "masked_phone", "masked_id_number", "customer_id_type",
                                     "agent_name", "agent_relation"]}),
+        (_("Group and major complaint"), {"fields": ["complainant_count", "masked_representatives", "major_reason",
+                                                     "major_note", "major_marked_at", "emergency_reported_at",
+                                                     "emergency_report"]}),
         (_("Lifecycle"), {"fields": ["acknowledged_at", "assigned_at", "team_formed_at", "reported_at",
                                      "plan_proposed_at", "plan_approved_at", "notified_at", "first_notified_at",
                                      "disputed_at", "closed_at", "withdrawn_at", "archived_at", "due_overall",
@@ -153,6 +157,10 @@ class ComplaintAdmin(SimpleHistoryAdmin):
     @admin.display(description=_("customer phone"))
     def masked_phone(self, obj):
         return mask_phone(obj.customer_phone)
+
+    @admin.display(description=_("representatives"))
+    def masked_representatives(self, obj):
+        return "; ".join(f"{p['name']} {p['phone']}" for p in groups.masked(obj.representatives)) or "—"
 
     @admin.display(description=_("ID number"))
     def masked_id_number(self, obj):

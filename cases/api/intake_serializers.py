@@ -4,7 +4,7 @@ from rest_framework import serializers
 
 from ..models.case import Category, Channel, ComplaintType, DisputeType, IdType, MisconductKind
 from ..models.flags import CustomerFlag
-from .serializers import FreshDeclaredFields
+from .serializers import FreshDeclaredFields, RepresentativeSerializer
 
 
 class CustomerInputSerializer(FreshDeclaredFields, serializers.Serializer):
@@ -69,6 +69,12 @@ class ComplaintCreateSerializer(FreshDeclaredFields, serializers.Serializer):
     regulator_date = serializers.DateField(
         required=False, help_text=_("The regulator's transfer date (channel regulator); defaults to the receipt date.")
     )
+    complainant_count = serializers.IntegerField(
+        min_value=1, required=False, help_text=_("A group complaint: how many complain together (default 1)."))
+    representatives = serializers.ListField(
+        child=RepresentativeSerializer(), required=False,
+        help_text=_("A group complaint's representatives, at most 5 (400 too_many_representatives); each phone is "
+                    "checked as the customer's (400 invalid_phone)."))
 
     def intake_data(self):
         """The validated body in the names case_create takes (those of the intake form)."""
@@ -83,4 +89,6 @@ class ComplaintCreateSerializer(FreshDeclaredFields, serializers.Serializer):
             data["customer_id_type"] = IdType.RESIDENT_ID  # the contract's id_number before id_type existed
         for key in ("name", "relation", "authorisation"):
             data[f"agent_{key}"] = agent.get(key, "")
+        data["complainant_count"] = data.get("complainant_count") or 1
+        data["representatives"] = [dict(person) for person in data.get("representatives", [])]
         return data

@@ -13,11 +13,12 @@ from rest_framework import serializers
 from rest_framework.fields import SkipField
 from rest_framework.relations import PKOnlyObject, RelatedField
 
-from ..actions.fields import AMOUNT, CHOICE, DATE, DATETIME, FLAG, NAMES, TEXT
+from ..actions.fields import AMOUNT, CHOICE, COUNT, DATE, DATETIME, FLAG, NAMES, PEOPLE, TEXT
 from ..actions.table import ACTIONS, PUBLIC_ACTIONS, actions_for, event_label
+from .. import groups
 from ..fields import mask_id_number, mask_phone
 from ..models import Attachment, CaseDeadline, Complaint
-from ..models.case import OPEN_STATUSES, Outcome, RootCause, Status
+from ..models.case import OPEN_STATUSES, MajorReason, Outcome, RootCause, Status
 from ..models.deadlines import STAGE_ORDER, Stage
 
 DEADLINE_KEYS = [s.value for s in STAGE_ORDER] + [Stage.OVERALL.value]
@@ -45,6 +46,14 @@ class FreshDeclaredFields:
 
 
 # -- input ---------------------------------------------------------------------------------
+class RepresentativeSerializer(serializers.Serializer):
+    """A representative of a group complaint (SPEC §12); at most 5 per case (400
+    too_many_representatives), the phone checked as the customer's (400 invalid_phone)."""
+
+    name = serializers.CharField(max_length=100)
+    phone = serializers.CharField(max_length=30)
+
+
 class TransitionSerializer(serializers.Serializer):
     """What every action's body has: the action, and the case version the client saw."""
 
@@ -79,6 +88,10 @@ def _api_field(spec):
         return AmountField(**common)
     if spec.kind == NAMES:
         return serializers.ListField(child=serializers.CharField(), **common)
+    if spec.kind == COUNT:
+        return serializers.IntegerField(min_value=1, **common)
+    if spec.kind == PEOPLE:
+        return serializers.ListField(child=RepresentativeSerializer(), **common)
     return serializers.CharField(**common)  # a name the handler resolves (department code, username)
 
 
@@ -303,6 +316,10 @@ class ComplaintSerializer(ComplaintListSerializer):
 
     review_due = serializers.SerializerMethodField()
     root_cause = serializers.ChoiceField(choices=RootCause.choices, allow_blank=True, read_only=True)
+    major_reason = serializers.ChoiceField(choices=MajorReason.choices, allow_blank=True, read_only=True,
+                                           help_text=_("Why the case is a major complaint; blank when it is not."))
+    representatives = serializers.SerializerMethodField()
+    emergency_report_due = serializers.SerializerMethodField()
     allowed_actions = serializers.SerializerMethodField()
 
     class Meta(ComplaintListSerializer.Meta):
@@ -310,7 +327,8 @@ class ComplaintSerializer(ComplaintListSerializer):
             "public_code", "description", "expected_resolution", "regulator_reference", "review_due", "acknowledged_at",
             "assigned_at", "team_formed_at", "reported_at", "plan_proposed_at", "plan_approved_at", "notified_at",
             "disputed_at", "closed_at", "withdrawn_at", "archived_at", "at_fault", "root_cause", "redress_amount",
-            "legal_hold", "allowed_actions",
+            "legal_hold", "complainant_count", "representatives", "major_reason", "major_marked_at",
+            "emergency_report_due", "emergency_reported_at", "allowed_actions",
         ]
         read_only_fields = fields
 
@@ -318,6 +336,17 @@ class ComplaintSerializer(ComplaintListSerializer):
     def get_review_due(self, case):
         due = self.attrs_of(case)["deadlines"].get(Stage.REVIEW)
         return due.isoformat() if due else None
+
+    @extend_schema_field(RepresentativeSerializer(many=True))
+    def get_representatives(self, case):
+        """A group complaint's representatives, their phones masked as the customer's."""
+        return groups.masked(case.representatives)
+
+    @extend_schema_field(serializers.DateTimeField(allow_null=True))
+    def get_emergency_report_due(self, case):
+        """When a major complaint's emergency report is due (SPEC §12); null when none is owed."""
+        row = case.deadlines.filter(stage=Stage.EMERGENCY_REPORT).only("due_at").first() if case.major_reason else None
+        return serializers.DateTimeField().to_representation(row.due_at) if row and row.due_at else None
 
     def get_allowed_actions(self, case) -> list[str]:
         """The actions open to the reader: the context's ``access`` (after a write, read again)."""

@@ -164,6 +164,16 @@ def calendar_due(calendar, d0, days, pause, label):
     return due, _("; ").join(parts)
 
 
+def emergency_due(policy, marked_at):
+    """(due moment, explanation) of a major complaint's emergency report (SPEC §12): the
+    policy's hours after the marking, counted in clock hours (an emergency does not wait for
+    a working day, and neither pauses nor the calendar move it)."""
+    due_at = marked_at + timedelta(hours=policy.emergency_report_hours)
+    shown = {"marked": date_format(timezone.localtime(marked_at), "Y-m-d H:i"), "hours": policy.emergency_report_hours,
+             "due": date_format(timezone.localtime(due_at), "Y-m-d H:i")}
+    return due_at, _("marked major %(marked)s + %(hours)s hours, so due %(due)s") % shown
+
+
 def clock_inputs(case, today=None, extensions=None, pauses=None):
     """(tier in force, dispute date, paused days of the first round, of the review): what
     compute_deadlines takes from the case's extensions and pauses."""

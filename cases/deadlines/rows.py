@@ -15,7 +15,7 @@ from ..models.case import OPEN_STATUSES
 from ..models.deadlines import Stage
 from ..signals import case_changed
 from . import configuration
-from .compute import calendar_due, clock_inputs, compute_deadlines, local_date, paused_days
+from .compute import calendar_due, clock_inputs, compute_deadlines, emergency_due, local_date, paused_days
 
 logger = logging.getLogger(__name__)
 
@@ -26,6 +26,7 @@ class Clock:
     STOP = "stop"  # nothing more is owed on the case: its open rows stop being tracked
     RECOMPUTE = "recompute"  # an input of the computation changed: every open row is recomputed
     OPEN_REVIEW = "open_review"  # a dispute: the review deadline runs from its receipt
+    OPEN_EMERGENCY = "open_emergency"  # marked major: the emergency report is due in hours (SPEC §12)
 
 
 # A row's reminder and escalation stamps, cleared when its due date moves.
@@ -102,6 +103,13 @@ def on_action(case, at, *, meets=(), clock=None, met_at=None):
         CaseDeadline.objects.update_or_create(
             case=case, stage=Stage.REVIEW,
             defaults={"due_on": due, "explanation": text, "met_at": None, "stopped_at": None, **UNSENT},
+        )
+    elif clock == Clock.OPEN_EMERGENCY:
+        due_at, text = emergency_due(case.deadline_policy, at)
+        CaseDeadline.objects.update_or_create(
+            case=case, stage=Stage.EMERGENCY_REPORT,
+            defaults={"due_on": local_date(due_at), "due_at": due_at, "explanation": text, "met_at": None,
+                      "stopped_at": None, **UNSENT},
         )
     elif clock == Clock.RECOMPUTE:
         apply_deadlines(case)

@@ -8,7 +8,7 @@ from complaints_portal.common.models import TimeStampedModel
 
 from ..fields import PUBLIC_CODE_LENGTH, EncryptedTextField, format_public_code, new_public_code
 from .deadlines import Tier
-from .flags import CustomerFlag  # noqa: F401  (re-exported with the case's other choices)
+from .flags import CustomerFlag, MajorReason  # noqa: F401  (re-exported with the case's other choices)
 
 
 class Status(models.TextChoices):
@@ -156,6 +156,17 @@ class Complaint(TimeStampedModel):
     # CustomerFlag codes, comma-separated (cases.flags); elderly derived from a resident ID.
     customer_flags = models.CharField(_("customer flags"), max_length=100, blank=True)
     customer_flags_note = models.CharField(_("customer's needs"), max_length=200, blank=True)
+    # A group complaint (SPEC §12): how many complain together, and at most 5 representatives as
+    # [{"name", "phone"}], checked by cases.groups (the phones by cases.identity).
+    complainant_count = models.PositiveIntegerField(_("number of complainants"), default=1)
+    representatives = models.JSONField(_("representatives"), default=list, blank=True)
+    # A major complaint (SPEC §12): marked by the mark_major action, which opens the emergency
+    # report's deadline (CaseDeadline stage emergency_report); submit_emergency_report meets it.
+    major_reason = models.CharField(_("major complaint"), max_length=20, choices=MajorReason.choices, blank=True)
+    major_note = models.CharField(_("why it is major"), max_length=200, blank=True)
+    major_marked_at = models.DateTimeField(_("marked major at"), null=True, blank=True)
+    emergency_report = models.TextField(_("emergency report"), blank=True)
+    emergency_reported_at = models.DateTimeField(_("emergency report submitted at"), null=True, blank=True)
 
     received_at = models.DateTimeField(_("received at"))
     # D0: the local date of received_at unless new facts restarted the clock (SPEC §4 rule 7).
@@ -265,12 +276,17 @@ class Complaint(TimeStampedModel):
                 condition=models.Q(next_due__isnull=True) | models.Q(next_due__gte=models.F("clock_start")),
                 name="case_due_not_before_receipt",
             ),
+            models.CheckConstraint(condition=models.Q(complainant_count__gte=1), name="case_complainant_count_positive"),
         ]
 
     @property
     def flags(self):
         """The customer flags (CustomerFlag codes) the case carries."""
         return [code for code in self.customer_flags.split(",") if code]
+
+    @property
+    def is_major(self):
+        return bool(self.major_reason)
 
     def __str__(self):
         return self.reference

@@ -23,6 +23,8 @@ class Stage(models.TextChoices):
     DECISION = "decision", _("Decision notice")
     OVERALL = "overall", _("Regulatory deadline")
     REVIEW = "review", _("Review decision")
+    # A major complaint's emergency report (SPEC §12): due in hours from the marking (due_at).
+    EMERGENCY_REPORT = "emergency_report", _("Emergency report")
 
 
 # Internal stages in lifecycle order; OVERALL and REVIEW are regulatory deadlines.
@@ -57,6 +59,10 @@ class DeadlinePolicy(TimeStampedModel):
                     "overdue this many working days later (a passed regulatory deadline goes to both at once)."),
     )
     followup_working_days = models.PositiveSmallIntegerField(_("follow-up visit due, working days"), default=5)
+    emergency_report_hours = models.PositiveSmallIntegerField(
+        _("emergency report, hours"), default=24,
+        help_text=_("A case marked major owes its emergency report this many hours after the marking."),
+    )
     history = HistoricalRecords()
 
     class Meta:
@@ -110,6 +116,9 @@ class CaseDeadline(models.Model):
     case = models.ForeignKey("cases.Complaint", on_delete=models.CASCADE, related_name="deadlines", db_index=False)
     stage = models.CharField(_("stage"), max_length=20, choices=Stage.choices)
     due_on = models.DateField(_("due on"))
+    # A deadline counted in hours (the emergency report): the moment it passes; due_on is its
+    # local date, so queues and the sweep's indexes read it as any other row.
+    due_at = models.DateTimeField(_("due at"), null=True, blank=True)
     explanation = models.TextField(_("how it was computed"), blank=True)
     met_at = models.DateTimeField(_("met at"), null=True, blank=True)
     # Tracking ended without the act being done (case withdrawn, merged or closed first).

@@ -9,3 +9,12 @@ class CustomerFlag(models.TextChoices):
     DISABILITY = "disability", _("Disability")
     LANGUAGE_BARRIER = "language_barrier", _("Language barrier")
     OTHER = "other", _("Other need")
+
+
+class MajorReason(models.TextChoices):
+    """Why a case is a major complaint (SPEC §12)."""
+
+    IN_PERSON = "in_person", _("20 or more complainants in person")
+    EMERGENCY = "emergency", _("Disaster or emergency")
+    REGULATOR = "regulator", _("Designated by the regulator")
+    MEDIA = "media", _("Media attention")

@@ -8,7 +8,7 @@ from django.utils.translation import gettext as _
 from complaints_portal.common.errors import PermissionDenied, ValidationFailed
 from complaints_portal.common.roles import Access
 
-from .. import flags
+from .. import flags, groups
 from ..deadlines import configuration, initial_deadlines
 from ..events import event_record
 from ..identity import customer_numbers_check
@@ -41,6 +41,14 @@ def intake_rule_errors(data, *, public=False):
     if not public and data.get("category") == Category.MISCONDUCT and not data.get("misconduct_kind"):
         # The customer may not know the kind (their form says "not sure"); staff register it.
         errors["misconduct_kind"] = _("Choose the kind of misconduct.")
+    # A group complaint's count and representatives (SPEC §12; case_create raises their own codes).
+    for name, check in (("complainant_count", groups.complainant_count_checked),
+                        ("representatives", groups.representatives_checked)):
+        if data.get(name) not in (None, "", []):
+            try:
+                check(data[name], name)
+            except ValidationFailed as exc:
+                errors[name] = exc.message
     regulator_date = data.get("regulator_date")
     if isinstance(regulator_date, datetime.date) and regulator_date > timezone.localdate():
         errors["regulator_date"] = _("The transfer date cannot be in the future.")
@@ -130,6 +138,8 @@ def case_create(*, actor, data, public=False, at=None, channel=None, submission=
         fields[name] = value or ""
     if fields["category"] != Category.MISCONDUCT:
         fields["misconduct_kind"] = ""
+    fields["complainant_count"] = groups.complainant_count_checked(data.get("complainant_count"))
+    fields["representatives"] = groups.representatives_checked(data.get("representatives"))
     regulator_date = to_date(data["regulator_date"], "regulator_date") \
         if channel == Channel.REGULATOR and data.get("regulator_date") else None
     received_at = to_datetime(data["received_at"], "received_at") if data.get("received_at") else None

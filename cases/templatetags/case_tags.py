@@ -75,10 +75,14 @@ def due_state(due_on, met_at=None):
 def deadline_state(deadline):
     """State of one CaseDeadline row: met on time, met late, stopped, overdue, due soon, open."""
     if deadline.met_at:
+        if deadline.due_at is not None:  # counted in hours (the emergency report): met by its moment
+            return "met_late" if deadline.met_at > deadline.due_at else "met"
         met_on = timezone.localdate(deadline.met_at)
         return "met_late" if met_on > deadline.due_on else "met"
     if deadline.stopped_at:
         return "stopped"
+    if deadline.due_at is not None and deadline.due_at < timezone.now():
+        return "overdue"
     return due_state(deadline.due_on) or "open"
 
 
