@@ -38,6 +38,8 @@ ACTIONS = {
     "legal_hold": ("closed", {"hold": True, "reason": "Court order."}),
     "notice_attempt": ("plan_approved", {}),
     "mediation_start": ("investigating", {"organisation": "Mediation centre", "consent": True}),
+    "set_group": ("investigating", {"complainant_count": 25, "representatives": [{"name": "李四", "phone": "13800138000"}]}),
+    "mark_major": ("investigating", {"reason": "media"}),
 }
 
 OK, NO, HIDDEN = "ok", "403", "404"
@@ -72,6 +74,9 @@ EXPECTED = {
     "legal_hold": row(NO, NO, NO, NO, NO, OK),
     "notice_attempt": row(OK, OK, NO, OK, OK, NO),
     "mediation_start": row(OK, OK, NO, OK, OK, NO),
+    # SPEC §12: a clerk, the department's head, senior managers and supervisors.
+    "set_group": row(OK, NO, NO, OK, OK, OK),
+    "mark_major": row(OK, NO, NO, OK, OK, OK),
 }
 
 
@@ -132,11 +137,11 @@ def test_review_plan_is_approved_by_a_senior_manager_not_the_department_head(peo
 
 @pytest.mark.parametrize(("role", "expected"), [
     ("clerk", ["notify_decision", "notice_attempt", "withdraw", "restart_clock", "merge", "reassign",
-               "set_flags", "mediation_start"]),
+               "set_flags", "mediation_start", "set_group", "mark_major"]),
     ("inv_sales", ["notify_decision", "notice_attempt", "withdraw", "pause", "restart_clock", "mediation_start"]),
     ("head_sales", ["notify_decision", "notice_attempt", "withdraw", "extend", "pause", "restart_clock", "merge",
-                    "set_flags", "mediation_start"]),
-    ("supervisor", ["reassign", "set_flags"]),
+                    "set_flags", "mediation_start", "set_group", "mark_major"]),
+    ("supervisor", ["reassign", "set_flags", "set_group", "mark_major"]),
 ])
 def test_actions_for_lists_what_state_and_role_allow(people, role, expected):
     case = ComplaintFactory(plan_approved=True)

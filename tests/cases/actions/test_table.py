@@ -49,6 +49,9 @@ EXPECTED = {
     # SPEC §11: mediation never changes the state; an agreement may be performed after closing.
     **{(s, a): SAME for s in OPEN for a in ("mediation_start", "mediation_end", "mediation_performed")},
     ("closed", "mediation_performed"): SAME,
+    # SPEC §12: a group's details, the marking of a major complaint and its emergency report
+    # while the case is open; none changes the state.
+    **{(s, a): SAME for s in OPEN for a in ("set_group", "mark_major", "submit_emergency_report")},
 }
 
 

@@ -53,7 +53,7 @@ def test_create_by_clerk_returns_201_with_masked_personal_data_and_deadlines(peo
     assert body["deadlines"]["acknowledge"] == "2026-11-03"
     assert body["deadlines"]["overall"] == "2026-11-17"
     assert body["allowed_actions"] == ["acknowledge", "assign", "withdraw", "restart_clock", "merge", "set_flags",
-                                       "mediation_start"]
+                                       "mediation_start", "set_group", "mark_major"]
     case = Complaint.objects.get(reference=body["reference"])
     assert case.customer_id_number == "110105199001011232"
     assert CaseEvent.objects.filter(case=case, kind="created", actor=people["clerk"]).count() == 1
@@ -245,7 +245,8 @@ def test_detail_has_the_contract_fields_and_deadlines_from_the_deadline_rows(peo
     assert body["deadlines"]["form_team"] == "2026-11-04"
     assert body["version"] == case.version
     assert body["allowed_actions"] == ["form_team", "withdraw", "extend", "pause",
-                                       "restart_clock", "merge", "set_flags", "mediation_start"]
+                                       "restart_clock", "merge", "set_flags", "mediation_start", "set_group",
+                                       "mark_major"]
 
 
 def test_detail_query_count_is_fixed(people, django_assert_max_num_queries):

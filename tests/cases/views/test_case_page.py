@@ -97,21 +97,21 @@ def test_disguised_upload_is_refused_with_a_message(login, assigned_case):
 def test_action_panel_shows_only_what_each_role_may_do(login, assigned_case):
     ref = assigned_case.reference
     assert actions_on_page(login("head_sales"), ref) == {"form_team", "withdraw", "extend", "pause", "restart_clock", "merge",
-                                                         "set_flags", "mediation_start"}
+                                                         "set_flags", "mediation_start", "set_group", "mark_major"}
     # an investigator not yet on the team has nothing to do until the team is formed
     assert actions_on_page(login("inv_sales"), ref) == set()
     assert actions_on_page(login("clerk"), ref) == {"withdraw", "restart_clock", "merge", "reassign", "set_flags",
-                                                    "mediation_start"}
-    assert actions_on_page(login("supervisor"), ref) == {"reassign", "set_flags"}
+                                                    "mediation_start", "set_group", "mark_major"}
+    assert actions_on_page(login("supervisor"), ref) == {"reassign", "set_flags", "set_group", "mark_major"}
     assert actions_on_page(login("senior"), ref) == {"form_team", "withdraw", "extend", "pause", "restart_clock", "merge",
-                                                     "set_flags", "mediation_start"}
+                                                     "set_flags", "mediation_start", "set_group", "mark_major"}
 
 
 def test_action_panel_of_a_received_case_for_the_clerk(login, make_case):
     case = make_case()
     assert actions_on_page(login("clerk"), case.reference) == {"acknowledge", "assign", "withdraw", "restart_clock", "merge",
-                                                               "set_flags", "mediation_start"}
-    assert actions_on_page(login("supervisor"), case.reference) == {"set_flags"}
+                                                               "set_flags", "mediation_start", "set_group", "mark_major"}
+    assert actions_on_page(login("supervisor"), case.reference) == {"set_flags", "set_group", "mark_major"}
 
 
 def test_extend_offers_the_special_tier_only_to_the_senior_manager(login, assigned_case):
