@@ -279,6 +279,7 @@ SPECTACULAR_SETTINGS = {
         "CaseOutcomeEnum": "cases.models.case.Outcome.choices",
         "AttachmentKindEnum": "cases.models.parts.Attachment.Kind",
         "PauseKindEnum": "cases.models.parts.Pause.Kind",
+        "MajorReasonEnum": "cases.models.flags.MajorReason",
         "FollowUpOutcomeEnum": "assessment.models.FOLLOWUP_OUTCOME_CHOICES",
     },
 }

@@ -201,3 +201,43 @@ def test_six_representatives_are_refused_five_are_accepted(people):
     assert response.json()["extra"]["max"] == MAX_REPRESENTATIVES
     assert act(people["clerk"], case.reference, "set_group", complainant_count=40,
                representatives=five).status_code == 200
+
+
+# -- intake and the schema --------------------------------------------------------------------------
+def test_the_api_intake_takes_the_group(people):
+    from tests.cases.api.test_complaints_api import BODY, client_for
+
+    response = client_for(people["clerk"]).post(URL, {**BODY, "complainant_count": 22, "representatives": REPS},
+                                                 format="json")
+    assert response.status_code == 201, response.json()
+    case = Complaint.objects.get()
+    assert case.complainant_count == 22 and [p["phone"] for p in case.representatives] == ["13800138000", "01065123456"]
+
+
+@pytest.mark.parametrize(("extra", "code"), [
+    ({"representatives": REPS * 3}, "too_many_representatives"),
+    ({"representatives": [{"name": "李四", "phone": "abc"}]}, "invalid_phone"),
+    ({"complainant_count": 0}, "invalid"),
+])
+def test_the_api_intake_refuses_a_bad_group_with_its_code(people, extra, code):
+    from tests.cases.api.test_complaints_api import BODY, client_for
+
+    response = client_for(people["clerk"]).post(URL, {**BODY, **extra}, format="json")
+    assert response.status_code == 400 and response.json()["code"] == code
+    assert not Complaint.objects.exists()
+
+
+def test_the_schema_documents_the_actions_and_fields(tmp_path):
+    import yaml
+    from django.core.management import call_command
+
+    out = tmp_path / "schema.yaml"
+    call_command("spectacular", "--file", str(out), "--validate", "--fail-on-warn")
+    schemas = yaml.safe_load(out.read_text())["components"]["schemas"]
+    assert set(schemas["MajorReasonEnum"]["enum"]) == {"in_person", "emergency", "regulator", "media"}
+    assert {"reason", "note"} <= set(schemas["MarkMajorTransitionRequest"]["properties"])
+    assert {"complainant_count", "representatives"} <= set(schemas["SetGroupTransitionRequest"]["properties"])
+    assert "report" in schemas["SubmitEmergencyReportTransitionRequest"]["properties"]
+    assert {"complainant_count", "representatives"} <= set(schemas["ComplaintCreateRequest"]["properties"])
+    assert {"complainant_count", "representatives", "major_reason", "major_marked_at", "emergency_report_due",
+            "emergency_reported_at"} <= set(schemas["Complaint"]["properties"])
