@@ -105,6 +105,11 @@ def backlog_counts(departments=None, today=None):
     return by_status, overdue
 
 
+def major_open_count(departments=None):
+    """Open major complaints now (SPEC §12), counted on their partial index (case_major_open)."""
+    return backlog_cases(departments).exclude(major_reason="").count()
+
+
 VOLUME_DIMENSIONS = ("category", "channel", "dispute_type", "root_cause", "customer_flags")
 
 

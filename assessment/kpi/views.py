@@ -110,6 +110,7 @@ def dashboard(request):
         "query": f"period={period.code}&as_of={as_of.isoformat()}",
         "is_supervisor": has_role(request.user, SUPERVISOR),
         "mediation": mediation_figures(period, as_of, departments),
+        "major_open": lists.major_open_count(departments),
     }
     if context["is_supervisor"]:
         context["surge_alerts_open"] = surge_alerts_open_count()

@@ -245,6 +245,12 @@ class Complaint(TimeStampedModel):
                 include=["status"],
                 condition=models.Q(status__in=[s.value for s in OPEN_STATUSES], merged_into__isnull=True),
             ),
+            # The open major complaints (SPEC §12), counted on the dashboard: a handful of rows.
+            models.Index(
+                fields=["department"], name="case_major_open",
+                condition=models.Q(status__in=[s.value for s in OPEN_STATUSES], merged_into__isnull=True)
+                & ~models.Q(major_reason=""),
+            ),
             models.Index(fields=["policy_numbers"], name="case_policy"),
             # Equality only: no pattern-matching index (Django adds one for db_index on PostgreSQL).
             models.Index(fields=["customer_phone"], name="case_customer_phone"),

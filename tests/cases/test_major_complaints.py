@@ -241,3 +241,17 @@ def test_the_schema_documents_the_actions_and_fields(tmp_path):
     assert {"complainant_count", "representatives"} <= set(schemas["ComplaintCreateRequest"]["properties"])
     assert {"complainant_count", "representatives", "major_reason", "major_marked_at", "emergency_report_due",
             "emergency_reported_at"} <= set(schemas["Complaint"]["properties"])
+
+
+def test_the_dashboard_counts_the_open_major_complaints(people, client):
+    major, closed_major = ComplaintFactory(investigating=True), ComplaintFactory(investigating=True)
+    ComplaintFactory(investigating=True)
+    for case in (major, closed_major):
+        assert act(people["clerk"], case.reference, "mark_major", reason="media").status_code == 200
+    assert act(people["clerk"], closed_major.reference, "withdraw", reason="Withdrawn.").status_code == 200
+    # the emergency report of a withdrawn case is no longer tracked
+    assert emergency_row(closed_major).stopped_at is not None
+    client.force_login(people["supervisor"])
+    response = client.get("/assessment/dashboard/", HTTP_ACCEPT_LANGUAGE="en")
+    assert response.status_code == 200
+    assert response.context["major_open"] == 1

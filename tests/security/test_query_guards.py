@@ -62,10 +62,10 @@ PAGES = [
     ("head", "/api/v1/complaints/{ref}/attachments/", 5),
     ("supervisor", "/cases/export.csv", 4),
     # Cold: nine quarters of KPI tables computed (warm it is a fraction).
-    # 86 on PostgreSQL (KPI columns), one more on SQLite; of them one aggregate each for the
-    # mediation figures and the open surge alerts' card (the customer-flag breakdown is a
-    # column of the breakdown query).
-    ("supervisor", "/assessment/dashboard/", 87),
+    # 87 on PostgreSQL (KPI columns), one more on SQLite; of them one aggregate each for the
+    # mediation figures, the open surge alerts' card and the open major complaints' card (the
+    # customer-flag breakdown is a column of the breakdown query).
+    ("supervisor", "/assessment/dashboard/", 88),
     ("supervisor", "/assessment/dashboard/cases/", 5),
     ("clerk", "/assessment/followups/", 6),
     ("supervisor", "/assessment/targets/", 5),
