@@ -13,9 +13,9 @@ from rest_framework import serializers
 from rest_framework.fields import SkipField
 from rest_framework.relations import PKOnlyObject, RelatedField
 
+from .. import groups
 from ..actions.fields import AMOUNT, CHOICE, COUNT, DATE, DATETIME, FLAG, NAMES, PEOPLE, TEXT
 from ..actions.table import ACTIONS, PUBLIC_ACTIONS, actions_for, event_label
-from .. import groups
 from ..fields import mask_id_number, mask_phone
 from ..models import Attachment, CaseDeadline, Complaint
 from ..models.case import OPEN_STATUSES, MajorReason, Outcome, RootCause, Status

@@ -255,3 +255,19 @@ def test_the_dashboard_counts_the_open_major_complaints(people, client):
     response = client.get("/assessment/dashboard/", HTTP_ACCEPT_LANGUAGE="en")
     assert response.status_code == 200
     assert response.context["major_open"] == 1
+
+
+def test_the_admin_filters_major_cases_and_masks_the_representatives(people, client):
+    from django.contrib.auth import get_user_model
+
+    major, plain = ComplaintFactory(investigating=True), ComplaintFactory(investigating=True)
+    act(people["clerk"], major.reference, "set_group", complainant_count=21, representatives=REPS[:1])
+    act(people["clerk"], major.reference, "mark_major", reason="regulator")
+    client.force_login(get_user_model().objects.create_superuser("root", "root@example.com", "pw"))
+    listing = client.get("/admin/cases/complaint/?major_reason__exact=regulator").content.decode()
+    assert major.reference in listing and plain.reference not in listing
+    page = client.get(f"/admin/cases/complaint/{major.pk}/change/").content.decode()
+    assert "138****8000" in page and "13800138000" not in page
+    history = client.get(f"/admin/cases/complaint/{major.pk}/history/")
+    assert history.status_code == 200
+    assert client.get("/admin/cases/deadlinepolicy/").status_code == 200
