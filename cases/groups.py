@@ -45,10 +45,14 @@ def _parsed_lines(text):
     return people
 
 
-def representatives_checked(value, name="representatives"):
+def representatives_checked(value, name="representatives", current=()):
     """The representatives as stored: [{"name", "phone"}] with normalised phones, at most five.
     ``value``: a list of {"name", "phone"} (the API) or a text of "name, phone" lines (the forms).
-    Raises ``too_many_representatives``, ``invalid_phone`` or ``invalid`` (400)."""
+    A phone given masked (as the set_group form and the API show it) keeps the stored number of
+    the ``current`` representative with that name and mask, so that nobody needs to see a full
+    number to change the count. Raises ``too_many_representatives``, ``invalid_phone`` or
+    ``invalid`` (400)."""
+    known = {(p["name"], mask_phone(p["phone"])): p["phone"] for p in current or ()}
     if value in (None, ""):
         return []
     if isinstance(value, str):
@@ -67,8 +71,12 @@ def representatives_checked(value, name="representatives"):
             message = _("Representative %(n)d needs a name of at most %(limit)d characters.") % {
                 "n": number, "limit": NAME_LIMIT}
             raise invalid(name, message, message)
+        given = str(person.get("phone") or "").strip()
+        if (person_name, given) in known:
+            people.append({"name": person_name, "phone": known[(person_name, given)]})
+            continue
         try:
-            phone = phone_clean(str(person.get("phone") or ""))
+            phone = phone_clean(given)
         except InvalidNumber as exc:
             message = _("Representative %(n)d: %(error)s") % {"n": number, "error": exc.message}
             raise ValidationFailed(message, code="invalid_phone", extra={"fields": {name: [message]}}) from None

@@ -57,7 +57,8 @@ people = partial(Field, kind=PEOPLE)
 
 _CONVERT = {DATE: to_date, DATETIME: to_datetime, FLAG: to_bool, AMOUNT: to_amount,
             COUNT: lambda value, name: groups.complainant_count_checked(value, name),
-            PEOPLE: lambda value, name: groups.representatives_checked(value, name)}
+            PEOPLE: lambda value, name, case=None: groups.representatives_checked(
+                value, name, current=case.representatives if case is not None else ())}
 
 
 # A time a few minutes ahead of the server's clock is a clock difference, not a claim about the future.
@@ -121,6 +122,8 @@ def clean(fields, data, case=None, now=None):
         elif field.kind == TEXT and field.max_length and len(str(value)) > field.max_length:
             raise invalid(field.name, _("%(field)s is longer than %(limit)d characters.")
                           % {"field": field.name, "limit": field.max_length}, _("Too long."))
+        elif field.kind == PEOPLE:  # a masked phone stands for the case's stored one
+            cleaned[field.name] = _CONVERT[PEOPLE](value, field.name, case)
         elif field.kind in _CONVERT:
             cleaned[field.name] = _CONVERT[field.kind](value, field.name)
             if field.kind in (DATE, DATETIME) and case is not None:

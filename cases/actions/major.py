@@ -10,7 +10,8 @@ def set_group(case, access, data, now):
     the body names none, as set_flags does with flags)."""
     old = {"count": case.complainant_count, "representatives": len(case.representatives or [])}
     case.complainant_count = groups.complainant_count_checked(data.get("complainant_count"))
-    case.representatives = groups.representatives_checked(data.get("representatives") or [])
+    case.representatives = groups.representatives_checked(data.get("representatives") or [],
+                                                          current=case.representatives)
     # The event keeps the counts only: the representatives' names and phones are personal data.
     return {"from": old, "to": {"count": case.complainant_count, "representatives": len(case.representatives)}}
 

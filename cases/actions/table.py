@@ -16,7 +16,7 @@ from django.utils.translation import gettext_lazy as _
 from complaints_portal.common.errors import TransitionNotAllowed
 from complaints_portal.common.roles import Access
 
-from .. import notification_texts, notifications, selectors
+from .. import groups, notification_texts, notifications, selectors
 from .. import permissions as who
 from ..deadlines import Clock
 from ..events import EVENT_LABELS
@@ -286,7 +286,9 @@ ROWS = (
            (count("complainant_count", _("Number of complainants"), required=True,
                   initial=lambda case: case.complainant_count),
             people("representatives", _("Representatives (at most 5)"),
-                   help=_("One per line: name, phone number."), initial=lambda case: case.representatives)),
+                   help=_("One per line: name, phone number."),
+                   # Masked as everywhere (SPEC §1); a line left as shown keeps its stored number.
+                   initial=lambda case: groups.masked(case.representatives))),
            button="btn-outline-secondary"),
     Action("mark_major", OPEN_STATUSES, None, who.may_mark_major, major.mark_major, _("Marked as a major complaint"),
            _("Mark as a major complaint"),

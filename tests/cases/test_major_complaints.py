@@ -271,3 +271,30 @@ def test_the_admin_filters_major_cases_and_masks_the_representatives(people, cli
     history = client.get(f"/admin/cases/complaint/{major.pk}/history/")
     assert history.status_code == 200
     assert client.get("/admin/cases/deadlinepolicy/").status_code == 200
+
+
+def test_a_representative_sent_back_masked_keeps_the_stored_phone(people):
+    # given: a group whose representative's phone the API shows masked
+    case = ComplaintFactory(investigating=True)
+    shown = act(people["clerk"], case.reference, "set_group", complainant_count=21,
+                representatives=REPS[:1]).json()["representatives"]
+    assert shown == [{"name": "李四", "phone": "138****8000"}]
+    # when: the count changes and the representative comes back as shown, a new one in full
+    response = act(people["clerk"], case.reference, "set_group", complainant_count=26,
+                   representatives=[*shown, {"name": "赵六", "phone": "13900139000"}])
+    # then
+    assert response.status_code == 200, response.json()
+    case.refresh_from_db()
+    assert case.representatives == [{"name": "李四", "phone": "13800138000"}, {"name": "赵六", "phone": "13900139000"}]
+    # a mask that stands for no stored representative is not a phone number
+    response = act(people["clerk"], case.reference, "set_group", complainant_count=26,
+                   representatives=[{"name": "钱七", "phone": "138****8000"}])
+    assert response.status_code == 400 and response.json()["code"] == "invalid_phone"
+
+
+def test_the_set_group_form_shows_the_phones_masked(people, client):
+    case = ComplaintFactory(investigating=True)
+    act(people["clerk"], case.reference, "set_group", complainant_count=21, representatives=REPS[:1])
+    client.force_login(people["senior"])
+    page = client.get(f"/cases/{case.reference}/").content.decode()
+    assert "李四, 138****8000" in page
