@@ -55,6 +55,9 @@ BOUNDED = {
 # are pinned by tests/cases/api/test_intake_parity.py.)
 RULE_REFUSALS = {
     ("POST", "/api/v1/complaints/"): {"invalid", "invalid_phone", "invalid_id_number"},
+    # An action's dates against the case and today (SPEC §3), and a group complaint's
+    # representative's phone checked as the customer's (SPEC §12).
+    ("POST", "/api/v1/complaints/{reference}/transitions/"): {"date_out_of_range", "invalid_phone"},
     ("POST", "/api/v1/complaints/{reference}/attachments/"): {"attachment_refused"},
     ("POST", "/api/v1/complaints/{reference}/followups/"): {"followup_invalid"},
     ("POST", "/api/v1/complaints/{reference}/followups/attempts/"): {"followup_invalid"},

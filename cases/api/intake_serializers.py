@@ -4,7 +4,7 @@ from rest_framework import serializers
 
 from ..models.case import Category, Channel, ComplaintType, DisputeType, IdType, MisconductKind
 from ..models.flags import CustomerFlag
-from .serializers import FreshDeclaredFields, RepresentativeSerializer
+from .serializers import FreshDeclaredFields, RepresentativesField
 
 
 class CustomerInputSerializer(FreshDeclaredFields, serializers.Serializer):
@@ -71,8 +71,8 @@ class ComplaintCreateSerializer(FreshDeclaredFields, serializers.Serializer):
     )
     complainant_count = serializers.IntegerField(
         min_value=1, required=False, help_text=_("A group complaint: how many complain together (default 1)."))
-    representatives = serializers.ListField(
-        child=RepresentativeSerializer(), required=False,
+    representatives = RepresentativesField(
+        required=False,
         help_text=_("A group complaint's representatives, at most 5 (400 too_many_representatives); each phone is "
                     "checked as the customer's (400 invalid_phone)."))
 

@@ -17,6 +17,7 @@ from .. import groups
 from ..actions.fields import AMOUNT, CHOICE, COUNT, DATE, DATETIME, FLAG, NAMES, PEOPLE, TEXT
 from ..actions.table import ACTIONS, PUBLIC_ACTIONS, actions_for, event_label
 from ..fields import mask_id_number, mask_phone
+from ..groups import MAX_REPRESENTATIVES
 from ..models import Attachment, CaseDeadline, Complaint
 from ..models.case import OPEN_STATUSES, MajorReason, Outcome, RootCause, Status
 from ..models.deadlines import STAGE_ORDER, Stage
@@ -52,6 +53,18 @@ class RepresentativeSerializer(serializers.Serializer):
 
     name = serializers.CharField(max_length=100)
     phone = serializers.CharField(max_length=30)
+
+
+@extend_schema_field({"type": "array", "maxItems": MAX_REPRESENTATIVES, "items": {
+    "type": "object", "required": ["name", "phone"], "properties": {
+        "name": {"type": "string", "minLength": 1, "maxLength": 100},
+        "phone": {"type": "string", "minLength": 1, "maxLength": 30}}}})
+class RepresentativesField(serializers.ListField):
+    """The representatives: the schema states the limit of 5; the service refuses more with its
+    own code (too_many_representatives) rather than the serializer's generic one."""
+
+    def __init__(self, **kwargs):
+        super().__init__(child=RepresentativeSerializer(), **kwargs)
 
 
 class TransitionSerializer(serializers.Serializer):
@@ -91,7 +104,7 @@ def _api_field(spec):
     if spec.kind == COUNT:
         return serializers.IntegerField(min_value=1, **common)
     if spec.kind == PEOPLE:
-        return serializers.ListField(child=RepresentativeSerializer(), **common)
+        return RepresentativesField(**common)
     return serializers.CharField(**common)  # a name the handler resolves (department code, username)
 
 
