@@ -102,6 +102,9 @@ SAMPLES = [
     ("满期金领取流程咨询（意见建议）", "online", "service", "other", "CS", ["acknowledge", "assign", "form_team"], 1),
     ("复杂理赔案件需外部鉴定", "visit", "product", "claims", "CLAIMS", ["acknowledge", "assign", "form_team", "extend", "pause"], 7),
     ("投诉处理超期未反馈", "hotline", "service", "claims", "CLAIMS", ["acknowledge", "assign"], 25),
+    # A group complaint marked major: its emergency report falls due (SPEC §12).
+    ("多名客户集体到访：分红险实际收益远低于销售演示", "visit", "product", "sales", "SALES",
+     ["acknowledge", "assign", "set_group", "mark_major"], 0),
 ]
 
 ACTION_DATA = {
@@ -115,12 +118,16 @@ ACTION_DATA = {
     "withdraw": {"reason": "客户来电表示已协商解决，申请撤回。"},
     "extend": {"tier": "complex", "reason": "需调取外部医疗记录并组织鉴定。"},
     "pause": {"kind": "appraisal", "proof": "已短信告知客户鉴定期间不计入处理时限。"},
+    "set_group": {"complainant_count": 26, "representatives": [{"name": "赵建国", "phone": "13800138001"},
+                                                               {"name": "钱丽华", "phone": "13800138002"}]},
+    "mark_major": {"reason": "in_person", "note": "26名客户到分公司柜面集体投诉。"},
 }
 
 
 def _actor_for(action, department, users):
     code = (department or "").lower()
-    if action in ("acknowledge", "assign", "customer_accepts", "customer_disputes", "close", "withdraw", "notify_decision"):
+    if action in ("acknowledge", "assign", "customer_accepts", "customer_disputes", "close", "withdraw", "notify_decision",
+                  "set_group", "mark_major"):
         return users["clerk"]
     if action in ("form_team", "approve_plan", "extend"):
         return users[f"head_{code}"]

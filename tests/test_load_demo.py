@@ -29,6 +29,10 @@ def test_load_demo_creates_the_spec_users_departments_and_cases_in_every_state()
     assert portal_states == {s.value for s in Status}
     assert Complaint.objects.filter(is_legacy=False, round=2).exists()
     assert Complaint.objects.filter(is_legacy=True).count() > 100
+    # A group complaint marked major, its emergency report open.
+    major = Complaint.objects.get(is_legacy=False, major_reason="in_person")
+    assert major.complainant_count == 26 and len(major.representatives) == 2
+    assert major.deadlines.filter(stage="emergency_report", met_at__isnull=True).exists()
     # Last month's department reports, as the beat job would have stored them.
     assert MonthlyReport.objects.count() == 3
 
