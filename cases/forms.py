@@ -148,6 +148,7 @@ class CaseFilterForm(StyledForm):
     department = forms.ChoiceField(label=_("Department"), required=False)
     overdue = forms.BooleanField(label=_("Overdue"), required=False)
     due_soon = forms.BooleanField(label=_("Due soon"), required=False)
+    major = forms.BooleanField(label=_("Major complaints"), required=False)
     # A key of cases.selectors.CASE_SORTS, "-" first for descending; another value is ignored.
     sort = forms.CharField(required=False, widget=forms.HiddenInput, max_length=40)
 
@@ -173,6 +174,8 @@ class CaseFilterForm(StyledForm):
             filters["overdue"] = True
         if d.get("due_soon"):
             filters["due_soon"] = True
+        if d.get("major"):
+            filters["major"] = True
         return filters
 
     def order(self, default=None):
@@ -185,7 +188,7 @@ class CaseFilterForm(StyledForm):
         if not self.is_valid():
             return []
         chips = []
-        for name in ("q", "status", "category", "channel", "department", "overdue", "due_soon"):
+        for name in ("q", "status", "category", "channel", "department", "overdue", "due_soon", "major"):
             value = self.cleaned_data.get(name)
             if not value or name not in self.fields:
                 continue

@@ -13,7 +13,7 @@ from complaints_portal.common.errors import NotFound, ValidationFailed
 from .models import SavedFilter
 
 MAX_PER_USER = 20
-SAVED_FIELDS = ("status", "category", "channel", "department", "overdue", "due_soon", "sort")
+SAVED_FIELDS = ("status", "category", "channel", "department", "overdue", "due_soon", "major", "sort")
 
 
 class TooManySavedFilters(ValidationFailed):

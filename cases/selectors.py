@@ -75,7 +75,7 @@ def case_ordering(sort):
 
 
 def case_queue(who, *, status=None, department=None, category=None, channel=None, overdue=None,
-               due_soon=None, search=None, received_after=None, received_before=None, open_only=False, today=None,
+               due_soon=None, major=None, search=None, received_after=None, received_before=None, open_only=False, today=None,
                within=None, sort=None):
     """Cases the user may see, filtered, nearest due date first unless ``sort`` names another
     order (CASE_SORTS); ``within``: a condition naming only cases of the user's departments and
@@ -98,6 +98,8 @@ def case_queue(who, *, status=None, department=None, category=None, channel=None
         qs = qs.filter(Q(next_due__gte=today) | Q(next_due__isnull=True))
     if due_soon:
         qs = qs.filter(due_soon_condition(today))
+    if major:
+        qs = qs.exclude(major_reason="")  # marked major (SPEC §12)
     if received_after:
         qs = qs.filter(received_at__date__gte=received_after)
     if received_before:

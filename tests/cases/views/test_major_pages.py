@@ -56,3 +56,17 @@ def test_the_department_head_sees_a_representative_phone_in_full(login, assigned
                     data={"complainant_count": 2, "representatives": [{"name": "李四", "phone": "13800138000"}]})
     head_page = login("head_sales").get(reverse("case_detail", args=[ref])).content.decode()
     assert "13800138000" in head_page
+
+
+def test_the_case_list_filters_major_complaints_and_the_dashboard_links_to_it(login, assigned_case, make_case, users):
+    other = make_case()
+    case_transition(actor=users["clerk"], reference=assigned_case.reference, action="mark_major",
+                    data={"reason": "media"})
+    client = login("supervisor")
+    with translation.override("en"):
+        listed = client.get(reverse("case_list"), {"major": "on"}, HTTP_ACCEPT_LANGUAGE="en")
+    page = listed.content.decode()
+    assert assigned_case.reference in page and other.reference not in page
+    assert "Major complaints" in page  # the applied filter's chip
+    dashboard = client.get(reverse("dashboard")).content.decode()
+    assert f'{reverse("case_list")}?major=on' in dashboard
