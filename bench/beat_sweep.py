@@ -95,10 +95,10 @@ def fill(n_cases, n_open):
             "customer_phone": "'138' || lpad((i % 100000000)::text, 8, '0')",
             "received_at": "ts", "clock_start": "(ts AT TIME ZONE 'Asia/Shanghai')::date",
             "tier": "'simple'", "deadline_policy_id": "1", "created_at": "ts", "updated_at": "ts",
-            "major_negative_impact": "false", "legal_hold": "false", "is_legacy": "false",
+            "major_negative_impact": "false", "legal_hold": "false", "is_legacy": "false", "complainant_count": "1",
         }
         generic = {"text": "''", "character varying": "''", "boolean": "false", "integer": "0",
-                   "smallint": "0", "bigint": "0", "numeric": "0"}
+                   "smallint": "0", "bigint": "0", "numeric": "0", "jsonb": "'[]'"}
         cols, exprs = [], []
         for name, dtype in required:
             cols.append(name)

@@ -109,7 +109,7 @@ def fill(cases):
         "withdrawn_at": "CASE WHEN r1 >= 0.8 AND r1 < 0.85 THEN recv + interval '3 days' END",
         "closed_at": "CASE WHEN r1 < 0.85 THEN recv + interval '30 days' END",
         "outcome": "CASE WHEN r1 >= 0.8 AND r1 < 0.85 THEN 'withdrawn' WHEN r1 < 0.8 THEN 'closed' ELSE '' END",
-        "created_at": "now()", "updated_at": "now()", "is_legacy": "true",
+        "created_at": "now()", "updated_at": "now()", "is_legacy": "true", "complainant_count": "1",
     }
     with connection.cursor() as cursor:
         cursor.execute(
@@ -119,7 +119,7 @@ def fill(cases):
         for name, data_type in cursor.fetchall():
             if name in explicit or name == "id":
                 continue
-            explicit[name] = {"boolean": "false", "integer": "0", "smallint": "0"}.get(data_type, "''")
+            explicit[name] = {"boolean": "false", "integer": "0", "smallint": "0", "jsonb": "'[]'"}.get(data_type, "''")
         sql = FILL_SQL.format(columns=", ".join(explicit), values=", ".join(explicit.values()))
         started = time.perf_counter()
         cursor.execute(sql, {"n": cases})

@@ -74,14 +74,14 @@ def fill(cases, texts):
         "received_at": "recv", "clock_start": "(recv AT TIME ZONE 'Asia/Shanghai')::date",
         "department_id": f"({dept_ids})[d + 1]", "tier": "'simple'", "deadline_policy_id": str(policy.id),
         "closed_at": "recv + interval '30 days'", "outcome": "'closed'",
-        "created_at": "now()", "updated_at": "now()", "is_legacy": "true",
+        "created_at": "now()", "updated_at": "now()", "is_legacy": "true", "complainant_count": "1",
     }
     with connection.cursor() as cursor:
         cursor.execute("SELECT column_name, data_type FROM information_schema.columns WHERE table_name = 'cases_complaint' "
                        "AND is_nullable = 'NO' AND column_default IS NULL")
         for name, data_type in cursor.fetchall():
             if name not in explicit and name != "id":
-                explicit[name] = {"boolean": "false", "integer": "0", "smallint": "0"}.get(data_type, "''")
+                explicit[name] = {"boolean": "false", "integer": "0", "smallint": "0", "jsonb": "'[]'"}.get(data_type, "''")
         started = time.perf_counter()
         cursor.execute(FILL_SQL.format(columns=", ".join(explicit), values=", ".join(explicit.values())),
                        {"n": cases, "texts": texts})
