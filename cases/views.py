@@ -137,7 +137,8 @@ def _case_list_page(request, *, title, selector, template="cases/case_list.html"
     qs = listing.case_table_queryset(selector(request.access, sort=sort, **form.selector_filters()))
     page = Paginator(qs, PAGE_SIZE).get_page(request.GET.get("page"))
     return render(request, template, {
-        "title": title, "intro": intro, "filter_form": form, "page": page, "rows": listing.case_rows(page.object_list),
+        "title": title, "intro": intro, "filter_form": form, "filter_fields": listing.filter_fields(form),
+        "page": page, "rows": listing.case_rows(page.object_list),
         "today": timezone.localdate(), "filtered": bool(form.is_bound and form.selector_filters()),
         "awaiting_email": awaiting_email, "bulk_forms": bulk_forms(request.access),
         "sort": sort or "next_due", "chips": form.chips(request),
