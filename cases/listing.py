@@ -1,6 +1,7 @@
 """The case table of the queues, lists and home page: the shown columns only, the open deadlines
 and running pauses in one more query, display values computed once per request, so the template
 only places them."""
+import datetime
 from functools import lru_cache
 from urllib.parse import quote
 
@@ -85,7 +86,8 @@ def _open_parts(case_ids):
     first_open, pauses = {}, {}
     for kind, case_id, name, day, _pk in rows:
         if kind:
-            pauses[case_id] = (day, name)
+            # SQLite hands dates back as text.
+            pauses[case_id] = (day if isinstance(day, datetime.date) else datetime.date.fromisoformat(day), name)
         else:
             first_open.setdefault(case_id, name)
     return first_open, pauses
