@@ -61,6 +61,7 @@ from .services.privacy import REVEALABLE, masked
 from .services.submissions import AlreadySubmitted
 from .timeline import case_timeline
 from .triage.forms import IntakeDepartmentForm
+from .triage.models import TriageSuggestion
 from .triage.selectors import triage_panel
 from .triage.views import intake_registered
 
@@ -259,6 +260,7 @@ SECTIONS = (
     ("inbound_mails", InboundMail, "case_id", ""),
     ("notices", Notice, "case_id", ""),
     ("mediations", Mediation, "case_id", ""),
+    ("triage", TriageSuggestion, "case_id", ""),  # only cases a clerk registered have one
 )
 
 
@@ -317,7 +319,7 @@ def _case_page(request, case, *, failed_action=None, failed_form=None, upload_fo
         "inbound": correspondence(user, case) if has["inbound_mails"] else None,
         "notices": notices_panel(user, case) if has["notices"] else None,
         "mediations": case.mediations.all() if has["mediations"] else [],
-        "triage": triage_panel(case),
+        "triage": triage_panel(case) if has["triage"] else None,
         "events": case_timeline(selectors.case_events(case)),
         "primary_forms": primary,
         "secondary_forms": secondary,
