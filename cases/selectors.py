@@ -42,18 +42,21 @@ def case_list_visible_to(who, *, team_list=False):
 
 
 def case_get_for_user(who, reference, *, for_update=False):
-    qs = case_list_visible_to(who)
     if for_update:
         # of=("self",): PostgreSQL cannot lock the nullable side of the department outer join.
-        case = qs.select_for_update(of=("self",)).select_related("department").filter(reference=reference).first()
+        case = (case_list_visible_to(who).select_for_update(of=("self",)).select_related("department")
+                .filter(reference=reference).first())
         if case is None:
             raise NotFound()
         return case
-    # Not merged_into (a second case row); the page reads its reference lazily when merged.
-    case = qs.select_related("department", "registered_by").filter(reference=reference).first()
-    if case is None:
-        raise NotFound()
-    return case
+    # Not merged_into (a second case row); the page reads its reference lazily when merged. The
+    # team cases as a list and get() (no ORDER BY: the reference is unique) spare compiling a
+    # subquery and an ordering: 1.1 ms of CPU instead of 1.6 per case page (bench/profile_pages.py).
+    try:
+        return case_list_visible_to(who, team_list=True).select_related("department", "registered_by").get(
+            reference=reference)
+    except Complaint.DoesNotExist:
+        raise NotFound() from None
 
 
 # The orders a list may be sorted by (?sort=key, -key descending): the only column names a
@@ -210,5 +213,7 @@ def team_options(case, access):
         qs = User.objects.filter(memberships__department_id=case.department_id)
     else:
         qs = User.objects.filter(memberships__isnull=False).exclude(pk__in=round_one_handlers(case))
-    qs = qs.filter(is_active=True).distinct().order_by("username")
-    return [(u.username, u.get_full_name() or u.username) for u in qs]
+    # The three columns the choices show, not whole users: this runs on every page of a case
+    # awaiting its team. The label is User.get_full_name()'s, or the username.
+    qs = qs.filter(is_active=True).distinct().order_by("username").values_list("username", "first_name", "last_name")
+    return [(username, f"{first} {last}".strip() or username) for username, first, last in qs]

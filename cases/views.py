@@ -29,7 +29,7 @@ from complaints_portal.db_router import replica_view
 from . import exports, groups, listing, saved_filters, searches, selectors, services
 from .actions.forms import action_form, bulk_forms
 from .actions.table import ACTIONS, actions_for, waiting_for
-from .deadlines import explain_in_language
+from .deadlines import configuration, explain_in_language
 from .forms import (
     AttachmentForm,
     CaseFilterForm,
@@ -61,6 +61,7 @@ from .services.privacy import REVEALABLE, masked
 from .services.submissions import AlreadySubmitted
 from .timeline import case_timeline
 from .triage.forms import IntakeDepartmentForm
+from .triage.models import TriageSuggestion
 from .triage.selectors import triage_panel
 from .triage.views import intake_registered
 
@@ -260,33 +261,38 @@ SECTIONS = (
     ("inbound_mails", InboundMail, "case_id", ""),
     ("notices", Notice, "case_id", ""),
     ("mediations", Mediation, "case_id", ""),
+    ("triage", TriageSuggestion, "case_id", ""),  # only cases a clerk registered have one
 )
 
 
 @lru_cache(maxsize=4)
-def _section_sql(vendor_quote):
-    parts = [f"EXISTS (SELECT 1 FROM {vendor_quote(model._meta.db_table)} WHERE {vendor_quote(fk)} = %s{extra})"  # noqa: S608  # nosec B608 - names from _meta
+def _section_sql(alias):
+    quote = connections[alias].ops.quote_name
+    parts = [f"EXISTS (SELECT 1 FROM {quote(model._meta.db_table)} WHERE {quote(fk)} = %s{extra})"  # noqa: S608  # nosec B608 - names from _meta
              for _name, model, fk, extra in SECTIONS]
-    return "SELECT " + ", ".join(parts)
+    token, token_params = configuration.token_sql(alias)
+    return "SELECT " + ", ".join([*parts, token]), token_params
 
 
 def _section_flags(case):
-    """{section: whether the case has any row of it}, in one plain SQL query (a query per section,
-    or eight compiled ORM subqueries, cost more)."""
-    db = connections[router.db_for_read(Complaint)]
-    with db.cursor() as cursor:
-        cursor.execute(_section_sql(db.ops.quote_name), [case.pk] * len(SECTIONS))
-        row = cursor.fetchone()
-    return {name: bool(flag) for (name, *_rest), flag in zip(SECTIONS, row, strict=True)}
+    """({section: whether the case has any row of it}, the deadline configuration's version
+    token), in one plain SQL query (a query per section, or eight compiled ORM subqueries, cost
+    more; the token is a query of its own otherwise, configuration.memo)."""
+    alias = router.db_for_read(Complaint)
+    sql, token_params = _section_sql(alias)
+    with connections[alias].cursor() as cursor:
+        cursor.execute(sql, [case.pk] * len(SECTIONS) + token_params)
+        *flags, token = cursor.fetchone()
+    return {name: bool(flag) for (name, *_rest), flag in zip(SECTIONS, flags, strict=True)}, token
 
 
 def _case_page(request, case, *, failed_action=None, failed_form=None, upload_form=None, status=200, error=None):
     user = request.access
-    has = _section_flags(case)
+    has, token = _section_flags(case)
     deadlines = sorted(case.deadlines.all(), key=lambda d: STAGE_POSITION.get(d.stage, 99))
     pauses = list(case.pauses.select_related("created_by")) if has["pauses"] else []
     extensions = list(case.extensions.select_related("decided_by")) if has["extensions"] else []
-    explain_in_language(case, deadlines, extensions, pauses)
+    explain_in_language(case, deadlines, extensions, pauses, token=token)
     pause = next((p for p in pauses if p.end is None), None)
     items = [{"name": name, "title": ACTIONS[name].title, "primary": ACTIONS[name].primary}
              for name in actions_for(user, case, paused=pause is not None)]
@@ -318,7 +324,7 @@ def _case_page(request, case, *, failed_action=None, failed_form=None, upload_fo
         "inbound": correspondence(user, case) if has["inbound_mails"] else None,
         "notices": notices_panel(user, case) if has["notices"] else None,
         "mediations": case.mediations.all() if has["mediations"] else [],
-        "triage": triage_panel(case),
+        "triage": triage_panel(case) if has["triage"] else None,
         "events": case_timeline(selectors.case_events(case)),
         "primary_forms": primary,
         "secondary_forms": secondary,

@@ -63,14 +63,21 @@ def calendar_day_save(day, kind, name, source):
     return "updated"
 
 
+def token_sql(alias):
+    """(SQL, params) of a scalar subquery giving the version token (NULL where the row is
+    missing), for a statement that reads other things too (the case page's sections query)."""
+    table = connections[alias].ops.quote_name(ConfigurationVersion._meta.db_table)
+    return f"(SELECT token FROM {table} WHERE id = %s)", [VERSION_ROW]  # noqa: S608  # nosec B608 - name from _meta
+
+
 def current_token():
     """The configuration's version token (None where the row is missing: an emptied test
     database; nothing is memoised then)."""
     alias = router.db_for_read(ConfigurationVersion)
-    table = connections[alias].ops.quote_name(ConfigurationVersion._meta.db_table)
+    sql, params = token_sql(alias)
     with connections[alias].cursor() as cursor:
-        # Plain SQL: it runs on every intake and case page, and compiling the ORM query cost more.
-        cursor.execute(f"SELECT token FROM {table} WHERE id = %s", [VERSION_ROW])  # noqa: S608  # nosec B608 - name from _meta
+        # Plain SQL: it runs on every intake, and compiling the ORM query cost more.
+        cursor.execute(f"SELECT {sql}", params)
         row = cursor.fetchone()
     return row[0] if row else None
 
@@ -142,12 +149,12 @@ class _Current:
         self.lock = threading.Lock()
         self.memo = None
 
-    def get(self):
+    def get(self, token=None):
         alias = router.db_for_read(ConfigurationVersion)
         if connections[alias].in_atomic_block:
             return None
         # Read before the inputs: a change committed in between makes the next call rebuild.
-        token = current_token()
+        token = current_token() if token is None else token
         if token is None:
             return None
         current = self.memo
@@ -162,6 +169,8 @@ class _Current:
 _current = _Current()
 
 
-def memo():
-    """The Memo of the configuration as committed now (one query), or None inside a transaction."""
-    return _current.get()
+def memo(token=None):
+    """The Memo of the configuration as committed now (one query), or None inside a transaction.
+    ``token``: the version token, read by the caller with token_sql() in a statement of its own
+    reads (then no query here)."""
+    return _current.get(token)

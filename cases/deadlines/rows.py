@@ -117,11 +117,12 @@ def on_action(case, at, *, meets=(), clock=None, met_at=None):
     _refresh_case_dates(case)
 
 
-def explain_in_language(case, rows, extensions, pauses):
+def explain_in_language(case, rows, extensions, pauses, token=None):
     """Redo the rows' explanations in the reader's language where the due date is still the one
-    the rules give today; a calendar gap leaves the stored texts."""
+    the rules give today; a calendar gap leaves the stored texts. ``token``: the configuration's
+    version token if the caller read it (configuration.memo)."""
     try:
-        current = configuration.memo()
+        current = configuration.memo(token)
         if current is not None:
             fresh = current.deadlines_for_case(case, extensions, pauses)
         else:

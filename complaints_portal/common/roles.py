@@ -11,6 +11,7 @@ from django.apps import apps
 from django.conf import settings
 from django.db import connections, router
 from django.utils.functional import SimpleLazyObject
+from django.utils.translation import gettext_lazy as _
 
 INTAKE_CLERK = "intake_clerk"
 INVESTIGATOR = "investigator"
@@ -20,6 +21,19 @@ SUPERVISOR = "supervisor"
 ADMINISTRATOR = "administrator"
 
 ALL_ROLES = (INTAKE_CLERK, INVESTIGATOR, DEPARTMENT_HEAD, SENIOR_MANAGER, SUPERVISOR, ADMINISTRATOR)
+ROLE_LABELS = {
+    INTAKE_CLERK: _("Intake clerk"),
+    INVESTIGATOR: _("Investigator"),
+    DEPARTMENT_HEAD: _("Department head"),
+    SENIOR_MANAGER: _("Senior manager"),
+    SUPERVISOR: _("Supervisor"),
+    ADMINISTRATOR: _("Administrator"),
+}
+
+
+def role_labels(roles):
+    """The names of ``roles`` in the active language, in the order of ALL_ROLES."""
+    return [str(ROLE_LABELS[role]) for role in ALL_ROLES if role in roles]
 
 
 # What every page and API call needs to know about the user, in one statement (four before):

@@ -8,7 +8,6 @@ from pathlib import Path
 
 import django.forms
 from django.core.exceptions import ImproperlyConfigured
-from django.utils.translation import gettext_lazy as _
 
 from complaints_portal.common.storage_url import storage_from_url
 
@@ -295,15 +294,6 @@ LOGGING = {
         # Axes would log usernames of failed logins at INFO; keep them at WARNING and above.
         "axes": {"level": "WARNING"},
     },
-}
-
-PORTAL_ROLE_LABELS = {
-    "intake_clerk": _("Intake clerk"),
-    "investigator": _("Investigator"),
-    "department_head": _("Department head"),
-    "senior_manager": _("Senior manager"),
-    "supervisor": _("Supervisor"),
-    "administrator": _("Administrator"),
 }
 
 # --- Directory sign-in (SPEC §14): LDAP / Active Directory through django-auth-ldap ----------
