@@ -1,7 +1,7 @@
 """Load run: the portal under gunicorn (production settings), driven by wrk.
 
     .venv/bin/python bench/load.py [--seconds 20] [--concurrency 4] [--db complaints_bench_kpi]
-                                   [--scenario queue,list_api,case_page,intake,dashboard,dashboard_live] [--no-pgbench]
+                                   [--scenario queue,list_api,case_page,intake,dashboard,dashboard_live] [--no-pgbench] [--celery-worker] [--port N]
 
 Runs against the database bench/kpi.py fills (1,000,000 cases; run that first). Prepares a
 department head, an intake clerk and a supervisor with sessions and API tokens, gives the open
@@ -20,6 +20,12 @@ hand-written (the count, the page, the page's open deadlines), with the page's r
 a ratio of their transactions/s.
 
 ``--scenario`` takes a comma-separated subset (e.g. ``--scenario intake``) to run only those.
+``--celery-worker`` runs one Celery worker (prefork, one process) beside gunicorn on the same
+machine, consuming the queues a registration publishes to (notifications, celery, reports: the
+organised-complaint check, the triage record, the e-mails), so that the work queued after a
+registration's commit is paid during the run, as in production; the broker's database is
+emptied before, and what is still waiting in each queue afterwards is printed (the backlog the
+worker did not keep up with). Without it the queued tasks wait in Redis and cost nothing.
 The database is not migrated here (bench/kpi.py does); the server's log goes to
 /tmp/bench_gunicorn.log.
 Latency is measured at the client (loopback), so it includes the HTTP round trip.
@@ -357,6 +363,34 @@ def gunicorn_server(db, workers, port):
         log.close()
 
 
+WORKER_QUEUES = ("notifications", "celery", "reports")
+
+
+@contextlib.contextmanager
+def celery_worker(db):
+    """One Celery worker process on ``WORKER_QUEUES`` against ``db`` and the bench's broker
+    (emptied first); on leaving, prints the messages still waiting per queue and stops it."""
+    import redis
+
+    broker = redis.Redis.from_url(ENV["CELERY_BROKER_URL"])
+    broker.flushdb()
+    env = {**os.environ, **ENV, "DATABASE_URL": f"postgres://postgres@127.0.0.1:5432/{db}"}
+    log = open("/tmp/bench_celery.log", "a")  # noqa: SIM115 - open for the worker's lifetime
+    worker = subprocess.Popen(
+        [str(ROOT / ".venv/bin/celery"), "-A", "complaints_portal", "worker", "-Q", ",".join(WORKER_QUEUES),
+         "--concurrency", "1", "--hostname", "bench@%h", "--loglevel", "WARNING"],
+        cwd=ROOT, env=env, stdout=log, stderr=log,
+    )
+    time.sleep(5)  # its start-up, before the load begins
+    try:
+        yield worker
+    finally:
+        print(json.dumps({"celery_backlog": {q: broker.llen(q) for q in WORKER_QUEUES}}), flush=True)
+        worker.terminate()
+        worker.wait(timeout=60)
+        log.close()
+
+
 def main():
     global PORT  # drive() and the server use the port chosen here
     p = argparse.ArgumentParser()
@@ -368,6 +402,8 @@ def main():
     p.add_argument("--no-pgbench", action="store_true", help="skip the pgbench context run")
     p.add_argument("--workers", type=int, default=3, help="gunicorn workers (default 3 for the 2 cores it shares with PostgreSQL and wrk)")
     p.add_argument("--port", type=int, default=PORT, help=f"port of the gunicorn started here (default {PORT})")
+    p.add_argument("--celery-worker", action="store_true",
+                   help="one Celery worker beside the server, paying for the tasks queued after commits")
     args = p.parse_args()
     wanted = [s.strip() for s in args.scenario.split(",") if s.strip()]
     unknown = set(wanted) - set(SCENARIOS)
@@ -385,7 +421,8 @@ def main():
     measured = {}  # scenario key -> requests/s
     print(json.dumps({"calibration_ms": calibration_ms(), "when": "before", "load": os.getloadavg()[0]}), flush=True)
 
-    with gunicorn_server(args.db, args.workers, PORT) as server:
+    worker = celery_worker(args.db) if args.celery_worker else contextlib.nullcontext()
+    with worker, gunicorn_server(args.db, args.workers, PORT) as server:
         for key, name, method, paths, headers, body, expect in scenarios(creds):
             if key not in wanted:
                 continue
