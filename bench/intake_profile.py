@@ -87,6 +87,7 @@ def main():
     p.add_argument("--db", default="complaints_bench_intake")
     p.add_argument("--profile", type=int, default=0, metavar="N", help="print the top N functions under cProfile")
     p.add_argument("--show-queries", action="store_true")
+    p.add_argument("--dump", metavar="PATH", help="with --profile: also write the cProfile statistics to PATH")
     p.add_argument("--reconnect", action="store_true", help="close the connection after every POST (CONN_MAX_AGE=0)")
     args = p.parse_args()
     if args.n < 1 or args.warmup < 0 or args.profile < 0:
@@ -164,6 +165,8 @@ def main():
         for _ in range(args.n):
             post()
         profiler.disable()
+        if args.dump:
+            profiler.dump_stats(args.dump)
         for order in ("tottime", "cumulative"):
             out = io.StringIO()
             stats = pstats.Stats(profiler, stream=out).strip_dirs().sort_stats(order)

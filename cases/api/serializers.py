@@ -295,13 +295,14 @@ class ComplaintListSerializer(FieldsBuiltOnce, PlannedRepresentation, serializer
             "merged_into__reference")).values_list(
             "id", *own, "outcome", *cls.CUSTOMER_COLUMNS, "department_code", "merged_into_reference", named=True)
 
-    def get_attrs(self, cases):
-        """Deadline rows (one query), status label and overdue flag of all the ``cases`` at once."""
+    def get_attrs(self, cases, deadline_rows=None):
+        """Deadline rows (one query; ``deadline_rows``, (case id, stage, due date), when the caller
+        has them: a case just registered), status label and overdue flag of all the ``cases``."""
         labels, today = _status_labels(get_language()), timezone.localdate()
         attrs = {case.id: {"deadlines": {}, "status_display": labels.get(case.status, case.status),
                            "overdue": bool(case.status in OPEN_STATUSES and case.next_due and case.next_due < today)}
                  for case in cases}
-        for case_id, stage, due_on in _deadline_rows(list(attrs)):
+        for case_id, stage, due_on in _deadline_rows(list(attrs)) if deadline_rows is None else deadline_rows:
             attrs[case_id]["deadlines"][stage] = due_on
         return attrs
 

@@ -108,8 +108,11 @@ class ComplaintViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewset
     def get_object(self):
         return case_get_for_user(self.request.access, self.kwargs["reference"])
 
-    def _detail(self, case, status_code=status.HTTP_200_OK):
+    def _detail(self, case, status_code=status.HTTP_200_OK, deadlines=None):
+        """The case's JSON; ``deadlines``: its deadline rows when known (not read again)."""
         serializer = ComplaintSerializer(case, context=self.get_serializer_context())
+        if deadlines is not None:
+            serializer.attrs = serializer.get_attrs([case], [(case.id, row.stage, row.due_on) for row in deadlines])
         return Response(serializer.data, status=status_code)
 
     @extend_schema(
@@ -145,7 +148,7 @@ class ComplaintViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewset
             response = self._detail(exc.case, status.HTTP_201_CREATED)
             response["Idempotent-Replayed"] = "true"
             return response
-        return self._detail(case, status.HTTP_201_CREATED)
+        return self._detail(case, status.HTTP_201_CREATED, case.registered_deadlines)
 
     @extend_schema(
         summary="Perform a lifecycle action",

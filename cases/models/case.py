@@ -4,6 +4,7 @@ from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 from simple_history.models import HistoricalRecords
 
+from complaints_portal.common.inserts import CompiledInsert
 from complaints_portal.common.models import TimeStampedModel
 
 from ..fields import PUBLIC_CODE_LENGTH, EncryptedTextField, format_public_code, new_public_code
@@ -112,7 +113,7 @@ class ReferenceCounter(models.Model):
     last = models.PositiveIntegerField(default=0)
 
 
-class Complaint(TimeStampedModel):
+class Complaint(CompiledInsert, TimeStampedModel):
     """One complaint case. Status changes only through cases.services.case_transition."""
 
     reference = models.CharField(_("reference"), max_length=20, unique=True)
@@ -225,7 +226,9 @@ class Complaint(TimeStampedModel):
         ("under_way", _("Mediation under way")), ("agreed", _("Agreement to be performed"))])
 
     # History indexed by case, date and author only (the copied column indexes served no query).
+    # Inserted by a statement compiled once, as the case (complaints_portal.common.inserts).
     history = HistoricalRecords(
+        bases=[CompiledInsert, models.Model],
         excluded_fields=["updated_at"],
         no_db_index=["reference", "public_code", "customer_phone", "deadline_policy", "department", "merged_into", "registered_by"],
     )

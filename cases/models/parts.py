@@ -5,6 +5,7 @@ from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
 
 from complaints_portal.common.display import described, local_moment
+from complaints_portal.common.inserts import CompiledInsert
 
 from .case import RootCause
 from .deadlines import Tier
@@ -196,7 +197,7 @@ class Decision(models.Model):
         return described(self, self.case.reference, _("round %(n)s") % {"n": self.round})
 
 
-class CaseEvent(models.Model):
+class CaseEvent(CompiledInsert, models.Model):
     """The case timeline: one row per thing that happened, written in the same transaction
     as the change itself (see cases/events.py)."""
 

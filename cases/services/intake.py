@@ -103,7 +103,8 @@ def case_create(*, actor, data, public=False, at=None, channel=None, submission=
     date) hold for every channel. Raises ValidationFailed or CalendarMissing, saving nothing.
     `at` backdates the event (demo data and migrations only). `submission`
     (cases.services.submissions): the form token or Idempotency-Key it came with; a key already
-    used raises AlreadySubmitted with the case it registered, saving nothing new."""
+    used raises AlreadySubmitted with the case it registered, saving nothing new. The case's
+    ``registered_deadlines`` are the deadline rows written (its answer need not read them back)."""
     access = None if public else Access.of(actor)
     if access is not None and not is_clerk(access):
         raise PermissionDenied(_("Only intake clerks register complaints."))
@@ -178,4 +179,5 @@ def case_create(*, actor, data, public=False, at=None, channel=None, submission=
         CaseDeadline.objects.bulk_create(rows)
         case_changed.send(sender=type(case), case=case, created=True, memo=memo)
         event_record(case, "created", staff, to_status=case.status, data={"channel": channel, "public": public}, at=at)
+    case.registered_deadlines = rows
     return case

@@ -20,6 +20,12 @@ class CommonConfig(AppConfig):
         from .login_limits import login_failed
 
         user_login_failed.connect(login_failed, dispatch_uid="login-failures-per-address")
+        # Every tracked model's history manager class built once, not per access.
+        from django.apps import apps
+
+        from .history import history_managers_keep
+
+        history_managers_keep(apps.get_models())
 
 
 class SignInLockoutsConfig(AxesAppConfig):
