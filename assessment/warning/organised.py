@@ -7,10 +7,10 @@ ORGANISED_TEXT_SIMILARITY, scikit-learn); an agent without an authorisation on f
 of the admin-edited list. A case with a signal gets an OrganisedReview row for a supervisor.
 Nothing here changes a case: a signal is never a refusal, the review records the finding.
 
-When: at intake, in the registration's transaction (``case_changed`` with created=True), the
-cheap signals (indexed equality look-ups and the keywords: bench/organised.py measures them at
-a large table); the text comparison, which must read the window's texts, runs in a task queued
-after the commit. Daily (beat), everything again over the window, so the earlier members of a
+When: after a registration (``case_changed`` with created=True), one task queued for after
+the commit computes the new case's signals (``case_signals_record``: indexed equality look-ups
+and the keywords, bench/organised.py measures them at a large table, then the text comparison,
+which must read the window's texts); the registration does not wait for them. Daily (beat), everything again over the window, so the earlier members of a
 group that formed later, and cases not registered through intake, are flagged too, with a
 fixed number of queries (set-based reads, reviews written in batches: 93 s and 265 queries at
 1M cases where the per-group and per-case queries had not finished in 30 minutes,
@@ -31,6 +31,7 @@ from simple_history.utils import bulk_create_with_history, bulk_update_with_hist
 
 from assessment.supervision.common import require_supervisor
 from cases.deadlines.configuration import configuration_changed
+from cases.deadlines.configuration import memo as configuration_memo
 from cases.models import Complaint
 from complaints_portal.common.errors import ApplicationError, NotFound, ValidationFailed
 from complaints_portal.common.queueing import enqueue_on_commit
@@ -206,15 +207,26 @@ def review_record(case_id, signals):
     return reviews_record({case_id: signals}).get(case_id)
 
 
-def case_registered(sender, case, created=False, memo=None, **kwargs):
-    """``case_changed`` receiver: at registration, the cheap signals in the intake's transaction
-    (the keywords from intake's configuration memo), and the text comparison queued for after
-    the commit."""
-    if not created:
-        return
-    review_record(case.pk, signals_of_case(case, keywords_active(memo)))
+def case_registered(sender, case, created=False, **kwargs):
+    """``case_changed`` receiver: at registration, one task queued for after the commit records
+    the new case's signals (``case_signals_record``). Off the request: the look-ups and the
+    review's writes were a tenth of a registration's CPU; should the task be lost, the daily
+    run finds the same signals."""
+    if created:
+        enqueue_on_commit("assessment.warning.tasks.organised_case_check", case.pk)
+
+
+def case_signals_record(case_id):
+    """The signals of a case just registered: the shared values and its own (the keywords from
+    the configuration memo), then, for a text long enough, the near-identical texts among the
+    window's latest ORGANISED_TEXT_RECENT cases. Returns the review, or None."""
+    case = Complaint.objects.filter(pk=case_id).first()
+    if case is None:
+        return None
+    review = review_record(case.pk, signals_of_case(case, keywords_active(configuration_memo())))
     if len(case_text(case)) >= settings.ORGANISED_TEXT_MIN_CHARS:
-        enqueue_on_commit("assessment.warning.tasks.organised_text_check", case.pk)
+        review = text_signals_record([case.pk], recent=settings.ORGANISED_TEXT_RECENT).get(case.pk, review)
+    return review
 
 
 # -- near-identical text ----------------------------------------------------------------------------

@@ -11,8 +11,17 @@ def surge_alerts_raise():
 
 
 @shared_task
+def organised_case_check(case_id):
+    """After a registration: the organised-complaint signals of the new case; safe to run twice."""
+    from . import organised
+
+    organised.case_signals_record(case_id)
+
+
+@shared_task
 def organised_text_check(case_id):
-    """After a registration: the near-identical-text signal of the new case; safe to run twice."""
+    """The near-identical-text signal of one case (queued after a registration before
+    organised_case_check did all of its signals); safe to run twice."""
     from . import organised
 
     organised.text_signals_record([case_id], recent=settings.ORGANISED_TEXT_RECENT)

@@ -1,11 +1,12 @@
 """case_create: registering a complaint (SPEC §2) with its deadlines."""
 import datetime
 
-from django.db import connection, transaction
+from django.db import connection, router, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from complaints_portal.common.errors import PermissionDenied, ValidationFailed
+from complaints_portal.common.inserts import rows_insert
 from complaints_portal.common.roles import Access
 
 from .. import flags, groups
@@ -176,7 +177,7 @@ def case_create(*, actor, data, public=False, at=None, channel=None, submission=
         case.save()
         if submission is not None:
             submission_record(submission, case)
-        CaseDeadline.objects.bulk_create(rows)
+        rows_insert(CaseDeadline, rows, router.db_for_write(CaseDeadline))
         case_changed.send(sender=type(case), case=case, created=True, memo=memo)
         event_record(case, "created", staff, to_status=case.status, data={"channel": channel, "public": public}, at=at)
     case.registered_deadlines = rows

@@ -24,8 +24,10 @@ class CommonConfig(AppConfig):
         from django.apps import apps
 
         from .history import history_managers_keep
+        from .inserts import psycopg_parse_cache_widen
 
         history_managers_keep(apps.get_models())
+        psycopg_parse_cache_widen()
 
 
 class SignInLockoutsConfig(AxesAppConfig):

@@ -35,6 +35,7 @@ EXPECTED_QUEUES = {
     "cases.triage.tasks.triage_record_suggestion": "celery",
     "assessment.warning.tasks.surge_alerts_raise": "reports",
     "assessment.warning.tasks.organised_signals_daily": "reports",
+    "assessment.warning.tasks.organised_case_check": "reports",
     "assessment.warning.tasks.organised_text_check": "reports",
 }
 

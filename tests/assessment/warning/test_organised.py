@@ -7,7 +7,7 @@ from django.utils import timezone
 
 from assessment.warning import organised
 from assessment.warning.models import OrganisedReview, SignalKeyword
-from assessment.warning.tasks import organised_text_check
+from assessment.warning.tasks import organised_case_check, organised_text_check
 from complaints_portal.common.errors import PermissionDenied, ValidationFailed
 from tests.factories import cases as f
 
@@ -28,9 +28,12 @@ def sup(calendar):
 
 
 def register(name="张三", phone="13812345678", **fields):
-    """A complaint registered through the intake service (the signals' path)."""
-    intake = {"customer": {"name": name, "phone": phone}, **fields}
-    return f.ComplaintFactory(intake=intake)
+    """A complaint registered through the intake service, then the signals' task it queues (the
+    text too short to compare unless a description is given)."""
+    intake = {"customer": {"name": name, "phone": phone}, "description": "", **fields}
+    case = f.ComplaintFactory(intake=intake)
+    organised_case_check(case.pk)
+    return case
 
 
 def kinds(case):
@@ -92,7 +95,7 @@ def test_near_identical_texts_are_flagged_both_ways_and_different_ones_not(calen
     first = register("王一", "13900000004", description=LETTER)
     copy = register("李二", "13900000005", description=LETTER.replace("2019", "2020"))
     other = register("赵三", "13900000006", description="理赔款到账太慢，客服电话一直打不通，希望尽快处理我的住院理赔申请。")
-    organised_text_check(copy.pk)  # the task queued after the registration
+    organised_text_check(copy.pk)  # the text check alone (as queued before organised_case_check)
     assert signal(copy, "similar_text")["related"] == [first.pk] and signal(copy, "similar_text")["score"] >= 0.8
     assert signal(first, "similar_text")["related"] == [copy.pk]
     assert "similar_text" not in kinds(other)
@@ -143,10 +146,17 @@ def test_review_list_shows_signals_and_related_cases_to_the_supervisor(client, s
     assert client.get(reverse("warning_reviews")).status_code == 403
 
 
-def test_registration_queues_the_text_check_after_the_commit_only_for_a_long_text(calendar, django_capture_on_commit_callbacks):
+def test_registration_queues_one_signal_check_after_the_commit_and_writes_no_review(calendar, django_capture_on_commit_callbacks):
     with django_capture_on_commit_callbacks() as callbacks:
-        long = register(description=LETTER)
-        register(description="")
+        cases = [f.ComplaintFactory(intake={"customer": {"name": name, "phone": "13900000009"}, "description": LETTER})
+                 for name in ("王一", "李二", "赵三")]
     queued = [getattr(callback, "enqueues", None) for callback in callbacks]
-    assert queued.count(("assessment.warning.tasks.organised_text_check", (long.pk,))) == 1
-    assert len([q for q in queued if q and q[0] == "assessment.warning.tasks.organised_text_check"]) == 1
+    assert [q for q in queued if q and q[0].startswith("assessment.warning.")] == [
+        ("assessment.warning.tasks.organised_case_check", (case.pk,)) for case in cases]
+    assert not OrganisedReview.objects.exists()  # the registration waits for no look-up
+    organised_case_check(cases[-1].pk)
+    assert kinds(cases[-1]) == {"shared_phone", "similar_text"}
+
+
+def test_the_signal_check_of_a_case_gone_does_nothing(calendar):
+    assert organised.case_signals_record(0) is None
