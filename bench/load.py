@@ -101,8 +101,11 @@ def prepare(db):
         # What autovacuum, with the thresholds of migration assessment 0009, has long done on a
         # server that runs it to the rows earlier runs added (the intake scenario's cases and
         # their deadlines); a server run with autovacuum = off would otherwise measure today's
-        # quarter slower with every run. Pages already all-visible are skipped.
-        cursor.execute("VACUUM (ANALYZE) cases_complaint, cases_casedeadline, assessment_followupvisit")
+        # quarter slower with every run. Pages already all-visible are skipped. The tables every
+        # registration writes too: a database filled by a migration (the KPI read model) and never
+        # analysed made the intake 20-40 % slower (bench/README.md, 2026-12-07 21:42).
+        cursor.execute("VACUUM (ANALYZE) cases_complaint, cases_casedeadline, assessment_followupvisit, "
+                       "assessment_kpicase, cases_historicalcomplaint, cases_caseevent")
         cursor.execute("SELECT reference FROM cases_complaint WHERE department_id = %s AND status = 'investigating' "
                        "ORDER BY next_due LIMIT 200", [dept.pk])
         users["references"] = [r[0] for r in cursor.fetchall()]
